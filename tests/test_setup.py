@@ -1,0 +1,48 @@
+"""The set-up promised by the README is what CI runs, and the CLI basics work."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import ratesim
+from ratesim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands():
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"```bash\n(.+?)\n```", text)
+
+
+def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
+    cmds = _readme_commands()
+    assert len(cmds) == 2, cmds
+    main_cmd, test_cmd = cmds
+    assert main_cmd.startswith("pip install -e .") and "ratesim" in main_cmd
+    assert "pytest" in test_cmd
+    ci_lines = [ln.strip() for ln in (ROOT / ".ci/run").read_text().splitlines()]
+    assert test_cmd.strip() in ci_lines
+
+
+def test_version_and_help(capsys):
+    try:
+        main(["--version"])
+    except SystemExit as e:
+        assert e.code == 0
+    assert ratesim.__version__ in capsys.readouterr().out
+    out = subprocess.run(
+        [sys.executable, "-m", "ratesim", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for cmd in ("list", "bench"):
+        assert cmd in out
+
+
+def test_list_runs(capsys):
+    assert main(["list"]) == 0
+
+
+def test_bench_unknown_name_is_exit_2(capsys):
+    assert main(["bench", "no_such_benchmark"]) == 2
+    assert "unknown benchmark" in capsys.readouterr().err
