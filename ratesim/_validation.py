@@ -1,6 +1,7 @@
 """Input validation shared by the whole package.
 
-Every public function validates before it computes; errors name the parameter, the value received and
+Every public function validates before it computes; errors name the parameter, the value received
+and
 what is allowed, so that nothing half-computed or NaN leaves ratesim.
 """
 
@@ -33,9 +34,7 @@ def as_points(x, name: str = "x", d: int | None = None, allow_empty: bool = Fals
     if arr.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} must contain at least one point (got shape {arr.shape})")
     if d is not None and arr.shape[1] != d:
-        raise ValueError(
-            f"{name} must have d = {d} columns to match (got shape {arr.shape})"
-        )
+        raise ValueError(f"{name} must have d = {d} columns to match (got shape {arr.shape})")
     if not np.all(np.isfinite(arr)):
         bad = int(np.count_nonzero(~np.isfinite(arr).all(axis=1)))
         raise ValueError(f"{name} must be finite (got {bad} row(s) with NaN or inf)")

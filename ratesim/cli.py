@@ -45,10 +45,10 @@ def _cmd_demo(args) -> int:
 def _cmd_bench(args) -> int:
     path = _benchmarks_dir() / f"bench_{args.name}.py"
     if not path.exists():
-        avail = sorted(p.stem[len("bench_"):] for p in _benchmarks_dir().glob("bench_*.py"))
+        avail = sorted(p.stem[len("bench_") :] for p in _benchmarks_dir().glob("bench_*.py"))
         print(
-            f"ratesim bench: unknown benchmark {args.name!r} (available: {', '.join(avail) or 'none'};"
-            f" looked in {_benchmarks_dir()})",
+            f"ratesim bench: unknown benchmark {args.name!r} "
+            f"(available: {', '.join(avail) or 'none'}; looked in {_benchmarks_dir()})",
             file=sys.stderr,
         )
         return 2

@@ -35,8 +35,10 @@ def run_demo(out: Path) -> Path:
     C = Sphere(k=1, d=2, seed=None)
     theta = C.angle(C.sample_intrinsic(20000, Uniform(), rng=rng))
     hist, edges = np.histogram(theta, bins=36, range=(0, 2 * np.pi), density=True)
-    print(f"  circle: angle histogram of 20000 uniform samples, max |p_hat - 1/(2 pi)| = "
-          f"{np.max(np.abs(hist - 1 / (2 * np.pi))):.3f}")
+    print(
+        f"  circle: angle histogram of 20000 uniform samples, max |p_hat - 1/(2 pi)| = "
+        f"{np.max(np.abs(hist - 1 / (2 * np.pi))):.3f}"
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))

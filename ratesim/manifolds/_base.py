@@ -1,7 +1,8 @@
 """The manifold contract shared by every family.
 
 A manifold is a compact k-dimensional submanifold M of R^d without boundary, given by a
-parametrization ``phi`` of intrinsic coordinates ``u`` into its *native* space R^native_dim, and placed
+parametrization ``phi`` of intrinsic coordinates ``u`` into its *native* space R^native_dim, and
+placed
 in R^d (d >= native_dim) by a seeded random isometry: zero-pad to R^d, then rotate by a Haar-random
 orthogonal matrix. Only the first ``native_dim`` columns of that rotation matter; they are stored as
 ``frame`` (d, native_dim) with orthonormal columns, so ``x = y @ frame.T`` and ``y = x @ frame``.

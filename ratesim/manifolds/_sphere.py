@@ -79,8 +79,9 @@ class Sphere(Manifold):
         """Great-circle distance arccos <u, v> (computed with atan2 for accuracy)."""
         u, v = self._check_coords(u), self._check_coords(v)
         dot = np.sum(u * v, axis=1)
-        cross = np.linalg.norm(u[:, :, None] * v[:, None, :] - v[:, :, None] * u[:, None, :],
-                               axis=(1, 2)) / np.sqrt(2.0)
+        cross = np.linalg.norm(
+            u[:, :, None] * v[:, None, :] - v[:, :, None] * u[:, None, :], axis=(1, 2)
+        ) / np.sqrt(2.0)
         return np.arctan2(cross, dot)
 
     def quadrature(self, n: int):
