@@ -12,18 +12,24 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from .._validation import as_generator, check_int
+
 
 class Density(ABC):
     """Base class.
 
     Subclasses implement ``log_pdf(manifold, u)`` (normalized, w.r.t. volume), ``log_sup(manifold)``
-    (an upper bound of log_pdf used by rejection sampling) and ``lower_bound(manifold)`` (the stated
-    positive lower bound of the density), and may override ``check_manifold`` and
-    ``sample_intrinsic``.
+    (an upper bound of log_pdf used by rejection sampling), ``lower_bound(manifold)`` (the stated
+    positive lower bound of the density) and ``log_normalizer(manifold)`` (log of the integral
+    over M of the unnormalized density against the volume), and may override ``check_manifold``
+    and ``sample_intrinsic``.
     """
 
     def check_manifold(self, manifold) -> None:
-        """Raise ``ValueError`` if this density is not defined on ``manifold``."""
+        """Raise ``ValueError`` naming density and manifold if this density is not defined there."""
+        from ._quadrature import require_manifold
+
+        require_manifold(self, manifold)
 
     @abstractmethod
     def log_pdf(self, manifold, u) -> np.ndarray: ...
@@ -34,6 +40,9 @@ class Density(ABC):
     @abstractmethod
     def lower_bound(self, manifold) -> float: ...
 
+    @abstractmethod
+    def log_normalizer(self, manifold) -> float: ...
+
     def pdf(self, manifold, u) -> np.ndarray:
         """Normalized density w.r.t. the Riemannian volume at coordinates u."""
         return np.exp(self.log_pdf(manifold, u))
@@ -41,6 +50,8 @@ class Density(ABC):
     def sample_intrinsic(self, manifold, n: int, rng: np.random.Generator) -> np.ndarray:
         """Exact sampling by rejection from the uniform volume law, acceptance p(u) / sup p."""
         self.check_manifold(manifold)
+        n = check_int(n, "n", low=1)
+        rng = as_generator(rng)
         log_sup = self.log_sup(manifold)
         out, have = [], 0
         while have < n:
@@ -65,7 +76,13 @@ class Density(ABC):
 class Uniform(Density):
     """The normalized Riemannian volume 1 / vol(M): the maximum-entropy law on M (P2, Thm 5.1)."""
 
+    def log_normalizer(self, manifold) -> float:
+        """log vol(M): the unnormalized density is 1."""
+        self.check_manifold(manifold)
+        return float(np.log(manifold.volume))
+
     def log_pdf(self, manifold, u):
+        self.check_manifold(manifold)
         u = manifold._check_coords(u)
         return np.full(u.shape[0], -np.log(manifold.volume))
 
@@ -76,4 +93,5 @@ class Uniform(Density):
         return 1.0 / manifold.volume
 
     def sample_intrinsic(self, manifold, n, rng):
-        return manifold._sample_uniform(n, rng)
+        self.check_manifold(manifold)
+        return manifold._sample_uniform(check_int(n, "n", low=1), as_generator(rng))

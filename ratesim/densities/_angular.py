@@ -1,0 +1,232 @@
+"""Irregular densities of the first angle theta = manifold.angle(u): Holder cusps and jumps.
+
+They are the densities for which P1 predicts that only the support's smoothness matters
+(SCIENCE.md, P1: "favourable when the density is irregular"). Both are functions of theta only,
+defined on every manifold (on spheres theta is the azimuth in the (u_0, u_1)-plane), normalized
+w.r.t. the Riemannian volume by Z = int f(theta) m(theta) d theta with m the angular marginal of the
+volume (see ``_quadrature``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import gammaln
+
+from .._validation import check_in_range
+from ._base import Density
+from ._quadrature import (
+    angle_marginal,
+    angular_integral,
+    cached,
+    describe,
+    marginal_is_constant,
+    require_manifold,
+)
+
+
+def _check_finite(value, name: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number (got {value!r})") from None
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite (got {value!r})")
+    return v
+
+
+def _check_theta_manifold(density, manifold) -> None:
+    require_manifold(density, manifold)
+    if manifold.k > 2 and not marginal_is_constant(manifold):
+        raise ValueError(
+            f"{describe(density)} on {describe(manifold)}: the normalizing constant needs a "
+            f"{manifold.k - 1}-dimensional quadrature of the volume element (k = {manifold.k} > 2, "
+            "non-constant volume element); use it on k <= 2, on spheres or on the flat torus"
+        )
+
+
+def _constant_marginal(manifold) -> float:
+    return float(angle_marginal(manifold, np.zeros(1), 0)[0])
+
+
+class HolderDensity(Density):
+    r"""Holder-s cusps: p(u) proportional to 1 + c |sin(theta - theta0)|^s, theta = angle(u).
+
+    The density is C^s but not smoother at theta0 and theta0 + pi (for s < 1 it is not even
+    Lipschitz there). W.r.t. the Riemannian volume:
+
+    .. math:: p = \frac{1 + c |\sin(\theta - \theta_0)|^s}{Z}, \quad
+              Z = \mathrm{vol}(M) + c \int_0^{2\pi} |\sin(\theta - \theta_0)|^s m(\theta) d\theta
+
+    with m the angular marginal of the volume. When m is constant (circle, spheres, flat torus)
+    Z = vol(M) (1 + c B / (2 pi)) with B = int_0^{2 pi} |sin|^s = 2 sqrt(pi) Gamma((s+1)/2) /
+    Gamma(s/2 + 1); otherwise composite Gauss-Jacobi panels carry the exact cusp weight
+    |theta - theta0|^s, so the quadrature is spectrally accurate despite the cusp (relative error
+    < 1e-12, estimated by doubling).
+
+    Parameters
+    ----------
+    s : float
+        Holder exponent in (0, 2).
+    c : float
+        Cusp amplitude, c > -1 (c < 0 makes the cusps maxima).
+    theta0 : float
+        Location of the first cusp.
+
+    Notes
+    -----
+    Bounds: min(1, 1 + c) / Z <= p <= max(1, 1 + c) / Z. Sampled exactly by rejection from the
+    uniform volume law (acceptance >= min(1, 1+c) / max(1, 1+c)).
+    """
+
+    def __init__(self, s: float = 0.5, c: float = 1.0, theta0: float = 0.0):
+        self.s = check_in_range(s, "s", low=0.0, high=2.0, low_open=True, high_open=True)
+        c = _check_finite(c, "c")
+        self.c = check_in_range(c, "c", low=-1.0, low_open=True)
+        self.theta0 = _check_finite(theta0, "theta0")
+
+    def check_manifold(self, manifold) -> None:
+        _check_theta_manifold(self, manifold)
+
+    def log_normalizer(self, manifold) -> float:
+        """log Z, Z = int_M (1 + c |sin(theta - theta0)|^s) dvol."""
+        self.check_manifold(manifold)
+        s, c, t0 = self.s, self.c, self.theta0
+
+        def compute():
+            if marginal_is_constant(manifold):
+                m = _constant_marginal(manifold)
+                log_b = (
+                    np.log(2.0)
+                    + 0.5 * np.log(np.pi)
+                    + gammaln(0.5 * (s + 1))
+                    - gammaln(0.5 * s + 1)
+                )
+                return float(np.log(m * (2 * np.pi + c * np.exp(log_b))))
+
+            def smooth_part(a, b):
+                def F(th):
+                    x, y = th - a, b - th
+                    sin = np.where(x < y, np.sin(x), np.sin(y))
+                    return (sin / (x * y)) ** s
+
+                return F
+
+            segs = [(t0 + j * np.pi, t0 + (j + 1) * np.pi) for j in range(2)]
+            vol = angular_integral(manifold, [(a, b, 0.0, 0.0, None) for a, b in segs], "volume")
+            cusp = angular_integral(
+                manifold, [(a, b, s, s, smooth_part(a, b)) for a, b in segs], describe(self)
+            )
+            return float(np.log(vol + c * cusp))
+
+        return cached(manifold, ("HolderDensity", s, c, t0), compute)
+
+    def log_pdf(self, manifold, u) -> np.ndarray:
+        log_z = self.log_normalizer(manifold)
+        theta = manifold.angle(u)
+        return np.log1p(self.c * np.abs(np.sin(theta - self.theta0)) ** self.s) - log_z
+
+    def log_sup(self, manifold) -> float:
+        return float(np.log(max(1.0, 1.0 + self.c))) - self.log_normalizer(manifold)
+
+    def lower_bound(self, manifold) -> float:
+        return float(min(1.0, 1.0 + self.c) * np.exp(-self.log_normalizer(manifold)))
+
+
+class PiecewiseConstant(Density):
+    r"""A density of theta = angle(u) with jumps: level_i on the arc [breaks_i, breaks_{i+1}).
+
+    The last arc wraps around: [breaks_{L-1}, breaks_0 + 2 pi). W.r.t. the Riemannian volume,
+
+    .. math:: p = \mathrm{level}_i / Z \ \text{on arc } i, \quad
+              Z = \sum_i \mathrm{level}_i \int_{\mathrm{arc}_i} m(\theta) d\theta,
+
+    m the angular marginal of the volume: Z = m sum_i level_i |arc_i| when m is constant (circle,
+    spheres, flat torus), else composite Gauss panels that end at the breaks (relative error
+    < 1e-12). Levels are relative (only their ratios matter).
+
+    Parameters
+    ----------
+    levels : sequence of float
+        Positive, finite levels, one per arc, e.g. (1, 3).
+    breaks : sequence of float or None
+        Strictly increasing arc starts in [0, 2 pi), one per level; ``None`` gives equal arcs
+        starting at 0.
+
+    Notes
+    -----
+    Bounds: min(levels) / Z <= p <= max(levels) / Z. Sampled exactly by rejection from the uniform
+    volume law (acceptance mean / max level).
+    """
+
+    def __init__(self, levels=(1.0, 3.0), breaks=None):
+        try:
+            lv = np.asarray(levels, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"levels must be a sequence of numbers (got {levels!r})") from None
+        if lv.ndim != 1 or lv.size == 0:
+            raise ValueError(f"levels must be a non-empty 1-D sequence (got {levels!r})")
+        if not np.all(np.isfinite(lv)) or np.any(lv <= 0):
+            raise ValueError(
+                f"levels must be finite and > 0, the density is bounded below (got {levels!r})"
+            )
+        L = lv.size
+        if breaks is None:
+            br = 2 * np.pi * np.arange(L) / L
+        else:
+            try:
+                br = np.asarray(breaks, dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"breaks must be a sequence of angles (got {breaks!r})") from None
+            if br.ndim != 1 or br.size != L:
+                raise ValueError(f"breaks must have one angle per level, {L} (got {breaks!r})")
+            if (
+                not np.all(np.isfinite(br))
+                or np.any(br < 0)
+                or np.any(br >= 2 * np.pi)
+                or np.any(np.diff(br) <= 0)
+            ):
+                raise ValueError(
+                    f"breaks must be strictly increasing angles in [0, 2 pi) (got {breaks!r})"
+                )
+        self.levels = tuple(float(v) for v in lv)
+        self.breaks = tuple(float(b) for b in br)
+
+    def _arcs(self):
+        br = list(self.breaks) + [self.breaks[0] + 2 * np.pi]
+        return [(br[i], br[i + 1], lvl) for i, lvl in enumerate(self.levels)]
+
+    def check_manifold(self, manifold) -> None:
+        _check_theta_manifold(self, manifold)
+
+    def log_normalizer(self, manifold) -> float:
+        """log Z, Z = sum_i level_i vol(arc_i)."""
+        self.check_manifold(manifold)
+
+        def compute():
+            if marginal_is_constant(manifold):
+                m = _constant_marginal(manifold)
+                return float(np.log(m * sum(lvl * (b - a) for a, b, lvl in self._arcs())))
+            segs = [
+                (a, b, 0.0, 0.0, lambda th, lvl=lvl: np.full(th.shape, lvl))
+                for a, b, lvl in self._arcs()
+            ]
+            return float(np.log(angular_integral(manifold, segs, describe(self))))
+
+        return cached(manifold, ("PiecewiseConstant", self.levels, self.breaks), compute)
+
+    def level_index(self, theta: np.ndarray) -> np.ndarray:
+        """Index of the arc containing each angle theta (taken mod 2 pi)."""
+        th = np.mod(np.asarray(theta, dtype=float), 2 * np.pi)
+        idx = np.searchsorted(np.asarray(self.breaks), th, side="right") - 1
+        return np.where(idx < 0, len(self.levels) - 1, idx)
+
+    def log_pdf(self, manifold, u) -> np.ndarray:
+        log_z = self.log_normalizer(manifold)
+        idx = self.level_index(manifold.angle(u))
+        return np.log(np.asarray(self.levels))[idx] - log_z
+
+    def log_sup(self, manifold) -> float:
+        return float(np.log(max(self.levels))) - self.log_normalizer(manifold)
+
+    def lower_bound(self, manifold) -> float:
+        return float(min(self.levels) * np.exp(-self.log_normalizer(manifold)))
