@@ -1,0 +1,112 @@
+"""Metrics for rates on manifolds (flat functional API, POT-style).
+
+Exact OT (rate claims): :func:`wasserstein`, :func:`wasserstein_1d`, :func:`wasserstein_circle`,
+:func:`wasserstein_1d_population`, :func:`wasserstein_to_population`,
+:func:`wasserstein_to_reference` (with its sampling floor), :func:`sampling_floor`,
+:func:`choose_reference_size`.
+
+Parametric-rate *controls* (N^(-1/2) in any dimension, SCIENCE.md trap 1): :func:`sliced_wasserstein`,
+:func:`mmd2`, :func:`sinkhorn_divergence`.
+
+Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`.
+Memorization: :func:`nearest_training_distances`, :func:`memorization`, :func:`paired_similarity`.
+Law on M: :func:`intrinsic_angles`, :func:`bin_probabilities`, :func:`binned_divergence`,
+:func:`uniformity_tests`, :func:`kuiper_pvalue`, :func:`density_ratio_curve`.
+Intrinsic dimension: :func:`flipd`, :func:`flipd_empirical`, :func:`flipd_dimension`,
+:func:`svd_dimension`.
+"""
+
+from ._geometry import (
+    CoverageResult,
+    DistanceSummary,
+    HausdorffResult,
+    coverage_scale,
+    distance_to_manifold,
+    hausdorff,
+)
+from ._intrinsic_dim import (
+    FlipdResult,
+    SvdDimension,
+    flipd,
+    flipd_dimension,
+    flipd_empirical,
+    svd_dimension,
+)
+from ._law import (
+    BinnedDivergence,
+    DensityRatioCurve,
+    UniformityTest,
+    bin_probabilities,
+    binned_divergence,
+    density_ratio_curve,
+    intrinsic_angles,
+    kuiper_pvalue,
+    uniformity_tests,
+)
+from ._memorization import (
+    MemorizationResult,
+    PairedSimilarity,
+    memorization,
+    nearest_training_distances,
+    paired_similarity,
+)
+from ._parametric import median_bandwidth, mmd2, sinkhorn_divergence, sliced_wasserstein
+from ._wasserstein import (
+    Floor,
+    ReferenceSize,
+    WassersteinResult,
+    choose_reference_size,
+    population_quadrature,
+    sampling_floor,
+    wasserstein,
+    wasserstein_1d,
+    wasserstein_1d_population,
+    wasserstein_circle,
+    wasserstein_to_population,
+    wasserstein_to_reference,
+)
+
+__all__ = [
+    "BinnedDivergence",
+    "CoverageResult",
+    "DensityRatioCurve",
+    "DistanceSummary",
+    "FlipdResult",
+    "Floor",
+    "HausdorffResult",
+    "MemorizationResult",
+    "PairedSimilarity",
+    "ReferenceSize",
+    "SvdDimension",
+    "UniformityTest",
+    "WassersteinResult",
+    "bin_probabilities",
+    "binned_divergence",
+    "choose_reference_size",
+    "coverage_scale",
+    "density_ratio_curve",
+    "distance_to_manifold",
+    "flipd",
+    "flipd_dimension",
+    "flipd_empirical",
+    "hausdorff",
+    "intrinsic_angles",
+    "kuiper_pvalue",
+    "median_bandwidth",
+    "memorization",
+    "mmd2",
+    "nearest_training_distances",
+    "paired_similarity",
+    "population_quadrature",
+    "sampling_floor",
+    "sinkhorn_divergence",
+    "sliced_wasserstein",
+    "svd_dimension",
+    "uniformity_tests",
+    "wasserstein",
+    "wasserstein_1d",
+    "wasserstein_1d_population",
+    "wasserstein_circle",
+    "wasserstein_to_population",
+    "wasserstein_to_reference",
+]

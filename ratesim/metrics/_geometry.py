@@ -1,0 +1,277 @@
+"""Geometry of a generated sample relative to the known manifold M.
+
+Distance to M (fidelity), Hausdorff precision / recall (Aamari & Levrard 2019 measure manifold
+estimation in this distance), and the coverage scale delta*(c) of SCIENCE.md P1: the smallest delta
+with c^-1 <= nu(B_M(y, delta)) / mu_data(B_M(y, delta)) <= c for every y of an intrinsic grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.special import betainc
+
+from .._validation import as_generator, check_in_range, check_int
+from ._common import manifold_points
+
+_BLOCK = 256
+
+
+@dataclass(frozen=True)
+class DistanceSummary:
+    """dist(x, M) = |x - P_M(x)| over a sample: mean, the requested quantiles, max and n."""
+
+    mean: float
+    quantiles: dict[float, float]
+    max: float
+    n: int
+
+
+@dataclass(frozen=True)
+class HausdorffResult:
+    """Hausdorff distance between a sample S and M, split in its two halves.
+
+    precision = max_{x in S} dist(x, M) (exact, by projection); recall = max_{y in grid} dist(y, S)
+    over an intrinsic grid of M (``grid`` says which; it misses at most ``grid_resolution``);
+    hausdorff = max(precision, recall).
+    """
+
+    precision: float
+    recall: float
+    hausdorff: float
+    grid: str
+    grid_size: int
+    grid_resolution: float
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """Coverage scale delta*(c) (SCIENCE.md P1) of a sample nu relative to mu_data.
+
+    Attributes
+    ----------
+    delta : float
+        Smallest delta of the grid ``deltas`` from which on (for it and every larger delta of the
+        grid) c^-1 <= nu(B(y, delta)) / mu(B(y, delta)) <= c at every grid point y.
+    se : float
+        Bootstrap standard error of ``delta`` (resampling the sample, ``n_boot`` replicates).
+    c : float
+    ball : str
+        ``"geodesic"`` or ``"chordal"`` balls.
+    mu_method : str
+        How mu(B) was computed: ``"closed-form"``, ``"quadrature"`` or ``"monte-carlo"``.
+    deltas : ndarray
+        The delta grid.
+    worst : ndarray
+        max_y |log(nu(B)/mu(B))| at each delta (inf where some ball is empty of nu).
+    n, grid_size, n_boot : int
+    """
+
+    delta: float
+    se: float
+    c: float
+    ball: str
+    mu_method: str
+    deltas: np.ndarray
+    worst: np.ndarray
+    n: int
+    grid_size: int
+    n_boot: int
+
+
+def distance_to_manifold(manifold, samples, quantiles=(0.5, 0.9, 0.99)) -> DistanceSummary:
+    """Distances of samples to M by exact projection (``manifold.project``): mean, quantiles, max."""
+    X = manifold_points(manifold, samples)
+    qs = np.atleast_1d(np.asarray(quantiles, dtype=float))
+    if qs.ndim != 1 or np.any(~np.isfinite(qs)) or np.any((qs < 0) | (qs > 1)):
+        raise ValueError(f"quantiles must be numbers in [0, 1] (got {quantiles!r})")
+    d = manifold.project(X).dist
+    qv = np.quantile(d, qs)
+    return DistanceSummary(
+        float(d.mean()),
+        {float(q): float(v) for q, v in zip(qs, qv, strict=True)},
+        float(d.max()),
+        X.shape[0],
+    )
+
+
+def _grid(manifold, n_grid: int, rng):
+    """Intrinsic grid on M: quadrature nodes (about n_grid of them) when k <= 2, else a uniform
+    sample of n_grid points."""
+    if manifold.k <= 2:
+        per = max(4, int(np.ceil(n_grid ** (1.0 / manifold.k))))
+        try:
+            u, _ = manifold.quadrature(per)
+            return u, "quadrature"
+        except ValueError:
+            pass
+    return manifold.sample_intrinsic(n_grid, None, as_generator(rng)), "uniform-sample"
+
+
+def hausdorff(manifold, samples, n_grid: int = 4096, rng=0) -> HausdorffResult:
+    """Hausdorff precision (samples -> M, exact projection) and recall (M -> samples on an
+    intrinsic grid of about ``n_grid`` points; quadrature nodes when k <= 2, a uniform sample
+    otherwise, drawn with ``rng``)."""
+    X = manifold_points(manifold, samples)
+    n_grid = check_int(n_grid, "n_grid", low=4)
+    precision = float(manifold.project(X).dist.max())
+    u, kind = _grid(manifold, n_grid, rng)
+    Yg = manifold.embed(u)
+    recall = float(cKDTree(X).query(Yg)[0].max())
+    res = float(cKDTree(Yg).query(Yg, k=2)[0][:, 1].max())
+    return HausdorffResult(precision, recall, max(precision, recall), kind, Yg.shape[0], res)
+
+
+# ----------------------------------------------------------------------------------------------
+# coverage scale
+# ----------------------------------------------------------------------------------------------
+def _ball_kind(manifold) -> str:
+    if type(manifold).__name__ == "Sphere" or hasattr(manifold, "geodesic_distance"):
+        return "geodesic"
+    return "chordal"
+
+
+def _pairwise_ball_distance(manifold, ua, ub, kind):
+    """(len(ua), len(ub)) distances on M between intrinsic points: geodesic or chordal."""
+    A, B = manifold.embed(ua), manifold.embed(ub)
+    sq = np.maximum(np.sum(A**2, 1)[:, None] + np.sum(B**2, 1)[None, :] - 2 * A @ B.T, 0.0)
+    chord = np.sqrt(sq)
+    if kind == "chordal":
+        return chord
+    if type(manifold).__name__ == "Sphere":
+        # unit sphere: geodesic = 2 arcsin(chord / 2), exact and stable for small angles
+        return 2 * np.arcsin(np.minimum(chord / 2, 1.0))
+    if type(manifold).__name__ == "FlatTorus":
+        # flat metric: |wrap(u - v)| with each angle difference wrapped to [-pi, pi]
+        diff = np.abs(ua[:, None, :] - ub[None, :, :]) % (2 * np.pi)
+        diff = np.minimum(diff, 2 * np.pi - diff)
+        return np.sqrt(np.sum(diff**2, axis=2))
+    na, nb = ua.shape[0], ub.shape[0]
+    g = manifold.geodesic_distance(np.repeat(ua, nb, axis=0), np.tile(ub, (na, 1)))
+    return np.asarray(g, dtype=float).reshape(na, nb)
+
+
+def _cap_fraction(k: int, delta: np.ndarray) -> np.ndarray:
+    """Normalized volume of a geodesic ball of radius delta on the unit sphere S^k:
+    (1/2) I_{sin^2 delta}(k/2, 1/2) for delta <= pi/2, mirrored above."""
+    d = np.clip(delta, 0, np.pi)
+    half = 0.5 * betainc(k / 2.0, 0.5, np.sin(np.minimum(d, np.pi / 2)) ** 2)
+    other = 1.0 - 0.5 * betainc(k / 2.0, 0.5, np.sin(d) ** 2)
+    return np.where(d <= np.pi / 2, half, other)
+
+
+def coverage_scale(
+    manifold,
+    samples,
+    density=None,
+    c: float = 2.0,
+    *,
+    deltas=None,
+    n_grid: int = 2048,
+    n_quad: int | None = None,
+    n_mc: int = 200_000,
+    n_boot: int = 20,
+    rng=0,
+) -> CoverageResult:
+    """Coverage scale delta*(c) of the law of ``samples`` relative to mu = density x vol_M.
+
+    SCIENCE.md P1: nu has delta-coverage if c^-1 <= nu(B_M(y, delta)) / mu(B_M(y, delta)) <= c for
+    all y in M; delta* is the smallest such delta. Here y runs over an intrinsic grid of about
+    ``n_grid`` points (quadrature nodes for k <= 2, a uniform sample otherwise; for the
+    (log N / N)^(1/k) law the grid must resolve delta, so take n_grid of the order of n), and
+    delta over ``deltas`` (default: 300 log-spaced values from 1e-4 to the diameter of the grid).
+    Samples off M are counted at their projection P_M(x) (the coverage of the projected law).
+
+    Balls are geodesic where the manifold knows its geodesic distance (spheres: 2 arcsin(chord/2);
+    any manifold with a ``geodesic_distance(u, v)`` method), chordal otherwise; ``ball`` says which.
+    mu(B) is exact for the uniform law on a sphere (normalized cap volume, regularized incomplete
+    beta), by quadrature (``manifold.quadrature(n_quad)``, default 4096 nodes for k = 1, 128^2 for
+    k = 2) when k <= 2, else by a Monte-Carlo sample of ``n_mc`` points.
+
+    The standard error is a nonparametric bootstrap: ``n_boot`` multinomial reweightings of the
+    sample, delta* recomputed each time (the balls are fixed, only their nu-masses change).
+    """
+    X = manifold_points(manifold, samples)
+    c = check_in_range(c, "c", low=1.0, low_open=True)
+    n_grid = check_int(n_grid, "n_grid", low=4)
+    n_mc = check_int(n_mc, "n_mc", low=100)
+    n_boot = check_int(n_boot, "n_boot", low=0)
+    rng = as_generator(rng)
+    if density is not None:
+        density.check_manifold(manifold)
+    n = X.shape[0]
+    kind = _ball_kind(manifold)
+    us = manifold.project(X).u
+    ug, _ = _grid(manifold, n_grid, rng)
+    G = ug.shape[0]
+
+    # nu-side: sorted distances from each grid point to the projected samples
+    order = np.empty((G, n), dtype=np.int64)
+    dsort = np.empty((G, n))
+    for i in range(0, G, _BLOCK):
+        D = _pairwise_ball_distance(manifold, ug[i : i + _BLOCK], us, kind)
+        o = np.argsort(D, axis=1, kind="stable")
+        order[i : i + _BLOCK] = o
+        dsort[i : i + _BLOCK] = np.take_along_axis(D, o, axis=1)
+    if deltas is None:
+        diam = float(dsort[:, -1].max())
+        far = max(diam, float(_pairwise_ball_distance(manifold, ug[:1], ug, kind).max()))
+        deltas = np.geomspace(1e-4 * far, far * (1 + 1e-9), 300)
+    deltas = np.sort(np.asarray(deltas, dtype=float))
+    if deltas.ndim != 1 or deltas.size == 0 or np.any(~np.isfinite(deltas)) or deltas[0] <= 0:
+        raise ValueError(
+            f"deltas must be a non-empty 1-D array of finite values > 0 (got {deltas})"
+        )
+    pos = np.stack([np.searchsorted(row, deltas, side="right") for row in dsort])  # (G, J)
+
+    # mu-side
+    uniform = density is None or type(density).__name__ == "Uniform"
+    if type(manifold).__name__ == "Sphere" and kind == "geodesic" and uniform:
+        mu = np.broadcast_to(_cap_fraction(manifold.k, deltas), (G, deltas.size)).copy()
+        mu_method = "closed-form"
+    else:
+        if manifold.k <= 2:
+            per = (4096 if manifold.k == 1 else 128) if n_quad is None else n_quad
+            uq, wq = manifold.quadrature(check_int(per, "n_quad", low=4))
+            if density is not None:
+                wq = wq * density.pdf(manifold, uq)
+            mu_method = "quadrature"
+        else:
+            uq = manifold.sample_intrinsic(n_mc, density, rng)
+            wq = np.ones(n_mc)
+            mu_method = "monte-carlo"
+        wq = wq / wq.sum()
+        mu = np.empty((G, deltas.size))
+        for i in range(0, G, _BLOCK):
+            D = _pairwise_ball_distance(manifold, ug[i : i + _BLOCK], uq, kind)
+            o = np.argsort(D, axis=1)
+            cs = np.concatenate([np.zeros((D.shape[0], 1)), np.cumsum(wq[o], axis=1)], axis=1)
+            ds = np.take_along_axis(D, o, axis=1)
+            p = np.stack([np.searchsorted(r, deltas, side="right") for r in ds])
+            mu[i : i + _BLOCK] = np.take_along_axis(cs, p, axis=1)
+
+    def delta_star(weights):
+        cs = np.concatenate([np.zeros((G, 1)), np.cumsum(weights[order], axis=1)], axis=1)
+        nu = np.take_along_axis(cs, pos, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lr = np.abs(np.log(nu) - np.log(mu))
+        lr = np.where(mu > 0, lr, np.where(nu > 0, np.inf, 0.0))
+        worst = lr.max(axis=0)
+        bad = worst > np.log(c) + 1e-12
+        if not bad.any():
+            return float(deltas[0]), worst
+        last_bad = int(np.nonzero(bad)[0].max())
+        if last_bad == deltas.size - 1:
+            return float("inf"), worst
+        return float(deltas[last_bad + 1]), worst
+
+    w0 = np.full(n, 1.0 / n)
+    d0, worst = delta_star(w0)
+    boots = []
+    for _ in range(n_boot):
+        boots.append(delta_star(rng.multinomial(n, w0) / n)[0])
+    boots = np.asarray(boots)
+    se = float(np.std(boots, ddof=1)) if n_boot > 1 and np.all(np.isfinite(boots)) else float("nan")
+    return CoverageResult(d0, se, c, kind, mu_method, deltas, worst, n, G, n_boot)
