@@ -1,0 +1,288 @@
+"""The population score of a known manifold and density (the reference every estimator is
+measured against)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from scipy.special import gammaln, ive
+
+from .._validation import as_generator, as_points, check_in_range, check_int
+from ..manifolds._sphere import Sphere
+from ._base import ScoreEstimator
+from ._engine import gauss_lse, gauss_mean
+
+_METHODS = ("auto", "closed_form", "quadrature", "reference")
+_PROBE = 64
+_SMALL_Z = 1e-4
+
+
+def _log_sphere_mgf(m: int, z: np.ndarray) -> np.ndarray:
+    """log int_{S^(m-1)} exp(<v, u>) du for |v| = z: log((2 pi)^(m/2) I_nu(z) / z^nu), nu = m/2 - 1
+    (1 / C_m(z) of SCIENCE.md), with scaled Bessel functions and a series for z < 1e-4."""
+    nu = 0.5 * m - 1.0
+    out = np.empty_like(z)
+    small = z < _SMALL_Z
+    zs = z[~small]
+    out[~small] = 0.5 * m * np.log(2 * np.pi) + np.log(ive(nu, zs)) + zs - nu * np.log(zs)
+    z2 = z[small] ** 2
+    out[small] = (
+        0.5 * m * np.log(2 * np.pi)
+        - nu * np.log(2.0)
+        - gammaln(nu + 1.0)
+        + np.log1p(z2 / (4 * (nu + 1)) + z2**2 / (32 * (nu + 1) * (nu + 2)))
+    )
+    return out
+
+
+def _bessel_ratio_over_z(m: int, z: np.ndarray) -> np.ndarray:
+    """(I_(m/2) / I_(m/2-1))(z) / z, with its series 1/m (1 - z^2 / (m (m + 2))) for z < 1e-4."""
+    nu = 0.5 * m - 1.0
+    out = np.empty_like(z)
+    small = z < _SMALL_Z
+    zs = z[~small]
+    out[~small] = ive(nu + 1.0, zs) / ive(nu, zs) / zs
+    out[small] = (1.0 - z[small] ** 2 / (m * (m + 2))) / m
+    return out
+
+
+def exponential_family_params(manifold, density, rtol: float = 1e-9):
+    """If ``density`` on the sphere ``manifold`` is log-linear in the native unit vector u,
+    log p(u) = log c0 + <a, u> (von Mises, von Mises-Fisher with a = kappa mu, uniform with a = 0),
+    return (a, log c0); else None. Read off log_pdf at +-e_j and verified at 16 further points."""
+    if not isinstance(manifold, Sphere):
+        return None
+    m = manifold.k + 1
+    eye = np.eye(m)
+    lp = np.asarray(density.log_pdf(manifold, np.concatenate([eye, -eye])), dtype=float)
+    if not np.all(np.isfinite(lp)):
+        return None
+    a = 0.5 * (lp[:m] - lp[m:])
+    log_c0 = float(np.mean(0.5 * (lp[:m] + lp[m:])))
+    g = np.random.default_rng(12345).standard_normal((16, m))
+    u = g / np.linalg.norm(g, axis=1, keepdims=True)
+    lpu = np.asarray(density.log_pdf(manifold, u), dtype=float)
+    pred = log_c0 + u @ a
+    if not np.all(np.abs(lpu - pred) <= rtol * (1.0 + np.abs(log_c0) + np.linalg.norm(a))):
+        return None
+    return a, log_c0
+
+
+class OracleScore(ScoreEstimator):
+    """Population score s = grad log p_sigma, mu = density x vol_M, p_sigma = mu * N(0, sigma^2 I).
+
+    Three evaluation methods (``method_`` after ``fit``):
+
+    ``closed_form``  spheres S^(m-1) (the circle is m = 2) with a log-linear density, i.e. von
+        Mises / von Mises-Fisher(kappa, mu) or uniform (detected from ``density.log_pdf``): with
+        v = y / sigma^2 + kappa mu (y the native coordinates of x),
+        p_sigma(y) = (2 pi sigma^2)^(-m/2) exp(-(|y|^2 + 1)/(2 sigma^2)) C_m(kappa) / C_m(|v|) and
+        s(y) = -y/sigma^2 + (I_(m/2)/I_(m/2-1))(|v|) v / (|v| sigma^2) (SCIENCE.md "Exact
+        references"; scaled Bessel functions ``scipy.special.ive``). The d - m flat directions of
+        the random isometry contribute N(0, sigma^2) factors (score -x_perp / sigma^2).
+    ``quadrature``  any manifold with k <= 2: log p_sigma(x) = log sum_j p(u_j) w_j
+        N(x; Phi(u_j), sigma^2 I) over ``manifold.quadrature(n)`` (log-sum-exp, kernel engine) and
+        s(x) = (E[Phi(u) | x] - x) / sigma^2 (SCIENCE.md; P2 eq. of Thm 3.1's proof). The grid
+        must be much finer than sigma: n is chosen per call so that the largest spacing between
+        neighbouring nodes in R^d is at most sigma / ``grid_ratio`` (the periodic trapezoid rule on
+        a Gaussian of width sigma then errs by about exp(-2 pi^2 grid_ratio^2), and the grid
+        resolves queries up to a distance ~ grid_ratio^2 reach of M); when that needs more than
+        ``max_nodes`` nodes the call is refused with a ValueError. A fixed ``n_quad`` that is too
+        coarse gives a RuntimeWarning.
+    ``reference``  otherwise (k > 2, or no quadrature): the exact score of mu_R * N(0, sigma^2 I)
+        for a reference sample of size ``n_reference`` drawn in ``fit``; ``approximate_ = True``
+        (it memorizes below the reference spacing R^(-1/k)).
+
+    Parameters
+    ----------
+    manifold : ratesim.manifolds.Manifold
+    density : ratesim.densities.Density or None (uniform)
+    method : {"auto", "closed_form", "quadrature", "reference"}
+    n_quad : int or None
+        Nodes per coordinate of the quadrature; None chooses it from sigma.
+    grid_ratio : float >= 1
+        Required sigma / node spacing.
+    max_nodes : int
+        Largest quadrature grid accepted.
+    n_reference : int
+        Size of the reference sample (``reference`` method).
+    rng : numpy Generator or int seed
+        Source of the reference sample.
+
+    Attributes
+    ----------
+    method_ : str, approximate_ : bool, n_features_in_ : int (= manifold.d)
+    """
+
+    def __init__(
+        self,
+        manifold=None,
+        density=None,
+        method: str = "auto",
+        n_quad: int | None = None,
+        grid_ratio: float = 4.0,
+        max_nodes: int = 4_000_000,
+        n_reference: int = 200_000,
+        rng=0,
+    ):
+        self.manifold = manifold
+        self.density = density
+        self.method = method
+        self.n_quad = n_quad
+        self.grid_ratio = grid_ratio
+        self.max_nodes = max_nodes
+        self.n_reference = n_reference
+        self.rng = rng
+
+    # ----- fit ---------------------------------------------------------------------------------
+    def fit(self, X=None) -> OracleScore:
+        """Prepare the population score; X (optional) is only checked to live in R^d."""
+        M = self.manifold
+        if M is None or not all(hasattr(M, a) for a in ("k", "d", "embed", "project")):
+            raise ValueError(f"manifold must be a ratesim Manifold (got {M!r})")
+        if self.method not in _METHODS:
+            raise ValueError(f"method must be one of {_METHODS} (got {self.method!r})")
+        self.grid_ratio_ = check_in_range(self.grid_ratio, "grid_ratio", low=1.0)
+        self.max_nodes_ = check_int(self.max_nodes, "max_nodes", low=16)
+        if self.n_quad is not None:
+            check_int(self.n_quad, "n_quad", low=4)
+        density = self.density
+        if density is None:
+            from ..densities import Uniform
+
+            density = Uniform()
+        density.check_manifold(M)
+        self.density_ = density
+        if X is not None:
+            as_points(X, "X", d=M.d)
+        self.n_features_in_ = int(M.d)
+        self._grids = {}
+        self.approximate_ = False
+        method = self.method
+        ef = exponential_family_params(M, density) if method in ("auto", "closed_form") else None
+        if method == "closed_form" and ef is None:
+            raise ValueError(
+                f"method='closed_form' needs a sphere with a von Mises(-Fisher) or uniform density "
+                f"(got {M!r} with {density!r})"
+            )
+        if ef is not None:
+            self.method_ = "closed_form"
+            self.natural_param_, self.log_c0_ = ef
+            return self
+        if method in ("auto", "quadrature") and M.k <= 2:
+            try:
+                u, _ = M.quadrature(_PROBE)
+            except (ValueError, AttributeError, NotImplementedError):
+                if method == "quadrature":
+                    raise
+            else:
+                self.method_ = "quadrature"
+                self.spacing_const_ = self._spacing(u, _PROBE) * _PROBE
+                return self
+        if method == "quadrature":
+            raise ValueError(f"method='quadrature' needs k <= 2 (got k = {M.k})")
+        n_ref = check_int(self.n_reference, "n_reference", low=1)
+        self.method_ = "reference"
+        self.approximate_ = True
+        self.reference_ = M.sample(n_ref, density, rng=as_generator(self.rng, "rng"))
+        return self
+
+    def _spacing(self, u, n) -> float:
+        """Largest distance in R^d between neighbouring nodes of an n^k tensor grid."""
+        P = self.manifold.embed(u)
+        k = self.manifold.k
+        if P.shape[0] == n**k:
+            P = P.reshape((n,) * k + (P.shape[1],))
+            return float(max(np.linalg.norm(np.diff(P, axis=a), axis=-1).max() for a in range(k)))
+        from scipy.spatial import cKDTree
+
+        dist, _ = cKDTree(P).query(P, k=k + 2)
+        return float(dist[:, 1:].max())
+
+    # ----- quadrature --------------------------------------------------------------------------
+    def n_nodes_for(self, sigma: float) -> int:
+        """Quadrature nodes per coordinate used at noise level sigma (quadrature method)."""
+        self._check_fitted()
+        if self.method_ != "quadrature":
+            raise ValueError(f"n_nodes_for applies to the quadrature method (got {self.method_})")
+        need = int(math.ceil(self.spacing_const_ * self.grid_ratio_ / sigma))
+        need = max(need + need % 2, 16)
+        if self.n_quad is not None:
+            n = int(self.n_quad)
+            if n < need:
+                warnings.warn(
+                    f"n_quad = {n} is too coarse for sigma = {sigma:g}: node spacing "
+                    f"{self.spacing_const_ / n:.3g} > sigma / grid_ratio = "
+                    f"{sigma / self.grid_ratio_:.3g}; the oracle score may be inaccurate",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return n
+        k = self.manifold.k
+        if need**k > self.max_nodes_:
+            raise ValueError(
+                f"sigma = {sigma:g} is too small for the quadrature oracle on {self.manifold!r}: "
+                f"a grid finer than sigma / {self.grid_ratio_:g} needs {need}^{k} = {need**k} "
+                f"nodes > max_nodes = {self.max_nodes_}; raise max_nodes or use a larger sigma"
+            )
+        return need
+
+    def _grid(self, n: int):
+        if n not in self._grids:
+            M = self.manifold
+            u, w = M.quadrature(n)
+            logp = np.asarray(self.density_.log_pdf(M, u), dtype=float) + np.log(w)
+            keep = np.isfinite(logp)
+            nodes = np.ascontiguousarray(M.embed(u[keep]))
+            self._grids = {n: (nodes, np.ascontiguousarray(logp[keep]))}  # keep one grid
+        return self._grids[n]
+
+    # ----- closed form -------------------------------------------------------------------------
+    def _closed(self, x, sigma, want_logp: bool):
+        M = self.manifold
+        m = M.k + 1
+        y, resid = M.to_native(x)
+        a = self.natural_param_
+        s2 = sigma**2
+        v = y / s2 + a
+        z = np.linalg.norm(v, axis=1)
+        if want_logp:
+            ny = np.linalg.norm(y, axis=1)
+            # z - (|y|^2 + 1) / (2 s2) = delta - (|y| - 1)^2 / (2 s2), without cancellation
+            delta = (2.0 * (y @ a) / s2 + a @ a) / (z + ny / s2)
+            lmgf = _log_sphere_mgf(m, z) - z  # log of the integral without its e^z
+            return (
+                -0.5 * M.d * np.log(2 * np.pi * s2)
+                - (ny - 1.0) ** 2 / (2 * s2)
+                + delta
+                + self.log_c0_
+                + lmgf
+                - np.sum(resid**2, axis=1) / (2 * s2)
+            )
+        r = _bessel_ratio_over_z(m, z)
+        s_native = (-y + r[:, None] * v) / s2
+        return s_native @ M.frame.T - resid / s2
+
+    # ----- public ------------------------------------------------------------------------------
+    def _score(self, x, sigma):
+        if self.method_ == "closed_form":
+            return self._closed(x, sigma, want_logp=False)
+        if self.method_ == "quadrature":
+            nodes, logw = self._grid(self.n_nodes_for(sigma))
+            return (gauss_mean(nodes, x, sigma, log_weights=logw) - x) / sigma**2
+        return (gauss_mean(self.reference_, x, sigma) - x) / sigma**2
+
+    def log_density(self, x, sigma) -> np.ndarray:
+        """log p_sigma(x), shape (m,) (closed form, quadrature, or the reference-sample mixture)."""
+        x, sigma = self._check_query(x, sigma)
+        d = self.n_features_in_
+        if self.method_ == "closed_form":
+            return self._closed(x, sigma, want_logp=True)
+        if self.method_ == "quadrature":
+            nodes, logw = self._grid(self.n_nodes_for(sigma))
+            lse = gauss_lse(nodes, x, sigma, log_weights=logw)
+        else:
+            lse = gauss_lse(self.reference_, x, sigma) - np.log(self.reference_.shape[0])
+        return lse - 0.5 * d * np.log(2 * np.pi * sigma**2)
