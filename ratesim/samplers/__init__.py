@@ -1,0 +1,61 @@
+"""Samplers driven by any score estimator (``est.score(x, sigma)``, variance exploding).
+
+Diffusion samplers (geometric sigma schedule from sigma_max to sigma_min, optional final Tweedie
+step): ``reverse_sde`` (Euler-Maruyama or exponential integrator), ``probability_flow`` (Heun),
+``hybrid`` (SDE then ODE), ``annealed_langevin``, ``predictor_corrector``.
+
+Fixed-sigma Langevin samplers (hat form x <- x + h s_hat + sqrt(2 h sigma^(2-alpha)) xi,
+SCIENCE.md P2): ``langevin``, ``tempered_langevin``, ``posterior_langevin``.
+
+Every sampler is vectorized over chains, deterministic given ``rng``, and returns a
+``SamplerResult`` (array-like samples plus optional snapshots, a trace of a user statistic and the
+explicit time horizon). Mixing: ``integrated_autocorr_time``, ``two_halves``,
+``relaxation_steps``, ``suggest_steps``.
+"""
+
+from ._common import SamplerResult, geometric_sigmas
+from ._diffusion import hybrid, probability_flow, reverse_sde
+from ._langevin import (
+    annealed_langevin,
+    langevin,
+    posterior_langevin,
+    predictor_corrector,
+    tempered_langevin,
+)
+from ._mixing import (
+    TwoHalves,
+    integrated_autocorr_time,
+    relaxation_steps,
+    suggest_steps,
+    two_halves,
+)
+
+SAMPLERS = {
+    "reverse_sde": reverse_sde,
+    "probability_flow": probability_flow,
+    "hybrid": hybrid,
+    "annealed_langevin": annealed_langevin,
+    "predictor_corrector": predictor_corrector,
+    "langevin": langevin,
+    "tempered_langevin": tempered_langevin,
+    "posterior_langevin": posterior_langevin,
+}
+
+__all__ = [
+    "SAMPLERS",
+    "SamplerResult",
+    "TwoHalves",
+    "annealed_langevin",
+    "geometric_sigmas",
+    "hybrid",
+    "integrated_autocorr_time",
+    "langevin",
+    "posterior_langevin",
+    "predictor_corrector",
+    "probability_flow",
+    "relaxation_steps",
+    "reverse_sde",
+    "suggest_steps",
+    "tempered_langevin",
+    "two_halves",
+]
