@@ -74,8 +74,11 @@ class Mixture(Density):
 
     def check_manifold(self, manifold) -> None:
         require_manifold(self, manifold)
-        for c in self.components:
-            c.check_manifold(manifold)
+        for i, c in enumerate(self.components):
+            try:
+                c.check_manifold(manifold)
+            except ValueError as err:
+                raise ValueError(f"component {i} of {describe(self)}: {err}") from None
 
     def log_normalizer(self, manifold) -> float:
         """0: a convex combination of normalized densities is normalized."""
