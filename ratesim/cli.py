@@ -1,16 +1,27 @@
 """The ``ratesim`` command line.
 
-    ratesim list                       studies and their claims
-    ratesim demo [--out DIR]           a small tour of the geometry core (prints and plots)
-    ratesim bench NAME                 speed ratios against baselines (benchmarks/bench_NAME.py)
+    ratesim list                                  studies and their claims
+    ratesim run STUDY|all [--quick] [--jobs N] [--backend loky|dask] [--scheduler ADDR] [--out DIR]
+    ratesim fit STUDY|all [--quick]               slopes, CIs, R^2, local slopes, corrected forms
+    ratesim check [STUDY ...] [--quick]           exit 1 if a claim is contradicted (or has no data)
+    ratesim report STUDY|all [--quick]            reports/STUDY/ (quick: <out>/reports/STUDY/)
+    ratesim export STUDY [--quick] [--to FILE]    the tidy table (CSV, Parquet with pyarrow)
+    ratesim demo [--out DIR]                      a small tour of the geometry core (prints and plots)
+    ratesim bench NAME                            speed ratios against baselines (benchmarks/)
 
-Exit codes: 0 success, 1 a failure or contradicted claim, 2 bad input.
+The results store is ``<out>/ratesim.sqlite`` (``--out`` defaults to ``results/`` at the repository
+root, git-ignored). Full-run reports go to ``reports/STUDY/`` and are committed with their tidy
+``results.csv``, which ``ratesim check`` reads on a fresh checkout; quick runs never touch
+``reports/``: their reports go to ``<out>/reports/STUDY/``.
+
+Exit codes: 0 success, 1 a failed cell, a contradicted claim or missing results, 2 bad input.
 """
 
 from __future__ import annotations
 
 import argparse
 import runpy
+import shlex
 import sys
 from pathlib import Path
 
@@ -23,8 +34,35 @@ def _benchmarks_dir() -> Path:
     return REPO_ROOT / "benchmarks"
 
 
+def _err(msg: str) -> None:
+    print(f"ratesim: {msg}", file=sys.stderr)
+
+
+def _command_line() -> str:
+    return "ratesim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def _resolve(names: list[str], studies_dir: str):
+    """Load and validate the named studies ('all' = every file); StudyError on bad input."""
+    from .study import StudyError, load_study, study_files
+    from .study.tasks import did_you_mean
+
+    files = {p.stem: p for p in study_files(studies_dir)}
+    if not names or names == ["all"]:
+        if not files:
+            raise StudyError(f"no study files in {studies_dir}")
+        chosen = list(files)
+    else:
+        chosen = []
+        for n in names:
+            if n not in files:
+                raise StudyError(f"unknown study {n!r} in {studies_dir}" + did_you_mean(n, files))
+            chosen.append(n)
+    return [load_study(files[n]) for n in chosen]
+
+
 def _cmd_list(args) -> int:
-    from .study import discover_studies
+    from .study import StudyError, discover_studies, load_study
 
     studies = discover_studies(args.studies)
     if not studies:
@@ -32,6 +70,174 @@ def _cmd_list(args) -> int:
         return 0
     for name, doc in studies:
         print(f"{name:32s} {doc}")
+        try:
+            st = load_study(Path(args.studies) / f"{name}.py")
+        except StudyError as e:
+            print(f"{'':32s} (invalid: {e})")
+            continue
+        for c in st.claims:
+            preds = ", ".join(f"{lab}" for lab in c.predictions())
+            print(
+                f"{'':32s} claim: {c.metric} ~ {c.on}^p, p in {{{preds}}} per {c.group_by or 'study'}"
+            )
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .study import ResultsStore, StudyError, run_study
+
+    try:
+        studies = _resolve(args.study, args.studies)
+    except StudyError as e:
+        _err(str(e))
+        return 2
+    if args.scheduler and args.backend != "dask":
+        _err(f"--scheduler {args.scheduler} needs --backend dask")
+        return 2
+    failed = []
+    with ResultsStore(Path(args.out) / "ratesim.sqlite") as store:
+        for st in studies:
+            s = run_study(
+                st,
+                store,
+                quick=args.quick,
+                jobs=args.jobs,
+                backend=args.backend,
+                scheduler=args.scheduler,
+                rerun=args.rerun,
+            )
+            print(
+                f"{s.study} ({s.mode}): {s.n_cells} cells, {s.n_cached} already stored, "
+                f"{s.n_computed} computed, {len(s.failures)} failed, {s.seconds:.1f} s"
+            )
+            failed += [(s.study, c, e) for c, e in s.failures]
+    if failed:
+        print(f"\n{len(failed)} failed cell(s) (stored with tracebacks; rerun to retry):")
+        for study, cell, error in failed:
+            last = error.strip().splitlines()[-1] if error.strip() else "?"
+            print(f"  {cell}: {last}")
+        return 1
+    return 0
+
+
+def _load_tables(args, st):
+    from .study import load_results
+
+    mode = "quick" if args.quick else "full"
+    return load_results(
+        st, mode=mode, results_dir=args.out, reports_dir=args.reports, source=args.source
+    )
+
+
+def _cmd_fit(args) -> int:
+    from .study import StudyError, evaluate_claims
+
+    try:
+        studies = _resolve(args.study, args.studies)
+    except StudyError as e:
+        _err(str(e))
+        return 2
+    for st in studies:
+        df, src = _load_tables(args, st)
+        print(f"== {st.name} ({'quick' if args.quick else 'full'}; {src})")
+        if df.empty:
+            print("   no results: run it first (ratesim run)")
+            continue
+        for r in evaluate_claims(st, df, corrected=True):
+            print(f"-- claim {r.claim_index + 1} {r.claim.label} [{r.group_label}]: {r.verdict}")
+            if r.fit is None:
+                print(f"   {r.note}")
+                continue
+            print("   " + r.fit.summary().replace("\n", "\n   "))
+            for lab, p, vd in r.predictions:
+                print(f"   predicted {lab}: {p:+.4f} -> {vd}")
+            for form, f in r.corrected.items():
+                print(f"   [{form}] " + f.summary().replace("\n", "\n   "))
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from .study import StudyError, evaluate_claims
+
+    try:
+        studies = _resolve(args.study, args.studies)
+    except StudyError as e:
+        _err(str(e))
+        return 2
+    bad = 0
+    for st in studies:
+        df, src = _load_tables(args, st)
+        if df.empty:
+            print(f"MISSING      {st.name}: no results ({src}); run `ratesim run {st.name}`")
+            bad += 1
+            continue
+        by_claim = {}
+        for r in evaluate_claims(st, df):
+            by_claim.setdefault(r.claim_index, []).append(r)
+        for i, rs in sorted(by_claim.items()):
+            for r in rs:
+                preds = "; ".join(f"{lab} {p:+.3f}: {vd}" for lab, p, vd in r.predictions)
+                slope = (
+                    f"slope {r.fit.slope:+.3f} CI [{r.fit.ci[0]:+.3f}, {r.fit.ci[1]:+.3f}]"
+                    if r.fit is not None
+                    else r.note
+                )
+                print(
+                    f"{r.verdict.upper():12s} {st.name} claim {i + 1} {r.claim.label} "
+                    f"[{r.group_label}]: {slope}; {preds}"
+                )
+                bad += r.verdict == "contradicted"
+        print(f"             ({st.name}: {src})")
+    return 1 if bad else 0
+
+
+def _cmd_report(args) -> int:
+    from .report import write_report
+    from .study import StudyError
+
+    try:
+        studies = _resolve(args.study, args.studies)
+    except StudyError as e:
+        _err(str(e))
+        return 2
+    missing = 0
+    for st in studies:
+        args.source = "store"
+        df, src = _load_tables(args, st)
+        if df.empty:
+            mode = "--quick " if args.quick else ""
+            print(f"{st.name}: no results in {args.out}; run `ratesim run {st.name} {mode}`first")
+            missing += 1
+            continue
+        if args.quick:
+            outdir = Path(args.out) / "reports" / st.name
+            cmd = f"ratesim run {st.name} --quick && ratesim report {st.name} --quick"
+        else:
+            outdir = Path(args.reports) / st.name
+            cmd = f"ratesim run {st.name} && ratesim report {st.name}"
+        readme = write_report(
+            st, df, outdir, mode="quick" if args.quick else "full", command=cmd, source=src
+        )
+        print(f"{st.name}: report written to {readme.parent}")
+    return 1 if missing else 0
+
+
+def _cmd_export(args) -> int:
+    from .study import StudyError, export_tidy
+
+    try:
+        (st,) = _resolve([args.study], args.studies)
+    except StudyError as e:
+        _err(str(e))
+        return 2
+    args.source = "store"
+    df, src = _load_tables(args, st)
+    if df.empty:
+        print(f"{st.name}: no results in {args.out}")
+        return 1
+    to = Path(args.to or Path(args.out) / f"{st.name}_{'quick' if args.quick else 'full'}.csv")
+    for p in export_tidy(df, to):
+        print(p)
     return 0
 
 
@@ -57,6 +263,27 @@ def _cmd_bench(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1 (got {text!r})") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1 (got {v})")
+    return v
+
+
+def _common(sp, quick_help: str) -> None:
+    sp.add_argument("--quick", action="store_true", help=quick_help)
+    sp.add_argument(
+        "--out", default=str(REPO_ROOT / "results"), help="results directory (ratesim.sqlite)"
+    )
+    sp.add_argument("--studies", default=str(REPO_ROOT / "studies"), help="studies directory")
+    sp.add_argument(
+        "--reports", default=str(REPO_ROOT / "reports"), help="full-run reports directory"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ratesim",
@@ -69,6 +296,38 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("list", help="list the studies and their claims")
     sp.add_argument("--studies", default=str(REPO_ROOT / "studies"), help="studies directory")
     sp.set_defaults(func=_cmd_list)
+
+    sp = sub.add_parser("run", help="run a study's missing cells into the results store")
+    sp.add_argument("study", nargs="+", help="study name(s), or 'all'")
+    _common(sp, "run the reduced quick grid")
+    sp.add_argument("--jobs", type=_positive_int, default=1, help="parallel workers (default 1)")
+    sp.add_argument("--backend", choices=("loky", "dask"), default="loky")
+    sp.add_argument("--scheduler", default=None, help="dask scheduler address (default: local)")
+    sp.add_argument("--rerun", action="store_true", help="recompute cells already stored")
+    sp.set_defaults(func=_cmd_run)
+
+    sp = sub.add_parser("fit", help="fitted slopes, CIs, R^2, local slopes and verdicts")
+    sp.add_argument("study", nargs="+", help="study name(s), or 'all'")
+    _common(sp, "use the quick runs")
+    sp.add_argument("--source", choices=("auto", "store", "csv"), default="auto")
+    sp.set_defaults(func=_cmd_fit)
+
+    sp = sub.add_parser("check", help="judge every claim; exit 1 if one is contradicted")
+    sp.add_argument("study", nargs="*", default=["all"], help="study name(s) (default: all)")
+    _common(sp, "use the quick runs")
+    sp.add_argument("--source", choices=("auto", "store", "csv"), default="auto")
+    sp.set_defaults(func=_cmd_check)
+
+    sp = sub.add_parser("report", help="write reports/STUDY/ (plots, tables, README)")
+    sp.add_argument("study", nargs="+", help="study name(s), or 'all'")
+    _common(sp, "report the quick runs (into <out>/reports/, never reports/)")
+    sp.set_defaults(func=_cmd_report)
+
+    sp = sub.add_parser("export", help="write the tidy results table (CSV, Parquet)")
+    sp.add_argument("study", help="study name")
+    _common(sp, "export the quick runs")
+    sp.add_argument("--to", default=None, help="output CSV path")
+    sp.set_defaults(func=_cmd_export)
 
     sp = sub.add_parser("demo", help="a small tour of the geometry core (prints and plots)")
     sp.add_argument("--out", default="reports/demo", help="output directory for the figure")

@@ -1,0 +1,260 @@
+"""The results store: SQLite, one transaction per cell, resumable.
+
+Two tables. ``cells`` has one row per (study, mode, cell) with its status (``ok`` or ``failed``),
+parameters (JSON), repetition, seed, wall time, peak memory, code version, host and, for failures,
+the traceback. ``results`` has one row per (study, mode, cell, metric). A cell's rows are written
+in a single ``BEGIN IMMEDIATE ... COMMIT`` transaction: a run killed with ``kill -9`` leaves either
+all of a cell's rows or none (SQLite's journal rolls an interrupted transaction back on the next
+open), and the primary keys make duplicates impossible. Failed cells are stored as status rows with
+no results; they are never treated as done, so the next run recomputes them.
+
+``mode`` is ``"full"`` or ``"quick"``: the two grids of a study are stored side by side and never
+mix.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ResultsStore", "CellResult", "STANDARD_COLUMNS", "MODES"]
+
+MODES = ("full", "quick")
+# columns every tidy export has (issue 6), in this order; other parameters follow as p_<name>
+STANDARD_COLUMNS = (
+    "study",
+    "mode",
+    "cell",
+    "manifold",
+    "k",
+    "d",
+    "beta",
+    "density",
+    "estimator",
+    "sampler",
+    "N",
+    "rep",
+    "seed",
+    "metric",
+    "value",
+    "seconds",
+    "peak_mem_mb",
+    "version",
+    "finished",
+)
+_PARAM_COLUMNS = ("manifold", "k", "d", "beta", "density", "estimator", "sampler", "N")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cells (
+    study TEXT NOT NULL, mode TEXT NOT NULL, cell TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    params TEXT NOT NULL, rep INTEGER NOT NULL, seed INTEGER NOT NULL,
+    seconds REAL, peak_mem_mb REAL, maxrss_mb REAL,
+    version TEXT, host TEXT, started TEXT, finished TEXT, error TEXT,
+    PRIMARY KEY (study, mode, cell)
+);
+CREATE TABLE IF NOT EXISTS results (
+    study TEXT NOT NULL, mode TEXT NOT NULL, cell TEXT NOT NULL,
+    metric TEXT NOT NULL, value REAL NOT NULL,
+    PRIMARY KEY (study, mode, cell, metric)
+);
+"""
+
+
+@dataclass
+class CellResult:
+    """What a worker returns for one cell (``metrics`` empty and ``error`` set when failed)."""
+
+    study: str
+    mode: str
+    cell: str
+    params: dict
+    rep: int
+    seed: int
+    status: str
+    metrics: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    peak_mem_mb: float = 0.0
+    maxrss_mb: float = 0.0
+    version: str = ""
+    host: str = ""
+    started: str = ""
+    finished: str = ""
+    error: str = ""
+
+
+class ResultsStore:
+    """A SQLite results store at ``path`` (created on first use).
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (its directory is created).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(str(self.path), timeout=60.0, isolation_level=None)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("PRAGMA synchronous=FULL")
+        self._con.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- writing ------------------------------------------------------------------------
+    def write(self, r: CellResult) -> None:
+        """Store one cell atomically (its status row and all its metric rows, or nothing)."""
+        if r.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES} (got {r.mode!r})")
+        if r.status not in ("ok", "failed"):
+            raise ValueError(f"status must be 'ok' or 'failed' (got {r.status!r})")
+        key = (r.study, r.mode, r.cell)
+        con = self._con
+        for attempt in range(20):
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError:  # locked by another writer
+                time.sleep(0.05 * (attempt + 1))
+        else:
+            raise RuntimeError(f"results store {self.path} stays locked")
+        try:
+            con.execute("DELETE FROM results WHERE study=? AND mode=? AND cell=?", key)
+            con.execute(
+                "INSERT OR REPLACE INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    *key,
+                    r.status,
+                    json.dumps(r.params, sort_keys=True),
+                    int(r.rep),
+                    int(r.seed),
+                    float(r.seconds),
+                    float(r.peak_mem_mb),
+                    float(r.maxrss_mb),
+                    r.version,
+                    r.host,
+                    r.started,
+                    r.finished,
+                    r.error,
+                ),
+            )
+            if r.status == "ok":
+                con.executemany(
+                    "INSERT INTO results VALUES (?,?,?,?,?)",
+                    [(*key, m, float(v)) for m, v in r.metrics.items()],
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    # -- reading ------------------------------------------------------------------------
+    def done(self, study: str, mode: str) -> set[str]:
+        """Ids of the cells stored with status ``ok``."""
+        cur = self._con.execute(
+            "SELECT cell FROM cells WHERE study=? AND mode=? AND status='ok'", (study, mode)
+        )
+        return {row[0] for row in cur}
+
+    def failures(self, study: str, mode: str) -> list[tuple[str, str]]:
+        """(cell id, traceback) of the cells whose last attempt failed."""
+        cur = self._con.execute(
+            "SELECT cell, error FROM cells WHERE study=? AND mode=? AND status='failed' "
+            "ORDER BY cell",
+            (study, mode),
+        )
+        return list(cur)
+
+    def count(self, study: str, mode: str) -> tuple[int, int]:
+        """(number of cell rows, number of result rows) of a study and mode."""
+        a = self._con.execute(
+            "SELECT COUNT(*) FROM cells WHERE study=? AND mode=?", (study, mode)
+        ).fetchone()[0]
+        b = self._con.execute(
+            "SELECT COUNT(*) FROM results WHERE study=? AND mode=?", (study, mode)
+        ).fetchone()[0]
+        return int(a), int(b)
+
+    def latest(self, study: str, mode: str) -> str | None:
+        """ISO time of the most recent successful cell (None if there is none)."""
+        row = self._con.execute(
+            "SELECT MAX(finished) FROM cells WHERE study=? AND mode=? AND status='ok'",
+            (study, mode),
+        ).fetchone()
+        return row[0]
+
+    def tidy(self, study: str, mode: str, cells: Iterable[str] | None = None):
+        """The tidy table (pandas DataFrame): one row per (cell, metric) of the ``ok`` cells.
+
+        Columns: :data:`STANDARD_COLUMNS` (missing parameters are empty), then ``p_<name>`` for
+        the other parameters. ``cells`` restricts to those ids (the current grid).
+        """
+        import pandas as pd
+
+        cur = self._con.execute(
+            "SELECT c.cell, c.params, c.rep, c.seed, c.seconds, c.peak_mem_mb, c.version, "
+            "c.finished, r.metric, r.value FROM cells c JOIN results r "
+            "ON c.study=r.study AND c.mode=r.mode AND c.cell=r.cell "
+            "WHERE c.study=? AND c.mode=? AND c.status='ok' ORDER BY c.cell, r.metric",
+            (study, mode),
+        )
+        keep = set(cells) if cells is not None else None
+        rows = []
+        for cid, params, rep, seed, sec, mem, ver, fin, metric, value in cur:
+            if keep is not None and cid not in keep:
+                continue
+            p = json.loads(params)
+            row = {"study": study, "mode": mode, "cell": cid}
+            for name in _PARAM_COLUMNS:
+                row[name] = p.get(name)
+            row.update(rep=rep, seed=seed, metric=metric, value=value, seconds=sec)
+            row.update(peak_mem_mb=mem, version=ver, finished=fin)
+            for name, v in p.items():
+                if name not in _PARAM_COLUMNS:
+                    row[f"p_{name}"] = v
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        if df.empty:
+            df = pd.DataFrame(columns=list(STANDARD_COLUMNS))
+        extra = sorted(c for c in df.columns if c not in STANDARD_COLUMNS)
+        return df[list(STANDARD_COLUMNS) + extra]
+
+
+def export_tidy(df, path: str | Path, parquet: bool = True) -> list[Path]:
+    """Write the tidy table as CSV (and Parquet next to it when pyarrow is importable)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False, float_format="%.10g")
+    out = [path]
+    if parquet:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            return out
+        pq = path.with_suffix(".parquet")
+        df.to_parquet(pq, index=False)
+        out.append(pq)
+    return out
+
+
+def read_tidy(path: str | Path):
+    """Read a tidy CSV written by :func:`export_tidy` (the committed ``reports/STUDY/results.csv``)."""
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    missing = [c for c in ("study", "cell", "N", "rep", "metric", "value") if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: not a ratesim tidy table (missing columns {missing})")
+    return df

@@ -1,0 +1,290 @@
+"""What a study cell measures: registered task functions, and the engine's built-in tasks.
+
+A task is a plain function ``f(params, rng) -> {metric: float}``: ``params`` is the cell's parameter
+dict (grid values and evaluated expressions, e.g. ``{"N": 1024, "k": 1, "h": 0.25}``) and ``rng``
+a ``numpy.random.Generator`` seeded from the cell key. It must be pure given these two: the engine
+then guarantees identical results whatever the job count, backend or order. Register it by name::
+
+    @task("empirical_w_interval", metrics=("w1", "w2"), choices={"manifold": ("interval",)})
+    def _empirical_w_interval(params, rng): ...
+
+Tasks live in this module (built-ins), in the science modules, or in the study file itself (the
+worker re-executes the study file to find them). ``metrics`` lets study files be checked before
+anything runs (a claim on an unknown metric is an error); ``choices`` restricts the names a study
+may give to ``manifold``, ``density``, ``estimator`` or ``sampler``. Without ``choices`` those names
+are checked against the package registries (``ratesim.manifolds.MANIFOLDS``, ...) when they exist.
+
+Built-in tasks (numpy/scipy only, exact closed forms; SCIENCE.md trap 1 asks for exact optimal
+transport, which in 1-D is a closed form):
+
+``empirical_w_interval``
+    W1 and W2 between the empirical measure of N uniform points on [0, 1] and U[0, 1]. Anchors:
+    E W1 ~ N^(-1/2) (Dudley; Weed & Bach 2019, k = 1), E W2^2 = 1/(6N) exactly.
+``empirical_w_circle``
+    W1 (arc length) between the empirical measure of N uniform angles and the uniform law on the
+    unit circle, by the circular closed form W1 = min_c int |F_N - F - c| (Rabin, Delon, Gousseau
+    2011, Thm 1). E W1 ~ N^(-1/2) (k = 1).
+``synthetic_power``
+    ``C * N^slope * exp(noise * z)``, z standard normal: a metric with a known rate, to test the
+    engine and the verdicts end to end.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import as_generator, check_int, check_positive
+
+__all__ = [
+    "TASKS",
+    "Task",
+    "task",
+    "get_task",
+    "did_you_mean",
+    "registry_names",
+    "w1_interval_uniform",
+    "w2_interval_uniform",
+    "w1_circle_uniform",
+]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A registered task: name, function and what it declares about itself."""
+
+    name: str
+    func: Callable
+    metrics: tuple[str, ...] | None = None
+    choices: Mapping[str, tuple[str, ...]] | None = None
+    doc: str = ""
+
+
+TASKS: dict[str, Task] = {}
+
+
+def task(
+    name: str,
+    *,
+    metrics: tuple[str, ...] | list[str] | None = None,
+    choices: Mapping[str, tuple[str, ...] | list[str]] | None = None,
+):
+    """Register ``f(params, rng) -> {metric: float}`` under ``name`` (a decorator).
+
+    Parameters
+    ----------
+    name : str
+        The name study files use (``Study(task=name)``).
+    metrics : sequence of str, optional
+        The metric names the task returns (checked against claims, and against what it returns).
+    choices : mapping, optional
+        Allowed values of ``manifold``, ``density``, ``estimator``, ``sampler`` for this task.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"task name must be an identifier string (got {name!r})")
+
+    def deco(func: Callable) -> Callable:
+        if not callable(func):
+            raise ValueError(f"task {name!r} must decorate a callable (got {func!r})")
+        old = TASKS.get(name)
+        if old is not None and (old.func.__module__, old.func.__qualname__) != (
+            func.__module__,
+            func.__qualname__,
+        ):
+            raise ValueError(
+                f"task name {name!r} is already registered by "
+                f"{old.func.__module__}.{old.func.__qualname__}"
+            )
+        TASKS[name] = Task(
+            name=name,
+            func=func,
+            metrics=tuple(metrics) if metrics is not None else None,
+            choices={k: tuple(v) for k, v in choices.items()} if choices else None,
+            doc=(func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else "",
+        )
+        return func
+
+    return deco
+
+
+def did_you_mean(name: str, options) -> str:
+    """`` (did you mean 'x'?)`` or the list of options, for error messages."""
+    options = sorted(map(str, options))
+    close = difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}? available: {', '.join(options)})"
+    return f" (available: {', '.join(options) or 'none'})"
+
+
+def get_task(name: str) -> Task:
+    """The registered task ``name``; ``ValueError`` with a did-you-mean if unknown."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}" + did_you_mean(name, TASKS))
+    return TASKS[name]
+
+
+# where the science modules keep their string registries (DESIGN.md; STYLE.md section 1)
+_PACKAGE_REGISTRIES = {
+    "manifold": ("ratesim.manifolds", "MANIFOLDS"),
+    "density": ("ratesim.densities", "DENSITIES"),
+    "estimator": ("ratesim.scores", "SCORES"),
+    "sampler": ("ratesim.samplers", "SAMPLERS"),
+    "metric": ("ratesim.metrics", "METRICS"),
+}
+NAMED_KINDS = ("manifold", "density", "estimator", "sampler")
+
+
+def registry_names(kind: str, task_: Task | None = None) -> tuple[str, ...] | None:
+    """Allowed names of ``kind`` for ``task_``: its ``choices``, else the package registry.
+
+    Returns ``None`` when neither exists (then the name cannot be checked before running).
+    """
+    if task_ is not None and task_.choices and kind in task_.choices:
+        return task_.choices[kind]
+    mod_name, attr = _PACKAGE_REGISTRIES[kind]
+    try:
+        reg = getattr(importlib.import_module(mod_name), attr, None)
+    except ImportError:
+        return None
+    return tuple(reg) if reg else None
+
+
+# ---------------------------------------------------------------------------------------------
+# exact 1-D transport to the uniform law
+
+
+def _sorted_unit(u, name: str) -> np.ndarray:
+    u = np.asarray(u, dtype=np.float64)
+    if u.ndim != 1 or u.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array (got shape {u.shape})")
+    if not np.all(np.isfinite(u)) or np.any(u < 0) or np.any(u > 1):
+        raise ValueError(
+            f"{name} must lie in [0, 1] and be finite (got min {u.min()}, max {u.max()})"
+        )
+    return np.sort(u)
+
+
+def _abs_integral(a, b, t):
+    """int_a^b |t - x| dx for arrays (a <= b)."""
+    return 0.5 * ((b - t) * np.abs(b - t) - (a - t) * np.abs(a - t))
+
+
+def _pieces(u: np.ndarray):
+    """F_N = i/N on [a_i, b_i), i = 0..N, with a_0 = 0 and b_N = 1."""
+    n = u.size
+    a = np.concatenate(([0.0], u))
+    b = np.concatenate((u, [1.0]))
+    t = np.arange(n + 1, dtype=np.float64) / n
+    return a, b, t
+
+
+def w1_interval_uniform(u) -> float:
+    """Exact W1(mu_N, U[0, 1]) = int_0^1 |F_N(x) - x| dx for the empirical measure of ``u``.
+
+    Parameters
+    ----------
+    u : array_like, shape (N,)
+        Points in [0, 1].
+
+    Returns
+    -------
+    float
+        The distance, summed in closed form over the N + 1 pieces where F_N is constant.
+    """
+    a, b, t = _pieces(_sorted_unit(u, "u"))
+    return float(np.sum(_abs_integral(a, b, t)))
+
+
+def w2_interval_uniform(u) -> float:
+    """Exact W2(mu_N, U[0, 1]) = (int_0^1 (Q_N(s) - s)^2 ds)^(1/2), Q_N the empirical quantile.
+
+    E W2^2 = 1/(6N) for uniform samples (STYLE.md section 5).
+    """
+    x = _sorted_unit(u, "u")
+    n = x.size
+    hi = np.arange(1, n + 1, dtype=np.float64) / n
+    lo = hi - 1.0 / n
+    w2sq = np.sum(((hi - x) ** 3 - (lo - x) ** 3) / 3.0)
+    return float(np.sqrt(max(w2sq, 0.0)))
+
+
+def w1_circle_uniform(theta) -> float:
+    """Exact W1 (arc length) between the empirical law of angles ``theta`` and the uniform law on
+    the unit circle.
+
+    On the circle of circumference 1, W1(mu, nu) = min_c int_0^1 |F_mu(x) - F_nu(x) - c| dx (Rabin,
+    Delon, Gousseau 2011, Thm 1); the minimizer c is a median of D(X) = F_N(X) - X, X ~ U[0, 1].
+    D = i/N - x on the piece [a_i, b_i), so D(X) is a mixture of uniforms whose CDF is piecewise
+    linear: the median is found exactly at its breakpoints. The result is scaled by 2 pi.
+
+    Parameters
+    ----------
+    theta : array_like, shape (N,)
+        Angles in [0, 2 pi].
+    """
+    th = np.asarray(theta, dtype=np.float64)
+    if th.ndim != 1 or th.size == 0 or not np.all(np.isfinite(th)):
+        raise ValueError(f"theta must be a non-empty finite 1-D array (got shape {th.shape})")
+    if np.any(th < 0) or np.any(th > 2 * np.pi):
+        raise ValueError(f"theta must lie in [0, 2 pi] (got min {th.min()}, max {th.max()})")
+    a, b, t = _pieces(np.sort(np.minimum(th / (2 * np.pi), 1.0)))
+    lo = t - b  # D ranges over [lo_i, lo_i + len_i] on piece i, uniformly
+    length = b - a
+    hi = lo + length
+    lo_s, hi_s = np.sort(lo), np.sort(hi)
+    clo = np.concatenate(([0.0], np.cumsum(lo_s)))
+    chi = np.concatenate(([0.0], np.cumsum(hi_s)))
+
+    def cdf(c):  # sum_i (c - lo_i)_+ - (c - hi_i)_+
+        i = np.searchsorted(lo_s, c, side="right")
+        j = np.searchsorted(hi_s, c, side="right")
+        return (i * c - clo[i]) - (j * c - chi[j])
+
+    bp = np.unique(np.concatenate((lo, hi)))
+    F = cdf(bp)
+    m = int(np.searchsorted(F, 0.5, side="left"))
+    if m == 0:
+        c = bp[0]
+    else:
+        f0, f1 = F[m - 1], F[m]
+        c = bp[m - 1] + (bp[m] - bp[m - 1]) * (0.5 - f0) / (f1 - f0) if f1 > f0 else bp[m]
+    return float(2 * np.pi * np.sum(_abs_integral(a, b, t - c)))
+
+
+# ---------------------------------------------------------------------------------------------
+# built-in tasks
+
+
+@task("empirical_w_interval", metrics=("w1", "w2"), choices={"manifold": ("interval",)})
+def _empirical_w_interval(params, rng):
+    """W1, W2 of the empirical measure of N uniform points on [0, 1] (exact)."""
+    n = check_int(params["N"], "N", low=2)
+    u = as_generator(rng).uniform(size=n)
+    return {"w1": w1_interval_uniform(u), "w2": w2_interval_uniform(u)}
+
+
+@task(
+    "empirical_w_circle",
+    metrics=("w1",),
+    choices={"manifold": ("circle",), "density": ("uniform",)},
+)
+def _empirical_w_circle(params, rng):
+    """W1 (arc length) of the empirical measure of N uniform angles on the circle (exact)."""
+    n = check_int(params["N"], "N", low=2)
+    theta = as_generator(rng).uniform(0.0, 2 * np.pi, size=n)
+    return {"w1": w1_circle_uniform(theta)}
+
+
+@task("synthetic_power", metrics=("value",), choices={"manifold": ("none",)})
+def _synthetic_power(params, rng):
+    """C N^slope exp(noise z): a metric with a known rate, to test the engine."""
+    n = check_int(params["N"], "N", low=2)
+    c = check_positive(params.get("C", 1.0), "C")
+    noise = check_positive(params.get("noise", 0.1), "noise", allow_zero=True)
+    slope = float(params["slope"])
+    z = as_generator(rng).standard_normal()
+    return {"value": float(c * n**slope * np.exp(noise * z))}
