@@ -6,7 +6,7 @@
     ratesim check [STUDY ...] [--quick]           exit 1 if a claim is contradicted (or has no data)
     ratesim report STUDY|all [--quick]            reports/STUDY/ (quick: <out>/reports/STUDY/)
     ratesim export STUDY [--quick] [--to FILE]    the tidy table (CSV, Parquet with pyarrow)
-    ratesim demo [--out DIR]                      a small tour of the geometry core (prints and plots)
+    ratesim demo [--out DIR]                      a small tour of the geometry core
     ratesim bench NAME                            speed ratios against baselines (benchmarks/)
 
 The results store is ``<out>/ratesim.sqlite`` (``--out`` defaults to ``results/`` at the repository
@@ -78,7 +78,8 @@ def _cmd_list(args) -> int:
         for c in st.claims:
             preds = ", ".join(f"{lab}" for lab in c.predictions())
             print(
-                f"{'':32s} claim: {c.metric} ~ {c.on}^p, p in {{{preds}}} per {c.group_by or 'study'}"
+                f"{'':32s} claim: {c.metric} ~ {c.on}^p, p in {{{preds}}} "
+                f"per {c.group_by or 'study'}"
             )
     return 0
 
@@ -113,7 +114,7 @@ def _cmd_run(args) -> int:
             failed += [(s.study, c, e) for c, e in s.failures]
     if failed:
         print(f"\n{len(failed)} failed cell(s) (stored with tracebacks; rerun to retry):")
-        for study, cell, error in failed:
+        for _study, cell, error in failed:
             last = error.strip().splitlines()[-1] if error.strip() else "?"
             print(f"  {cell}: {last}")
         return 1

@@ -31,7 +31,8 @@ Given the CI ``[lo, hi]`` of the fitted exponent at level ``level``, a predicted
 stated pre-asymptotic tolerance ``tol`` (slope units):
 
 - ``contradicted`` if the CI misses ``[p - tol, p + tol]`` (``hi < p - tol`` or ``lo > p + tol``);
-- ``consistent`` if it does not, and the CI is sharp enough to tell: half-width <= ``max_halfwidth``;
+- ``consistent`` if it does not, and the CI is sharp enough to tell: half-width <=
+  ``max_halfwidth``;
 - ``inconclusive`` otherwise (the CI contains p but is too wide to discriminate; by default
   ``max_halfwidth = 0.1``, choose it below half the gap between competing predictions).
 """

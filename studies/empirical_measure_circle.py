@@ -1,7 +1,8 @@
 """Empirical measure of N uniform angles on the circle: exact circular W1 decays like N^(-1/2).
 
-k = 1 on a closed curve (SCIENCE.md anchors: E W1 ~ N^(-1/2), independent of the ambient d), with the
-exact circular closed form W1 = min_c int |F_N - F - c| (Rabin, Delon, Gousseau 2011). Two competing
+k = 1 on a closed curve (SCIENCE.md anchors: E W1 ~ N^(-1/2), independent of the ambient d), with
+the exact circular closed form W1 = min_c int |F_N - F - c| (Rabin, Delon, Gousseau 2011). Two
+competing
 predictions (rule "any": the claim holds if one does): -1/2 (k = 1) and -1/3 (the form N^(-1/k)
 of k >= 3), which the data must contradict: a built-in negative control.
 """

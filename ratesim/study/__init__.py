@@ -9,7 +9,6 @@ expands into cells with stable ids and seeds (:mod:`.grid`); each cell runs a re
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from .claims import ClaimResult, evaluate_claims, load_results
 from .expr import Expr, ExprError

@@ -250,7 +250,7 @@ def export_tidy(df, path: str | Path, parquet: bool = True) -> list[Path]:
 
 
 def read_tidy(path: str | Path):
-    """Read a tidy CSV written by :func:`export_tidy` (the committed ``reports/STUDY/results.csv``)."""
+    """Read a tidy CSV written by :func:`export_tidy` (e.g. ``reports/STUDY/results.csv``)."""
     import pandas as pd
 
     df = pd.read_csv(path)
