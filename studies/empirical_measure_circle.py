@@ -2,9 +2,8 @@
 
 k = 1 on a closed curve (SCIENCE.md anchors: E W1 ~ N^(-1/2), independent of the ambient d), with
 the exact circular closed form W1 = min_c int |F_N - F - c| (Rabin, Delon, Gousseau 2011). Two
-competing
-predictions (rule "any": the claim holds if one does): -1/2 (k = 1) and -1/3 (the form N^(-1/k)
-of k >= 3), which the data must contradict: a built-in negative control.
+competing predictions (rule "any": the claim holds if one does): -1/2 (k = 1) and -1/3 (the form
+N^(-1/k) of k >= 3), which the data must contradict: a built-in negative control.
 """
 
 from ratesim.study import Claim, Study

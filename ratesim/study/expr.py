@@ -112,22 +112,36 @@ class Expr:
     0.3333333333333333
     """
 
-    __slots__ = ("text", "_tree", "names")
+    __slots__ = ("text", "_tree", "names", "_error")
 
     def __init__(self, text: str):
         if not isinstance(text, str) or not text.strip():
             raise ExprError(f"an expression must be a non-empty string (got {text!r})")
         self.text = text
+        self._tree, self._error = None, None
+        self.names = frozenset()
+        # A malformed expression is recorded, not raised, so that the study validation can report
+        # it with the file and the grid key it sits under; check() or any evaluation raises it.
         try:
             tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+            _check(tree, text)
         except SyntaxError as e:
-            raise ExprError(f"cannot parse expression {text!r}: {e.msg}") from None
-        _check(tree, text)
-        self._tree = tree
-        self.names = frozenset(_names(tree))
+            self._error = ExprError(f"cannot parse expression {text!r}: {e.msg}")
+        except ExprError as e:
+            self._error = e
+        else:
+            self._tree = tree
+            self.names = frozenset(_names(tree))
+
+    def check(self) -> Expr:
+        """Raise the parse error of a malformed expression (:class:`ExprError`); return self."""
+        if self._error is not None:
+            raise ExprError(str(self._error))
+        return self
 
     def __call__(self, **env) -> float:
         """Evaluate with the variables given as keywords; returns a finite float."""
+        self.check()
         missing = sorted(self.names - set(env))
         if missing:
             raise ExprError(
