@@ -3,10 +3,10 @@
 import sqlite3
 import textwrap
 
+import naive_study as naive
 import numpy as np
 import pytest
 
-import naive_study as naive
 from ratesim.study import (
     CellResult,
     Claim,

@@ -1,4 +1,4 @@
-"""The runner: identical results whatever the job count or backend, failures, resume after kill -9."""
+"""The runner: identical results for any job count or backend, failures, resume after kill -9."""
 
 import os
 import signal
