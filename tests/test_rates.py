@@ -1,0 +1,189 @@
+"""ratesim.rates: fits, CIs, corrected forms and verdicts on synthetic data with known slopes."""
+
+import numpy as np
+import pytest
+
+from ratesim.rates import (
+    CONSISTENT,
+    CONTRADICTED,
+    INCONCLUSIVE,
+    effective_exponent,
+    fit_rate,
+    fit_two_term,
+    local_slopes,
+    verdict,
+)
+
+LEVELS = np.geomspace(100, 1e5, 8).round()
+
+
+def _data(rng, slope=-1 / 3, noise=0.2, levels=LEVELS, seeds=10, C=3.0):
+    N = np.repeat(levels, seeds)
+    return N, C * N**slope * np.exp(noise * rng.standard_normal(N.size))
+
+
+# ------------------------------------------------------------------------------------- verdicts
+
+
+def test_verdicts_on_known_slope():
+    """C N^(-1/3) x log-normal noise (sd 0.2), 8 N over three decades, 10 seeds.
+
+    Expected slope SE = 0.2 / sqrt(10 * sum (x_j - mean x)^2) ~ 0.01, so the 95 % CI half-width is
+    ~0.02 (< max_halfwidth 0.1) and -1/2 lies ~17 SE away: consistent with -1/3, contradicted for
+    -1/2 for essentially every seed (checked below over 400 replications).
+    """
+    fit = fit_rate(*_data(np.random.default_rng(0)))
+    assert fit.verdict(-1 / 3) == CONSISTENT
+    assert fit.verdict(-1 / 2) == CONTRADICTED
+    assert fit.halfwidth < 0.05
+    assert fit.r2 > 0.98 and fit.n_levels == 8 and fit.n_cells == 80
+
+
+def test_inconclusive_with_too_few_points():
+    """3 close N (100, 120, 144) x 3 seeds: slope SE ~ 0.2 / sqrt(3 * 0.066) ~ 0.45 >> 0.1 and
+    both predictions lie within ~0.4 SE of each other: nothing can be told."""
+    fit = fit_rate(*_data(np.random.default_rng(1), levels=np.array([100, 120, 144]), seeds=3))
+    assert fit.halfwidth > 0.5
+    assert fit.verdict(-1 / 3) == INCONCLUSIVE
+    assert fit.verdict(-1 / 2) == INCONCLUSIVE
+    # two levels, one seed each: no CI at all
+    two = fit_rate([100, 1000], [0.1, 0.05])
+    assert not np.isfinite(two.halfwidth) and two.verdict(-0.3) == INCONCLUSIVE
+
+
+def test_ci_coverage_and_power():
+    """Over R = 400 replications the 95 % CI must cover -1/3 at a rate within 4.4 binomial sd
+    (sqrt(.95 * .05 / 400) = 0.011; 4.4 sd = Bonferroni alpha 1e-5) of 0.95, and contradict -1/2
+    in every replication (its distance is ~17 SE; miss probability < 1e-10 per replication).
+    Measured coverage at seed 0: 0.93 (WLS with estimated weights is slightly liberal)."""
+    rng = np.random.default_rng(0)
+    R = 400
+    cover = contra = 0
+    for _ in range(R):
+        f = fit_rate(*_data(rng))
+        cover += f.ci[0] <= -1 / 3 <= f.ci[1]
+        contra += f.verdict(-0.5) == CONTRADICTED
+    assert abs(cover / R - 0.95) <= 4.4 * np.sqrt(0.95 * 0.05 / R)
+    assert contra == R
+
+
+def test_verdict_rule():
+    assert verdict((-0.52, -0.48), -0.5) == CONSISTENT
+    assert verdict((-0.45, -0.40), -0.5) == CONTRADICTED
+    assert verdict((-0.45, -0.40), -0.5, tolerance=0.05) == CONSISTENT  # pre-asymptotic tolerance
+    assert verdict((-0.45, -0.40), -0.5, tolerance=0.049) == CONTRADICTED
+    assert verdict((-0.9, -0.1), -0.5) == INCONCLUSIVE  # contains p, too wide
+    assert verdict((-0.9, -0.1), -0.5, max_halfwidth=0.5) == CONSISTENT
+    assert verdict((-0.9, -0.6), -0.5) == CONTRADICTED  # wide but excludes p: still informative
+    assert verdict((-np.inf, np.inf), -0.5) == INCONCLUSIVE
+    with pytest.raises(ValueError, match="ci must be an interval"):
+        verdict((0.1, -0.1), -0.5)
+    with pytest.raises(ValueError, match="predicted"):
+        verdict((-1, 0), np.nan)
+    with pytest.raises(ValueError, match="tolerance"):
+        verdict((-1, 0), -0.5, tolerance=-0.1)
+    with pytest.raises(ValueError, match="max_halfwidth"):
+        verdict((-1, 0), -0.5, max_halfwidth=0)
+
+
+# ------------------------------------------------------------------------------------- the fits
+
+
+def test_exact_power_law_is_recovered_exactly():
+    N = np.repeat([10.0, 100.0, 1000.0, 1e4], 2)
+    f = fit_rate(N, 3 * N**-0.4)
+    assert f.slope == pytest.approx(-0.4, abs=1e-12)
+    assert f.intercept == pytest.approx(np.log(3), abs=1e-12)
+    assert f.r2 == pytest.approx(1.0)
+    np.testing.assert_allclose(f.local_slopes, -0.4, atol=1e-12)
+    np.testing.assert_allclose(f.predict([50.0], band=False), 3 * 50**-0.4, rtol=1e-12)
+
+
+def test_wls_matches_a_hand_computation():
+    """Weighted least squares on level means with weights n_j / s_j^2, covariance scaled by
+    max(1, chi2/(L-2)): recomputed here with numpy alone."""
+    rng = np.random.default_rng(5)
+    N, v = _data(rng, levels=np.array([100.0, 300, 1000, 3000, 10000]), seeds=6)
+    f = fit_rate(N, v)
+    lv = np.unique(N)
+    y = np.log(v).reshape(len(lv), -1)
+    m, s2, n = y.mean(1), y.var(1, ddof=1), y.shape[1]
+    w = n / s2
+    X = np.column_stack([np.ones_like(lv), np.log(lv)])
+    A = X.T @ (w[:, None] * X)
+    beta = np.linalg.solve(A, X.T @ (w * m))
+    chi2 = np.sum(w * (m - X @ beta) ** 2)
+    cov = np.linalg.inv(A) * max(1.0, chi2 / (len(lv) - 2))
+    np.testing.assert_allclose([f.intercept, f.slope], beta, rtol=1e-10)
+    np.testing.assert_allclose(f.stderr, np.sqrt(cov[1, 1]), rtol=1e-10)
+    np.testing.assert_allclose(f.local_slopes, np.diff(m) / np.diff(np.log(lv)), rtol=1e-10)
+    np.testing.assert_allclose(local_slopes(N, v), f.local_slopes, rtol=1e-12)
+    c, lo, hi = f.predict(lv)
+    assert np.all(lo < c) and np.all(c < hi)
+
+
+def test_cluster_method_agrees_on_balanced_data():
+    N, v = _data(np.random.default_rng(2))
+    a, b = fit_rate(N, v), fit_rate(N, v, method="cluster")
+    assert b.cov_type == "cluster" and b.df == 7
+    assert abs(a.slope - b.slope) < 2 * a.stderr
+    assert b.verdict(-1 / 3) == CONSISTENT and b.verdict(-0.5) == CONTRADICTED
+
+
+def test_k2_log_factor_form():
+    """sqrt(log N / N): the plain fit shows ~-0.44 over 1e2..1e6 (SCIENCE.md trap 3) and, with
+    small noise (sd 0.02, SE ~ 0.001), contradicts -1/2; the N/logN form recovers -1/2."""
+    rng = np.random.default_rng(3)
+    N = np.repeat(np.geomspace(100, 1e6, 9), 10)
+    v = np.sqrt(np.log(N) / N) * np.exp(0.02 * rng.standard_normal(N.size))
+    plain = fit_rate(N, v)
+    corr = fit_rate(N, v, transform="N/logN")
+    assert plain.verdict(-0.5) == CONTRADICTED
+    assert plain.slope == pytest.approx(
+        effective_exponent(N, lambda n: np.sqrt(np.log(n) / n)), abs=4 * plain.stderr
+    )
+    assert corr.verdict(-0.5) == CONSISTENT and corr.form == "N/logN"
+
+
+def test_two_term_form():
+    """2 N^(-1/3) + 1.5 N^(-1/2) with 1 % noise: the plain slope is bent to ~-0.36 and contradicts
+    -1/3; the two-term NLS fit recovers the leading exponent."""
+    rng = np.random.default_rng(4)
+    N = np.repeat(LEVELS, 10)
+    v = (2 * N ** (-1 / 3) + 1.5 * N**-0.5) * np.exp(0.01 * rng.standard_normal(N.size))
+    assert fit_rate(N, v).verdict(-1 / 3) == CONTRADICTED
+    f = fit_two_term(N, v, subleading=0.5)
+    assert f.verdict(-1 / 3) == CONSISTENT and f.verdict(-0.5) == CONTRADICTED
+    assert f.sub_coef == pytest.approx(1.5, rel=0.3)
+    c, lo, hi = f.predict(LEVELS)
+    np.testing.assert_allclose(c, 2 * LEVELS ** (-1 / 3) + 1.5 * LEVELS**-0.5, rtol=0.02)
+    assert "subleading" in f.summary()
+    with pytest.raises(ValueError, match="at least 4 distinct N"):
+        fit_two_term([10, 20, 40], [1.0, 0.8, 0.6])
+
+
+def test_effective_exponent_matches_science_md():
+    f = lambda n: np.sqrt(np.log(n) / n)  # noqa: E731
+    for n, expect in ((1e3, -0.43), (1e6, -0.46)):
+        local = effective_exponent([n / 1.001, n * 1.001], f)
+        assert local == pytest.approx(-0.5 + 1 / (2 * np.log(n)), abs=1e-6)
+        assert local == pytest.approx(expect, abs=0.005)
+
+
+@pytest.mark.parametrize(
+    "N, v, kw, match",
+    [
+        ([10, 100], [1.0, 0.0], {}, "values must be finite and > 0"),
+        ([10, 100], [1.0, np.nan], {}, "values must be finite and > 0"),
+        ([1, 100], [1.0, 0.5], {}, "N must be finite and >= 2"),
+        ([10, 10], [1.0, 0.5], {}, "at least 2 distinct"),
+        ([10, 100, 1000], [1.0, 0.5], {}, "same length"),
+        ([10, 100], [1.0, 0.5], {"method": "ols"}, "method must be one of"),
+        ([10, 100], [1.0, 0.5], {"transform": "logN"}, "transform must be one of"),
+        ([10, 100], [1.0, 0.5], {"level": 1.0}, "level must be in"),
+        ([2, 100], [1.0, 0.5], {"transform": "N/logN"}, "needs N > e"),
+    ],
+)
+def test_bad_input(N, v, kw, match):
+    with pytest.raises(ValueError, match=match):
+        fit_rate(N, v, **kw)
