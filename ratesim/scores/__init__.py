@@ -1,19 +1,42 @@
-"""Score estimators (issue 3): one scikit-learn-style contract, see ``_base``."""
+"""Score estimators (issue 3): one scikit-learn-style contract for all of them.
 
-from ._base import ScoreEstimator, clone
+``est.fit(X)`` returns self; then ``est.score(x, sigma)`` = grad log p_sigma (m, d),
+``est.denoise(x, sigma)`` = x + sigma^2 score (Tweedie) and, where a normalized density exists,
+``est.log_density(x, sigma)`` (m,). Variance-exploding convention p_sigma = mu * N(0, sigma^2 I).
+Build by name with ``make_score("empirical")``; the registry is ``SCORES``.
+"""
+
+from ._base import ScoreEstimator, check_sigma, clone
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
+from ._oracle import OracleScore, exponential_family_params
+from ._perturbed import PerturbedScore, double_well, double_well_grad
 from ._projection import ProjectionScore
-from ._regression import KNNScore, LocalPolynomialScore, NadarayaWatsonScore
+from ._registry import SCORES, make_score
+from ._regression import (
+    KNNScore,
+    LocalPolynomialScore,
+    NadarayaWatsonScore,
+    local_polynomial_regression,
+)
 
 __all__ = [
-    "ScoreEstimator",
-    "clone",
-    "EmpiricalScore",
-    "SmoothedScore",
+    "SCORES",
     "ClosedFormScore",
-    "KernelSmoothedScore",
-    "NadarayaWatsonScore",
-    "LocalPolynomialScore",
+    "EmpiricalScore",
     "KNNScore",
+    "KernelSmoothedScore",
+    "LocalPolynomialScore",
+    "NadarayaWatsonScore",
+    "OracleScore",
+    "PerturbedScore",
     "ProjectionScore",
+    "ScoreEstimator",
+    "SmoothedScore",
+    "check_sigma",
+    "clone",
+    "double_well",
+    "double_well_grad",
+    "exponential_family_params",
+    "local_polynomial_regression",
+    "make_score",
 ]

@@ -28,14 +28,38 @@ def _empirical_log_density(X: np.ndarray, x: np.ndarray, tau: float) -> np.ndarr
 
 
 def _principal_axes(X: np.ndarray) -> np.ndarray:
-    """Orthonormal principal axes (columns) of the training set, for rotation-equivariant
-    perturbation nodes. Identity when the centred data are zero (e.g. N = 1)."""
+    """Orthonormal principal axes (columns) of the training set, used to place perturbation and
+    noise nodes so that estimators are rotation equivariant and permutation invariant.
+
+    Each axis a is signed so that sum_i <x_i - mean, a>^3 > 0 (a rotation-equivariant rule). Axes
+    where that third moment vanishes (symmetric directions, or the null space of data lying in a
+    subspace) get the sign of their largest component, except the last one, which makes the frame
+    right-handed (det = +1). Hence exact rotation equivariance whenever at most one axis is
+    undetermined (e.g. a curve in R^3); otherwise equivariance holds in distribution only.
+    Identity when the centred data are zero (e.g. N = 1).
+    """
     Xc = X - X.mean(axis=0)
     d = X.shape[1]
     if not np.any(Xc):
         return np.eye(d)
-    _, _, vt = np.linalg.svd(Xc, full_matrices=True)
-    return np.ascontiguousarray(vt.T)
+    _, sv, vt = np.linalg.svd(Xc, full_matrices=True)
+    sv = np.concatenate([sv, np.zeros(d - sv.size)])
+    axes = vt.T.copy()
+    proj = Xc @ axes
+    skew = np.sum(proj**3, axis=0)
+    scale = np.sum(np.abs(proj) ** 3, axis=0)
+    free = []
+    for j in range(d):
+        if sv[j] > 1e-9 * sv[0] and abs(skew[j]) > 1e-8 * scale[j]:
+            axes[:, j] *= np.sign(skew[j])
+        else:
+            free.append(j)
+    if free:  # orient the frame (det = +1): fixes the last undetermined sign under rotations
+        for j in free[:-1]:
+            axes[:, j] *= np.sign(axes[np.argmax(np.abs(axes[:, j])), j])
+        if np.linalg.det(axes) < 0:
+            axes[:, free[-1]] *= -1.0
+    return np.ascontiguousarray(axes)
 
 
 class EmpiricalScore(ScoreEstimator):

@@ -10,7 +10,6 @@ import numpy as np
 from scipy.special import gammaln, ive
 
 from .._validation import as_generator, as_points, check_in_range, check_int
-from ..manifolds._sphere import Sphere
 from ._base import ScoreEstimator
 from ._engine import gauss_lse, gauss_mean
 
@@ -52,6 +51,8 @@ def exponential_family_params(manifold, density, rtol: float = 1e-9):
     """If ``density`` on the sphere ``manifold`` is log-linear in the native unit vector u,
     log p(u) = log c0 + <a, u> (von Mises, von Mises-Fisher with a = kappa mu, uniform with a = 0),
     return (a, log c0); else None. Read off log_pdf at +-e_j and verified at 16 further points."""
+    from ..manifolds._sphere import Sphere
+
     if not isinstance(manifold, Sphere):
         return None
     m = manifold.k + 1

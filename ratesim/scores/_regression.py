@@ -2,7 +2,9 @@
 
 By Tweedie's formula the score is s(x, sigma) = (E[x0 | x] - x) / sigma^2 with x = x0 + sigma z.
 The regression estimators draw, once in ``fit``, ``n_noise`` standard normal vectors z_ij per
-training point x_i; at noise level sigma the noisy pairs are (x_i + sigma z_ij, x_i), and
+training point x_i (assigned by the rank of |x_i - mean(X)| and expressed on the principal axes of
+X, so that the estimators are permutation invariant and rotation equivariant); at noise level sigma
+the noisy pairs are (x_i + sigma z_ij, x_i), and
 E[x0 | x] is estimated by Gaussian-kernel regression with bandwidth h on those pairs.
 """
 
@@ -13,6 +15,7 @@ from scipy.spatial import cKDTree
 
 from .._validation import as_generator, check_int
 from ._base import ScoreEstimator, check_bandwidth
+from ._empirical import _principal_axes
 from ._engine import gauss_mean
 from ._localpoly import _local_poly_kernel, monomial_exponents
 
@@ -25,7 +28,11 @@ class _NoisyPairs(ScoreEstimator):
         X = self._fit_points(X)
         n_noise = check_int(self.n_noise, "n_noise", low=1)
         gen = as_generator(self.rng, "rng")
-        self.noise_ = gen.standard_normal((X.shape[0], n_noise, X.shape[1]))
+        z = gen.standard_normal((X.shape[0], n_noise, X.shape[1]))
+        # noise of point i = z[rank of |x_i - mean|] on the principal axes: permutation invariant
+        # and rotation equivariant (see _principal_axes)
+        rank = np.argsort(np.argsort(np.linalg.norm(X - X.mean(axis=0), axis=1), kind="stable"))
+        self.noise_ = np.ascontiguousarray(z[rank] @ _principal_axes(X).T)
         self.targets_ = np.ascontiguousarray(np.repeat(X, n_noise, axis=0))
         return X
 

@@ -1,0 +1,567 @@
+"""Tests of ratesim.scores (issue 3): closed forms, identities, numba twins, the contract suite.
+
+Tolerances: deterministic identities are checked at rtol ~1e-10 (float64 rounding amplified by at
+most ~1e4 through softmax normalizations and 1/sigma^2); approximation orders are checked by the
+ratio of errors at two step sizes (or a fitted log-log slope) with the window stated next to each
+assertion. No test here is statistical except where marked, and those use fixed seeds.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.stats import special_ortho_group
+
+import naive_scores as naive
+from ratesim._validation import NotFittedError
+from ratesim.densities import Uniform, VonMises, VonMisesFisher
+from ratesim.manifolds import Sphere
+from ratesim.scores import (
+    SCORES,
+    EmpiricalScore,
+    KernelSmoothedScore,
+    KNNScore,
+    LocalPolynomialScore,
+    NadarayaWatsonScore,
+    OracleScore,
+    PerturbedScore,
+    ProjectionScore,
+    SmoothedScore,
+    clone,
+    double_well,
+    local_polynomial_regression,
+    make_score,
+)
+from ratesim.scores._localpoly import (
+    _local_poly_kernel,
+    _mls_projection_kernel,
+    monomial_exponents,
+)
+
+CIRCLE = Sphere(k=1, d=2, seed=None)
+VM = VonMises(kappa=4.0, mean=np.pi)
+
+
+def _circle_data(n=60, d=3, seed=0):
+    M = Sphere(k=1, d=d, seed=1)
+    return M, M.sample(n, VonMisesFisher(kappa=1.0, mu=[0.6, 0.8]), rng=seed)
+
+
+def _params(name, M):
+    """Small, fast hyper-parameters for each registered estimator."""
+    return {
+        "empirical": {},
+        "smoothed": {"h": 0.2},
+        "closed_form": {"h": 0.1, "n_perturb": 5, "rng": 3},
+        "kernel_smoothed": {"h": 0.1},
+        "nadaraya_watson": {"h": 0.2, "n_noise": 3, "rng": 4},
+        "local_polynomial": {"h": 0.3, "degree": 1, "n_noise": 3, "rng": 5},
+        "knn": {"k_neighbors": 7},
+        "projection": {"h": 0.4, "k": 1},
+        "oracle": {"manifold": M, "density": Uniform()},
+        "perturbed": {"base": EmpiricalScore(), "gamma": -1.0, "c": 0.5},
+    }[name]
+
+
+# ----- 1. empirical score = Gaussian mixture ---------------------------------------------------
+@pytest.mark.parametrize("sigma", [0.05, 0.3, 2.0])
+def test_empirical_score_is_the_gaussian_mixture_score(sigma):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((25, 3))
+    x = rng.standard_normal((7, 3)) * 0.5
+    est = EmpiricalScore().fit(X)
+    s_ref, logp_ref = naive.gaussian_mixture_score(X, x, sigma)
+    # explicit densities are exact at these sigma (no underflow: |x - x_i|^2 / (2 sigma^2) < 700)
+    assert_allclose(est.score(x, sigma), s_ref, rtol=1e-10, atol=1e-12 / sigma**2)
+    assert_allclose(est.log_density(x, sigma), logp_ref, rtol=1e-10)
+
+
+def test_empirical_score_is_stable_far_and_at_tiny_sigma():
+    X = np.array([[0.0, 0.0], [1.0, 0.0]])
+    est = EmpiricalScore().fit(X)
+    x = np.array([[0.9, 0.1], [1e3, -1e3]])
+    s = est.score(x, 1e-4)
+    assert np.all(np.isfinite(s)) and np.all(np.isfinite(est.log_density(x, 1e-4)))
+    # the denoiser returns the nearest training point when sigma << spacing (memorization)
+    assert_allclose(est.denoise(x, 1e-4), [[1.0, 0.0], [1.0, 0.0]], atol=1e-12)
+
+
+def test_smoothed_score_is_empirical_score_at_the_inflated_scale():
+    rng = np.random.default_rng(2)
+    X, x = rng.standard_normal((30, 2)), rng.standard_normal((5, 2))
+    sigma, h = 0.1, 0.3
+    tau = np.hypot(sigma, h)
+    assert_allclose(
+        SmoothedScore(h=h).fit(X).score(x, sigma),
+        EmpiricalScore().fit(X).score(x, tau),
+        rtol=1e-12,
+    )
+    assert_allclose(
+        SmoothedScore(h=0.0).fit(X).score(x, sigma), EmpiricalScore().fit(X).score(x, sigma)
+    )
+
+
+def test_perturbation_averages_reduce_to_empirical_at_h0_and_smooth_at_h():
+    rng = np.random.default_rng(3)
+    X, x = rng.standard_normal((40, 2)), rng.standard_normal((5, 2))
+    emp = EmpiricalScore().fit(X).score(x, 0.2)
+    for name in ("closed_form", "kernel_smoothed"):
+        assert_allclose(make_score(name, h=0.0).fit(X).score(x, 0.2), emp, rtol=1e-12)
+    # the degree-3 cubature of K_h * s_N matches a 4000-node Monte-Carlo average of the same
+    # convolution: at h = 0.05 the cubature error is O(h^4 |d^4 s|) and the MC standard error is
+    # ~ h |grad s| / sqrt(4000); both well below 2e-2 |s| here (measured ~3e-3).
+    ks = KernelSmoothedScore(h=0.05).fit(X).score(x, 0.2)
+    cf = make_score("closed_form", h=0.05, n_perturb=4000, rng=0).fit(X).score(x, 0.2)
+    assert np.max(np.abs(ks - cf)) < 2e-2 * np.max(np.abs(emp))
+
+
+def test_knn_score_equals_empirical_with_all_neighbours_and_differs_with_few():
+    rng = np.random.default_rng(4)
+    X, x = rng.standard_normal((50, 3)), rng.standard_normal((6, 3))
+    emp = EmpiricalScore().fit(X).score(x, 0.8)
+    assert_allclose(KNNScore(k_neighbors=500).fit(X).score(x, 0.8), emp, rtol=1e-10)
+    # negative control: 2 neighbours at sigma = 0.8 (spacing ~ 0.5) truncate real posterior mass
+    assert np.max(np.abs(KNNScore(k_neighbors=2).fit(X).score(x, 0.8) - emp)) > 1e-2
+
+
+# ----- 2. oracle: closed forms, quadrature, finite differences, collapse -----------------------
+def _sphere_cases():
+    return [
+        (Sphere(k=1, d=3, seed=2), VM),
+        (Sphere(k=2, d=4, seed=5), VonMisesFisher(kappa=2.5, mu=[0.0, 0.6, 0.8])),
+        (Sphere(k=2, d=3, seed=None), Uniform()),
+    ]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_oracle_closed_form_matches_quadrature(case):
+    M, D = _sphere_cases()[case]
+    closed = OracleScore(M, D).fit()
+    quad = OracleScore(M, D, method="quadrature").fit()
+    assert closed.method_ == "closed_form" and quad.method_ == "quadrature"
+    rng = np.random.default_rng(case)
+    x = M.sample(6, D, rng=rng) + 0.15 * rng.standard_normal((6, M.d))
+    for sigma in (0.5, 0.2):
+        s_c = closed.score(x, sigma)
+        # the trapezoid/Gauss-Legendre rule at spacing sigma / 4 errs by ~exp(-2 pi^2 16): the
+        # agreement is at rounding level; 1e-9 allows the 1/sigma^2 amplification of rounding
+        assert_allclose(quad.score(x, sigma), s_c, rtol=1e-9, atol=1e-9 * np.abs(s_c).max())
+        assert_allclose(quad.log_density(x, sigma), closed.log_density(x, sigma), atol=1e-9)
+
+
+def test_oracle_circle_log_density_matches_plain_riemann_sum():
+    o = OracleScore(CIRCLE, VM).fit()
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, 2))
+    for sigma in (0.05, 0.4):
+        ref = naive.circle_vm_log_density(x, sigma, 4.0, np.pi)
+        assert_allclose(o.log_density(x, sigma), ref, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_oracle_score_is_the_gradient_of_its_log_density(case):
+    """Central differences have error (e^2 / 6) |d^3 log p| + rounding ~ 1e-16 |log p| / e.
+    Halving e must divide the error by ~4 (ratio in [3, 5]) while it stays above rounding, and
+    at e = 2e-3 the error is below 1e-5 |s| here (|d^3 log p| <~ 1/sigma^4 = 40 at sigma = 0.4)."""
+    M, D = _sphere_cases()[case]
+    o = OracleScore(M, D).fit()
+    rng = np.random.default_rng(10 + case)
+    x = M.sample(4, D, rng=rng) + 0.2 * rng.standard_normal((4, M.d))
+    sigma = 0.4
+    s = o.score(x, sigma)
+
+    def fd(e):
+        g = np.empty_like(x)
+        for j in range(M.d):
+            dx = np.zeros(M.d)
+            dx[j] = e
+            g[:, j] = (o.log_density(x + dx, sigma) - o.log_density(x - dx, sigma)) / (2 * e)
+        return g
+
+    err1, err2 = np.abs(fd(2e-3) - s).max(), np.abs(fd(1e-3) - s).max()
+    assert err1 < 1e-5 * np.abs(s).max()
+    assert 3.0 < err1 / err2 < 5.0
+    # negative control: the score of a different concentration is not the gradient
+    if case < 2:
+        wrong = OracleScore(M, type(D)(kappa=D.kappa + 0.5, **_mean_kw(D))).fit().score(x, sigma)
+        assert np.abs(fd(1e-3) - wrong).max() > 100 * err1
+
+
+def _mean_kw(D):
+    return {"mean": D.mean} if isinstance(D, VonMises) else {"mu": D.mu}
+
+
+def test_collapse_remainder_matches_science_reference_values():
+    """SCIENCE.md P2 check values: circle, von Mises kappa = 4, mean pi, point at angle 0.7.
+    The tabulated quantity is the Theta(1)-expansion remainder of the log density,
+    log p_sigma(x) - [log p(u0) - (1/2) log(2 pi sigma^2)] (x on M, so dist = 0 and H = g = 1);
+    given to 3 significant digits, so the tolerance is half a unit in the last digit."""
+    o = OracleScore(CIRCLE, VM).fit()
+    x = np.array([[np.cos(0.7), np.sin(0.7)]])
+    log_p = VM.log_pdf(CIRCLE, x)[0]
+    ref = {0.1: 5.09e-2, 0.03: 4.49e-3, 0.01: 4.98e-4, 0.003: 4.48e-5}
+    for sigma, r in ref.items():
+        rem = o.log_density(x, sigma)[0] - (log_p - 0.5 * np.log(2 * np.pi * sigma**2))
+        assert abs(rem - r) <= 0.5 * 10 ** (np.floor(np.log10(r)) - 2), (sigma, rem, r)
+
+
+def _collapse_slope(est, M, sigmas):
+    """Slope of log sup_tube |denoise(x) - P_M x| against log sigma on a tube of radius 0.2."""
+    t = np.linspace(0, 2 * np.pi, 37)[:-1]
+    r = np.array([0.8, 0.9, 1.0, 1.1, 1.2])
+    T, R = np.meshgrid(t, r)
+    x = np.stack([R.ravel() * np.cos(T.ravel()), R.ravel() * np.sin(T.ravel())], axis=1)
+    x = x @ M.frame.T
+    P = M.project(x).point
+    errs = [np.abs(est.denoise(x, s) - P).max() for s in sigmas]
+    return np.polyfit(np.log(sigmas), np.log(errs), 1)[0], errs
+
+
+def test_oracle_denoiser_collapses_onto_projection_at_rate_sigma_squared():
+    """P2 / P3: sup_tube |D_sigma(x) - P_M x| = O(sigma^2). Fitted slope over sigma in
+    [0.003, 0.1] must be within 0.1 of 2 (pre-asymptotic curvature terms bend it by < 0.05 here)."""
+    sigmas = np.array([0.1, 0.03, 0.01, 0.003])
+    slope, errs = _collapse_slope(OracleScore(CIRCLE, VM).fit(), CIRCLE, sigmas)
+    assert abs(slope - 2.0) < 0.1, (slope, errs)
+    # negative control: an error field of size sigma^-1 makes the remainder O(sigma): slope ~ 1
+    bad = PerturbedScore(OracleScore(CIRCLE, VM), gamma=-1.0, kind="rotational").fit()
+    slope_bad, _ = _collapse_slope(bad, CIRCLE, sigmas)
+    assert abs(slope_bad - 2.0) > 0.5
+
+
+def test_oracle_quadrature_grid_is_chosen_from_sigma_and_refused_when_too_coarse():
+    o = OracleScore(CIRCLE, VM, method="quadrature", max_nodes=1000).fit()
+    n1, n2 = o.n_nodes_for(0.1), o.n_nodes_for(0.03)
+    assert 2 * np.pi / n1 <= 0.1 / 4 and n2 > n1
+    with pytest.raises(ValueError, match="sigma = 0.001 is too small"):
+        o.score(np.ones((1, 2)), 0.001)
+    coarse = OracleScore(CIRCLE, VM, method="quadrature", n_quad=16).fit()
+    with pytest.warns(RuntimeWarning, match="too coarse"):
+        coarse.score(np.ones((1, 2)), 0.05)
+
+
+def test_oracle_reference_sample_for_high_dimensional_manifolds_is_flagged():
+    M = Sphere(k=3, d=5, seed=0)
+    o = OracleScore(M, Uniform(), method="reference", n_reference=2000, rng=0).fit()
+    assert o.approximate_ and o.method_ == "reference"
+    x = M.sample(3, rng=1) * 1.05
+    # the reference mixture is the empirical score of the reference sample, exactly
+    assert_allclose(o.score(x, 0.3), EmpiricalScore().fit(o.reference_).score(x, 0.3))
+    # and close to the closed form at sigma = 0.3 >> reference spacing 2000^(-1/3) ~ 0.08:
+    # measured relative error ~ 5e-2; the bound 0.2 is the Monte-Carlo order 1/sqrt(2000 * w_eff)
+    ex = OracleScore(M, Uniform()).fit()
+    assert not ex.approximate_
+    rel = np.abs(o.score(x, 0.3) - ex.score(x, 0.3)).max() / np.abs(ex.score(x, 0.3)).max()
+    assert rel < 0.2
+
+
+# ----- 3. regression estimators: exactness and numba twins -----------------------------------
+@pytest.mark.parametrize("degree", [0, 1, 2])
+def test_local_polynomial_reproduces_polynomials_of_its_degree(degree):
+    rng = np.random.default_rng(20 + degree)
+    inputs = rng.uniform(-1, 1, (80, 2))
+    q = rng.uniform(-0.5, 0.5, (6, 2))
+    A = rng.standard_normal((2, 3))
+
+    def poly(z, p):
+        out = 0.7 + z @ A
+        if p >= 2:
+            out = out + (z[:, :1] ** 2 - z[:, 1:] * z[:, :1]) * np.array([1.0, -2.0, 0.5])
+        return out if p >= 1 else np.full_like(out, 0.7)
+
+    fit = local_polynomial_regression(inputs, poly(inputs, degree), q, h=0.4, degree=degree)
+    # exact up to the 1e-10 relative ridge times the conditioning of the local design (<~1e3)
+    assert_allclose(fit, poly(q, degree), atol=1e-6)
+    # negative control: one degree less cannot reproduce a degree-(p) target with p >= 1
+    if degree >= 1:
+        low = local_polynomial_regression(inputs, poly(inputs, degree), q, 0.4, degree - 1)
+        assert np.abs(low - poly(q, degree)).max() > 1e-3
+
+
+def test_local_polynomial_kernel_matches_naive_twin():
+    rng = np.random.default_rng(30)
+    inputs, targets = rng.standard_normal((40, 3)), rng.standard_normal((40, 2))
+    log_a, q = rng.standard_normal(40), rng.standard_normal((5, 3))
+    for degree in (0, 1, 2):
+        out = np.empty((5, 2))
+        _local_poly_kernel(
+            inputs, targets, log_a, q, 0.7, monomial_exponents(3, degree), 1e-10, out
+        )
+        ref = naive.local_poly(inputs, targets, log_a, q, 0.7, degree)
+        assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_monomial_exponents_match_brute_force():
+    for q, p in [(1, 3), (2, 2), (3, 2), (2, 4)]:
+        assert [tuple(e) for e in monomial_exponents(q, p)] == naive.monomials(q, p)
+
+
+def test_mls_projection_kernel_matches_naive_twin():
+    M, X = _circle_data(n=50, d=3)
+    rng = np.random.default_rng(31)
+    q = M.sample(4, rng=rng) + 0.05 * rng.standard_normal((4, 3))
+    for degree in (1, 2):
+        out = np.empty_like(q)
+        exps = monomial_exponents(1, degree)
+        _mls_projection_kernel(X, q, 0.4, 1, exps, 1e-10, 2, 8, out)
+        ref = naive.mls_projection(X, q, 0.4, 1, degree, 2, 8)
+        assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_nadaraya_watson_is_local_polynomial_of_degree_zero():
+    M, X = _circle_data(n=40)
+    x = M.sample(5, rng=2) + 0.1
+    nw = NadarayaWatsonScore(h=0.15, n_noise=4, rng=9).fit(X)
+    lp = LocalPolynomialScore(h=0.15, degree=0, n_noise=4, rng=9).fit(X)
+    # the 1e-10 relative ridge of the local fit shrinks the degree-0 intercept by 1 / (1 + 1e-10)
+    assert_allclose(nw.denoise(x, 0.1), lp.denoise(x, 0.1), rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["nadaraya_watson", "local_polynomial"])
+def test_regression_denoisers_are_exact_in_the_normal_direction_of_a_linear_manifold(name):
+    """Data on an affine plane of R^3: the normal component of x0 is the constant c, a degree-0
+    polynomial, so both estimators reproduce it exactly: the denoiser lands on the plane."""
+    rng = np.random.default_rng(40)
+    R = special_ortho_group.rvs(3, random_state=1)
+    X = np.c_[rng.uniform(-1, 1, (60, 2)), np.full(60, 0.3)] @ R.T
+    x = np.c_[rng.uniform(-0.5, 0.5, (8, 2)), rng.uniform(-0.2, 0.8, 8)] @ R.T
+    est = make_score(name, h=0.3, n_noise=4, rng=0).fit(X)
+    normal = R[:, 2]
+    assert_allclose(est.denoise(x, 0.1) @ normal, 0.3, atol=1e-9)
+
+
+def test_projection_score_is_exact_on_a_linear_manifold_with_exact_data():
+    rng = np.random.default_rng(41)
+    R = special_ortho_group.rvs(4, random_state=2)
+    X = np.c_[rng.uniform(-1, 1, (80, 2)), np.zeros((80, 2))] @ R.T + 0.2
+    x = np.c_[rng.uniform(-0.5, 0.5, (6, 2)), rng.standard_normal((6, 2)) * 0.1] @ R.T + 0.2
+    P_true = (((x - 0.2) @ R)[:, :2]) @ R[:, :2].T + 0.2
+    for degree in (1, 2):
+        est = ProjectionScore(h=0.3, k=2, degree=degree).fit(X)
+        assert_allclose(est.project(x), P_true, atol=1e-10)
+        assert_allclose(est.score(x, 0.05), (P_true - x) / 0.05**2, atol=1e-10 / 0.05**2)
+
+
+def test_projection_score_degree_two_beats_degree_zero_on_the_circle():
+    """MLS of degree p on a curve with exact data: error O(h^(p+1)) (Levin 1998); degree 0 is the
+    local PCA plane through the centroid, off by ~ h^2 / 2 (curvature 1). Measured at h = 0.15:
+    ~1e-2 for p = 0, ~1e-4 for p = 2; bounds with a factor ~3 margin."""
+    M = Sphere(k=1, d=2, seed=None)
+    t = np.linspace(0, 2 * np.pi, 400, endpoint=False)
+    X = np.c_[np.cos(t), np.sin(t)]
+    x = M.embed(M.sample(20, rng=3)) * 1.05
+    P = M.project(x).point
+    e0 = np.abs(ProjectionScore(h=0.15, k=1, degree=0).fit(X).project(x) - P).max()
+    e2 = np.abs(ProjectionScore(h=0.15, k=1, degree=2).fit(X).project(x) - P).max()
+    assert e2 < 5e-4 and e0 > 10 * e2
+
+
+def test_projection_default_degree_follows_beta():
+    X = _circle_data()[1]
+    assert ProjectionScore(k=1).fit(X).degree_ == 2
+    assert ProjectionScore(k=1, beta=4.5).fit(X).degree_ == 4
+    assert ProjectionScore(k=1, beta=2.5).fit(X).degree_ == 2
+    assert ProjectionScore(k=1, beta=3.0, degree=1).fit(X).degree_ == 1
+
+
+# ----- 4. perturbed scores --------------------------------------------------------------------
+def test_perturbed_gradient_error_is_minus_sigma_gamma_grad_phi():
+    o = OracleScore(CIRCLE, VM)
+    pert = PerturbedScore(o, gamma=-1.0, c=2.0).fit()
+    x = np.array([[0.5, 0.3], [-1.4, 0.2], [0.0, 1.0]])
+    sigma = 0.1
+    base = OracleScore(CIRCLE, VM).fit().score(x, sigma)
+    expected = base.copy()
+    expected[:, 0] -= 2.0 * sigma**-1 * 2 * (np.abs(x[:, 0]) - 1) * np.sign(x[:, 0])
+    assert_allclose(pert.score(x, sigma), expected, rtol=1e-12)
+    # its score is the gradient of its (unnormalized) log density: central differences, e = 1e-4,
+    # error ~ e^2 |d^3| ~ 1e-8 * 1e4 (sigma = 0.1) = 1e-4 relative to |s| ~ 1e2
+    e = 1e-4
+    y = x[:2]  # away from the kink x_1 = 0
+    fd = np.stack(
+        [
+            (
+                pert.log_density_unnormalized(y + e * np.eye(2)[j], sigma)
+                - pert.log_density_unnormalized(y - e * np.eye(2)[j], sigma)
+            )
+            / (2 * e)
+            for j in range(2)
+        ],
+        axis=1,
+    )
+    assert_allclose(fd, pert.score(y, sigma), rtol=1e-4, atol=1e-3)
+
+
+def test_perturbed_numerical_gradient_of_user_phi_matches_analytic():
+    x = np.array([[0.5, 0.3], [-1.4, 0.2]])
+    a = PerturbedScore(EmpiricalScore(), gamma=0.5, phi=double_well).fit(x)
+    b = PerturbedScore(EmpiricalScore(), gamma=0.5).fit(x)
+    # central differences with step 1e-5 on a quadratic: exact up to rounding 1e-16 / 1e-5
+    assert_allclose(a.error_field(x), b.error_field(x), atol=1e-9)
+
+
+def test_perturbed_rotational_error_is_not_a_gradient():
+    pert = PerturbedScore(EmpiricalScore(), gamma=1.0, c=3.0, kind="rotational")
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    pert.fit(X)
+    x = np.array([[0.2, -0.4, 1.0]])
+    assert_allclose(pert.error_field(x), [[0.4, 0.2, 0.0]])
+    # the Jacobian of J x is J: antisymmetric, nonzero, so the field has curl and no potential
+    J = np.stack([pert.error_field(x + np.eye(3)[j])[0] - pert.error_field(x)[0] for j in range(3)])
+    assert np.abs(J + J.T).max() < 1e-12 and np.abs(J).max() == 1.0
+    with pytest.raises(ValueError, match="log_density_unnormalized needs kind='gradient'"):
+        pert.log_density_unnormalized(x, 0.1)
+    with pytest.raises(ValueError, match="kind='gradient' only"):
+        PerturbedScore(EmpiricalScore(), kind="rotational", phi=double_well).fit(X)
+
+
+# ----- 5. identities and invariances over the registry ----------------------------------------
+def _fitted(name, X, M):
+    return make_score(name, **_params(name, M)).fit(X)
+
+
+@pytest.mark.parametrize("name", list(SCORES))
+def test_contract_suite(name):
+    M, X = _circle_data()
+    est = make_score(name, **_params(name, M))
+    x = M.sample(5, rng=8) + 0.05
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        est.score(x, 0.1)
+    with pytest.raises(NotFittedError):
+        est.denoise(x, 0.1)
+    assert est.fit(X) is est
+    s = est.score(x, 0.1)
+    assert s.shape == (5, 3) and s.dtype == np.float64 and np.all(np.isfinite(s))
+    # Tweedie identity
+    assert_allclose(est.denoise(x, 0.1), x + 0.01 * s, rtol=1e-12, atol=1e-12)
+    if hasattr(est, "log_density"):
+        lp = est.log_density(x, 0.1)
+        assert lp.shape == (5,) and np.all(np.isfinite(lp))
+    # a single point as a 1-D array, float32 input upcast
+    assert est.score(x[0], 0.1).shape == (1, 3)
+    assert_allclose(est.score(x.astype(np.float32), 0.1), est.score(x.astype(np.float32), 0.1))
+    # pickle round trip
+    est2 = pickle.loads(pickle.dumps(est))
+    assert_allclose(est2.score(x, 0.1), s, rtol=1e-14)
+    # get_params / clone / determinism
+    params = est.get_params(deep=False)
+    assert set(params) == set(type(est)._get_param_names())
+    c = clone(est)
+    assert not hasattr(c, "n_features_in_") and repr(c) == repr(est)
+    assert_allclose(c.fit(X).score(x, 0.1), s, rtol=1e-14)
+    with pytest.raises(ValueError, match="invalid parameter"):
+        est.set_params(not_a_param=1)
+
+
+def test_set_params_reaches_nested_estimators_and_did_you_mean():
+    p = PerturbedScore(SmoothedScore(h=0.1))
+    p.set_params(base__h=0.5, gamma=2.0)
+    assert p.base.h == 0.5 and p.gamma == 2.0 and p.get_params()["base__h"] == 0.5
+    with pytest.raises(ValueError, match="did you mean 'gamma'"):
+        p.set_params(gama=1.0)
+    with pytest.raises(ValueError, match="did you mean 'empirical'"):
+        make_score("emprical")
+    with pytest.raises(ValueError, match="did you mean 'k_neighbors'"):
+        make_score("knn", k_neighbours=3)
+
+
+_EQUIVARIANT = [n for n in SCORES if n not in ("oracle", "perturbed")]
+
+
+@pytest.mark.parametrize("name", _EQUIVARIANT)
+def test_permutation_invariance_in_X(name):
+    M, X = _circle_data()
+    x = M.sample(4, rng=9) + 0.05
+    perm = np.random.default_rng(5).permutation(X.shape[0])
+    a = _fitted(name, X, M).score(x, 0.1)
+    b = _fitted(name, X[perm], M).score(x, 0.1)
+    assert_allclose(a, b, rtol=1e-9, atol=1e-9 * np.abs(a).max())
+
+
+@pytest.mark.parametrize("name", _EQUIVARIANT)
+def test_rotation_equivariance(name):
+    M, X = _circle_data()
+    x = M.sample(4, rng=10) + 0.05
+    R = special_ortho_group.rvs(3, random_state=11)
+    a = _fitted(name, X, M).score(x, 0.1) @ R.T
+    b = _fitted(name, X @ R.T, M).score(x @ R.T, 0.1)
+    assert_allclose(a, b, rtol=1e-8, atol=1e-8 * np.abs(a).max())
+
+
+def test_oracle_is_rotation_equivariant_through_the_manifold_frame():
+    """Two random isometries of the same circle: the scores are related by the rotation between
+    the frames."""
+    M1, M2 = Sphere(k=1, d=3, seed=1), Sphere(k=1, d=3, seed=2)
+    D = VonMises(kappa=2.0, mean=0.5)
+    # the rotation R with R M1.frame = M2.frame, completed on the orthogonal complement
+    n1 = np.cross(M1.frame[:, 0], M1.frame[:, 1])
+    n2 = np.cross(M2.frame[:, 0], M2.frame[:, 1])
+    R = np.c_[M2.frame, n2] @ np.c_[M1.frame, n1].T
+    x = np.random.default_rng(1).standard_normal((4, 3))
+    a = OracleScore(M1, D).fit().score(x, 0.2) @ R.T
+    b = OracleScore(M2, D).fit().score(x @ R.T, 0.2)
+    assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+# ----- 6. bad input ---------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(SCORES))
+def test_bad_input_raises_clear_errors(name):
+    M, X = _circle_data()
+    est = _fitted(name, X, M)
+    x = X[:3] + 0.01
+    for bad in (0.0, -1.0, np.nan, np.inf, "a"):
+        with pytest.raises(ValueError, match="sigma"):
+            est.score(x, bad)
+    with pytest.raises(ValueError, match=r"x must have d = 3"):
+        est.score(np.ones((2, 4)), 0.1)
+    with pytest.raises(ValueError, match="x must be finite"):
+        est.score(np.array([[np.nan, 0.0, 0.0]]), 0.1)
+    if name != "oracle":
+        with pytest.raises(ValueError, match="X must contain at least one point"):
+            make_score(name, **_params(name, M)).fit(np.empty((0, 3)))
+        with pytest.raises(ValueError, match="X must be finite"):
+            make_score(name, **_params(name, M)).fit(np.array([[np.inf, 0.0, 0.0]]))
+    else:
+        with pytest.raises(ValueError, match="X must have d = 3"):
+            make_score(name, **_params(name, M)).fit(np.ones((2, 2)))
+
+
+def test_bad_hyper_parameters_name_the_parameter():
+    X = _circle_data()[1]
+    cases = [
+        (SmoothedScore(h=-1.0), "h must be"),
+        (KNNScore(k_neighbors=0), "k_neighbors"),
+        (NadarayaWatsonScore(h=0.0), "h must be"),
+        (NadarayaWatsonScore(rng=None), "rng must be"),
+        (LocalPolynomialScore(degree=7), "degree"),
+        (ProjectionScore(), "k .the intrinsic dimension"),
+        (ProjectionScore(k=3), "k must be < d"),
+        (make_score("closed_form", n_perturb=0), "n_perturb"),
+        (PerturbedScore(base=None), "base must be a ScoreEstimator"),
+        (PerturbedScore(EmpiricalScore(), kind="spiral"), "kind must be one of"),
+        (OracleScore(), "manifold must be"),
+        (OracleScore(CIRCLE, method="magic"), "method must be one of"),
+        (OracleScore(Sphere(k=1, d=3, seed=0), method="closed_form", density=_NotVM()), "closed"),
+    ]
+    for est, msg in cases:
+        with pytest.raises(ValueError, match=msg):
+            est.fit(X)
+
+
+class _NotVM(VonMises):
+    """A density that is not log-linear in u (kappa cos(2 theta)); only for the error test."""
+
+    def log_pdf(self, manifold, u):
+        return 0.3 * np.cos(2 * manifold.angle(u))
+
+
+def test_no_warnings_on_the_default_paths():
+    M, X = _circle_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in SCORES:
+            _fitted(name, X, M).score(X[:2], 0.05)
