@@ -11,12 +11,12 @@ from __future__ import annotations
 import pickle
 import warnings
 
+import naive_scores as naive
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import special_ortho_group
 
-import naive_scores as naive
 from ratesim._validation import NotFittedError
 from ratesim.densities import Uniform, VonMises, VonMisesFisher
 from ratesim.manifolds import Sphere
