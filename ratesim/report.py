@@ -220,6 +220,8 @@ def plot_claim(study, claim_results, df, path) -> Path:
             )
         ax.set_xscale("log")
         ax.set_yscale("log")
+        vals = sub["value"].astype(float)
+        ax.set_ylim(float(vals.min()) / 1.3, float(vals.max()) * 1.3)  # references may leave it
         ax.set_xlabel(claim.on)
         ax.set_ylabel(claim.metric)
         ax.set_title(f"{r.group_label}: {r.verdict}", color=_COLORS[r.verdict], fontsize=11)

@@ -239,6 +239,8 @@ class Study:
         params_all = [c.params for q in (False, True) for c in cells[q]]
         # names of manifolds, densities, estimators, samplers
         for kind in NAMED_KINDS:
+            if not any(kind in p for p in params_all):
+                continue  # do not import a science module the study does not use
             allowed = registry_names(kind, tsk)
             if allowed is None:
                 continue

@@ -5,7 +5,11 @@ dict (grid values and evaluated expressions, e.g. ``{"N": 1024, "k": 1, "h": 0.2
 a ``numpy.random.Generator`` seeded from the cell key. It must be pure given these two: the engine
 then guarantees identical results whatever the job count, backend or order. Register it by name::
 
-    @task("empirical_w_interval", metrics=("w1", "w2"), choices={"manifold": ("interval",)})
+    @task(
+    "empirical_w_interval",
+    metrics=("w1", "w2"),
+    choices={"manifold": ("interval",), "density": ("uniform",)},
+)
     def _empirical_w_interval(params, rng): ...
 
 Tasks live in this module (built-ins), in the science modules, or in the study file itself (the
@@ -259,7 +263,11 @@ def w1_circle_uniform(theta) -> float:
 # built-in tasks
 
 
-@task("empirical_w_interval", metrics=("w1", "w2"), choices={"manifold": ("interval",)})
+@task(
+    "empirical_w_interval",
+    metrics=("w1", "w2"),
+    choices={"manifold": ("interval",), "density": ("uniform",)},
+)
 def _empirical_w_interval(params, rng):
     """W1, W2 of the empirical measure of N uniform points on [0, 1] (exact)."""
     n = check_int(params["N"], "N", low=2)

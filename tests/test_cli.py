@@ -1,0 +1,174 @@
+"""The command line: the README's main command, run/fit/check/report/export, bad input (exit 2)."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ratesim.cli import REPO_ROOT, main
+
+GOOD = '''
+"""A fast study with a known slope."""
+from ratesim.study import Claim, Study
+
+STUDY = Study(
+    name="NAME",
+    task="synthetic_power",
+    grid={"N": [16, 64, 256, 1024], "slope": -0.5, "noise": 0.05},
+    seeds=4,
+    quick={"N": [16, 256, 4096]},
+    quick_seeds=3,
+    claims=[Claim(metric="value", predict=PRED)],
+)
+'''
+
+
+def _studies(tmp_path, **preds):
+    d = tmp_path / "studies"
+    d.mkdir(exist_ok=True)
+    for name, pred in preds.items():
+        (d / f"{name}.py").write_text(GOOD.replace("NAME", name).replace("PRED", pred))
+    return d
+
+
+def _args(tmp_path, d):
+    return ["--studies", str(d), "--out", str(tmp_path / "res"), "--reports", str(tmp_path / "rep")]
+
+
+def test_main_command_runs_quick_studies_and_writes_their_reports(tmp_path, capsys):
+    """`ratesim run all --quick && ratesim report all --quick` with the repository's studies;
+    quick reports go under --out, never into reports/."""
+    out = tmp_path / "results"
+    before = {p: p.stat().st_mtime for p in (REPO_ROOT / "reports").rglob("*") if p.is_file()}
+    assert main(["run", "all", "--quick", "--out", str(out)]) == 0
+    assert main(["report", "all", "--quick", "--out", str(out)]) == 0
+    names = [p.stem for p in (REPO_ROOT / "studies").glob("*.py") if not p.stem.startswith("_")]
+    assert names
+    for n in names:
+        readme = out / "reports" / n / "README.md"
+        assert readme.exists(), n
+        assert "(quick run)" in readme.read_text()
+        assert (out / "reports" / n / "results.csv").exists()
+    after = {p: p.stat().st_mtime for p in (REPO_ROOT / "reports").rglob("*") if p.is_file()}
+    assert after == before
+    assert main(["check", "--quick", "--out", str(out)]) == 0
+    assert "CONSISTENT" in capsys.readouterr().out
+
+
+def test_run_fit_check_report_export(tmp_path, capsys):
+    d = _studies(tmp_path, good="-0.5", wrong="-0.25")
+    a = _args(tmp_path, d)
+    assert main(["check", "good", *a]) == 1  # no results yet: not a pass
+    assert "MISSING" in capsys.readouterr().out
+    assert main(["run", "all", "--jobs", "2", *a]) == 0
+    out = capsys.readouterr().out
+    assert "good (full): 16 cells, 0 already stored, 16 computed, 0 failed" in out
+    assert main(["run", "good", *a]) == 0
+    assert "16 already stored, 0 computed" in capsys.readouterr().out
+    assert main(["check", "good", *a]) == 0
+    assert main(["check", "wrong", *a]) == 1  # slope -1/2 measured, -1/4 claimed
+    assert "CONTRADICTED" in capsys.readouterr().out
+    assert main(["check", *a]) == 1
+    assert main(["fit", "good", *a]) == 0
+    out = capsys.readouterr().out
+    assert "slope -0.5" in out and "local slopes" in out and "[N/logN]" in out
+    assert main(["report", "good", *a]) == 0
+    assert (tmp_path / "rep" / "good" / "README.md").exists()
+    assert main(["export", "good", *a, "--to", str(tmp_path / "t.csv")]) == 0
+    assert (tmp_path / "t.csv").exists()
+    # a fresh checkout (no store) checks from the committed table
+    assert (
+        main(
+            [
+                "check",
+                "good",
+                "--studies",
+                str(d),
+                "--out",
+                str(tmp_path / "none"),
+                "--reports",
+                str(tmp_path / "rep"),
+            ]
+        )
+        == 0
+    )
+    assert "committed table" in capsys.readouterr().out
+    assert main(["list", "--studies", str(d)]) == 0
+    assert "claim: value ~ N^p" in capsys.readouterr().out
+
+
+def test_failed_cells_exit_1_and_are_listed(tmp_path, capsys):
+    d = tmp_path / "studies"
+    d.mkdir()
+    (d / "flaky.py").write_text(
+        textwrap.dedent("""
+        from ratesim.study import Study, task
+
+        @task("flaky_task_for_cli_test", metrics=("m",))
+        def _t(params, rng):
+            if params["N"] == 20:
+                raise ValueError("cannot do N=20")
+            return {"m": 1.0 / params["N"]}
+
+        STUDY = Study(name="flaky", task="flaky_task_for_cli_test", grid={"N": [10, 20, 40]},
+                      seeds=2)
+        """)
+    )
+    assert main(["run", "flaky", *_args(tmp_path, d)]) == 1
+    out = capsys.readouterr().out
+    assert "2 failed cell(s)" in out and "ValueError: cannot do N=20" in out
+    assert "flaky[N=20,rep=0]" in out
+
+
+BAD_FILES = {
+    "syntax": ("x = (", "syntax error"),
+    "unknown_task": (GOOD.replace("synthetic_power", "synthetic_powr"), "did you mean"),
+    "small_n": (GOOD.replace("[16, 64, 256, 1024]", "[1, 64]"), "grid['N']"),
+    "k_ge_d": (GOOD.replace('"noise": 0.05', '"noise": 0.05, "k": 3, "d": [4, 3]'), "k = 3 >= d"),
+    "bad_expr": (
+        GOOD.replace('"noise": 0.05', '"noise": 0.05, "h": Expr("N^(-1/(k+4)")').replace(
+            "import Claim, Study", "import Claim, Expr, Study"
+        ),
+        "grid['h']",
+    ),
+    "bad_metric": (GOOD.replace('metric="value"', 'metric="valeu"'), "did you mean 'value'"),
+    "bad_manifold": (
+        GOOD.replace('"noise": 0.05', '"noise": 0.05, "manifold": "sphree"'),
+        "unknown manifold 'sphree'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_input_exit_2_and_nothing_written(tmp_path, capsys, case):
+    body, match = BAD_FILES[case]
+    d = _studies(tmp_path, good="-0.5")
+    (d / f"{case}.py").write_text(body.replace("NAME", case).replace("PRED", "-0.5"))
+    a = _args(tmp_path, d)
+    assert main(["run", "all", *a]) == 2  # the good study must not run either
+    err = capsys.readouterr().err
+    assert match in err and f"{case}.py" in err
+    assert not (tmp_path / "res" / "ratesim.sqlite").exists()
+    for cmd in ("fit", "check", "report"):
+        assert main([cmd, case, *a]) == 2
+
+
+def test_unknown_study_and_bad_options(tmp_path, capsys):
+    d = _studies(tmp_path, good="-0.5")
+    assert main(["run", "goood", *_args(tmp_path, d)]) == 2
+    assert "did you mean 'good'" in capsys.readouterr().err
+    for argv in (["run", "good", "--jobs", "0"], ["run", "good", "--backend", "spark"]):
+        with pytest.raises(SystemExit) as e:
+            main([*argv, *_args(tmp_path, d)])
+        assert e.value.code == 2
+    assert main(["run", "good", "--scheduler", "tcp://127.0.0.1:1", *_args(tmp_path, d)]) == 2
+    assert not (tmp_path / "res" / "ratesim.sqlite").exists()
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for cmd in ("list", "run", "fit", "check", "report", "export", "demo", "bench"):
+        assert cmd in out
+    assert Path(REPO_ROOT / "studies").is_dir()

@@ -1,0 +1,153 @@
+"""ratesim.report and claim evaluation: plots, tables, README, committed tables for check."""
+
+import textwrap
+
+import pandas as pd
+import pytest
+
+from ratesim.report import fits_latex, fits_markdown, write_report
+from ratesim.study import ResultsStore, evaluate_claims, load_results, load_study, run_study
+from ratesim.study.claims import combine
+
+FACETS = '''
+"""Two known slopes in one study: facets by slope."""
+from ratesim.study import Claim, Study
+
+STUDY = Study(
+    name="facets",
+    task="synthetic_power",
+    grid={"slope": [-0.5, -0.25], "N": [16, 64, 256, 1024, 4096], "noise": 0.1, "C": 2.0},
+    seeds=6,
+    claims=[
+        Claim(metric="value", predict={"own slope": "slope", "-1/2": -0.5}, group_by=("slope",),
+              rule="any", name="value_any"),
+        Claim(metric="value", predict={"-1/2": -0.5}, group_by=("slope",), name="value_half"),
+    ],
+)
+'''
+
+
+@pytest.fixture
+def facets(tmp_path):
+    d = tmp_path / "studies"
+    d.mkdir()
+    (d / "facets.py").write_text(textwrap.dedent(FACETS))
+    st = load_study(d / "facets.py")
+    with ResultsStore(tmp_path / "results" / "ratesim.sqlite") as store:
+        assert run_study(st, store, progress=False).ok
+        df = store.tidy("facets", "full")
+    return st, df, tmp_path
+
+
+def test_claims_per_group_with_competing_predictions(facets):
+    """noise 0.1, 5 N over 2.4 decades, 6 seeds: slope SE ~ 0.1/sqrt(6 * 2 * 1.2^2 * 2.5) ~ 0.011,
+    so -1/2 vs -1/4 (gap 0.25 ~ 20 SE) is decided in each group."""
+    st, df, _ = facets
+    res = {(r.claim.name, r.group["slope"]): r for r in evaluate_claims(st, df)}
+    assert len(res) == 4
+    assert res["value_any", -0.5].verdict == "consistent"
+    assert res["value_any", -0.25].verdict == "consistent"  # "own slope" holds
+    assert dict((lab, vd) for lab, _, vd in res["value_any", -0.25].predictions) == {
+        "own slope": "consistent",
+        "-1/2": "contradicted",
+    }
+    assert res["value_half", -0.5].verdict == "consistent"
+    assert res["value_half", -0.25].verdict == "contradicted"  # negative control
+
+
+def test_combine_rules():
+    assert combine(["contradicted", "consistent"], "any") == "consistent"
+    assert combine(["contradicted", "contradicted"], "any") == "contradicted"
+    assert combine(["contradicted", "inconclusive"], "any") == "inconclusive"
+    assert combine(["contradicted", "consistent"], "all") == "contradicted"
+    assert combine(["consistent", "inconclusive"], "all") == "inconclusive"
+    assert combine([], "any") == "inconclusive"
+
+
+def test_write_report(facets):
+    st, df, tmp = facets
+    out = tmp / "reports" / "facets"
+    readme = write_report(st, df, out, command="ratesim run facets && ratesim report facets")
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "README.md",
+        "fits.md",
+        "fits.tex",
+        "results.csv",
+        "results.parquet",
+        "value_any.png",
+        "value_half.png",
+    } <= names
+    text = readme.read_text()
+    for needle in (
+        "## How this was produced",
+        "ratesim run facets",
+        "cores",
+        "Python",
+        "![value_any](value_any.png)",
+        "| claim | group |",
+        "contradicted",
+        "**contradicted**",
+        "**consistent**",
+    ):
+        assert needle in text, needle
+    csv = pd.read_csv(out / "results.csv")
+    assert len(csv) == len(df) == 2 * 5 * 6
+    for col in (
+        "study",
+        "cell",
+        "manifold",
+        "k",
+        "d",
+        "beta",
+        "density",
+        "estimator",
+        "sampler",
+        "N",
+        "seed",
+        "metric",
+        "value",
+        "seconds",
+    ):
+        assert col in csv.columns
+    tex = (out / "fits.tex").read_text()
+    assert tex.startswith("\\begin{tabular}") and "\\bottomrule" in tex
+    # plots are real images with facets, not empty files
+    assert (out / "value_any.png").stat().st_size > 20_000
+
+
+def test_tables_escape_and_list_every_prediction(facets):
+    st, df, _ = facets
+    res = evaluate_claims(st, df)
+    md = fits_markdown(res)
+    assert md.count("\n") == 2 + 6  # header, rule, 2 groups x (2 + 1) predictions
+    tex = fits_latex(res)
+    assert "R\\^{}2" in tex and "value\\_any" in tex
+
+
+def test_check_uses_committed_table_unless_store_is_newer(facets):
+    st, df, tmp = facets
+    reports = tmp / "reports"
+    write_report(st, df, reports / "facets")
+    fresh = tmp / "fresh_checkout_results"  # no store at all
+    got, src = load_results(st, results_dir=fresh, reports_dir=reports)
+    assert "committed table" in src and len(got) == len(df)
+    got, src = load_results(st, results_dir=tmp / "results", reports_dir=reports)
+    assert "store" in src  # same age: the store wins
+    # a newer committed table wins over an older store
+    csv = pd.read_csv(reports / "facets" / "results.csv")
+    csv["finished"] = "2999-01-01T00:00:00+00:00"
+    csv.to_csv(reports / "facets" / "results.csv", index=False)
+    got, src = load_results(st, results_dir=tmp / "results", reports_dir=reports)
+    assert "committed table" in src
+    # rows of cells outside the current grid are ignored
+    st.grid = {**st.grid, "N": [16, 64]}
+    got, _ = load_results(st, results_dir=fresh, reports_dir=reports)
+    assert set(got["N"]) == {16, 64}
+    assert evaluate_claims(st, got)[0].fit is not None
+
+
+def test_report_refuses_empty_results(facets):
+    st, df, tmp = facets
+    with pytest.raises(ValueError, match="no results"):
+        write_report(st, df.iloc[:0], tmp / "x")
