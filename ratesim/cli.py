@@ -125,9 +125,10 @@ def _load_tables(args, st):
     from .study import load_results
 
     mode = "quick" if args.quick else "full"
-    return load_results(
+    df, src = load_results(
         st, mode=mode, results_dir=args.out, reports_dir=args.reports, source=args.source
     )
+    return df, src.replace(f"{REPO_ROOT}/", "")  # no machine paths in committed reports
 
 
 def _cmd_fit(args) -> int:
