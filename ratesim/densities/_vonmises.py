@@ -112,7 +112,7 @@ class VonMises(Density):
     with J the volume element. On the circle ``Sphere(k=1)`` (u the angle) and on the flat torus
     (J constant) Z = J (2 pi I_0(kappa))^k in closed form; on curved manifolds with k <= 2 (ellipse,
     standard torus, Holder curves and graphs) Z comes from the manifold's quadrature, relative
-    error < 1e-12; k > 2 needs a constant volume element. This is the density of the P2
+    error < 1e-10; k > 2 needs a constant volume element. This is the density of the P2
     experiments (SCIENCE.md) written w.r.t. volume, *not* their chart law: see ``ChartVonMises``.
 
     Parameters
