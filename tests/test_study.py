@@ -213,8 +213,8 @@ def test_unknown_names_are_checked_against_task_choices_and_registries():
     )
     with pytest.raises(StudyError, match="unknown density 'unifrom'.*did you mean 'uniform'"):
         st.validate()
-    # package registries (ratesim.scores.SCORES, ratesim.samplers.SAMPLERS) for other tasks
-    for kind in ("estimator", "sampler"):
+    # package registries (ratesim.densities.DENSITIES, ratesim.manifolds.MANIFOLDS) otherwise
+    for kind in ("density", "manifold"):
         st = _study(grid={"N": [10], "slope": -0.5, kind: "no_such_thing"})
         with pytest.raises(StudyError, match=f"unknown {kind} 'no_such_thing'"):
             st.validate()

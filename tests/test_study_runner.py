@@ -200,3 +200,39 @@ def test_non_finite_metrics_fail_the_cell(tmp_path):
     with ResultsStore(tmp_path / "r.sqlite") as store:
         s = run_study(st, store, progress=False)
     assert len(s.failures) == 1 and "non-finite m = nan" in s.failures[0][1]
+
+
+def test_thread_budget_peak_memory_and_quiet_progress(tmp_path, monkeypatch):
+    """Workers get max(1, cores // jobs) numba threads; peak memory and wall time are recorded."""
+    d = tmp_path / "studies"
+    d.mkdir()
+    (d / "budget.py").write_text(
+        textwrap.dedent("""
+        import numba
+        import numpy as np
+        from ratesim.study import Study, task
+
+        @task("budget_task_for_test", metrics=("threads", "mb"))
+        def _t(params, rng):
+            x = np.ones(params["N"] * 1_000_000 // 8)  # N MB
+            return {"threads": numba.get_num_threads(), "mb": x.nbytes / 2**20}
+
+        STUDY = Study(name="budget", task="budget_task_for_test", grid={"N": [8, 40]}, seeds=2)
+        """)
+    )
+    st = load_study(d / "budget.py")
+    db = tmp_path / "r.sqlite"
+    with ResultsStore(db) as store:
+        assert run_study(st, store, jobs=2, progress=False).ok
+        df = store.tidy("budget", "full")
+    threads = df[df["metric"] == "threads"]["value"]
+    assert set(threads) == {max(1, (os.cpu_count() or 1) // 2)}
+    big = df[(df["metric"] == "mb") & (df["N"] == 40)]
+    assert (big["peak_mem_mb"] >= 0.95 * big["value"]).all()  # tracemalloc sees numpy buffers
+    small = df[(df["metric"] == "mb") & (df["N"] == 8)]
+    assert (small["peak_mem_mb"] < 0.5 * big["peak_mem_mb"].min()).all()
+    assert (df["seconds"] > 0).all() and df["version"].str.startswith("0.").all()
+    from ratesim.study.runner import _quiet
+
+    monkeypatch.setenv("CI", "true")
+    assert _quiet()

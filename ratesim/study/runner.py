@@ -140,13 +140,18 @@ def execute_cell(
         host=platform.node(),
         started=_now(),
     )
+    try:  # loading the task (and the study file) is not part of the cell's time and memory
+        tsk = _resolve_task(task_name, study_file)
+    except Exception:
+        res.error = traceback.format_exc()
+        res.finished = _now()
+        return res
     tracing = not tracemalloc.is_tracing()
     if tracing:
         tracemalloc.start()
     tracemalloc.reset_peak()
     t0 = time.perf_counter()
     try:
-        tsk = _resolve_task(task_name, study_file)
         out = tsk.func(dict(cell.params), np.random.default_rng(cell.seed))
         if not isinstance(out, dict) or not out:
             raise TypeError(f"task {task_name!r} must return a non-empty dict (got {out!r})")
