@@ -162,6 +162,15 @@ def _cap_fraction(k: int, delta: np.ndarray) -> np.ndarray:
     return np.where(d <= np.pi / 2, half, other)
 
 
+def _cum_bins(B: np.ndarray, weights, J: int) -> np.ndarray:
+    """(b, J) masses sum_i w_i [B[r, i] <= j] (w = 1 when None) by one flat bincount."""
+    b, n = B.shape
+    flat = (np.arange(b)[:, None] * (J + 1) + B).ravel()
+    w = None if weights is None else np.tile(weights, b)
+    c = np.bincount(flat, weights=w, minlength=b * (J + 1)).reshape(b, J + 1)
+    return np.cumsum(c, axis=1)[:, :J]
+
+
 def coverage_scale(
     manifold,
     samples,
@@ -207,24 +216,25 @@ def coverage_scale(
     ug, _ = _grid(manifold, n_grid, rng)
     G = ug.shape[0]
 
-    # nu-side: sorted distances from each grid point to the projected samples
-    order = np.empty((G, n), dtype=np.int64)
-    dsort = np.empty((G, n))
+    # nu-side: for each grid point, its distances to the projected samples, sorted once; the ball
+    # B(y, delta) holds the first pos[y, delta] of them (the bootstrap reweights them in that order)
+    if deltas is None:
+        D0 = _pairwise_ball_distance(manifold, ug[: min(G, _BLOCK)], ug, kind)
+        far = float(D0.max())
+        deltas = np.geomspace(1e-4 * far, far * (1 + 1e-9), 300)
+    deltas = np.sort(np.asarray(deltas, dtype=float).ravel())
+    if deltas.size == 0 or np.any(~np.isfinite(deltas)) or deltas[0] <= 0:
+        raise ValueError(f"deltas must be a non-empty array of finite values > 0 (got {deltas})")
+    J = deltas.size
+    # bin of each distance: D <= deltas[j] iff bin <= j; ball masses are cumulative bin counts
+    bins = np.empty((G, n), dtype=np.int16) if n_boot > 0 else None
+    counts = np.empty((G, J))
     for i in range(0, G, _BLOCK):
         D = _pairwise_ball_distance(manifold, ug[i : i + _BLOCK], us, kind)
-        o = np.argsort(D, axis=1, kind="stable")
-        order[i : i + _BLOCK] = o
-        dsort[i : i + _BLOCK] = np.take_along_axis(D, o, axis=1)
-    if deltas is None:
-        diam = float(dsort[:, -1].max())
-        far = max(diam, float(_pairwise_ball_distance(manifold, ug[:1], ug, kind).max()))
-        deltas = np.geomspace(1e-4 * far, far * (1 + 1e-9), 300)
-    deltas = np.sort(np.asarray(deltas, dtype=float))
-    if deltas.ndim != 1 or deltas.size == 0 or np.any(~np.isfinite(deltas)) or deltas[0] <= 0:
-        raise ValueError(
-            f"deltas must be a non-empty 1-D array of finite values > 0 (got {deltas})"
-        )
-    pos = np.stack([np.searchsorted(row, deltas, side="right") for row in dsort])  # (G, J)
+        B = np.searchsorted(deltas, D, side="left")
+        counts[i : i + _BLOCK] = _cum_bins(B, None, J)
+        if bins is not None:
+            bins[i : i + _BLOCK] = B
 
     # mu-side
     uniform = density is None or type(density).__name__ == "Uniform"
@@ -253,8 +263,12 @@ def coverage_scale(
             mu[i : i + _BLOCK] = np.take_along_axis(cs, p, axis=1)
 
     def delta_star(weights):
-        cs = np.concatenate([np.zeros((G, 1)), np.cumsum(weights[order], axis=1)], axis=1)
-        nu = np.take_along_axis(cs, pos, axis=1)
+        if weights is None:
+            nu = counts / n
+        else:
+            nu = np.concatenate(
+                [_cum_bins(bins[i : i + _BLOCK], weights, J) for i in range(0, G, _BLOCK)]
+            )
         with np.errstate(divide="ignore", invalid="ignore"):
             lr = np.abs(np.log(nu) - np.log(mu))
         lr = np.where(mu > 0, lr, np.where(nu > 0, np.inf, 0.0))
@@ -267,8 +281,8 @@ def coverage_scale(
             return float("inf"), worst
         return float(deltas[last_bad + 1]), worst
 
+    d0, worst = delta_star(None)
     w0 = np.full(n, 1.0 / n)
-    d0, worst = delta_star(w0)
     boots = []
     for _ in range(n_boot):
         boots.append(delta_star(rng.multinomial(n, w0) / n)[0])

@@ -83,7 +83,14 @@ def bin_probabilities(manifold, density=None, bins: int = 64, n_quad: int | None
     if density is not None:
         density.check_manifold(manifold)
         w = w * density.pdf(manifold, u)
-    h, _ = np.histogram(manifold.angle(u), bins=bins, range=(0.0, TWO_PI), weights=w)
+    # nodes on a bin edge (equispaced quadratures put one on every edge) count half on each side,
+    # which is the trapezoid rule restricted to each bin
+    pos = manifold.angle(u) / (TWO_PI / bins)
+    j = np.floor(pos + 0.5).astype(np.int64)
+    on_edge = np.abs(pos - j) < 1e-9
+    left = np.where(on_edge, j - 1, np.floor(pos).astype(np.int64)) % bins
+    right = np.where(on_edge, j, np.floor(pos).astype(np.int64)) % bins
+    h = np.bincount(left, 0.5 * w, bins) + np.bincount(right, 0.5 * w, bins)
     return h / h.sum()
 
 

@@ -101,7 +101,7 @@ def sinkhorn_divergence(
 ) -> float:
     """Debiased Sinkhorn divergence S = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 with cost
     |x - y|^p and eps = ``reg`` (absolute units of the cost), each term the transport cost of POT's
-    log-domain Sinkhorn plan (``ot.sinkhorn2(method="sinkhorn_log")``). At fixed eps a parametric
+    log-stabilized Sinkhorn plan (``ot.sinkhorn2(method="sinkhorn_stabilized")``, Schmitzer 2019). At fixed eps a parametric
     control (Genevay et al. 2019: N^(-1/2) with constants exploding as eps -> 0).
     """
     X, Y = as_pair(X, Y)
@@ -113,7 +113,7 @@ def sinkhorn_divergence(
 
     def ot_eps(A, B, wa, wb):
         C = cdist(A, B) ** p
-        v = ot.sinkhorn2(wa, wb, C, reg, method="sinkhorn_log", numItermax=num_iter_max)
+        v = ot.sinkhorn2(wa, wb, C, reg, method="sinkhorn_stabilized", numItermax=num_iter_max)
         return float(v)
 
     s = ot_eps(X, Y, a, b) - 0.5 * (ot_eps(X, X, a, a) + ot_eps(Y, Y, b, b))
