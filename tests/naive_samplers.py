@@ -29,16 +29,10 @@ def lincomb3(x, a, u, b, v, c, w):
     return x + a * u + b * v + c * w
 
 
-def snr_langevin_step(x, s, z, snr):
-    out = np.empty_like(x)
-    eps = np.empty(x.shape[0])
-    for i in range(x.shape[0]):
-        ss = float(np.sum(s[i] ** 2))
-        zz = float(np.sum(z[i] ** 2))
-        e = 2.0 * snr**2 * zz / ss if ss > 0 else 0.0
-        eps[i] = e
-        out[i] = x[i] + e * s[i] + np.sqrt(2.0 * e) * z[i]
-    return out, eps
+def snr_step(s, z, snr):
+    gn = np.mean([np.sqrt(np.sum(row**2)) for row in s])
+    zn = np.mean([np.sqrt(np.sum(row**2)) for row in z])
+    return 0.0 if gn == 0 else 2.0 * (snr * zn / gn) ** 2
 
 
 # ---------------------------------------------------------------- exact scores
@@ -78,7 +72,7 @@ class CircleVonMisesScore:
         small = z < 1e-8
         zs = np.where(small, 1.0, z)
         ratio = np.where(small, 0.5, i1e(zs) / (i0e(zs) * zs))  # (I1/I0)(z) / z -> 1/2 at 0
-        return ratio[:, None] * v * sigma**2 - x
+        return ratio[:, None] * v - x
 
     def score(self, x, sigma):
         return self.hat(x, sigma) / sigma**2
@@ -166,7 +160,8 @@ def predictor_corrector_snr(score, x0, sigmas, rng, snr, corrector_steps=1, fina
         for _ in range(corrector_steps):
             s = score.score(x, sigmas[i])
             z = rng.standard_normal(x.shape)
-            x, _ = snr_langevin_step(x, s, z, snr)
+            e = snr_step(s, z, snr)
+            x = x + e * s + np.sqrt(2.0 * e) * z
         v, vn = sigmas[i] ** 2, sigmas[i + 1] ** 2
         s = score.score(x, sigmas[i])
         x = x + (v - vn) * s + np.sqrt(v - vn) * rng.standard_normal(x.shape)

@@ -10,7 +10,6 @@ Plain NumPy twins live in ``tests/naive_samplers.py``.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from .._config import FASTMATH, NUMBA_CACHE
@@ -41,26 +40,3 @@ def _lincomb3(x, a, u, b, v, c, w, out):  # pragma: no cover - compiled
     for i in range(n):
         for j in range(d):
             out[i, j] = x[i, j] + a * u[i, j] + b * v[i, j] + c * w[i, j]
-
-
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
-def _snr_langevin_step(x, s, z, snr, out, eps):  # pragma: no cover - compiled
-    """Song et al. (2021) corrector with a per-chain signal-to-noise step.
-
-    eps_i = 2 (snr |z_i| / |s_i|)^2, out_i = x_i + eps_i s_i + sqrt(2 eps_i) z_i. A chain whose
-    score is exactly zero does not move (eps_i = 0).
-    """
-    n, d = x.shape
-    for i in range(n):
-        ss = 0.0
-        zz = 0.0
-        for j in range(d):
-            ss += s[i, j] * s[i, j]
-            zz += z[i, j] * z[i, j]
-        e = 0.0
-        if ss > 0.0:
-            e = 2.0 * snr * snr * zz / ss
-        b = np.sqrt(2.0 * e)
-        eps[i] = e
-        for j in range(d):
-            out[i, j] = x[i, j] + e * s[i, j] + b * z[i, j]

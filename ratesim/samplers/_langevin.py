@@ -33,7 +33,7 @@ from ._common import (
     geometric_sigmas,
 )
 from ._diffusion import _sde_coefficients
-from ._kernels import _lincomb2, _lincomb3, _snr_langevin_step
+from ._kernels import _lincomb2, _lincomb3
 
 
 def _check_h(h, name="h"):
@@ -273,6 +273,16 @@ def annealed_langevin(
     return rec.result(out, "annealed_langevin", sigmas, horizon, sc.n_evals, params)
 
 
+def snr_step(s: np.ndarray, z: np.ndarray, snr: float) -> float:
+    """Song et al. (2021) corrector step 2 (snr mean|z| / mean|s|)^2 (norms per chain, averaged).
+
+    Returns 0 when every score in the batch vanishes (no corrector move).
+    """
+    gn = float(np.mean(np.sqrt(np.einsum("ij,ij->i", s, s))))
+    zn = float(np.mean(np.sqrt(np.einsum("ij,ij->i", z, z))))
+    return 0.0 if gn == 0.0 else 2.0 * (snr * zn / gn) ** 2
+
+
 def predictor_corrector(
     score,
     x0=None,
@@ -298,10 +308,12 @@ def predictor_corrector(
     For i = 0..steps-1: ``corrector_steps`` Langevin steps at sigma_i, then one reverse-SDE
     predictor step sigma_i -> sigma_(i+1) (``method`` as in ``reverse_sde``). Corrector step size:
 
-    - ``h is None`` (default): Song's signal-to-noise rule, per chain,
-      eps = 2 (snr |z| / |s(x, sigma_i)|)^2, x <- x + eps s + sqrt(2 eps) z (the original uses
-      batch-averaged norms, which couples chains; per chain keeps them independent). This rule
-      is allowed here only: with a tempered score it would scale the step like 1/|s|^2.
+    - ``h is None`` (default): Song's signal-to-noise rule as in the authors' code,
+      eps = 2 (snr mean_j |z_j| / mean_j |s_j|)^2 with norms averaged over the chains of the batch,
+      x <- x + eps s + sqrt(2 eps) z. The averaging couples chains through this one scalar (a
+      per-chain rule eps_j ~ 1/|s_j|^2 has a heavy tail in low dimension: |s_j| can be near 0 and
+      the step explode). This rule is allowed here only: with a tempered score it would scale the
+      step like 1/|s|^2 and undo the tempering.
     - ``h`` given: the hat-form step x <- x + h sigma_i^2 s + sqrt(2 h sigma_i^2) z.
 
     ``sigmas``/step indices follow the predictor schedule (one index per predictor step; the
@@ -328,7 +340,6 @@ def predictor_corrector(
     )
     rec(0, x)
     noise = np.empty_like(x)
-    eps = np.empty(x.shape[0])
     horizon = 0.0
     for i in range(len(sigmas) - 1):
         sig = float(sigmas[i])
@@ -336,7 +347,8 @@ def predictor_corrector(
             s = sc.score(x, sig)
             noise[...] = rng.standard_normal(x.shape)
             if use_snr:
-                _snr_langevin_step(x, s, noise, snr, x, eps)
+                eps = snr_step(s, noise, snr)
+                _lincomb2(x, eps, s, float(np.sqrt(2.0 * eps)), noise, x)
             else:
                 _lincomb2(x, h * sig**2, s, float(np.sqrt(2.0 * h)) * sig, noise, x)
         v_i, v_n = sig**2, float(sigmas[i + 1]) ** 2

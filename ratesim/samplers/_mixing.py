@@ -65,13 +65,14 @@ def _sokal(rho: np.ndarray, c: float) -> tuple[float, bool]:
     return float(taus[-1]), False
 
 
-def integrated_autocorr_time(trace, c: float = 5.0):
+def integrated_autocorr_time(trace, c: float = 5.0, tol: float = 20.0):
     """Integrated autocorrelation time of a recorded statistic, in recorded steps.
 
     tau = 1 + 2 sum_(k>=1) rho_k, truncated at Sokal's automatic window (the smallest M with
     M >= c tau(M)); rho is statsmodels' FFT autocorrelation averaged over chains. The effective
-    sample size of a chain of length T is T / tau. A run shorter than about 50 tau gives a biased,
-    noisy tau: a ``RuntimeWarning`` is issued when no window satisfies Sokal's condition.
+    sample size of a chain of length T is T / tau. A ``RuntimeWarning`` says when the estimate is
+    unreliable: no window satisfies Sokal's condition, or the run is shorter than ``tol`` tau
+    (emcee uses 50 for a single chain; averaging the acf over many chains allows less).
 
     Parameters
     ----------
@@ -79,6 +80,8 @@ def integrated_autocorr_time(trace, c: float = 5.0):
         E.g. ``SamplerResult.trace`` (time first), burn-in removed.
     c : float > 0
         Sokal's window constant (5 for roughly exponential autocorrelations).
+    tol : float > 0
+        Warn when T < tol tau.
 
     Returns
     -------
@@ -87,13 +90,16 @@ def integrated_autocorr_time(trace, c: float = 5.0):
     ndim = np.ndim(trace)
     arr = _as_trace(trace)
     c = check_positive(c, "c")
+    tol = check_positive(tol, "tol")
+    T = arr.shape[0]
     taus = []
     for k in range(arr.shape[2]):
         tau, ok = _sokal(_mean_acf(arr[:, :, k]), c)
-        if not ok:
+        if not ok or T < tol * tau:
             warnings.warn(
-                f"integrated_autocorr_time: trace of length {arr.shape[0]} is shorter than "
-                f"{c:g} tau (tau >= {tau:.3g}); run longer (see suggest_steps)",
+                f"integrated_autocorr_time: trace of length {T} is shorter than "
+                f"{tol:g} tau (tau ~ {tau:.3g}{'' if ok else ', no Sokal window found'}); the "
+                "estimate is unreliable: run longer (see suggest_steps)",
                 RuntimeWarning,
                 stacklevel=2,
             )
@@ -143,7 +149,8 @@ def two_halves(trace, c: float = 5.0) -> TwoHalves:
     trace : array (T,), (T, chains) or (T, chains, q)
         Time first, burn-in already removed (``SamplerResult.two_halves`` drops it).
     c : float
-        Sokal window constant, used only for a single chain.
+        Sokal window constant, used only for a single chain (the standard error then comes from
+        the autocorrelation time and variance of the second half, Geweke-style).
 
     Returns
     -------
@@ -161,9 +168,14 @@ def two_halves(trace, c: float = 5.0) -> TwoHalves:
     if m >= 2:
         se = dj.std(axis=0, ddof=1) / math.sqrt(m)
     else:
-        tau = np.atleast_1d(integrated_autocorr_time(arr, c=c))
-        var = arr[:, 0, :].var(axis=0, ddof=1)
-        se = np.sqrt(2.0 * tau * var / half)
+        # one chain: var(half mean) = tau var / half for each half under stationarity; tau and
+        # var are estimated on the second half only, because a transient in the first half
+        # (what the test looks for) inflates both and would hide itself.
+        part = arr[T - half :]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            tau = np.atleast_1d(integrated_autocorr_time(part, c=c))
+        se = np.sqrt(2.0 * tau * part[:, 0, :].var(axis=0, ddof=1) / half)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf))
     p = 2.0 * ndtr(-np.abs(z))
