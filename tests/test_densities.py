@@ -385,7 +385,8 @@ def test_bounds_hold_and_samples_are_coordinates(manifold, dens):
     logp = dens.log_pdf(manifold, u)
     assert np.all(np.isfinite(logp))
     assert dens.lower_bound(manifold) > 0
-    assert np.all(logp >= np.log(dens.lower_bound(manifold)) - 1e-12)
+    assert_allclose(dens.log_lower_bound(manifold), np.log(dens.lower_bound(manifold)), rtol=1e-12)
+    assert np.all(logp >= dens.log_lower_bound(manifold) - 1e-12)
     assert np.all(logp <= dens.log_sup(manifold) + 1e-12)
     x = manifold.sample(200, dens, rng=rng)
     assert x.shape == (200, manifold.d)
@@ -394,6 +395,20 @@ def test_bounds_hold_and_samples_are_coordinates(manifold, dens):
     a = manifold.sample_intrinsic(50, dens, rng=5)
     b = manifold.sample_intrinsic(50, dens, rng=np.random.default_rng(5))
     assert_allclose(a, b, rtol=0, atol=0)
+
+
+def test_log_lower_bound_survives_underflow():
+    """kappa = 1000: the lower bound exp(-2000 - log Z) underflows, its log does not."""
+    for M, dens, expect in [
+        (ELLIPSE, VonMises(1000.0, 1.0), -1000.0),
+        (S2, VonMisesFisher(1000.0), -1000.0),
+    ]:
+        assert dens.lower_bound(M) == 0.0
+        lz = dens.log_normalizer(M)
+        assert_allclose(dens.log_lower_bound(M), expect - lz, rtol=1e-14)
+        assert np.isfinite(lz) and lz > 990
+    mix = Mixture([VonMises(1000.0), Uniform()], [0.5, 0.5])
+    assert_allclose(mix.log_lower_bound(ELLIPSE), math.log(0.5 / ELLIPSE.volume), rtol=1e-12)
 
 
 def test_pickle_round_trip_keeps_values():
@@ -411,6 +426,9 @@ def test_pickle_round_trip_keeps_values():
 def test_gof_circle_von_mises_and_holder_and_mixture():
     rng = np.random.default_rng(20)
     n = 4000
+    vm_cdf = lambda x: stats.vonmises.cdf(x, 2.5, loc=1.0) - stats.vonmises.cdf(0, 2.5, loc=1.0)  # noqa: E731
+    vmf = VonMisesFisher(2.5, mu=[math.cos(1.0), math.sin(1.0)])  # Wood's algorithm at m = 2
+    assert ks_p(CIRCLE.angle(CIRCLE.sample_intrinsic(n, vmf, rng)), vm_cdf) > ALPHA
     t = CIRCLE.angle(CIRCLE.sample_intrinsic(n, VonMises(4.0, math.pi), rng))
     assert (
         ks_p(

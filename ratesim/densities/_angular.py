@@ -124,8 +124,11 @@ class HolderDensity(Density):
     def log_sup(self, manifold) -> float:
         return float(np.log(max(1.0, 1.0 + self.c))) - self.log_normalizer(manifold)
 
+    def log_lower_bound(self, manifold) -> float:
+        return float(np.log(min(1.0, 1.0 + self.c))) - self.log_normalizer(manifold)
+
     def lower_bound(self, manifold) -> float:
-        return float(min(1.0, 1.0 + self.c) * np.exp(-self.log_normalizer(manifold)))
+        return float(np.exp(self.log_lower_bound(manifold)))
 
 
 class PiecewiseConstant(Density):
@@ -229,5 +232,8 @@ class PiecewiseConstant(Density):
     def log_sup(self, manifold) -> float:
         return float(np.log(max(self.levels))) - self.log_normalizer(manifold)
 
+    def log_lower_bound(self, manifold) -> float:
+        return float(np.log(min(self.levels))) - self.log_normalizer(manifold)
+
     def lower_bound(self, manifold) -> float:
-        return float(min(self.levels) * np.exp(-self.log_normalizer(manifold)))
+        return float(np.exp(self.log_lower_bound(manifold)))

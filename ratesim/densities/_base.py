@@ -43,6 +43,10 @@ class Density(ABC):
     @abstractmethod
     def log_normalizer(self, manifold) -> float: ...
 
+    def log_lower_bound(self, manifold) -> float:
+        """log of ``lower_bound``, exact even where the bound underflows (large concentration)."""
+        return float(np.log(self.lower_bound(manifold)))
+
     def pdf(self, manifold, u) -> np.ndarray:
         """Normalized density w.r.t. the Riemannian volume at coordinates u."""
         return np.exp(self.log_pdf(manifold, u))

@@ -96,8 +96,13 @@ class Mixture(Density):
     def log_sup(self, manifold) -> float:
         return float(logsumexp([np.log(w) + c.log_sup(manifold) for w, c in self._active()]))
 
+    def log_lower_bound(self, manifold) -> float:
+        return float(
+            logsumexp([np.log(w) + c.log_lower_bound(manifold) for w, c in self._active()])
+        )
+
     def lower_bound(self, manifold) -> float:
-        return float(sum(w * c.lower_bound(manifold) for w, c in self._active()))
+        return float(np.exp(self.log_lower_bound(manifold)))
 
     def sample_intrinsic(self, manifold, n, rng) -> np.ndarray:
         self.check_manifold(manifold)

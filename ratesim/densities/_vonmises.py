@@ -166,8 +166,11 @@ class VonMises(Density):
     def log_sup(self, manifold) -> float:
         return self.kappa * manifold.k - self.log_normalizer(manifold)
 
+    def log_lower_bound(self, manifold) -> float:
+        return -self.kappa * manifold.k - self.log_normalizer(manifold)
+
     def lower_bound(self, manifold) -> float:
-        return float(np.exp(-self.kappa * manifold.k - self.log_normalizer(manifold)))
+        return float(np.exp(self.log_lower_bound(manifold)))
 
     def sample_intrinsic(self, manifold, n, rng) -> np.ndarray:
         self.check_manifold(manifold)
@@ -267,13 +270,17 @@ class ChartVonMises(Density):
             - np.log(self._j_range(manifold)[0])
         )
 
-    def lower_bound(self, manifold) -> float:
+    def log_lower_bound(self, manifold) -> float:
         self.check_manifold(manifold)
         k = manifold.k
         return float(
-            np.exp(-self.kappa * k - k * log_von_mises_constant(self.kappa))
-            / self._j_range(manifold)[1]
+            -self.kappa * k
+            - k * log_von_mises_constant(self.kappa)
+            - np.log(self._j_range(manifold)[1])
         )
+
+    def lower_bound(self, manifold) -> float:
+        return float(np.exp(self.log_lower_bound(manifold)))
 
     def sample_intrinsic(self, manifold, n, rng) -> np.ndarray:
         self.check_manifold(manifold)
@@ -364,8 +371,11 @@ class VonMisesFisher(Density):
     def log_sup(self, manifold) -> float:
         return self.kappa - self.log_normalizer(manifold)
 
+    def log_lower_bound(self, manifold) -> float:
+        return -self.kappa - self.log_normalizer(manifold)
+
     def lower_bound(self, manifold) -> float:
-        return float(np.exp(-self.kappa - self.log_normalizer(manifold)))
+        return float(np.exp(self.log_lower_bound(manifold)))
 
     def sample_intrinsic(self, manifold, n, rng) -> np.ndarray:
         self.check_manifold(manifold)
