@@ -27,8 +27,8 @@ from numba import njit, prange
 
 from .._config import FASTMATH, NUMBA_CACHE
 
-BLOCK = 256
-"""Number of data points processed per block in the dense kernels (fits L1 at small d)."""
+QTILE = 16
+"""Number of queries sharing each data block in the dense kernels."""
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 0.693147180369123816490  # high part of ln 2 (low bits zero, so k * _LN2_HI is exact)
@@ -96,17 +96,37 @@ def _block_exponents(q, yT, lw, start, n, inv2s2, dist, e):
     d = yT.shape[0]
     for i in range(n):
         dist[i] = 0.0
+    # slices (not row[start + i]): a possibly negative index would keep numba's wraparound
+    # check in the loop and block vectorization
     for j in range(d):
         qj = q[j]
-        row = yT[j]
+        row = yT[j, start : start + n]
         for i in range(n):
-            t = row[start + i] - qj
+            t = row[i] - qj
             dist[i] += t * t
-    bmax = -np.inf
+    lwb = lw[start : start + n]
     for i in range(n):
-        ei = lw[start + i] - dist[i] * inv2s2
-        e[i] = ei
-        bmax = max(bmax, ei)
+        e[i] = lwb[i] - dist[i] * inv2s2
+    return _max4(e, n)
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _max4(e, n):
+    """max(e[:n]) with four independent chains (a max reduction does not vectorize without the
+    nnan flag, and a single chain is bound by the latency of vmaxsd)."""
+    m0 = -np.inf
+    m1 = -np.inf
+    m2 = -np.inf
+    m3 = -np.inf
+    n4 = n - n % 4
+    for i in range(0, n4, 4):
+        m0 = max(m0, e[i])
+        m1 = max(m1, e[i + 1])
+        m2 = max(m2, e[i + 2])
+        m3 = max(m3, e[i + 3])
+    for i in range(n4, n):
+        m0 = max(m0, e[i])
+    bmax = max(max(m0, m1), max(m2, m3))
     return bmax
 
 
@@ -124,10 +144,10 @@ def _block_accumulate(VT, start, n, w, dist, want_msd, acc, state):
         state[2] += t
     p = VT.shape[0]
     for j in range(p):
-        row = VT[j]
+        row = VT[j, start : start + n]
         t = 0.0
         for i in range(n):
-            t += w[i] * row[start + i]
+            t += w[i] * row[i]
         acc[j] += t
 
 
@@ -157,28 +177,41 @@ def _finish(state, acc, qi, out_lse, out_avg, out_msd, want_msd):
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
-def softmax_dense(yT, lw, VT, Q, inv2s2, want_msd, out_lse, out_avg, out_msd):
-    """Dense kernel: every query visits all N points in blocks of ``BLOCK``.
+def softmax_dense(yB, lwB, VB, N, Q, inv2s2, want_msd, out_lse, out_avg, out_msd):
+    """Dense kernel: every query visits all N points, block by block.
 
-    yT (d, N) data, lw (N,) log-weights, VT (p, N) values (p may be 0), Q (m, d) queries.
-    Fills out_lse (m,), out_avg (m, p) and, if want_msd, out_msd (m,).
+    yB (nb, d, B) data in blocks of B points, each block coordinate-major and contiguous (so a
+    block is one contiguous piece of memory that stays in L1/L2 while a tile of queries uses it);
+    lwB (nb, B) log-weights, VB (nb, p, B) values (p may be 0); only the first N points count.
+    Q (m, d) queries. Fills out_lse (m,), out_avg (m, p) and, if want_msd, out_msd (m,). Queries
+    are processed in tiles of ``QTILE`` that share each data block while it is hot in cache.
     """
     m = Q.shape[0]
-    N = yT.shape[1]
-    p = VT.shape[0]
-    for qi in prange(m):
-        dist = np.empty(BLOCK)
-        e = np.empty(BLOCK)
-        w = np.empty(BLOCK)
-        kbits = np.empty(BLOCK, dtype=np.int64)
-        acc = np.zeros(p)
-        state = np.zeros(3)
-        state[0] = -np.inf
-        q = Q[qi]
-        for start in range(0, N, BLOCK):
-            n = min(BLOCK, N - start)
-            _process_block(q, yT, lw, VT, start, n, inv2s2, want_msd, dist, e, w, kbits, acc, state)
-        _finish(state, acc, qi, out_lse, out_avg, out_msd, want_msd)
+    nb = yB.shape[0]
+    B = yB.shape[2]
+    p = VB.shape[1]
+    n_tiles = (m + QTILE - 1) // QTILE
+    for tile in prange(n_tiles):
+        q0 = tile * QTILE
+        nq = min(QTILE, m - q0)
+        dist = np.empty(B)
+        e = np.empty(B)
+        w = np.empty(B)
+        kbits = np.empty(B, dtype=np.int64)
+        acc = np.zeros((nq, p))
+        state = np.zeros((nq, 3))
+        for k in range(nq):
+            state[k, 0] = -np.inf
+        for blk in range(nb):
+            n = min(B, N - blk * B)
+            yb = yB[blk]
+            lb = lwB[blk]
+            vb = VB[blk]
+            for k in range(nq):
+                _process_block(Q[q0 + k], yb, lb, vb, 0, n, inv2s2, want_msd, dist, e, w, kbits,
+                               acc[k], state[k])  # fmt: skip
+        for k in range(nq):
+            _finish(state[k], acc[k], q0 + k, out_lse, out_avg, out_msd, want_msd)
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
@@ -188,11 +221,11 @@ def _block_cov(q, yT, lw, start, n, inv2s2, lse, mean, dist, e, w, kbits, z, C, 
     _block_exponents(q, yT, lw, start, n, inv2s2, dist, e)
     _exp_shifted(e, n, lse, w, kbits)
     for a in range(d):
-        row = yT[a]
+        row = yT[a, start : start + n]
         ma = mean[a]
         t = 0.0
         for i in range(n):
-            za = row[start + i] - ma
+            za = row[i] - ma
             z[a, i] = za
             t += w[i] * za
         c1[a] += t
@@ -218,23 +251,26 @@ def _finish_cov(C, c1, qi, out_cov):
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
-def covariance_dense(yT, lw, Q, inv2s2, lse, mean, out_cov):
-    """Second pass of the covariance: weights normalized by the first pass's ``lse``."""
+def covariance_dense(yB, lwB, N, Q, inv2s2, lse, mean, out_cov):
+    """Second pass of the covariance (blocked layout as ``softmax_dense``): weights normalized
+    by the first pass's ``lse``."""
     m = Q.shape[0]
-    N = yT.shape[1]
-    d = yT.shape[0]
+    nb = yB.shape[0]
+    d = yB.shape[1]
+    B = yB.shape[2]
     for qi in prange(m):
-        dist = np.empty(BLOCK)
-        e = np.empty(BLOCK)
-        w = np.empty(BLOCK)
-        kbits = np.empty(BLOCK, dtype=np.int64)
-        z = np.empty((d, BLOCK))
+        dist = np.empty(B)
+        e = np.empty(B)
+        w = np.empty(B)
+        kbits = np.empty(B, dtype=np.int64)
+        z = np.empty((d, B))
         C = np.zeros((d, d))
         c1 = np.zeros(d)
         q = Q[qi]
-        for start in range(0, N, BLOCK):
-            n = min(BLOCK, N - start)
-            _block_cov(q, yT, lw, start, n, inv2s2, lse[qi], mean[qi], dist, e, w, kbits, z, C, c1)
+        for blk in range(nb):
+            n = min(B, N - blk * B)
+            _block_cov(q, yB[blk], lwB[blk], 0, n, inv2s2, lse[qi], mean[qi], dist, e, w, kbits,
+                       z, C, c1)  # fmt: skip
         _finish_cov(C, c1, qi, out_cov)
 
 
