@@ -5,8 +5,8 @@ Exact OT (rate claims): :func:`wasserstein`, :func:`wasserstein_1d`, :func:`wass
 :func:`wasserstein_to_reference` (with its sampling floor), :func:`sampling_floor`,
 :func:`choose_reference_size`.
 
-Parametric-rate *controls* (N^(-1/2) in any dimension, SCIENCE.md trap 1): :func:`sliced_wasserstein`,
-:func:`mmd2`, :func:`sinkhorn_divergence`.
+Parametric-rate *controls* (N^(-1/2) in any dimension, SCIENCE.md trap 1):
+:func:`sliced_wasserstein`, :func:`mmd2`, :func:`sinkhorn_divergence`.
 
 Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`.
 Memorization: :func:`nearest_training_distances`, :func:`memorization`, :func:`paired_similarity`.

@@ -82,7 +82,8 @@ class CoverageResult:
 
 
 def distance_to_manifold(manifold, samples, quantiles=(0.5, 0.9, 0.99)) -> DistanceSummary:
-    """Distances of samples to M by exact projection (``manifold.project``): mean, quantiles, max."""
+    """Distances of samples to M by exact projection (``manifold.project``): mean, quantiles,
+    max."""
     X = manifold_points(manifold, samples)
     qs = np.atleast_1d(np.asarray(quantiles, dtype=float))
     if qs.ndim != 1 or np.any(~np.isfinite(qs)) or np.any((qs < 0) | (qs > 1)):

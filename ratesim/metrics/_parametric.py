@@ -1,7 +1,8 @@
 """Parametric-rate controls: sliced Wasserstein, MMD and the Sinkhorn divergence.
 
-**These converge like N^(-1/2) in every dimension** (SCIENCE.md, measurement trap 1): between the
-empirical measure and its population they decay parametrically, so they cannot show an N^(-1/k) rate.
+**These converge like N^(-1/2) in every dimension** (SCIENCE.md, measurement trap 1): between
+the empirical measure and its population they decay parametrically, so they cannot show an
+N^(-1/k) rate.
 They are provided as *controls* -- a rate measured in one of them that differs from N^(-1/2) says
 something about the estimator, a rate equal to N^(-1/2) says nothing about k. Use
 :func:`ratesim.metrics.wasserstein` (exact OT) for rate claims.
@@ -101,7 +102,8 @@ def sinkhorn_divergence(
 ) -> float:
     """Debiased Sinkhorn divergence S = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 with cost
     |x - y|^p and eps = ``reg`` (absolute units of the cost), each term the transport cost of POT's
-    log-stabilized Sinkhorn plan (``ot.sinkhorn2(method="sinkhorn_stabilized")``, Schmitzer 2019). At fixed eps a parametric
+    log-stabilized Sinkhorn plan (``ot.sinkhorn2(method="sinkhorn_stabilized")``, Schmitzer
+    2019). At fixed eps a parametric
     control (Genevay et al. 2019: N^(-1/2) with constants exploding as eps -> 0).
     """
     X, Y = as_pair(X, Y)

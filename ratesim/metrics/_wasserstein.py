@@ -1,10 +1,11 @@
 """Exact Wasserstein distances, population references and sampling floors.
 
-SCIENCE.md, measurement traps 1-2: rate claims about N^(-1/k) need *exact* optimal transport (network
-simplex, or the 1-D and circle closed forms) and a reference whose own sampling error is reported.
-Everything here delegates the transport itself to POT (Flamary et al., JMLR 2021): ``ot.emd2`` (network
-simplex, Bonneel et al. 2011), ``ot.wasserstein_1d`` (quantile coupling) and ``ot.wasserstein_circle`` /
-``ot.binary_search_circle`` (Delon, Salomon & Sobolevski 2010; Hundrieser, Klatt & Munk 2022).
+SCIENCE.md, measurement traps 1-2: rate claims about N^(-1/k) need *exact* optimal transport
+(network simplex, or the 1-D and circle closed forms) and a reference whose own sampling error is
+reported. The transport itself is POT's (Flamary et al., JMLR 2021): ``ot.emd2`` (network simplex,
+Bonneel et al. 2011), ``ot.wasserstein_1d`` (quantile coupling) and ``ot.binary_search_circle``
+(Hundrieser, Klatt & Munk 2022) for W_p on the circle with p > 1; the circle W_1 is the exact
+Levy-median formula of Delon, Salomon & Sobolevski (2010), checked against POT's circle solvers.
 """
 
 from __future__ import annotations
