@@ -34,7 +34,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from statsmodels.tsa.stattools import acf
 
 from ratesim import samplers as S
-from ratesim.samplers._kernels import _axpy, _lincomb2, _lincomb3
+from ratesim.samplers._kernels import _lincomb2, axpy, lincomb2, lincomb3
 from ratesim.samplers._langevin import snr_step
 
 Z = 4.5
@@ -88,17 +88,22 @@ def test_kernels_match_naive_twins(n):
     rng = np.random.default_rng(n)
     x, u, v, w = (rng.standard_normal((n, 3)) for _ in range(4))
     out = np.empty_like(x)
-    _axpy(x, 0.3, u, out)
+    axpy(x, 0.3, u, out)
     assert_allclose(out, ns.axpy(x, 0.3, u), rtol=1e-10, atol=1e-14)
-    _lincomb2(x, 0.3, u, -1.7, v, out)
+    lincomb2(x, 0.3, u, -1.7, v, out)
     assert_allclose(out, ns.lincomb2(x, 0.3, u, -1.7, v), rtol=1e-10, atol=1e-14)
-    _lincomb3(x, 0.3, u, -1.7, v, 2.5, w, out)
+    lincomb3(x, 0.3, u, -1.7, v, 2.5, w, out)
     assert_allclose(out, ns.lincomb3(x, 0.3, u, -1.7, v, 2.5, w), rtol=1e-10, atol=1e-14)
+    flat = np.empty(x.size)  # the compiled core itself, on flat buffers
+    _lincomb2(x.ravel(), 0.3, u.ravel(), -1.7, v.ravel(), flat)
+    assert_allclose(flat, ns.lincomb2(x, 0.3, u, -1.7, v).ravel(), rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        lincomb2(x[:, ::2], 0.3, u[:, ::2], -1.7, v[:, ::2], out[:, ::2])
     assert snr_step(u, v, 0.16) == pytest.approx(ns.snr_step(u, v, 0.16), rel=1e-10)
     assert snr_step(0 * u, v, 0.16) == 0.0  # vanishing scores: no corrector move
     # in place (out aliases x), as used by the samplers
     y = x.copy()
-    _lincomb2(y, 0.3, u, -1.7, v, y)
+    lincomb2(y, 0.3, u, -1.7, v, y)
     assert_allclose(y, ns.lincomb2(x, 0.3, u, -1.7, v), rtol=1e-10, atol=1e-14)
 
 

@@ -21,7 +21,7 @@ from ._common import (
     _start_points,
     geometric_sigmas,
 )
-from ._kernels import _axpy, _lincomb2
+from ._kernels import axpy, lincomb2
 
 _SDE_METHODS = ("euler", "exponential")
 
@@ -55,7 +55,7 @@ def _sde_segment(sc, x, sigmas, offset, method, rng, rec):
         s = sc.score(x, sigmas[i])
         a, b = _sde_coefficients(v_i, v_n, method)
         noise[...] = rng.standard_normal(x.shape)
-        _lincomb2(x, a, s, b, noise, x)
+        lincomb2(x, a, s, b, noise, x)
         rec(offset + i + 1, x)
     return x
 
@@ -67,9 +67,9 @@ def _heun_segment(sc, x, sigmas, offset, rec):
         s_i, s_n = float(sigmas[i]), float(sigmas[i + 1])
         ds = s_n - s_i
         s1 = sc.score(x, s_i)
-        _axpy(x, -ds * s_i, s1, xp)  # Euler predictor
+        axpy(x, -ds * s_i, s1, xp)  # Euler predictor
         s2 = sc.score(xp, s_n)
-        _lincomb2(x, -0.5 * ds * s_i, s1, -0.5 * ds * s_n, s2, x)  # trapezoidal corrector
+        lincomb2(x, -0.5 * ds * s_i, s1, -0.5 * ds * s_n, s2, x)  # trapezoidal corrector
         rec(offset + i + 1, x)
     return x
 

@@ -33,7 +33,7 @@ from ._common import (
     geometric_sigmas,
 )
 from ._diffusion import _sde_coefficients
-from ._kernels import _lincomb2, _lincomb3
+from ._kernels import lincomb2, lincomb3
 
 
 def _check_h(h, name="h"):
@@ -60,7 +60,7 @@ def _fixed_sigma_chain(sc, x, sigma, alpha, h, steps, rng, rec, grad_v=None):
         s = sc.score(x, sigma)
         noise[...] = rng.standard_normal(x.shape)
         if grad_v is None:
-            _lincomb2(x, a, s, b, noise, x)
+            lincomb2(x, a, s, b, noise, x)
         else:
             g = np.asarray(grad_v(x), dtype=np.float64)
             if g.shape != x.shape or not np.all(np.isfinite(g)):
@@ -68,7 +68,7 @@ def _fixed_sigma_chain(sc, x, sigma, alpha, h, steps, rng, rec, grad_v=None):
                     f"grad_v must return finite values of shape {x.shape} (got shape {g.shape}"
                     f"{'' if g.shape != x.shape else ', with non-finite entries'})"
                 )
-            _lincomb3(x, a, s, -dt, np.ascontiguousarray(g), b, noise, x)
+            lincomb3(x, a, s, -dt, np.ascontiguousarray(g), b, noise, x)
         rec(i + 1, x)
     return x, dt
 
@@ -258,7 +258,7 @@ def annealed_langevin(
         sig = float(sigmas[k + 1])
         s = sc.score(x, sig)
         noise[...] = rng.standard_normal(x.shape)
-        _lincomb2(x, h * sig**2, s, float(np.sqrt(2.0 * h)) * sig, noise, x)
+        lincomb2(x, h * sig**2, s, float(np.sqrt(2.0 * h)) * sig, noise, x)
         rec(k + 1, x)
     out = sc.denoise(x, float(lv[-1])) if final_denoise else x
     params = dict(
@@ -348,14 +348,14 @@ def predictor_corrector(
             noise[...] = rng.standard_normal(x.shape)
             if use_snr:
                 eps = snr_step(s, noise, snr)
-                _lincomb2(x, eps, s, float(np.sqrt(2.0 * eps)), noise, x)
+                lincomb2(x, eps, s, float(np.sqrt(2.0 * eps)), noise, x)
             else:
-                _lincomb2(x, h * sig**2, s, float(np.sqrt(2.0 * h)) * sig, noise, x)
+                lincomb2(x, h * sig**2, s, float(np.sqrt(2.0 * h)) * sig, noise, x)
         v_i, v_n = sig**2, float(sigmas[i + 1]) ** 2
         s = sc.score(x, sig)
         a, b = _sde_coefficients(v_i, v_n, method)
         noise[...] = rng.standard_normal(x.shape)
-        _lincomb2(x, a, s, b, noise, x)
+        lincomb2(x, a, s, b, noise, x)
         horizon += a
         rec(i + 1, x)
     out = sc.denoise(x, float(sigmas[-1])) if final_denoise else x
