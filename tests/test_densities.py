@@ -747,5 +747,32 @@ def test_density_on_wrong_manifold_names_both():
         VonMises(1.0).log_pdf(ELLIPSE, np.array([[np.nan]]))
 
 
+def test_k_above_two_needs_a_constant_volume_element():
+    graph3 = HolderGraph(k=3, beta=4.5, eps=0.05, seed=0)
+    for dens in [VonMises(1.0), HolderDensity(0.5), PiecewiseConstant((1, 2))]:
+        with pytest.raises(ValueError, match=r"HolderGraph\(k=3.*k = 3 > 2"):
+            graph3.sample(5, dens, rng=0)
+    # what does work for k = 3: uniform, the chart law (closed form), and the flat torus
+    assert graph3.sample(5, Uniform(), rng=0).shape == (5, graph3.d)
+    assert graph3.sample(5, ChartVonMises(2.0), rng=0).shape == (5, graph3.d)
+    assert np.isfinite(HolderDensity(0.5).log_normalizer(FLAT3))
+
+
+def test_cache_is_per_manifold_and_dies_with_it():
+    import gc
+
+    from ratesim.densities._quadrature import _CACHE
+
+    e1, e2 = Ellipse(1.0, 2.0, seed=None), Ellipse(1.0, 3.0, seed=None)
+    d = HolderDensity(0.5)
+    z1, z2 = d.log_normalizer(e1), d.log_normalizer(e2)
+    assert z1 != z2 and e1 in _CACHE and e2 in _CACHE
+    assert HolderDensity(0.5, c=2.0).log_normalizer(e1) != z1  # parameters are part of the key
+    n_before = len(_CACHE)
+    del e2
+    gc.collect()
+    assert len(_CACHE) == n_before - 1
+
+
 def test_quadrature_tolerance_is_the_documented_one():
     assert TOL == 1e-11

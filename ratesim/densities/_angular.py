@@ -9,6 +9,8 @@ volume (see ``_quadrature``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import gammaln
 
@@ -21,6 +23,13 @@ from ._quadrature import (
     marginal_is_constant,
     require_manifold,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..manifolds import Manifold
+
+    RNGLike = np.random.Generator | np.random.SeedSequence | int
 
 
 def _check_finite(value, name: str) -> float:
@@ -94,10 +103,10 @@ class HolderDensity(Density):
         self.c = check_in_range(c, "c", low=-1.0, low_open=True)
         self.theta0 = _check_finite(theta0, "theta0")
 
-    def check_manifold(self, manifold) -> None:
+    def check_manifold(self, manifold: Manifold) -> None:
         _check_theta_manifold(self, manifold)
 
-    def log_normalizer(self, manifold) -> float:
+    def log_normalizer(self, manifold: Manifold) -> float:
         """log Z, Z = int_M (1 + c |sin(theta - theta0)|^s) dvol."""
         self.check_manifold(manifold)
         s, c, t0 = self.s, self.c, self.theta0
@@ -116,18 +125,18 @@ class HolderDensity(Density):
 
         return cached(manifold, ("HolderDensity", s, c, t0), compute)
 
-    def log_pdf(self, manifold, u) -> np.ndarray:
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
         log_z = self.log_normalizer(manifold)
         theta = manifold.angle(u)
         return np.log1p(self.c * np.abs(np.sin(theta - self.theta0)) ** self.s) - log_z
 
-    def log_sup(self, manifold) -> float:
+    def log_sup(self, manifold: Manifold) -> float:
         return float(np.log(max(1.0, 1.0 + self.c))) - self.log_normalizer(manifold)
 
-    def log_lower_bound(self, manifold) -> float:
+    def log_lower_bound(self, manifold: Manifold) -> float:
         return float(np.log(min(1.0, 1.0 + self.c))) - self.log_normalizer(manifold)
 
-    def lower_bound(self, manifold) -> float:
+    def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
 
@@ -195,10 +204,10 @@ class PiecewiseConstant(Density):
         br = list(self.breaks) + [self.breaks[0] + 2 * np.pi]
         return [(br[i], br[i + 1], lvl) for i, lvl in enumerate(self.levels)]
 
-    def check_manifold(self, manifold) -> None:
+    def check_manifold(self, manifold: Manifold) -> None:
         _check_theta_manifold(self, manifold)
 
-    def log_normalizer(self, manifold) -> float:
+    def log_normalizer(self, manifold: Manifold) -> float:
         """log Z, Z = sum_i level_i vol(arc_i)."""
         self.check_manifold(manifold)
 
@@ -224,16 +233,16 @@ class PiecewiseConstant(Density):
         idx = np.searchsorted(np.asarray(self.breaks), th, side="right") - 1
         return np.where(idx < 0, len(self.levels) - 1, idx)
 
-    def log_pdf(self, manifold, u) -> np.ndarray:
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
         log_z = self.log_normalizer(manifold)
         idx = self.level_index(manifold.angle(u))
         return np.log(np.asarray(self.levels))[idx] - log_z
 
-    def log_sup(self, manifold) -> float:
+    def log_sup(self, manifold: Manifold) -> float:
         return float(np.log(max(self.levels))) - self.log_normalizer(manifold)
 
-    def log_lower_bound(self, manifold) -> float:
+    def log_lower_bound(self, manifold: Manifold) -> float:
         return float(np.log(min(self.levels))) - self.log_normalizer(manifold)
 
-    def lower_bound(self, manifold) -> float:
+    def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))

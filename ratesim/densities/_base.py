@@ -9,10 +9,18 @@ arc length, not in the angle parameter.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._validation import as_generator, check_int
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..manifolds import Manifold
+
+    RNGLike = np.random.Generator | np.random.SeedSequence | int
 
 
 class Density(ABC):
@@ -25,33 +33,33 @@ class Density(ABC):
     and ``sample_intrinsic``.
     """
 
-    def check_manifold(self, manifold) -> None:
+    def check_manifold(self, manifold: Manifold) -> None:
         """Raise ``ValueError`` naming density and manifold if this density is not defined there."""
         from ._quadrature import require_manifold
 
         require_manifold(self, manifold)
 
     @abstractmethod
-    def log_pdf(self, manifold, u) -> np.ndarray: ...
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray: ...
 
     @abstractmethod
-    def log_sup(self, manifold) -> float: ...
+    def log_sup(self, manifold: Manifold) -> float: ...
 
     @abstractmethod
-    def lower_bound(self, manifold) -> float: ...
+    def lower_bound(self, manifold: Manifold) -> float: ...
 
     @abstractmethod
-    def log_normalizer(self, manifold) -> float: ...
+    def log_normalizer(self, manifold: Manifold) -> float: ...
 
-    def log_lower_bound(self, manifold) -> float:
+    def log_lower_bound(self, manifold: Manifold) -> float:
         """log of ``lower_bound``, exact even where the bound underflows (large concentration)."""
         return float(np.log(self.lower_bound(manifold)))
 
-    def pdf(self, manifold, u) -> np.ndarray:
+    def pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
         """Normalized density w.r.t. the Riemannian volume at coordinates u."""
         return np.exp(self.log_pdf(manifold, u))
 
-    def sample_intrinsic(self, manifold, n: int, rng: np.random.Generator) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
         """Exact sampling by rejection from the uniform volume law, acceptance p(u) / sup p."""
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
@@ -80,22 +88,22 @@ class Density(ABC):
 class Uniform(Density):
     """The normalized Riemannian volume 1 / vol(M): the maximum-entropy law on M (P2, Thm 5.1)."""
 
-    def log_normalizer(self, manifold) -> float:
+    def log_normalizer(self, manifold: Manifold) -> float:
         """log vol(M): the unnormalized density is 1."""
         self.check_manifold(manifold)
         return float(np.log(manifold.volume))
 
-    def log_pdf(self, manifold, u):
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
         self.check_manifold(manifold)
         u = manifold._check_coords(u)
         return np.full(u.shape[0], -np.log(manifold.volume))
 
-    def log_sup(self, manifold):
+    def log_sup(self, manifold: Manifold) -> float:
         return -float(np.log(manifold.volume))
 
-    def lower_bound(self, manifold):
+    def lower_bound(self, manifold: Manifold) -> float:
         return 1.0 / manifold.volume
 
-    def sample_intrinsic(self, manifold, n, rng):
+    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         return manifold._sample_uniform(check_int(n, "n", low=1), as_generator(rng))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import logsumexp
 
 from .._validation import as_generator, check_int
 from ._base import Density
 from ._quadrature import describe, require_manifold
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..manifolds import Manifold
+
+    RNGLike = np.random.Generator | np.random.SeedSequence | int
 
 
 class Mixture(Density):
@@ -72,7 +81,7 @@ class Mixture(Density):
         self.components = tuple(resolved)
         self.weights = tuple(float(x) for x in w)
 
-    def check_manifold(self, manifold) -> None:
+    def check_manifold(self, manifold: Manifold) -> None:
         require_manifold(self, manifold)
         for i, c in enumerate(self.components):
             try:
@@ -80,7 +89,7 @@ class Mixture(Density):
             except ValueError as err:
                 raise ValueError(f"component {i} of {describe(self)}: {err}") from None
 
-    def log_normalizer(self, manifold) -> float:
+    def log_normalizer(self, manifold: Manifold) -> float:
         """0: a convex combination of normalized densities is normalized."""
         self.check_manifold(manifold)
         return 0.0
@@ -88,23 +97,23 @@ class Mixture(Density):
     def _active(self):
         return [(w, c) for w, c in zip(self.weights, self.components, strict=True) if w > 0]
 
-    def log_pdf(self, manifold, u) -> np.ndarray:
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
         self.check_manifold(manifold)
         terms = [np.log(w) + c.log_pdf(manifold, u) for w, c in self._active()]
         return logsumexp(np.stack(terms, axis=0), axis=0)
 
-    def log_sup(self, manifold) -> float:
+    def log_sup(self, manifold: Manifold) -> float:
         return float(logsumexp([np.log(w) + c.log_sup(manifold) for w, c in self._active()]))
 
-    def log_lower_bound(self, manifold) -> float:
+    def log_lower_bound(self, manifold: Manifold) -> float:
         return float(
             logsumexp([np.log(w) + c.log_lower_bound(manifold) for w, c in self._active()])
         )
 
-    def lower_bound(self, manifold) -> float:
+    def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
-    def sample_intrinsic(self, manifold, n, rng) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)

@@ -10,6 +10,7 @@ density is the chart density divided by the volume element |Phi'(t)|).
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import gammaln, ive
@@ -26,6 +27,13 @@ from ._quadrature import (
     require_manifold,
     volume_element_range,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..manifolds import Manifold
+
+    RNGLike = np.random.Generator | np.random.SeedSequence | int
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
@@ -133,7 +141,7 @@ class VonMises(Density):
         self.kappa = check_positive(kappa, "kappa", allow_zero=True)
         self.mean = _check_mean(mean, "mean")
 
-    def check_manifold(self, manifold) -> None:
+    def check_manifold(self, manifold: Manifold) -> None:
         _check_angle_family(self, manifold, self.mean)
         if manifold.k > 2 and constant_volume_element(manifold) is None:
             raise ValueError(
@@ -145,7 +153,7 @@ class VonMises(Density):
         mu = _mean_vector(self.mean, theta.shape[1])
         return self.kappa * np.sum(np.cos(theta - mu), axis=1)
 
-    def log_normalizer(self, manifold) -> float:
+    def log_normalizer(self, manifold: Manifold) -> float:
         """log Z = log int_M prod_j exp(kappa cos(u_j - mean_j)) dvol."""
         self.check_manifold(manifold)
         key = ("VonMises", self.kappa, self.mean)
@@ -159,20 +167,20 @@ class VonMises(Density):
 
         return cached(manifold, key, compute)
 
-    def log_pdf(self, manifold, u) -> np.ndarray:
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
         log_z = self.log_normalizer(manifold)
         return self._log_f(manifold, _angles(manifold, u)) - log_z
 
-    def log_sup(self, manifold) -> float:
+    def log_sup(self, manifold: Manifold) -> float:
         return self.kappa * manifold.k - self.log_normalizer(manifold)
 
-    def log_lower_bound(self, manifold) -> float:
+    def log_lower_bound(self, manifold: Manifold) -> float:
         return -self.kappa * manifold.k - self.log_normalizer(manifold)
 
-    def lower_bound(self, manifold) -> float:
+    def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
-    def sample_intrinsic(self, manifold, n, rng) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
@@ -234,7 +242,7 @@ class ChartVonMises(Density):
         self.kappa = check_positive(kappa, "kappa", allow_zero=True)
         self.mean = _check_mean(mean, "mean")
 
-    def check_manifold(self, manifold) -> None:
+    def check_manifold(self, manifold: Manifold) -> None:
         _check_angle_family(self, manifold, self.mean)
 
     def _log_q(self, theta):
@@ -244,24 +252,24 @@ class ChartVonMises(Density):
             self.kappa
         )
 
-    def _j_range(self, manifold):
+    def _j_range(self, manifold: Manifold):
         if isinstance(manifold, Sphere):
             return (1.0, 1.0)
         return volume_element_range(manifold)
 
-    def log_normalizer(self, manifold) -> float:
+    def log_normalizer(self, manifold: Manifold) -> float:
         """log of the constant dividing the unnormalized exp(kappa sum cos) / J: k log(2 pi I_0)."""
         self.check_manifold(manifold)
         return manifold.k * log_von_mises_constant(self.kappa)
 
-    def log_pdf(self, manifold, u) -> np.ndarray:
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
         self.check_manifold(manifold)
         theta = _angles(manifold, u)
         if isinstance(manifold, Sphere):
             return self._log_q(theta)
         return self._log_q(theta) - np.log(manifold.volume_element(theta))
 
-    def log_sup(self, manifold) -> float:
+    def log_sup(self, manifold: Manifold) -> float:
         self.check_manifold(manifold)
         k = manifold.k
         return (
@@ -270,7 +278,7 @@ class ChartVonMises(Density):
             - np.log(self._j_range(manifold)[0])
         )
 
-    def log_lower_bound(self, manifold) -> float:
+    def log_lower_bound(self, manifold: Manifold) -> float:
         self.check_manifold(manifold)
         k = manifold.k
         return float(
@@ -279,10 +287,10 @@ class ChartVonMises(Density):
             - np.log(self._j_range(manifold)[1])
         )
 
-    def lower_bound(self, manifold) -> float:
+    def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
-    def sample_intrinsic(self, manifold, n, rng) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
@@ -333,7 +341,7 @@ class VonMisesFisher(Density):
             mu = tuple(float(a) for a in arr / norm)
         self.mu = mu
 
-    def check_manifold(self, manifold) -> None:
+    def check_manifold(self, manifold: Manifold) -> None:
         require_manifold(self, manifold)
         if not isinstance(manifold, Sphere):
             raise ValueError(
@@ -353,7 +361,7 @@ class VonMisesFisher(Density):
             return e
         return np.asarray(self.mu)
 
-    def log_normalizer(self, manifold) -> float:
+    def log_normalizer(self, manifold: Manifold) -> float:
         """log Z = -log C_m(kappa), Z = int exp(kappa <mu, x>) dvol."""
         self.check_manifold(manifold)
         if self.kappa == 0.0:
@@ -363,21 +371,21 @@ class VonMisesFisher(Density):
         log_c = nu * np.log(self.kappa) - 0.5 * m * _LOG_2PI - log_bessel_i(nu, self.kappa)
         return float(-log_c)
 
-    def log_pdf(self, manifold, u) -> np.ndarray:
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
         log_z = self.log_normalizer(manifold)
         u = manifold._check_coords(u)
         return self.kappa * (u @ self._mu_vector(manifold.k + 1)) - log_z
 
-    def log_sup(self, manifold) -> float:
+    def log_sup(self, manifold: Manifold) -> float:
         return self.kappa - self.log_normalizer(manifold)
 
-    def log_lower_bound(self, manifold) -> float:
+    def log_lower_bound(self, manifold: Manifold) -> float:
         return -self.kappa - self.log_normalizer(manifold)
 
-    def lower_bound(self, manifold) -> float:
+    def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
-    def sample_intrinsic(self, manifold, n, rng) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
