@@ -51,6 +51,7 @@ __all__ = [
     "get_task",
     "did_you_mean",
     "registry_names",
+    "build",
     "w1_interval_uniform",
     "w2_interval_uniform",
     "w1_circle_uniform",
@@ -155,6 +156,66 @@ def registry_names(kind: str, task_: Task | None = None) -> tuple[str, ...] | No
     except ImportError:
         return None
     return tuple(reg) if reg else None
+
+
+_MAKERS = {
+    "manifold": ("ratesim.manifolds", "make_manifold"),
+    "density": ("ratesim.densities", "make_density"),
+    "estimator": ("ratesim.scores", "make_score"),
+}
+# standard columns of the tidy table that a manifold family may take as constructor arguments
+_MANIFOLD_STANDARD = ("k", "d", "beta")
+
+
+def build(kind: str, params: Mapping, **overrides):
+    """Build the cell's ``manifold``, ``density``, ``estimator`` or ``sampler`` from its params.
+
+    The name is ``params[kind]``; keyword arguments are the parameters named ``<kind>__<arg>``
+    (``density__kappa=4.0``, ``estimator__bandwidth=Expr("N^(-1/(k+4))")``), then ``overrides``.
+    For a manifold, the standard grid columns ``k``, ``d``, ``beta`` are passed too when the
+    family takes them, so they appear once, as columns of the tidy table. A sampler is returned as
+    ``functools.partial(SAMPLERS[name], **kwargs)``. This is how science tasks plug registered
+    components in by name::
+
+        @task("w1_generated")
+        def _w1(params, rng):
+            M, p = build("manifold", params), build("density", params)
+            X = M.sample(params["N"], p, rng=rng)
+            est = build("estimator", params).fit(X)
+            ...
+
+    Raises
+    ------
+    ValueError
+        Unknown kind, missing name, or what the registry's ``make_*`` raises (unknown name with a
+        did-you-mean, unknown parameter).
+    """
+    import functools
+    import inspect
+
+    if kind not in (*_MAKERS, "sampler"):
+        raise ValueError(f"kind must be one of {(*_MAKERS, 'sampler')} (got {kind!r})")
+    if kind not in params:
+        raise ValueError(f"the cell has no {kind!r} parameter (has: {', '.join(params)})")
+    name = params[kind]
+    prefix = f"{kind}__"
+    kwargs = {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
+    kwargs.update(overrides)
+    if kind == "sampler":
+        reg = importlib.import_module("ratesim.samplers").SAMPLERS
+        if name not in reg:
+            raise ValueError(f"unknown sampler {name!r}" + did_you_mean(name, reg))
+        return functools.partial(reg[name], **kwargs)
+    mod, maker = _MAKERS[kind]
+    module = importlib.import_module(mod)
+    if kind == "manifold":
+        cls = getattr(module, "MANIFOLDS", {}).get(name)
+        if cls is not None:
+            takes = inspect.signature(cls.__init__).parameters
+            for k in _MANIFOLD_STANDARD:
+                if k in params and k in takes and k not in kwargs:
+                    kwargs[k] = params[k]
+    return getattr(module, maker)(name, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
