@@ -641,6 +641,24 @@ def test_gof_holder_graph_2d_cells(graph):
         assert _chi2_p(u, probs) > ALPHA, dens
 
 
+@pytest.mark.slow
+def test_gof_ellipse_high_power():
+    """n = 200000: KS resolves CDF errors of ~ 2.4 / sqrt(n) = 5e-3, so a sampler bias of that
+    size (e.g. a mis-normalized arc or a wrong rejection bound) would show. The reference CDFs
+    (midpoint rule on 2^18 cells) are exact to ~1e-7."""
+    rng = np.random.default_rng(28)
+    n = 200000
+    J = ellipse_speed_vec
+    for dens, weight in [
+        (HolderDensity(0.3, 3.0, 0.3), lambda t: (1 + 3 * np.abs(np.sin(t - 0.3)) ** 0.3) * J(t)),
+        (PiecewiseConstant((1, 3, 2), (0.5, 2.0, 4.0)), None),
+    ]:
+        if weight is None:
+            weight = lambda t: np.select([t < 0.5, t < 2.0, t < 4.0], [2, 1, 3], 2) * J(t)  # noqa: E731
+        t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, dens, rng))
+        assert ks_p(t, naive.angle_cdf(weight)) > ALPHA, dens
+
+
 def test_gof_flat_torus_von_mises_factorizes():
     rng = np.random.default_rng(25)
     u = FLAT3.sample_intrinsic(3000, VonMises(2.0, (0.0, 1.0, 2.0)), rng)

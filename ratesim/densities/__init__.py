@@ -4,6 +4,24 @@ Every density is normalized exactly (closed form or converged quadrature), bound
 positive ``lower_bound(manifold)``, sampled exactly (``manifold.sample(n, density, rng)``) and has a
 log-density ``log_pdf(manifold, u)`` on the manifold's coordinates u. ``ChartVonMises`` is the one
 law given in the chart (the P2 paper's von Mises in the ellipse's angle), converted to volume.
+
+Registry (``DENSITIES``, ``make_density(name, **params)``):
+
+======================  ==========================================================================
+``uniform``             ``Uniform()``: 1 / vol(M), every manifold
+``von_mises``           ``VonMises(kappa, mean)``: prod_j exp(kappa cos(u_j - mean_j)) per volume;
+                        angle manifolds and the circle (k > 2 only with a constant volume element)
+``von_mises_fisher``    ``VonMisesFisher(kappa, mu)``: exp(kappa <mu, x>) on spheres
+``chart_von_mises``     ``ChartVonMises(kappa, mean)``: von Mises law *of the chart angles*, density
+                        q(u) / J(u) per volume (the P2 experiments); angle manifolds, any k
+``holder``              ``HolderDensity(s, c, theta0)``: 1 + c |sin(theta - theta0)|^s, s in (0, 2)
+``piecewise_constant``  ``PiecewiseConstant(levels, breaks)``: jumps in theta = angle(u)
+``mixture``             ``Mixture(components, weights)``
+======================  ==========================================================================
+
+Every density has ``log_pdf``, ``pdf``, ``log_normalizer``, ``lower_bound`` / ``log_lower_bound``,
+``log_sup``, ``check_manifold`` and ``sample_intrinsic``; sample with ``manifold.sample(n, density,
+rng)``.
 """
 
 from ._angular import HolderDensity, PiecewiseConstant
