@@ -151,6 +151,8 @@ def _cmd_fit(args) -> int:
                 print(f"   {r.note}")
                 continue
             print("   " + r.fit.summary().replace("\n", "\n   "))
+            if r.note:
+                print(f"   design: {r.note} (SCIENCE.md trap 3)")
             for lab, p, vd in r.predictions:
                 print(f"   predicted {lab}: {p:+.4f} -> {vd}")
             for form, f in r.corrected.items():

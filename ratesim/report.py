@@ -85,6 +85,7 @@ def _rows(results):
             rows.append(
                 {
                     **base,
+                    "group": r.group_label + (f" ({r.note})" if r.note else ""),
                     "slope": f"{r.fit.slope:+.3f}",
                     "ci": _fmt_ci(r.fit.ci),
                     "r2": f"{r.fit.r2:.3f}",

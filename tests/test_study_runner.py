@@ -236,3 +236,48 @@ def test_thread_budget_peak_memory_and_quiet_progress(tmp_path, monkeypatch):
 
     monkeypatch.setenv("CI", "true")
     assert _quiet()
+
+
+def test_pooled_workers_pick_up_an_edited_task(tmp_path):
+    """loky workers outlive a run; an edited study file must not run its old task."""
+    p = _study_file(tmp_path, seeds=1)
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        run_study(load_study(p), store, jobs=2, progress=False)
+        before = store.tidy("runner_test", "full")
+        p.write_text(p.read_text().replace('"b": float(np.std(x))', '"b": -1.0'))
+        st = os.stat(p)
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        run_study(load_study(p), store, jobs=2, progress=False, rerun=True)
+        after = store.tidy("runner_test", "full")
+    assert (before[before["metric"] == "b"]["value"] > 0).all()
+    assert (after[after["metric"] == "b"]["value"] == -1.0).all()
+    a = after[after["metric"] == "a"]["value"].to_numpy()
+    assert (a == before[before["metric"] == "a"]["value"].to_numpy()).all()
+
+
+@pytest.mark.slow
+def test_dask_scheduler_address(tmp_path):
+    """`--backend dask --scheduler ADDR`: an existing cluster, reached by address, gives the same
+    numbers as loky (slow: starts a second cluster)."""
+    import logging
+
+    from distributed import LocalCluster
+
+    st = load_study(_study_file(tmp_path, seeds=2))
+    ref, db = tmp_path / "ref.sqlite", tmp_path / "dask.sqlite"
+    with ResultsStore(ref) as store:
+        run_study(st, store, progress=False)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+    ) as cluster:
+        with ResultsStore(db) as store:
+            s = run_study(
+                st,
+                store,
+                backend="dask",
+                scheduler=cluster.scheduler_address,
+                jobs=2,
+                progress=False,
+            )
+    assert s.ok and s.n_computed == 10
+    assert _values(db) == _values(ref)

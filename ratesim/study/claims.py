@@ -26,7 +26,7 @@ from ..rates import (
 )
 from .expr import Expr
 
-__all__ = ["ClaimResult", "evaluate_claims", "load_results", "combine"]
+__all__ = ["ClaimResult", "evaluate_claims", "load_results", "combine", "design_note"]
 
 
 @dataclass
@@ -124,6 +124,7 @@ def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
                 res.note = f"cannot fit: {e}"
                 out.append(res)
                 continue
+            res.note = design_note(res.fit)
             verdicts = []
             for lab, p in preds.items():
                 pv = p(**group) if isinstance(p, Expr) else float(p)
@@ -143,6 +144,18 @@ def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
                         pass
             out.append(res)
     return out
+
+
+def design_note(fit) -> str:
+    """Warnings about the design behind a fit (SCIENCE.md trap 3: span at least two decades of N,
+    use >= 10 seeds per N); empty when the design is adequate."""
+    notes = []
+    decades = float(np.log10(fit.N.max() / fit.N.min()))
+    if decades < 2:
+        notes.append(f"N spans {decades:.1f} decades (< 2)")
+    if fit.n_per_level.min() < 10:
+        notes.append(f"{fit.n_per_level.min()} seeds at some N (< 10)")
+    return "; ".join(notes)
 
 
 def _py(v):

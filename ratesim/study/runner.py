@@ -97,17 +97,24 @@ def _set_thread_budget(threads: int) -> None:
         os.environ["NUMBA_NUM_THREADS"] = str(threads)
 
 
-_LOADED_FILES: set[str] = set()
+_LOADED_FILES: dict[str, int] = {}
 
 
 def _resolve_task(name: str, study_file: str | None):
+    """The task ``name``; (re-)executes ``study_file`` first when this process has not seen its
+    current version (pooled workers outlive a run: an edited task must not run stale)."""
     from . import tasks as _tasks
 
-    if name not in _tasks.TASKS and study_file and study_file not in _LOADED_FILES:
-        from .spec import load_study
+    if study_file:
+        try:
+            stamp = os.stat(study_file).st_mtime_ns
+        except OSError:
+            stamp = None
+        if stamp is not None and _LOADED_FILES.get(study_file) != stamp:
+            from .spec import load_study
 
-        load_study(study_file, validate=False)  # registers the tasks the file defines
-        _LOADED_FILES.add(study_file)
+            load_study(study_file, validate=False)  # registers the tasks the file defines
+            _LOADED_FILES[study_file] = stamp
     return _tasks.get_task(name)
 
 
