@@ -206,7 +206,8 @@ def _cmd_report(args) -> int:
         return 2
     missing = 0
     for st in studies:
-        args.source = "store"
+        # full reports may be re-rendered from the committed table on a fresh checkout
+        args.source = "store" if args.quick else "auto"
         df, src = _load_tables(args, st)
         if df.empty:
             mode = "--quick " if args.quick else ""

@@ -93,6 +93,24 @@ def test_run_fit_check_report_export(tmp_path, capsys):
         == 0
     )
     assert "committed table" in capsys.readouterr().out
+    (tmp_path / "rep" / "good" / "value.png").unlink()  # re-rendered from the committed table
+    assert (
+        main(
+            [
+                "report",
+                "good",
+                "--studies",
+                str(d),
+                "--out",
+                str(tmp_path / "none"),
+                "--reports",
+                str(tmp_path / "rep"),
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "rep" / "good" / "value.png").exists()
+    assert "committed table" in (tmp_path / "rep" / "good" / "README.md").read_text()
     assert main(["list", "--studies", str(d)]) == 0
     assert "claim: value ~ N^p" in capsys.readouterr().out
 
