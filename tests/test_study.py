@@ -415,3 +415,17 @@ def test_build_sampler():
     assert build("sampler", params).keywords == {"steps": 7}
     with pytest.raises(ValueError, match="unknown sampler 'langevn'.*did you mean 'langevin'"):
         build("sampler", {**params, "sampler": "langevn"})
+
+
+def test_studies_readme_example_is_a_valid_study(tmp_path):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "studies" / "README.md").read_text()
+    body = re.search(r"```python\n(.+?)\n```", text, re.S).group(1)
+    p = tmp_path / "my_study.py"
+    p.write_text(body)
+    st = load_study(p)
+    cells = expand(st)
+    assert len(cells) == 2 * 13 * 2 * 40 and len(expand(st, quick=True)) == 2 * 4 * 2 * 12
+    assert cells[0].params["h"] == pytest.approx(16 ** (-1 / 5))
