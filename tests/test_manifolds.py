@@ -669,3 +669,52 @@ def test_estimate_regularity_bad_input():
         estimate_regularity(Ellipse(), n_grid=100)
     with pytest.raises(ValueError, match="floor"):
         estimate_regularity(Ellipse(), floor=0.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# long checks (pytest -m slow)
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_projection_stress_at_largest_eps_near_reach(seed):
+    """At the largest allowed eps, for offsets up to 0.95 reach along random normals, the kernels
+    find the global nearest point found by the naive dense-grid + SciPy twins (distance within
+    1e-12, coordinates within 1e-10)."""
+    rng = np.random.default_rng(seed)
+    cases = [
+        HolderCurve(b, HolderCurve(b, 1e-3).max_eps, seed=seed) for b in (2.5, 3.5, 5.5, math.inf)
+    ]
+    cases += [
+        graph_near_max(k, b, None, seed, frac=1.0)
+        for k, b in [(1, 2.5), (2, 2.5), (2, 4.5), (2, math.inf)]
+    ]
+    for M in cases:
+        n = 120 if M.k == 1 else 30
+        u = M.sample_intrinsic(n, rng=rng)
+        y = M.embed(u) + rng.uniform(-0.95, 0.95, (n, 1)) * M.reach * unit_normals(M, u, rng)
+        y, _ = M.to_native(y)
+        s = M.series
+        if isinstance(M, HolderCurve):
+            ref = naive.project_curve(y, 1, 0.0, 0.0, M.eps, s.amp, s.freq, s.phase)[:, None]
+        else:
+            ref = naive.project_graph(
+                y, M.eps, s.amp, s.wave, s.phase, n_dense=64 if M.k == 2 else 512
+            )
+        got = M._project_native(y)
+        d_ref = np.linalg.norm(y - M._phi(ref), axis=1)
+        d_got = np.linalg.norm(y - M._phi(got), axis=1)
+        assert np.max(d_got - d_ref) < 1e-12, M
+        assert coord_error(M, got, ref) < 1e-10, M
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_projecting_1e5_points_every_family(name):
+    M = FAMILIES[name](10, 0)
+    X = M.sample(100_000, rng=0)
+    X += 0.2 * M.reach * unit_normals(M, M.project(X).u, np.random.default_rng(1))
+    M.project(X[:10])
+    t0 = time.perf_counter()
+    P = M.project(X)
+    assert time.perf_counter() - t0 < 30.0
+    assert_allclose(P.dist, 0.2 * M.reach, rtol=1e-9)

@@ -94,6 +94,16 @@ def _project_curve(y, kind, a, b, eps, amp, freq, phase, polar_center, half_widt
     two_pi = 2.0 * math.pi
     buf = np.empty((3, 2))
     h = 2.0 * half_width / n_grid
+    # a fixed grid (no polar centre) is tabulated once
+    gx = np.empty(n_grid + 1)
+    gy = np.empty(n_grid + 1)
+    if not polar_center:
+        for i in range(n_grid + 1):
+            _curve_eval(
+                kind, half_width * (2.0 * i / n_grid - 1.0), a, b, eps, amp, freq, phase, buf
+            )
+            gx[i] = buf[0, 0]
+            gy[i] = buf[0, 1]
     for p in range(y.shape[0]):
         y0 = y[p, 0]
         y1 = y[p, 1]
@@ -102,7 +112,10 @@ def _project_curve(y, kind, a, b, eps, amp, freq, phase, polar_center, half_widt
         best_d = np.inf
         for i in range(n_grid + 1):
             t = c + half_width * (2.0 * i / n_grid - 1.0)
-            dd = _curve_sqdist(kind, t, y0, y1, a, b, eps, amp, freq, phase)
+            if polar_center:
+                dd = _curve_sqdist(kind, t, y0, y1, a, b, eps, amp, freq, phase)
+            else:
+                dd = (gx[i] - y0) ** 2 + (gy[i] - y1) ** 2
             if dd < best_d:
                 best_d = dd
                 best = t
