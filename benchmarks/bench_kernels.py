@@ -162,8 +162,12 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="ratesim bench kernels", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     p.add_argument("--repeat", type=int, default=3, help="timing repetitions (best is kept)")
-    p.add_argument("--dense-queries", type=int, default=None,
-                   help="queries timed in the dense reference of part 2 (default: all)")  # fmt: skip
+    p.add_argument(
+        "--dense-queries",
+        type=int,
+        default=None,
+        help="queries timed in the dense reference of part 2 (default: all)",
+    )
     p.add_argument("--skip-dense", action="store_true", help="skip part 1")
     p.add_argument("--skip-truncated", action="store_true", help="skip part 2")
     args = p.parse_args(argv)

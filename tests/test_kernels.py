@@ -243,7 +243,7 @@ def _truncation_errors(X, Q, s, tol, lw=None, log_cut=None):
         _gauss.softmax_tree(
             idx.yT, lwp, idx.yT, Q, 1 / (2 * s * s), log_cut, True, idx.start, idx.end,
             idx.left, idx.right, idx.lo, idx.hi, idx.node_lwmax(lwp), idx.leaf_max, lse, avg,
-            msd, vis,
+            msd, np.empty(m), vis,
         )  # fmt: skip
         tr = K.Moments(lse, avg, msd)
     d_lse = dense.lse - tr.lse

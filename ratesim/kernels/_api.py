@@ -8,12 +8,13 @@ empirical measure up to the Gaussian normalization). All of it is computed in lo
 
 Modes
 -----
-``"dense"`` visits all N points. ``"truncated"`` (for small sigma) first finds
-e* = max_i e_i, e_i = l_i - |q - y_i|^2 / (2 sigma^2) (the nearest data point for uniform weights)
-by branch and bound on a KD-tree, then visits only the tree leaves that may hold a point with
-e_i >= e* - log(N / tol). For uniform weights this is the ball of squared radius
-|q - y_nn|^2 + 2 sigma^2 log(N / tol). Every skipped point has weight < exp(e*) tol / N, so the
-skipped mass S_out and the kept mass S_in >= exp(e*) satisfy eps = S_out / (S_in + S_out) <= tol.
+``"dense"`` visits all N points. ``"truncated"`` (for small sigma) walks a KD-tree depth first,
+the more promising child first (so the leaf next to the query comes first), and skips every node
+whose bound on the exponents e_i = l_i - |q - y_i|^2 / (2 sigma^2) is below log S - log(N / tol),
+S being the sum of exp(e_i) over the points visited so far. S only grows, so every skipped point
+has exp(e_i) < tol S_in / N with S_in the final kept mass, and the skipped mass S_out satisfies
+eps = S_out / (S_in + S_out) <= tol. For uniform weights the visited set contains the ball of
+squared radius |q - y_nn|^2 + 2 sigma^2 log(N / tol) (S_in >= the nearest point's weight).
 Hence (the bound stated and tested in tests/test_kernels.py):
 
 - ``lse``: 0 <= lse_dense - lse_truncated = log(1 + S_out / S_in) <= tol (absolute);
@@ -125,7 +126,10 @@ def _choose_mode(X, Q, index, lw, sigma, tol) -> str:
         return "dense"
     spread = 0.0 if lw is None else float(lw.max() - lw.min())
     radius = sigma * math.sqrt(2.0 * (math.log(n / tol) + spread))
-    extent = float(np.max(X.max(axis=0) - X.min(axis=0)))
+    if index is not None:
+        extent = index.extent
+    else:
+        extent = float(np.max(X.max(axis=0) - X.min(axis=0)))
     if radius >= _AUTO_RADIUS_FRACTION * extent:
         return "dense"
     idx = index if index is not None else get_index(X)
@@ -153,8 +157,12 @@ def _prepare(data, queries, sigma, log_weights, mode, tol) -> _Prepared:
     inv2s2 = 1.0 / (2.0 * sigma * sigma)
     # Every exponent |q - y|^2 / (2 sigma^2) must be finite (else exp underflows everything and
     # the normalized averages become 0/0): bound it by the squared bounding-box diagonal.
-    lo = np.minimum(X.min(axis=0), Q.min(axis=0))
-    hi = np.maximum(X.max(axis=0), Q.max(axis=0))
+    if index is not None:  # the root's bounding box
+        xlo, xhi = index.lo[0], index.hi[0]
+    else:
+        xlo, xhi = X.min(axis=0), X.max(axis=0)
+    lo = np.minimum(xlo, Q.min(axis=0))
+    hi = np.maximum(xhi, Q.max(axis=0))
     with np.errstate(over="ignore"):
         diag2 = float(np.sum((hi - lo) ** 2))
         worst = diag2 * inv2s2
@@ -220,7 +228,7 @@ def _run_truncated(idx: GaussianIndex, Q, lw_user, inv2s2, tol, values, want_msd
     n = idx.n_samples
     m = Q.shape[0]
     if lw_user is None:
-        lw = np.zeros(n)
+        lw = idx.zeros
         lwmax = idx.lwmax0
     else:
         lw = np.ascontiguousarray(lw_user[idx.perm])
@@ -236,12 +244,13 @@ def _run_truncated(idx: GaussianIndex, Q, lw_user, inv2s2, tol, values, want_msd
     avg = np.empty((m, p))
     msd = np.empty(m if want_msd else 0)
     visited = np.empty(m, dtype=np.int64)
+    emax = np.empty(m)
     log_cut = math.log(n / tol)
     _gauss.softmax_tree(
         idx.yT, lw, VT, Q, inv2s2, log_cut, want_msd, idx.start, idx.end, idx.left, idx.right,
-        idx.lo, idx.hi, lwmax, idx.leaf_max, lse, avg, msd, visited,
+        idx.lo, idx.hi, lwmax, idx.leaf_max, lse, avg, msd, emax, visited,
     )  # fmt: skip
-    return lse, avg, msd, visited
+    return lse, avg, msd, visited, emax
 
 
 def _run(P: _Prepared, values, want_msd):
@@ -313,10 +322,10 @@ def softmax_covariance(
         _gauss.covariance_dense(yB, lwB, P.X.shape[0], P.Q, P.inv2s2, lse, mean, cov)
         return mean, cov
     idx = P.index if P.index is not None else get_index(P.X)
-    lse, mean, _, _ = _run_truncated(idx, P.Q, P.lw, P.inv2s2, P.tol, "data", False)
+    lse, mean, _, _, _ = _run_truncated(idx, P.Q, P.lw, P.inv2s2, P.tol, "data", False)
     n = idx.n_samples
     if P.lw is None:
-        lw, lwmax = np.zeros(n), idx.lwmax0
+        lw, lwmax = idx.zeros, idx.lwmax0
     else:
         lw = np.ascontiguousarray(P.lw[idx.perm])
         lwmax = idx.node_lwmax(lw)

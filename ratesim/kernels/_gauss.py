@@ -29,6 +29,8 @@ from .._config import FASTMATH, NUMBA_CACHE
 
 QTILE = 16
 """Number of queries sharing each data block in the dense kernels."""
+QCHUNK = 32
+"""Queries per parallel chunk in the truncated kernels (work buffers allocated once per chunk)."""
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 0.693147180369123816490  # high part of ln 2 (low bits zero, so k * _LN2_HI is exact)
@@ -215,19 +217,28 @@ def softmax_dense(yB, lwB, VB, N, Q, inv2s2, want_msd, out_lse, out_avg, out_msd
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
-def _block_cov(q, yT, lw, start, n, inv2s2, lse, mean, dist, e, w, kbits, z, C, c1):
-    """Add sum_i w_i z_i z_i^T and sum_i w_i z_i, z_i = y_i - mean, w_i = exp(e_i - lse)."""
+def _block_cov(q, yT, lw, start, n, inv2s2, lse, mean, dist, e, w, kbits, z, C, c1, s0):
+    """Add sum_i w_i z_i z_i^T, sum_i w_i z_i and sum_i w_i, z_i = y_i - mean, w_i = exp(e_i - lse).
+
+    ``lse`` (from the first pass) only keeps the weights <= ~1; the result is normalized by the
+    sum accumulated here, so it is exact for whichever set of points this pass visits.
+    """
     d = yT.shape[0]
     _block_exponents(q, yT, lw, start, n, inv2s2, dist, e)
     _exp_shifted(e, n, lse, w, kbits)
+    t = 0.0
+    for i in range(n):
+        t += w[i]
+    s0[0] += t
     for a in range(d):
         row = yT[a, start : start + n]
         ma = mean[a]
+        za = z[a]
         t = 0.0
         for i in range(n):
-            za = row[i] - ma
-            z[a, i] = za
-            t += w[i] * za
+            v = row[i] - ma
+            za[i] = v
+            t += w[i] * v
         c1[a] += t
     for a in range(d):
         za = z[a]
@@ -240,12 +251,13 @@ def _block_cov(q, yT, lw, start, n, inv2s2, lse, mean, dist, e, w, kbits, z, C, 
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
-def _finish_cov(C, c1, qi, out_cov):
-    """Two-pass corrected covariance: C - c1 c1^T (c1 = sum w z is ~0 up to rounding)."""
+def _finish_cov(C, c1, s0, qi, out_cov):
+    """cov = C / S - (c1 / S)(c1 / S)^T: two-pass formula with the correction term (c1 ~ 0)."""
     d = C.shape[0]
+    inv = 1.0 / s0[0]
     for a in range(d):
         for b in range(a + 1):
-            v = C[a, b] - c1[a] * c1[b]
+            v = C[a, b] * inv - (c1[a] * inv) * (c1[b] * inv)
             out_cov[qi, a, b] = v
             out_cov[qi, b, a] = v
 
@@ -266,12 +278,13 @@ def covariance_dense(yB, lwB, N, Q, inv2s2, lse, mean, out_cov):
         z = np.empty((d, B))
         C = np.zeros((d, d))
         c1 = np.zeros(d)
+        s0 = np.zeros(1)
         q = Q[qi]
         for blk in range(nb):
             n = min(B, N - blk * B)
             _block_cov(q, yB[blk], lwB[blk], 0, n, inv2s2, lse[qi], mean[qi], dist, e, w, kbits,
-                       z, C, c1)  # fmt: skip
-        _finish_cov(C, c1, qi, out_cov)
+                       z, C, c1, s0)  # fmt: skip
+        _finish_cov(C, c1, s0, qi, out_cov)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -291,55 +304,33 @@ def _box_min_dist2(q, lo, hi, node):
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
-def _best_exponent(q, yT, lw, inv2s2, start_, end_, left, right, lo, hi, lwmax, stack, dist, e):
-    """Branch and bound for max_i e_i (the nearest point when log-weights are uniform)."""
-    best = -np.inf
-    top = 0
-    stack[0] = 0
-    top = 1
-    while top > 0:
-        top -= 1
-        node = stack[top]
-        ub = lwmax[node] - _box_min_dist2(q, lo, hi, node) * inv2s2
-        if ub <= best:
-            continue
-        lft = left[node]
-        if lft < 0:
-            s = start_[node]
-            n = end_[node] - s
-            bmax = _block_exponents(q, yT, lw, s, n, inv2s2, dist, e)
-            best = max(best, bmax)
-        else:
-            rgt = right[node]
-            ul = lwmax[lft] - _box_min_dist2(q, lo, hi, lft) * inv2s2
-            ur = lwmax[rgt] - _box_min_dist2(q, lo, hi, rgt) * inv2s2
-            if ul >= ur:  # visit the more promising child first (pushed last)
-                stack[top] = rgt
-                stack[top + 1] = lft
-            else:
-                stack[top] = lft
-                stack[top + 1] = rgt
-            top += 2
-    return best
+def _node_ub(q, lo, hi, lwmax, inv2s2, node):
+    """Upper bound of the exponents l_i - |q - y_i|^2 / (2 sigma^2) over a node."""
+    return lwmax[node] - _box_min_dist2(q, lo, hi, node) * inv2s2
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
 def _range_accumulate(
-    q, yT, lw, VT, inv2s2, thresh, want_msd, start_, end_, left, right, lo, hi, lwmax, stack,
-    dist, e, w, kbits, acc, state,
+    q, yT, lw, VT, inv2s2, log_cut, want_msd, start_, end_, left, right, lo, hi, lwmax, stack,
+    stack_ub, dist, e, w, kbits, acc, state,
 ):  # fmt: skip
-    """Online log-sum-exp over the leaves whose exponent upper bound is >= thresh.
+    """Online log-sum-exp over the leaves that may hold a point with e_i >= log(S) - log_cut.
 
-    Returns the number of data points visited.
+    S = sum of exp(e_i) over the points visited so far (``state[0] + log(state[1])``). Depth
+    first, more promising child first, so the leaf next to the query comes first. A node is skipped
+    when its bound is < log(S) - log_cut at the time it is popped; S only grows, so every skipped
+    point has exp(e_i) < S_final exp(-log_cut) = S_final tol / N and the skipped mass is
+    < tol S_final (the bound of the _api module docstring). Returns the number of points visited.
     """
     visited = 0
     stack[0] = 0
+    stack_ub[0] = _node_ub(q, lo, hi, lwmax, inv2s2, 0)
     top = 1
+    thresh = -np.inf
     while top > 0:
         top -= 1
         node = stack[top]
-        ub = lwmax[node] - _box_min_dist2(q, lo, hi, node) * inv2s2
-        if ub < thresh:
+        if stack_ub[top] < thresh:
             continue
         lft = left[node]
         if lft < 0:
@@ -347,9 +338,21 @@ def _range_accumulate(
             n = end_[node] - s
             visited += n
             _process_block(q, yT, lw, VT, s, n, inv2s2, want_msd, dist, e, w, kbits, acc, state)
+            thresh = state[0] + math.log(state[1]) - log_cut
         else:
-            stack[top] = right[node]
-            stack[top + 1] = lft
+            rgt = right[node]
+            ul = _node_ub(q, lo, hi, lwmax, inv2s2, lft)
+            ur = _node_ub(q, lo, hi, lwmax, inv2s2, rgt)
+            if ul >= ur:  # pushed last = popped first
+                stack[top] = rgt
+                stack_ub[top] = ur
+                stack[top + 1] = lft
+                stack_ub[top + 1] = ul
+            else:
+                stack[top] = lft
+                stack_ub[top] = ul
+                stack[top + 1] = rgt
+                stack_ub[top + 1] = ur
             top += 2
     return visited
 
@@ -357,22 +360,22 @@ def _range_accumulate(
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
 def _range_cov(
     q, yT, lw, inv2s2, thresh, lse, mean, start_, end_, left, right, lo, hi, lwmax, stack,
-    dist, e, w, kbits, z, C, c1,
+    dist, e, w, kbits, z, C, c1, s0,
 ):  # fmt: skip
-    """Covariance pass over the same leaves as ``_range_accumulate`` (same threshold)."""
+    """Covariance pass over the leaves whose bound is >= thresh = lse - log_cut (fixed; a subset
+    of the first pass's leaves, whose thresholds were <= this one)."""
     stack[0] = 0
     top = 1
     while top > 0:
         top -= 1
         node = stack[top]
-        ub = lwmax[node] - _box_min_dist2(q, lo, hi, node) * inv2s2
-        if ub < thresh:
+        if _node_ub(q, lo, hi, lwmax, inv2s2, node) < thresh:
             continue
         lft = left[node]
         if lft < 0:
             s = start_[node]
             n = end_[node] - s
-            _block_cov(q, yT, lw, s, n, inv2s2, lse, mean, dist, e, w, kbits, z, C, c1)
+            _block_cov(q, yT, lw, s, n, inv2s2, lse, mean, dist, e, w, kbits, z, C, c1, s0)
         else:
             stack[top] = right[node]
             stack[top + 1] = lft
@@ -382,32 +385,37 @@ def _range_cov(
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
 def softmax_tree(
     yT, lw, VT, Q, inv2s2, log_cut, want_msd, start_, end_, left, right, lo, hi, lwmax, leaf_max,
-    out_lse, out_avg, out_msd, out_visited,
+    out_lse, out_avg, out_msd, out_max, out_visited,
 ):  # fmt: skip
-    """Truncated kernel: visit only leaves whose exponent bound is >= e_best - log_cut.
+    """Truncated kernel (tree order data yT (d, N), lw (N,), values VT (p, N)).
 
-    ``log_cut = log(N / tol)``: every skipped point has e_i < e_best - log(N/tol), so the skipped
-    mass is < N exp(e_best) tol / N = tol exp(e_best) <= tol * (kept mass).
+    ``log_cut = log(N / tol)``: every skipped point has exp(e_i) < tol S / N with S the kept mass,
+    so the skipped mass is < tol S. Also returns the maximum exponent (out_max) and the number of
+    points visited per query.
     """
     m = Q.shape[0]
     p = VT.shape[0]
-    for qi in prange(m):
+    n_chunks = (m + QCHUNK - 1) // QCHUNK
+    for c in prange(n_chunks):  # work buffers allocated once per chunk of queries
         dist = np.empty(leaf_max)
         e = np.empty(leaf_max)
         w = np.empty(leaf_max)
         kbits = np.empty(leaf_max, dtype=np.int64)
         stack = np.empty(256, dtype=np.int64)
-        acc = np.zeros(p)
-        state = np.zeros(3)
-        state[0] = -np.inf
-        q = Q[qi]
-        best = _best_exponent(q, yT, lw, inv2s2, start_, end_, left, right, lo, hi, lwmax, stack,
-                              dist, e)  # fmt: skip
-        out_visited[qi] = _range_accumulate(
-            q, yT, lw, VT, inv2s2, best - log_cut, want_msd, start_, end_, left, right, lo, hi,
-            lwmax, stack, dist, e, w, kbits, acc, state,
-        )  # fmt: skip
-        _finish(state, acc, qi, out_lse, out_avg, out_msd, want_msd)
+        stack_ub = np.empty(256)
+        acc = np.empty(p)
+        state = np.empty(3)
+        for qi in range(c * QCHUNK, min(m, (c + 1) * QCHUNK)):
+            acc[:] = 0.0
+            state[0] = -np.inf
+            state[1] = 0.0
+            state[2] = 0.0
+            out_visited[qi] = _range_accumulate(
+                Q[qi], yT, lw, VT, inv2s2, log_cut, want_msd, start_, end_, left, right, lo, hi,
+                lwmax, stack, stack_ub, dist, e, w, kbits, acc, state,
+            )  # fmt: skip
+            out_max[qi] = state[0]
+            _finish(state, acc, qi, out_lse, out_avg, out_msd, want_msd)
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
@@ -415,7 +423,8 @@ def covariance_tree(
     yT, lw, Q, inv2s2, log_cut, lse, mean, start_, end_, left, right, lo, hi, lwmax, leaf_max,
     out_cov,
 ):  # fmt: skip
-    """Second (covariance) pass of the truncated mode over the same leaves as the first pass."""
+    """Second (covariance) pass of the truncated mode: leaves with bound >= lse - log_cut (a
+    subset of the first pass's leaves; the rest carries < tol of the mass)."""
     m = Q.shape[0]
     d = yT.shape[0]
     for qi in prange(m):
@@ -427,11 +436,9 @@ def covariance_tree(
         stack = np.empty(256, dtype=np.int64)
         C = np.zeros((d, d))
         c1 = np.zeros(d)
-        q = Q[qi]
-        best = _best_exponent(q, yT, lw, inv2s2, start_, end_, left, right, lo, hi, lwmax, stack,
-                              dist, e)  # fmt: skip
+        s0 = np.zeros(1)
         _range_cov(
-            q, yT, lw, inv2s2, best - log_cut, lse[qi], mean[qi], start_, end_, left, right, lo,
-            hi, lwmax, stack, dist, e, w, kbits, z, C, c1,
+            Q[qi], yT, lw, inv2s2, lse[qi] - log_cut, lse[qi], mean[qi], start_, end_, left,
+            right, lo, hi, lwmax, stack, dist, e, w, kbits, z, C, c1, s0,
         )  # fmt: skip
-        _finish_cov(C, c1, qi, out_cov)
+        _finish_cov(C, c1, s0, qi, out_cov)

@@ -11,7 +11,7 @@ from numba import njit
 from .._config import FASTMATH, NUMBA_CACHE
 from .._validation import as_points, check_int
 
-DEFAULT_LEAF_SIZE = 64
+DEFAULT_LEAF_SIZE = 256
 _CACHE_SIZE = 4
 _CACHE: OrderedDict = OrderedDict()
 
@@ -104,8 +104,9 @@ class GaussianIndex:
     ----------
     data : array_like, shape (N, d)
         Finite data points (float32 is upcast to float64).
-    leaf_size : int, default 64
-        Maximal number of points per leaf (the block size of the truncated kernel).
+    leaf_size : int, default 256
+        Maximal number of points per leaf (the block size of the truncated kernel); 256 was the
+        fastest of {64, 128, 256, 512} for N = 1e6 points on S^2 at sigma = 0.01 (benchmark).
 
     Attributes
     ----------
@@ -132,7 +133,8 @@ class GaussianIndex:
         self.lo = np.empty((n_nodes, d))
         self.hi = np.empty((n_nodes, d))
         self.lwmax0 = np.empty(n_nodes)
-        _node_reduce(pts, np.zeros(self.n_samples), start_, end_, left, right, self.lo, self.hi,
+        self.zeros = np.zeros(self.n_samples)  # the log-weights of the unweighted case
+        _node_reduce(pts, self.zeros, start_, end_, left, right, self.lo, self.hi,
                      self.lwmax0)  # fmt: skip
         is_leaf = left < 0
         self.n_leaves = int(np.count_nonzero(is_leaf))
