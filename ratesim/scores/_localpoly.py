@@ -69,7 +69,41 @@ def _features_jac(t, exps, dphi):
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _cholesky_solve(A, B):
+    """Solve A X = B for a symmetric positive definite A (F, F) and B (F, r) by Cholesky;
+    a plain loop (numba compiles it much faster than np.linalg.solve). A is overwritten."""
+    F = A.shape[0]
+    r = B.shape[1]
+    for j in range(F):
+        s = A[j, j]
+        for p in range(j):
+            s -= A[j, p] * A[j, p]
+        # s > 0 for SPD input; the ridge guarantees it up to rounding
+        L = np.sqrt(s) if s > 0.0 else 1e-300
+        A[j, j] = L
+        for i in range(j + 1, F):
+            t = A[i, j]
+            for p in range(j):
+                t -= A[i, p] * A[j, p]
+            A[i, j] = t / L
+    X = B.copy()
+    for c in range(r):
+        for i in range(F):
+            t = X[i, c]
+            for p in range(i):
+                t -= A[i, p] * X[p, c]
+            X[i, c] = t / A[i, i]
+        for i in range(F - 1, -1, -1):
+            t = X[i, c]
+            for p in range(i + 1, F):
+                t -= A[p, i] * X[p, c]
+            X[i, c] = t / A[i, i]
+    return X
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
 def _solve_ridge(G, B, ridge):
+    """(G + lambda I)^(-1) B with lambda = ridge * trace(G) / F (ridge if G = 0)."""
     F = G.shape[0]
     tr = 0.0
     for f in range(F):
@@ -78,7 +112,7 @@ def _solve_ridge(G, B, ridge):
     A = G.copy()
     for f in range(F):
         A[f, f] += lam
-    return np.linalg.solve(A, B)
+    return _cholesky_solve(A, B)
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
@@ -86,44 +120,209 @@ def _local_poly_kernel(inputs, targets, log_a, queries, h, exps, ridge, out):
     """Local polynomial regression: out[i] = intercept of the weighted least-squares fit of
     ``targets`` on the monomials ``exps`` of (inputs - queries[i]) / h, with weights
     a_j exp(-|inputs_j - queries[i]|^2 / (2 h^2))."""
+    for i in prange(queries.shape[0]):
+        _local_poly_one(inputs, targets, log_a, queries, h, exps, ridge, out, i)
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _local_poly_one(inputs, targets, log_a, queries, h, exps, ridge, out, i):
+    """One query row of ``_local_poly_kernel``."""
     n, q = inputs.shape
     r = targets.shape[1]
     F = exps.shape[0]
-    m = queries.shape[0]
     inv2h2 = 0.5 / (h * h)
-    for i in prange(m):
-        logw = np.empty(n)
-        mx = -np.inf
-        for j in range(n):
+    logw = np.empty(n)
+    mx = -np.inf
+    for j in range(n):
+        s = 0.0
+        for a in range(q):
+            diff = inputs[j, a] - queries[i, a]
+            s += diff * diff
+        lw = log_a[j] - s * inv2h2
+        logw[j] = lw
+        if lw > mx:
+            mx = lw
+    G = np.zeros((F, F))
+    B = np.zeros((F, r))
+    t = np.empty(q)
+    phi = np.empty(F)
+    for j in range(n):
+        lw = logw[j] - mx
+        if lw < -LOG_CUT:
+            continue
+        w = np.exp(lw)
+        for a in range(q):
+            t[a] = (inputs[j, a] - queries[i, a]) / h
+        _features(t, exps, phi)
+        for f in range(F):
+            wf = w * phi[f]
+            for g in range(F):
+                G[f, g] += wf * phi[g]
+            for c in range(r):
+                B[f, c] += wf * targets[j, c]
+    coef = _solve_ridge(G, B, ridge)
+    for c in range(r):
+        out[i, c] = coef[0, c]
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _gauss_weights(X, y, inv2h2, w):
+    """w_j = exp(-|X_j - y|^2 / (2 h^2)) relative to the largest, 0 below exp(-LOG_CUT)."""
+    n, d = X.shape
+    mx = -np.inf
+    for j in range(n):
+        s = 0.0
+        for a in range(d):
+            diff = X[j, a] - y[a]
+            s += diff * diff
+        w[j] = -s * inv2h2
+        if w[j] > mx:
+            mx = w[j]
+    for j in range(n):
+        lw = w[j] - mx
+        w[j] = np.exp(lw) if lw >= -LOG_CUT else 0.0
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _weighted_mean_cov(X, w, c, C):
+    n, d = X.shape
+    sw = 0.0
+    c[:] = 0.0
+    C[:, :] = 0.0
+    for j in range(n):
+        if w[j] > 0.0:
+            sw += w[j]
+            for a in range(d):
+                c[a] += w[j] * X[j, a]
+    for a in range(d):
+        c[a] /= sw
+    for j in range(n):
+        if w[j] == 0.0:
+            continue
+        for a in range(d):
+            da = X[j, a] - c[a]
+            for b in range(a, d):
+                C[a, b] += w[j] * da * (X[j, b] - c[b])
+    for a in range(d):
+        for b in range(a + 1, d):
+            C[b, a] = C[a, b]
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _frame_coords(v, c, T, Nf, h, t, nv):
+    """Scaled tangent coordinates t = T^T (v - c) / h and normal coordinates nv = N^T (v - c)."""
+    d, k = T.shape
+    for a in range(k):
+        s = 0.0
+        for b in range(d):
+            s += T[b, a] * (v[b] - c[b])
+        t[a] = s / h
+    for a in range(Nf.shape[1]):
+        s = 0.0
+        for b in range(d):
+            s += Nf[b, a] * (v[b] - c[b])
+        nv[a] = s
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _fit_graph(X, w, c, T, Nf, h, exps, ridge):
+    """Weighted least squares of the normal coordinates on the monomials of the scaled tangent
+    coordinates; returns the coefficients (F, d - k)."""
+    n = X.shape[0]
+    k = T.shape[1]
+    dn = Nf.shape[1]
+    F = exps.shape[0]
+    G = np.zeros((F, F))
+    B = np.zeros((F, dn))
+    t = np.empty(k)
+    nv = np.empty(dn)
+    phi = np.empty(F)
+    for j in range(n):
+        if w[j] == 0.0:
+            continue
+        _frame_coords(X[j], c, T, Nf, h, t, nv)
+        _features(t, exps, phi)
+        for f in range(F):
+            wf = w[j] * phi[f]
+            for g in range(F):
+                G[f, g] += wf * phi[g]
+            for a in range(dn):
+                B[f, a] += wf * nv[a]
+    return _solve_ridge(G, B, ridge)
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y):
+    """Nearest point y of the local graph {c + T h t + N g(t)} to x: Gauss-Newton on
+    E(t) = h^2 |t - tq|^2 + |g(t) - nq|^2 started at the scaled tangent coordinates tq of x."""
+    d, k = T.shape
+    dn = Nf.shape[1]
+    F = exps.shape[0]
+    tq = np.empty(k)
+    nq = np.empty(dn)
+    _frame_coords(x, c, T, Nf, h, tq, nq)
+    t = tq.copy()
+    phi = np.empty(F)
+    dphi = np.empty((F, k))
+    g = np.empty(dn)
+    Dg = np.empty((dn, k))
+    A = np.empty((k, k))
+    rhs = np.empty((k, 1))
+    for _ in range(n_newton):
+        _features(t, exps, phi)
+        _features_jac(t, exps, dphi)
+        for a in range(dn):
             s = 0.0
-            for a in range(q):
-                diff = inputs[j, a] - queries[i, a]
-                s += diff * diff
-            lw = log_a[j] - s * inv2h2
-            logw[j] = lw
-            if lw > mx:
-                mx = lw
-        G = np.zeros((F, F))
-        B = np.zeros((F, r))
-        t = np.empty(q)
-        phi = np.empty(F)
-        for j in range(n):
-            lw = logw[j] - mx
-            if lw < -LOG_CUT:
-                continue
-            w = np.exp(lw)
-            for a in range(q):
-                t[a] = (inputs[j, a] - queries[i, a]) / h
-            _features(t, exps, phi)
             for f in range(F):
-                wf = w * phi[f]
-                for g in range(F):
-                    G[f, g] += wf * phi[g]
-                for c in range(r):
-                    B[f, c] += wf * targets[j, c]
-        coef = _solve_ridge(G, B, ridge)
-        for c in range(r):
-            out[i, c] = coef[0, c]
+                s += coef[f, a] * phi[f]
+            g[a] = s - nq[a]
+            for b in range(k):
+                s = 0.0
+                for f in range(F):
+                    s += coef[f, a] * dphi[f, b]
+                Dg[a, b] = s
+        for a in range(k):
+            rhs[a, 0] = -h * h * (t[a] - tq[a])
+            for e in range(dn):
+                rhs[a, 0] -= Dg[e, a] * g[e]
+            for b in range(k):
+                s = h * h if a == b else 0.0
+                for e in range(dn):
+                    s += Dg[e, a] * Dg[e, b]
+                A[a, b] = s
+        step = _cholesky_solve(A, rhs)
+        for a in range(k):
+            t[a] += step[a, 0]
+    _features(t, exps, phi)
+    for b in range(d):
+        s = c[b]
+        for a in range(k):
+            s += T[b, a] * h * t[a]
+        y[b] = s
+    for a in range(dn):
+        s = 0.0
+        for f in range(F):
+            s += coef[f, a] * phi[f]
+        for b in range(d):
+            y[b] += Nf[b, a] * s
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _mls_one(X, x, h, k, exps, ridge, n_iter, n_newton, y):
+    n, d = X.shape
+    inv2h2 = 0.5 / (h * h)
+    w = np.empty(n)
+    c = np.empty(d)
+    C = np.empty((d, d))
+    y[:] = x
+    for _ in range(n_iter):
+        _gauss_weights(X, y, inv2h2, w)
+        _weighted_mean_cov(X, w, c, C)
+        _, vecs = np.linalg.eigh(C)  # ascending eigenvalues
+        T = np.ascontiguousarray(vecs[:, d - k :])
+        Nf = np.ascontiguousarray(vecs[:, : d - k])
+        coef = _fit_graph(X, w, c, T, Nf, h, exps, ridge)
+        _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y)
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
@@ -137,132 +336,5 @@ def _mls_projection_kernel(X, queries, h, k, exps, ridge, n_iter, n_newton, out)
     point of the fitted graph {c + T h t + N g(t)} to x by Gauss-Newton, started at the tangent
     coordinates of x; y <- that point. out[i] = the last y.
     """
-    n, d = X.shape
-    m = queries.shape[0]
-    F = exps.shape[0]
-    dn = d - k
-    inv2h2 = 0.5 / (h * h)
-    for i in prange(m):
-        x = queries[i].copy()
-        y = x.copy()
-        logw = np.empty(n)
-        w = np.empty(n)
-        for _it in range(n_iter):
-            mx = -np.inf
-            for j in range(n):
-                s = 0.0
-                for a in range(d):
-                    diff = X[j, a] - y[a]
-                    s += diff * diff
-                logw[j] = -s * inv2h2
-                if logw[j] > mx:
-                    mx = logw[j]
-            sw = 0.0
-            c = np.zeros(d)
-            for j in range(n):
-                lw = logw[j] - mx
-                w[j] = np.exp(lw) if lw >= -LOG_CUT else 0.0
-                if w[j] > 0.0:
-                    sw += w[j]
-                    for a in range(d):
-                        c[a] += w[j] * X[j, a]
-            for a in range(d):
-                c[a] /= sw
-            C = np.zeros((d, d))
-            for j in range(n):
-                if w[j] == 0.0:
-                    continue
-                for a in range(d):
-                    da = X[j, a] - c[a]
-                    for b in range(a, d):
-                        C[a, b] += w[j] * da * (X[j, b] - c[b])
-            for a in range(d):
-                for b in range(a + 1, d):
-                    C[b, a] = C[a, b]
-            _, vecs = np.linalg.eigh(C)  # ascending eigenvalues
-            T = np.ascontiguousarray(vecs[:, d - k :])
-            Nf = np.ascontiguousarray(vecs[:, : d - k])
-            # weighted polynomial fit of normal coordinates over scaled tangent coordinates
-            G = np.zeros((F, F))
-            Bm = np.zeros((F, dn))
-            t = np.empty(k)
-            nv = np.empty(dn)
-            phi = np.empty(F)
-            for j in range(n):
-                if w[j] == 0.0:
-                    continue
-                for a in range(k):
-                    s = 0.0
-                    for b in range(d):
-                        s += T[b, a] * (X[j, b] - c[b])
-                    t[a] = s / h
-                for a in range(dn):
-                    s = 0.0
-                    for b in range(d):
-                        s += Nf[b, a] * (X[j, b] - c[b])
-                    nv[a] = s
-                _features(t, exps, phi)
-                for f in range(F):
-                    wf = w[j] * phi[f]
-                    for g in range(F):
-                        G[f, g] += wf * phi[g]
-                    for a in range(dn):
-                        Bm[f, a] += wf * nv[a]
-            coef = _solve_ridge(G, Bm, ridge)  # (F, dn)
-            # coordinates of the query in the local frame (tangent scaled by 1/h)
-            tq = np.empty(k)
-            nq = np.empty(dn)
-            for a in range(k):
-                s = 0.0
-                for b in range(d):
-                    s += T[b, a] * (x[b] - c[b])
-                tq[a] = s / h
-            for a in range(dn):
-                s = 0.0
-                for b in range(d):
-                    s += Nf[b, a] * (x[b] - c[b])
-                nq[a] = s
-            # Gauss-Newton on E(t) = h^2 |t - tq|^2 + |g(t) - nq|^2
-            t[:] = tq
-            dphi = np.empty((F, k))
-            g = np.empty(dn)
-            Dg = np.empty((dn, k))
-            for _ in range(n_newton):
-                _features(t, exps, phi)
-                _features_jac(t, exps, dphi)
-                for a in range(dn):
-                    s = 0.0
-                    for f in range(F):
-                        s += coef[f, a] * phi[f]
-                    g[a] = s - nq[a]
-                    for b in range(k):
-                        s = 0.0
-                        for f in range(F):
-                            s += coef[f, a] * dphi[f, b]
-                        Dg[a, b] = s
-                A = np.zeros((k, k))
-                rhs = np.zeros(k)
-                for a in range(k):
-                    A[a, a] = h * h
-                    rhs[a] = -h * h * (t[a] - tq[a])
-                    for b in range(k):
-                        for e in range(dn):
-                            A[a, b] += Dg[e, a] * Dg[e, b]
-                    for e in range(dn):
-                        rhs[a] -= Dg[e, a] * g[e]
-                step = np.linalg.solve(A, rhs)
-                for a in range(k):
-                    t[a] += step[a]
-            _features(t, exps, phi)
-            for b in range(d):
-                y[b] = c[b]
-                for a in range(k):
-                    y[b] += T[b, a] * h * t[a]
-            for a in range(dn):
-                s = 0.0
-                for f in range(F):
-                    s += coef[f, a] * phi[f]
-                for b in range(d):
-                    y[b] += Nf[b, a] * s
-        for b in range(d):
-            out[i, b] = y[b]
+    for i in prange(queries.shape[0]):
+        _mls_one(X, queries[i], h, k, exps, ridge, n_iter, n_newton, out[i])
