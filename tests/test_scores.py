@@ -443,7 +443,8 @@ def test_contract_suite(name):
         assert lp.shape == (5,) and np.all(np.isfinite(lp))
     # a single point as a 1-D array, float32 input upcast
     assert est.score(x[0], 0.1).shape == (1, 3)
-    assert_allclose(est.score(x.astype(np.float32), 0.1), est.score(x.astype(np.float32), 0.1))
+    x32 = x.astype(np.float32)
+    assert_allclose(est.score(x32, 0.1), est.score(x32.astype(np.float64), 0.1), rtol=1e-14)
     # pickle round trip
     est2 = pickle.loads(pickle.dumps(est))
     assert_allclose(est2.score(x, 0.1), s, rtol=1e-14)
@@ -614,3 +615,28 @@ def test_quadrature_oracle_collapses_at_rate_sigma_squared_on_the_ellipse():
     errs = [np.abs(o.denoise(x, s) - P).max() for s in sigmas]
     slope = np.polyfit(np.log(sigmas), np.log(errs), 1)[0]
     assert abs(slope - 2.0) < 0.1, (slope, errs)
+
+
+def test_nadaraya_watson_tends_to_the_denoiser_at_the_inflated_scale():
+    """With R noisy copies per point, the NW denoiser is a ratio of Monte-Carlo means whose limit
+    is sum_i x_i N(x; x_i, tau^2 I) / sum_i N(x; x_i, tau^2 I), tau^2 = sigma^2 + h^2 (Gaussian
+    convolution). Over S = 12 seeds the mean estimate must lie within z = 4.9 standard errors
+    (two-sided, Bonferroni alpha = 1e-6 over the 2 x 3 coordinates tested) of that limit; the
+    O(1/R) ratio bias is ~ (sd^2) << sd / sqrt(S) here. Negative control: the limit at scale sigma
+    (no h) is rejected by the same criterion."""
+    rng = np.random.default_rng(60)
+    X = rng.standard_normal((15, 3))
+    x = rng.standard_normal((2, 3)) * 0.6
+    sigma, h, R, S = 0.4, 0.3, 1500, 12
+    est = np.stack(
+        [
+            NadarayaWatsonScore(h=h, n_noise=R, rng=seed).fit(X).denoise(x, sigma)
+            for seed in range(S)
+        ]
+    )
+    mean, se = est.mean(axis=0), est.std(axis=0, ddof=1) / np.sqrt(S)
+    # EmpiricalScore's denoiser at tau is the posterior mean at scale tau
+    target = EmpiricalScore().fit(X).denoise(x, np.hypot(sigma, h))
+    assert np.all(np.abs(mean - target) <= 4.9 * se), (mean - target) / se
+    wrong = EmpiricalScore().fit(X).denoise(x, sigma)
+    assert np.any(np.abs(mean - wrong) > 4.9 * se)
