@@ -236,6 +236,16 @@ def plot_claim(study, claim_results, df, path) -> Path:
     return path
 
 
+def _figure_sections(study, df, outdir) -> list[str]:
+    """Markdown of the study's own figures (``Study.figures``), each written into ``outdir``."""
+    if not study.figures:
+        return []
+    out = ["## Figures", ""]
+    for fig in study.figures:
+        out += [str(fig(df, Path(outdir))).rstrip(), ""]
+    return out
+
+
 def write_report(study, df, outdir, *, mode: str = "full", command: str = "", source: str = ""):
     """Write the report of ``study`` from its tidy table ``df`` into ``outdir``.
 
@@ -276,7 +286,13 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
     data = [p.name for p in export_tidy(df, outdir / "results.csv")]
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     n_cells = df["cell"].nunique()
-    Ns = sorted(df["N"].astype(float).unique())
+    axes_on = sorted({c.on for c in study.claims} or {"N"})
+    ranges = []
+    for on in axes_on:
+        col = on if on in df.columns else f"p_{on}"
+        if col in df.columns and df[col].notna().any():
+            v = sorted(df[col].dropna().astype(float).unique())
+            ranges.append(f"{on} = {v[0]:g} ... {v[-1]:g} ({len(v)} values)")
     versions = ", ".join(sorted(map(str, df["version"].dropna().unique()))) or "unknown"
     cpu = df.drop_duplicates("cell")["seconds"].astype(float).sum()
     verdicts = {}
@@ -292,7 +308,7 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
         f"- command: `{command or f'ratesim run {study.name} && ratesim report {study.name}'}`",
         f"- study file: `studies/{study.name}.py` (task `{study.task}`, study seed {study.seed}, "
         f"{'quick' if mode == 'quick' else 'full'} grid)",
-        f"- results: {n_cells} cells, N = {Ns[0]:g} ... {Ns[-1]:g} ({len(Ns)} values), "
+        f"- results: {n_cells} cells, {'; '.join(ranges) or 'no sweep axis'}, "
         f"{df['rep'].nunique()} seeds per grid point, {cpu:.1f} s of compute in the cells",
         f"- code version of the results: {versions}; report by ratesim {code_version()}",
         f"- data source: {source or 'results store'}",
@@ -336,6 +352,7 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
         "Grey: seeds; black: seed geometric mean +- one sd; blue: fitted rate and its CI band; "
         "dashed/dotted: predicted slopes (green consistent, red contradicted, amber inconclusive).",
         "",
+        *_figure_sections(study, df, outdir),
         "## Data",
         "",
         f"Tidy table: {', '.join(f'[{d}]({d})' for d in data)} (one row per cell and metric). "

@@ -151,3 +151,56 @@ def test_report_refuses_empty_results(facets):
     st, df, tmp = facets
     with pytest.raises(ValueError, match="no results"):
         write_report(st, df.iloc[:0], tmp / "x")
+
+
+def test_study_figures_are_written_and_embedded(tmp_path):
+    """A study's own figure hook is called with the tidy table and its markdown is embedded."""
+    import numpy as np
+    import pandas as pd
+
+    from ratesim.report import write_report
+    from ratesim.study import Claim, Study
+
+    seen = {}
+
+    def fig(df, outdir):
+        seen["rows"] = len(df)
+        (outdir / "extra.txt").write_text("x")
+        return "### Extra\n\n![extra](extra.txt)"
+
+    st = Study(
+        name="figs",
+        task="synthetic_power",
+        grid={"N": [10, 100, 1000]},
+        seeds=2,
+        claims=[Claim(metric="m", predict=-0.5)],
+        figures=[fig],
+    )
+    rng = np.random.default_rng(0)
+    rows = [
+        {
+            "study": "figs",
+            "mode": "full",
+            "cell": f"c{n}-{r}",
+            "N": n,
+            "rep": r,
+            "seed": r,
+            "metric": "m",
+            "value": n**-0.5 * np.exp(0.01 * rng.standard_normal()),
+            "seconds": 0.1,
+            "version": "t",
+        }
+        for n in (10, 100, 1000)
+        for r in range(2)
+    ]
+    readme = write_report(st, pd.DataFrame(rows), tmp_path)
+    text = readme.read_text()
+    assert seen["rows"] == 6 and (tmp_path / "extra.txt").exists()
+    assert "## Figures" in text and "![extra](extra.txt)" in text
+    st_bad = Study(name="figs", task="synthetic_power", grid={"N": [10, 100]}, figures=["nope"])
+    import pytest
+
+    from ratesim.study import StudyError
+
+    with pytest.raises(StudyError, match="figures"):
+        st_bad.validate()

@@ -162,6 +162,11 @@ class Study:
     claims : sequence of Claim
     description : str
         One line for ``ratesim list`` and the report (default: the file's docstring).
+    figures : sequence of callables
+        Study-specific figures and tables beyond the rate plots: each is called by the report as
+        ``figure(df, outdir)`` with the tidy table and the report directory, writes its files into
+        ``outdir`` and returns a markdown section (text, tables, ``![..](file.png)`` links) that
+        the report's README embeds under "Figures". Computed from the tidy table only.
     """
 
     name: str
@@ -173,6 +178,7 @@ class Study:
     quick_seeds: int | None = None
     claims: Sequence[Claim] = ()
     description: str = ""
+    figures: Sequence[Any] = ()
     source: Path | None = field(default=None, compare=False)
 
     # -- derived ---------------------------------------------------------------------------
@@ -203,6 +209,11 @@ class Study:
             )
         if not isinstance(self.task, str):
             raise self._err("task", f"task must be a task name string (got {self.task!r})")
+        for i, fig in enumerate(self.figures):
+            if not callable(fig):
+                raise self._err(
+                    f"figures[{i}]", f"figures must be callables figure(df, outdir) (got {fig!r})"
+                )
         try:
             tsk = get_task(self.task)
         except ValueError as e:
