@@ -261,3 +261,26 @@ def bootstrap_tv(P, n, bins, reps, rng):
 def ar1_iat(rho):
     """Integrated autocorrelation time of an AR(1) process: (1 + rho) / (1 - rho)."""
     return (1 + rho) / (1 - rho)
+
+
+def tempered_posterior_mean_cos(
+    kappa, mean_angle, sigma, alpha, lam, n_theta=720, n_r=1201, width=12.0
+):
+    """E[cos theta] under exp(lam x_1) p_sigma(x)^(sigma^alpha) on R^2 (polar quadrature).
+
+    The stationary law of posterior Langevin with v(x) = -lam x_1 (SCIENCE.md Thm 6.1).
+    """
+    sc = CircleVonMisesScore(kappa, mean_angle)
+    w = sigma ** (1 - alpha / 2)
+    r = np.linspace(max(1e-6, 1 - width * w), 1 + width * w, n_r)
+    theta = (np.arange(n_theta) + 0.5) * 2 * np.pi / n_theta
+    R, T = np.meshgrid(r, theta, indexing="ij")
+    x = np.stack([R.ravel() * np.cos(T.ravel()), R.ravel() * np.sin(T.ravel())], axis=1)
+    logp = (
+        sc.log_density(x, sigma).reshape(R.shape) * sigma**alpha
+        + np.log(R)
+        + lam * x[:, 0].reshape(R.shape)
+    )
+    lm = logsumexp(logp, axis=0)
+    p = np.exp(lm - logsumexp(lm))
+    return float(np.sum(p * np.cos(theta)))
