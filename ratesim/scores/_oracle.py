@@ -18,6 +18,34 @@ _PROBE = 64
 _SMALL_Z = 1e-4
 
 
+def _asym_series(nu: float, z: np.ndarray, n_terms: int = 14) -> np.ndarray:
+    """sqrt(2 pi z) I_nu(z) e^(-z) = sum_k (-1)^k a_k(nu) / z^k (Abramowitz-Stegun 9.7.1), used
+    for z >= _asym_threshold(nu), where each term is at most (4 nu^2 / 8z)^k / k! <= 0.0125^k / k!:
+    14 terms reach rounding. scipy's ``ive`` loses accuracy above z ~ 1e7 and is NaN above ~4e9."""
+    mu = 4.0 * nu * nu
+    term = np.ones_like(z)
+    out = np.ones_like(z)
+    for k in range(1, n_terms + 1):
+        term = -term * (mu - (2 * k - 1) ** 2) / (k * 8.0 * z)
+        out = out + term
+    return out
+
+
+def _asym_threshold(nu: float) -> float:
+    return max(1e4, 10.0 * 4.0 * nu * nu)
+
+
+def _log_ive(nu: float, z: np.ndarray) -> np.ndarray:
+    """log(I_nu(z) e^(-z)) for z > 0: scipy ``ive`` below the threshold, the asymptotic series
+    above it."""
+    out = np.empty_like(z)
+    big = z >= _asym_threshold(nu)
+    out[~big] = np.log(ive(nu, z[~big]))
+    zb = z[big]
+    out[big] = np.log(_asym_series(nu, zb)) - 0.5 * np.log(2 * np.pi * zb)
+    return out
+
+
 def _log_sphere_mgf(m: int, z: np.ndarray) -> np.ndarray:
     """log int_{S^(m-1)} exp(<v, u>) du for |v| = z: log((2 pi)^(m/2) I_nu(z) / z^nu), nu = m/2 - 1
     (1 / C_m(z) of SCIENCE.md), with scaled Bessel functions and a series for z < 1e-4."""
@@ -25,7 +53,7 @@ def _log_sphere_mgf(m: int, z: np.ndarray) -> np.ndarray:
     out = np.empty_like(z)
     small = z < _SMALL_Z
     zs = z[~small]
-    out[~small] = 0.5 * m * np.log(2 * np.pi) + np.log(ive(nu, zs)) + zs - nu * np.log(zs)
+    out[~small] = 0.5 * m * np.log(2 * np.pi) + _log_ive(nu, zs) + zs - nu * np.log(zs)
     z2 = z[small] ** 2
     out[small] = (
         0.5 * m * np.log(2 * np.pi)
@@ -37,12 +65,17 @@ def _log_sphere_mgf(m: int, z: np.ndarray) -> np.ndarray:
 
 
 def _bessel_ratio_over_z(m: int, z: np.ndarray) -> np.ndarray:
-    """(I_(m/2) / I_(m/2-1))(z) / z, with its series 1/m (1 - z^2 / (m (m + 2))) for z < 1e-4."""
+    """(I_(m/2) / I_(m/2-1))(z) / z, with its series 1/m (1 - z^2 / (m (m + 2))) for z < 1e-4 and
+    the ratio of the asymptotic series for large z."""
     nu = 0.5 * m - 1.0
     out = np.empty_like(z)
     small = z < _SMALL_Z
-    zs = z[~small]
-    out[~small] = ive(nu + 1.0, zs) / ive(nu, zs) / zs
+    big = z >= _asym_threshold(nu + 1.0)
+    mid = ~small & ~big
+    zs = z[mid]
+    out[mid] = ive(nu + 1.0, zs) / ive(nu, zs) / zs
+    zb = z[big]
+    out[big] = _asym_series(nu + 1.0, zb) / _asym_series(nu, zb) / zb
     out[small] = (1.0 - z[small] ** 2 / (m * (m + 2))) / m
     return out
 
