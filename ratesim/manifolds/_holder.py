@@ -8,11 +8,14 @@ with integer directions omega_j (omega_j = 1 for k = 1; for k >= 2 drawn uniform
 {-1, 0, 1}^k minus 0, so |2^j omega_j|_inf = 2^j) and phases phi_j uniform on [0, 2 pi), both drawn
 from ``seed``. For non-integer beta the infinite series is exactly C^beta (Holder-Zygmund) and no
 smoother: its j-th dyadic Littlewood-Paley block has sup norm 2^(-j beta) (Zygmund's theorem on
-lacunary series). It is truncated at J = 20 terms by default: the first omitted term is below
-2^(-21 beta) <= 2^(-52.5) (the double-precision unit roundoff of the unit-size embedding) for every
-allowed beta, and its wavelength 2 pi 2^(-21) ~ 3e-6 is far below any scale a study at N <= 1e6
-resolves (the coverage scale N^(-1/k) >= 1e-6). For beta = inf (analytic) g is a trigonometric
-polynomial of four low-frequency terms, sum_{j=1}^4 2^(-j) cos(j <omega_j, u> + phi_j).
+lacunary series). It is truncated at J = 20 terms by default: for beta >= 2.5 the first omitted
+term is below 2^(-21 beta) <= 2^(-52.5) (the double-precision unit roundoff of the unit-size
+embedding; for beta in (2, 2.5) pass n_terms up to 30 to push it further), and its wavelength
+2 pi 2^(-21) ~ 3e-6 is far below any scale a study at N <= 1e6 resolves (the coverage scale
+N^(-1/k) >= 1e-6). These are the supports of prescribed regularity beta on which P1 (Shen, Hsieh,
+He, arXiv 2603.23792) predicts rates that depend on beta (SCIENCE.md). For beta = inf (analytic)
+g is a trigonometric polynomial of four low-frequency terms,
+sum_{j=1}^4 2^(-j) cos(j <omega_j, u> + phi_j).
 
 Reach certificate. With A_0 = sum a_j, A_1 = sum a_j |w_j|, A_2 = sum a_j |w_j|^2 (a_j the
 amplitudes, w_j = freq_j omega_j the wave vectors) we bound |g| <= A_0, |grad g| <= A_1,
