@@ -31,7 +31,9 @@ class PerturbedScore(ScoreEstimator):
     ``kind="gradient"``    e = -grad phi: the score of pi_sigma proportional to
         p_sigma exp(-c sigma^gamma phi) (P2's family: gamma > -2 concentrates on M, gamma > 0
         recovers mu_data, gamma = 0 tilts it by exp(-c phi), -2 < gamma < 0 collapses onto
-        argmin_M phi). Default phi(x) = (|x_1| - 1)^2 (P2 appendix D) with its analytic gradient;
+        argmin_M phi). Default phi(x) = (|x_1| - 1)^2 (P2 appendix D) with its analytic gradient,
+        x_1 the first *ambient* coordinate (the paper's setting is the canonical circle,
+        ``Sphere(k=1, seed=None)``; pass your own phi for an embedded manifold);
         a user ``phi`` comes with ``grad_phi`` or is differentiated by central differences
         (step 1e-5 max(1, |x|), error O(1e-10) relative for smooth phi).
     ``kind="rotational"``  e = J x with J antisymmetric in the first two coordinates
