@@ -98,9 +98,26 @@ def _block_exponents(q, yT, lw, start, n, inv2s2, dist, e):
     d = yT.shape[0]
     for i in range(n):
         dist[i] = 0.0
-    # slices (not row[start + i]): a possibly negative index would keep numba's wraparound
-    # check in the loop and block vectorization
-    for j in range(d):
+    # Slices (not row[start + i]): a possibly negative index would keep numba's wraparound check
+    # in the loop and block vectorization. Four coordinates per sweep: one load/store of dist per
+    # four (y - q)^2 (the loop is bound by memory operations at large d; measured 20 % at d = 50).
+    d4 = d - d % 4
+    for j in range(0, d4, 4):
+        a0 = q[j]
+        a1 = q[j + 1]
+        a2 = q[j + 2]
+        a3 = q[j + 3]
+        r0 = yT[j, start : start + n]
+        r1 = yT[j + 1, start : start + n]
+        r2 = yT[j + 2, start : start + n]
+        r3 = yT[j + 3, start : start + n]
+        for i in range(n):
+            t0 = r0[i] - a0
+            t1 = r1[i] - a1
+            t2 = r2[i] - a2
+            t3 = r3[i] - a3
+            dist[i] += (t0 * t0 + t1 * t1) + (t2 * t2 + t3 * t3)
+    for j in range(d4, d):
         qj = q[j]
         row = yT[j, start : start + n]
         for i in range(n):
