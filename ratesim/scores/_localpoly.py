@@ -19,23 +19,20 @@ LOG_CUT = 50.0
 
 
 def monomial_exponents(q: int, degree: int) -> np.ndarray:
-    """Exponents (F, q) of all monomials of total degree <= ``degree`` in q variables, graded,
-    the constant first. F = binom(q + degree, degree)."""
-    out = [np.zeros(q, dtype=np.int64)]
-    for deg in range(1, degree + 1):
+    """Exponents (F, q) of all monomials of total degree <= ``degree`` in q >= 1 variables,
+    graded (the constant first), lexicographically decreasing within a degree.
+    F = binom(q + degree, degree)."""
 
-        def rec(prefix, remaining, pos):
-            if pos == q - 1:
-                yield [*prefix, remaining]
-                return
-            for e in range(remaining, -1, -1):
-                yield from rec([*prefix, e], remaining - e, pos + 1)
+    def compositions(total: int, parts: int):
+        if parts == 1:
+            yield (total,)
+            return
+        for first in range(total, -1, -1):
+            for rest in compositions(total - first, parts - 1):
+                yield (first, *rest)
 
-        if q == 0:
-            break
-        for e in rec([], deg, 0):
-            out.append(np.array(e, dtype=np.int64))
-    return np.ascontiguousarray(np.array(out, dtype=np.int64).reshape(len(out), q))
+    rows = [e for deg in range(degree + 1) for e in compositions(deg, q)]
+    return np.ascontiguousarray(np.array(rows, dtype=np.int64).reshape(len(rows), q))
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
