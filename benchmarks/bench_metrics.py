@@ -77,7 +77,8 @@ def main(argv=None) -> int:
         f"{os.cpu_count()} cpu(s), python {platform.python_version()}, POT {ot.__version__}"
     )
     print(
-        "| n | cdist (s) | ot.emd2 (s) | linear_sum_assignment (s) | speed-up | W_1 | rel. diff |"
+        "| n | cdist alone (s) | metrics.wasserstein (s) | cdist + linear_sum_assignment (s) "
+        "| speed-up | W_1 | rel. diff |"
     )
     print("|---|---|---|---|---|---|---|")
     for n, tc, te, tl, v, rel in run(sizes, args.repeats, args.seed):
