@@ -54,7 +54,7 @@ def _sde_segment(sc, x, sigmas, offset, method, rng, rec):
         v_i, v_n = sigmas[i] ** 2, sigmas[i + 1] ** 2
         s = sc.score(x, sigmas[i])
         a, b = _sde_coefficients(v_i, v_n, method)
-        noise[...] = rng.standard_normal(x.shape)
+        rng.standard_normal(out=noise)
         lincomb2(x, a, s, b, noise, x)
         rec(offset + i + 1, x)
     return x

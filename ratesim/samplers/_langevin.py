@@ -58,7 +58,7 @@ def _fixed_sigma_chain(sc, x, sigma, alpha, h, steps, rng, rec, grad_v=None):
     noise = np.empty_like(x)
     for i in range(steps):
         s = sc.score(x, sigma)
-        noise[...] = rng.standard_normal(x.shape)
+        rng.standard_normal(out=noise)
         if grad_v is None:
             lincomb2(x, a, s, b, noise, x)
         else:
@@ -257,7 +257,7 @@ def annealed_langevin(
     for k in range(total):
         sig = float(sigmas[k + 1])
         s = sc.score(x, sig)
-        noise[...] = rng.standard_normal(x.shape)
+        rng.standard_normal(out=noise)
         lincomb2(x, h * sig**2, s, float(np.sqrt(2.0 * h)) * sig, noise, x)
         rec(k + 1, x)
     out = sc.denoise(x, float(lv[-1])) if final_denoise else x
@@ -345,7 +345,7 @@ def predictor_corrector(
         sig = float(sigmas[i])
         for _ in range(cs):
             s = sc.score(x, sig)
-            noise[...] = rng.standard_normal(x.shape)
+            rng.standard_normal(out=noise)
             if use_snr:
                 eps = snr_step(s, noise, snr)
                 lincomb2(x, eps, s, float(np.sqrt(2.0 * eps)), noise, x)
@@ -354,7 +354,7 @@ def predictor_corrector(
         v_i, v_n = sig**2, float(sigmas[i + 1]) ** 2
         s = sc.score(x, sig)
         a, b = _sde_coefficients(v_i, v_n, method)
-        noise[...] = rng.standard_normal(x.shape)
+        rng.standard_normal(out=noise)
         lincomb2(x, a, s, b, noise, x)
         horizon += a
         rec(i + 1, x)
