@@ -56,3 +56,18 @@ def softmax_covariance(data, queries, sigma, log_weights=None):
 
 def exp_reference(x):
     return np.exp(x)
+
+
+def tree_node_boxes(points_in_tree_order, start, end, log_weights_in_tree_order):
+    """Bounding boxes and max log-weight of every node, one node at a time."""
+    n_nodes = len(start)
+    d = points_in_tree_order.shape[1]
+    lo = np.empty((n_nodes, d))
+    hi = np.empty((n_nodes, d))
+    lwmax = np.empty(n_nodes)
+    for k in range(n_nodes):
+        block = points_in_tree_order[start[k] : end[k]]
+        lo[k] = block.min(axis=0)
+        hi[k] = block.max(axis=0)
+        lwmax[k] = log_weights_in_tree_order[start[k] : end[k]].max()
+    return lo, hi, lwmax

@@ -297,6 +297,36 @@ def test_truncated_negative_control_wrong_radius():
     assert ok_lse.all() and ok_mean.all() and ok_msd.all()
 
 
+@pytest.mark.parametrize("leaf_size", [1, 2, 3, 7, 64])
+def test_index_structure_against_naive(leaf_size):
+    """The KD-tree is a partition of the data into leaves of <= leaf_size points, children
+    split their parent's range at the median of the widest side, and the node boxes and max
+    log-weights equal the naive per-node reductions."""
+    rng = np.random.default_rng(10 + leaf_size)
+    X = rng.normal(size=(517, 3)) * np.array([3.0, 1.0, 0.2])
+    idx = K.GaussianIndex(X, leaf_size=leaf_size)
+    np.testing.assert_array_equal(np.sort(idx.perm), np.arange(len(X)))
+    np.testing.assert_array_equal(idx.yT, X[idx.perm].T)
+    leaf = idx.left < 0
+    assert np.all((idx.end - idx.start)[leaf] <= leaf_size)
+    assert np.all((idx.end - idx.start)[leaf] >= 1)
+    inner = np.flatnonzero(~leaf)
+    np.testing.assert_array_equal(idx.start[idx.left[inner]], idx.start[inner])
+    np.testing.assert_array_equal(idx.end[idx.left[inner]], idx.start[idx.right[inner]])
+    np.testing.assert_array_equal(idx.end[idx.right[inner]], idx.end[inner])
+    pts = X[idx.perm]
+    for k in inner:  # median split: left side <= right side in the split coordinate
+        j = int(np.argmax(idx.hi[k] - idx.lo[k]))
+        a, b, c = idx.start[k], idx.start[idx.right[k]], idx.end[k]
+        assert pts[a:b, j].max() <= pts[b:c, j].min()
+        assert abs((b - a) - (c - b)) <= 1
+    lw = rng.normal(size=len(X))
+    lo, hi, lwmax = nk.tree_node_boxes(pts, idx.start, idx.end, lw[idx.perm])
+    np.testing.assert_array_equal(idx.lo, lo)
+    np.testing.assert_array_equal(idx.hi, hi)
+    np.testing.assert_array_equal(idx.node_lwmax(np.ascontiguousarray(lw[idx.perm])), lwmax)
+
+
 def test_duplicate_points_exceed_leaf_size():
     rng = np.random.default_rng(7)
     X = np.vstack([np.tile([[0.3, -0.2]], (500, 1)), rng.normal(size=(300, 2))])

@@ -57,40 +57,101 @@ def _node_lwmax(lw, start_, end_, left, right, lwmax):
             lwmax[node] = max(lwmax[lft], lwmax[right[node]])
 
 
-def _build_tree(points: np.ndarray, leaf_size: int):
-    """Median-split KD-tree on the widest bounding-box side; leaves hold <= leaf_size points
-    (more only when all points of a leaf coincide)."""
-    n, d = points.shape
-    perm = np.arange(n)
-    starts, ends, lefts, rights = [0], [n], [-1], [-1]
-    todo = [0]
-    while todo:
-        node = todo.pop()
-        s, e = starts[node], ends[node]
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _select(points, perm, j, lo, hi, k):
+    """Quickselect (Hoare partition, median-of-three pivot) on perm[lo:hi] by points[:, j]:
+    afterwards perm[lo:k] <= perm[k] <= perm[k:hi] in coordinate j."""
+    a = lo
+    b = hi - 1
+    while b > a:
+        mid = (a + b) >> 1
+        x = points[perm[a], j]
+        y = points[perm[mid], j]
+        z = points[perm[b], j]
+        pivot = max(min(x, y), min(max(x, y), z))
+        i = a
+        t = b
+        while i <= t:
+            while points[perm[i], j] < pivot:
+                i += 1
+            while points[perm[t], j] > pivot:
+                t -= 1
+            if i <= t:
+                tmp = perm[i]
+                perm[i] = perm[t]
+                perm[t] = tmp
+                i += 1
+                t -= 1
+        if k <= t:
+            b = t
+        elif k >= i:
+            a = i
+        else:
+            break
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _build_nodes(points, leaf_size, perm, start_, end_, left, right):
+    """Median split on the widest bounding-box side until leaves hold <= leaf_size points (more
+    only when all points of a leaf coincide). Children get larger ids than their parent.
+    Returns the number of nodes."""
+    d = points.shape[1]
+    start_[0] = 0
+    end_[0] = points.shape[0]
+    left[0] = -1
+    right[0] = -1
+    n_nodes = 1
+    todo = np.empty(start_.shape[0], dtype=np.int64)
+    todo[0] = 0
+    n_todo = 1
+    while n_todo > 0:
+        n_todo -= 1
+        node = todo[n_todo]
+        s = start_[node]
+        e = end_[node]
         if e - s <= leaf_size:
             continue
-        idx = perm[s:e]
-        pts = points[idx]
-        spread = pts.max(axis=0) - pts.min(axis=0)
-        j = int(np.argmax(spread))
-        if spread[j] == 0.0:
+        best = -1.0
+        jbest = 0
+        for j in range(d):
+            lo = np.inf
+            hi = -np.inf
+            for i in range(s, e):
+                v = points[perm[i], j]
+                lo = min(lo, v)
+                hi = max(hi, v)
+            if hi - lo > best:
+                best = hi - lo
+                jbest = j
+        if best <= 0.0:
             continue
-        mid = (e - s) // 2
-        part = np.argpartition(pts[:, j], mid)
-        perm[s:e] = idx[part]
-        for a, b in ((s, s + mid), (s + mid, e)):
-            starts.append(a)
-            ends.append(b)
-            lefts.append(-1)
-            rights.append(-1)
-            todo.append(len(starts) - 1)
-        lefts[node] = len(starts) - 2
-        rights[node] = len(starts) - 1
-    start_ = np.asarray(starts, dtype=np.int64)
-    end_ = np.asarray(ends, dtype=np.int64)
-    left = np.asarray(lefts, dtype=np.int64)
-    right = np.asarray(rights, dtype=np.int64)
-    return perm, start_, end_, left, right
+        mid = s + (e - s) // 2
+        _select(points, perm, jbest, s, e, mid)
+        for a, b in ((s, mid), (mid, e)):
+            start_[n_nodes] = a
+            end_[n_nodes] = b
+            left[n_nodes] = -1
+            right[n_nodes] = -1
+            todo[n_todo] = n_nodes
+            n_todo += 1
+            n_nodes += 1
+        left[node] = n_nodes - 2
+        right[node] = n_nodes - 1
+    return n_nodes
+
+
+def _build_tree(points: np.ndarray, leaf_size: int):
+    n = points.shape[0]
+    # median splits: a split node has >= leaf_size + 1 points, so both children have
+    # >= (leaf_size + 1) // 2; at most n // that many leaves, and 2 leaves - 1 nodes
+    cap = 2 * (n // max(1, (leaf_size + 1) // 2) + 1) + 1
+    perm = np.arange(n, dtype=np.int64)
+    start_ = np.empty(cap, dtype=np.int64)
+    end_ = np.empty(cap, dtype=np.int64)
+    left = np.empty(cap, dtype=np.int64)
+    right = np.empty(cap, dtype=np.int64)
+    k = _build_nodes(points, leaf_size, perm, start_, end_, left, right)
+    return perm, start_[:k].copy(), end_[:k].copy(), left[:k].copy(), right[:k].copy()
 
 
 class GaussianIndex:
