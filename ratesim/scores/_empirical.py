@@ -15,16 +15,18 @@ import numpy as np
 
 from .._validation import as_generator, check_int
 from ._base import ScoreEstimator, check_bandwidth
-from ._engine import gauss_lse, gauss_mean
+from ._engine import gauss_lse, gauss_mean, make_index
 
 
-def _empirical_score(X: np.ndarray, x: np.ndarray, tau: float) -> np.ndarray:
-    return (gauss_mean(X, x, tau) - x) / tau**2
+def _empirical_score(data, x: np.ndarray, tau: float) -> np.ndarray:
+    """(softmax mean of the data - x) / tau^2; ``data`` an array or a GaussianIndex."""
+    return (gauss_mean(data, x, tau) - x) / tau**2
 
 
-def _empirical_log_density(X: np.ndarray, x: np.ndarray, tau: float) -> np.ndarray:
-    n, d = X.shape
-    return gauss_lse(X, x, tau) - np.log(n) - 0.5 * d * np.log(2.0 * np.pi * tau**2)
+def _empirical_log_density(data, n: int, x: np.ndarray, tau: float) -> np.ndarray:
+    """log (1/n) sum_i N(x; x_i, tau^2 I) for the n points of ``data``."""
+    d = x.shape[1]
+    return gauss_lse(data, x, tau) - np.log(n) - 0.5 * d * np.log(2.0 * np.pi * tau**2)
 
 
 def _principal_axes(X: np.ndarray) -> np.ndarray:
@@ -80,17 +82,17 @@ class EmpiricalScore(ScoreEstimator):
         pass
 
     def fit(self, X) -> EmpiricalScore:
-        """Store the training set X (N, d); returns self."""
-        self._fit_points(X)
+        """Store the training set X (N, d) and its kernel index; returns self."""
+        self.index_ = make_index(self._fit_points(X))
         return self
 
     def _score(self, x, sigma):
-        return _empirical_score(self.X_, x, sigma)
+        return _empirical_score(self.index_, x, sigma)
 
     def log_density(self, x, sigma) -> np.ndarray:
         """log p_sigma^N(x) = log (1/N) sum_i N(x; x_i, sigma^2 I), shape (m,) (log-sum-exp)."""
         x, sigma = self._check_query(x, sigma)
-        return _empirical_log_density(self.X_, x, sigma)
+        return _empirical_log_density(self.index_, self.n_samples_, x, sigma)
 
 
 class SmoothedScore(ScoreEstimator):
@@ -118,19 +120,19 @@ class SmoothedScore(ScoreEstimator):
 
     def fit(self, X) -> SmoothedScore:
         self.h_ = check_bandwidth(self.h, "h", allow_zero=True)
-        self._fit_points(X)
+        self.index_ = make_index(self._fit_points(X))
         return self
 
     def _tau(self, sigma):
         return float(np.sqrt(sigma**2 + self.h_**2))
 
     def _score(self, x, sigma):
-        return _empirical_score(self.X_, x, self._tau(sigma))
+        return _empirical_score(self.index_, x, self._tau(sigma))
 
     def log_density(self, x, sigma) -> np.ndarray:
         """log of the density of mu_N * N(0, (sigma^2 + h^2) I), shape (m,)."""
         x, sigma = self._check_query(x, sigma)
-        return _empirical_log_density(self.X_, x, self._tau(sigma))
+        return _empirical_log_density(self.index_, self.n_samples_, x, self._tau(sigma))
 
 
 class _PerturbationAverage(ScoreEstimator):
@@ -143,6 +145,7 @@ class _PerturbationAverage(ScoreEstimator):
     def fit(self, X):
         self.h_ = check_bandwidth(self.h, "h", allow_zero=True)
         X = self._fit_points(X)
+        self.index_ = make_index(X)
         self.axes_ = _principal_axes(X)
         self.perturbations_, self.node_weights_ = self._nodes(X)
         return self
@@ -151,7 +154,7 @@ class _PerturbationAverage(ScoreEstimator):
         m, d = x.shape
         E = self.perturbations_
         q = (x[None, :, :] + E[:, None, :]).reshape(-1, d)
-        s = _empirical_score(self.X_, q, sigma).reshape(E.shape[0], m, d)
+        s = _empirical_score(self.index_, q, sigma).reshape(E.shape[0], m, d)
         return np.einsum("j,jmd->md", self.node_weights_, s)
 
 

@@ -11,10 +11,11 @@ from scipy.special import gammaln, ive
 
 from .._validation import as_generator, as_points, check_in_range, check_int
 from ._base import ScoreEstimator
-from ._engine import gauss_lse, gauss_mean
+from ._engine import gauss_lse, gauss_mean, make_index
 
 _METHODS = ("auto", "closed_form", "quadrature", "reference")
 _PROBE = 64
+_N_GRIDS = 2  # quadrature grids kept (a k = 2 grid can hold millions of nodes)
 _SMALL_Z = 1e-4
 
 
@@ -221,6 +222,7 @@ class OracleScore(ScoreEstimator):
         self.method_ = "reference"
         self.approximate_ = True
         self.reference_ = M.sample(n_ref, density, rng=as_generator(self.rng, "rng"))
+        self.reference_index_ = make_index(self.reference_)
         return self
 
     def _spacing(self, u, n) -> float:
@@ -242,7 +244,10 @@ class OracleScore(ScoreEstimator):
         if self.method_ != "quadrature":
             raise ValueError(f"n_nodes_for applies to the quadrature method (got {self.method_})")
         need = int(math.ceil(self.spacing_const_ * self.grid_ratio_ / sigma))
-        need = max(need + need % 2, 16)
+        # round up on the ladder 16 * 2^(j/4) (even), so nearby sigmas share a cached grid
+        j = max(0, math.ceil(4 * math.log2(max(need, 16) / 16) - 1e-9))
+        need = max(int(math.ceil(16 * 2 ** (j / 4))), need)
+        need += need % 2
         if self.n_quad is not None:
             n = int(self.n_quad)
             if n < need:
@@ -269,8 +274,10 @@ class OracleScore(ScoreEstimator):
             u, w = M.quadrature(n)
             logp = np.asarray(self.density_.log_pdf(M, u), dtype=float) + np.log(w)
             keep = np.isfinite(logp)
-            nodes = np.ascontiguousarray(M.embed(u[keep]))
-            self._grids = {n: (nodes, np.ascontiguousarray(logp[keep]))}  # keep one grid
+            nodes = make_index(M.embed(u[keep]))
+            self._grids[n] = (nodes, np.ascontiguousarray(logp[keep]))
+            while len(self._grids) > _N_GRIDS:  # least recently built first
+                self._grids.pop(next(iter(self._grids)))
         return self._grids[n]
 
     # ----- closed form -------------------------------------------------------------------------
@@ -306,7 +313,7 @@ class OracleScore(ScoreEstimator):
         if self.method_ == "quadrature":
             nodes, logw = self._grid(self.n_nodes_for(sigma))
             return (gauss_mean(nodes, x, sigma, log_weights=logw) - x) / sigma**2
-        return (gauss_mean(self.reference_, x, sigma) - x) / sigma**2
+        return (gauss_mean(self.reference_index_, x, sigma) - x) / sigma**2
 
     def log_density(self, x, sigma) -> np.ndarray:
         """log p_sigma(x), shape (m,) (closed form, quadrature, or the reference-sample mixture)."""
@@ -318,5 +325,5 @@ class OracleScore(ScoreEstimator):
             nodes, logw = self._grid(self.n_nodes_for(sigma))
             lse = gauss_lse(nodes, x, sigma, log_weights=logw)
         else:
-            lse = gauss_lse(self.reference_, x, sigma) - np.log(self.reference_.shape[0])
+            lse = gauss_lse(self.reference_index_, x, sigma) - np.log(self.reference_.shape[0])
         return lse - 0.5 * d * np.log(2 * np.pi * sigma**2)
