@@ -151,11 +151,17 @@ class _PerturbationAverage(ScoreEstimator):
         return self
 
     def _score(self, x, sigma):
+        # stack the shifted queries in blocks of at most ~4e6 numbers (memory stays bounded)
         m, d = x.shape
-        E = self.perturbations_
-        q = (x[None, :, :] + E[:, None, :]).reshape(-1, d)
-        s = _empirical_score(self.index_, q, sigma).reshape(E.shape[0], m, d)
-        return np.einsum("j,jmd->md", self.node_weights_, s)
+        E, c = self.perturbations_, self.node_weights_
+        per_block = max(1, int(4e6 // max(1, m * d)))
+        out = np.zeros_like(x)
+        for start in range(0, E.shape[0], per_block):
+            Eb, cb = E[start : start + per_block], c[start : start + per_block]
+            q = (x[None, :, :] + Eb[:, None, :]).reshape(-1, d)
+            s = _empirical_score(self.index_, q, sigma).reshape(Eb.shape[0], m, d)
+            out += np.einsum("j,jmd->md", cb, s)
+        return out
 
 
 class ClosedFormScore(_PerturbationAverage):
