@@ -8,7 +8,7 @@ import numpy as np
 
 
 def mmd2(X, Y, h, unbiased=True):
-    """Gretton et al. (2012) eq. 3 (unbiased) or the V-statistic, double loops."""
+    """Gretton et al. (2012) unbiased MMD^2_u or the V-statistic, double loops."""
 
     def k(x, y):
         return math.exp(-sum((xi - yi) ** 2 for xi, yi in zip(x, y, strict=True)) / (2 * h * h))

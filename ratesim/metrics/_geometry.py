@@ -7,6 +7,15 @@ with c^-1 <= nu(B_M(y, delta)) / mu_data(B_M(y, delta)) <= c for every y of an i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from ..densities import Density
+    from ..manifolds import Manifold
+    from ._common import RngLike
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,7 +90,9 @@ class CoverageResult:
     n_boot: int
 
 
-def distance_to_manifold(manifold, samples, quantiles=(0.5, 0.9, 0.99)) -> DistanceSummary:
+def distance_to_manifold(
+    manifold: Manifold, samples: ArrayLike, quantiles: ArrayLike = (0.5, 0.9, 0.99)
+) -> DistanceSummary:
     """Distances of samples to M by exact projection (``manifold.project``): mean, quantiles,
     max."""
     X = manifold_points(manifold, samples)
@@ -111,7 +122,9 @@ def _grid(manifold, n_grid: int, rng):
     return manifold.sample_intrinsic(n_grid, None, as_generator(rng)), "uniform-sample"
 
 
-def hausdorff(manifold, samples, n_grid: int = 4096, rng=0) -> HausdorffResult:
+def hausdorff(
+    manifold: Manifold, samples: ArrayLike, n_grid: int = 4096, rng: RngLike = 0
+) -> HausdorffResult:
     """Hausdorff precision (samples -> M, exact projection) and recall (M -> samples on an
     intrinsic grid of about ``n_grid`` points; quadrature nodes when k <= 2, a uniform sample
     otherwise, drawn with ``rng``)."""
@@ -173,17 +186,17 @@ def _cum_bins(B: np.ndarray, weights, J: int) -> np.ndarray:
 
 
 def coverage_scale(
-    manifold,
-    samples,
-    density=None,
+    manifold: Manifold,
+    samples: ArrayLike,
+    density: Density | None = None,
     c: float = 2.0,
     *,
-    deltas=None,
+    deltas: ArrayLike | None = None,
     n_grid: int = 2048,
     n_quad: int | None = None,
     n_mc: int = 200_000,
     n_boot: int = 20,
-    rng=0,
+    rng: RngLike = 0,
 ) -> CoverageResult:
     """Coverage scale delta*(c) of the law of ``samples`` relative to mu = density x vol_M.
 

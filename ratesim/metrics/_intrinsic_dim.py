@@ -13,6 +13,13 @@ taking singular values, the d - k normal directions dominate and the spectral ga
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from ._common import RngLike, ScoreLike
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,8 +73,8 @@ def _eval(fn, x, sigma):
     return s
 
 
-def flipd(score, x, sigma: float, h: float | None = None) -> np.ndarray:
-    """FLIPD(x, sigma) = d + sigma^2 (tr grad s + |s|^2) for any score (Kamkari et al. 2024, eq. 8).
+def flipd(score: ScoreLike, x: ArrayLike, sigma: float, h: float | None = None) -> np.ndarray:
+    """FLIPD(x, sigma) = d + sigma^2 (tr grad s + |s|^2) for any score (Kamkari et al. 2024).
 
     The trace is taken by central differences in each of the d coordinates, step ``h`` (default
     1e-3 sigma: truncation error O((h / sigma)^2) ~ 1e-6 relative, rounding ~1e-13), i.e. 2 d + 1
@@ -88,7 +95,7 @@ def flipd(score, x, sigma: float, h: float | None = None) -> np.ndarray:
     return d + sigma**2 * (tr + np.sum(s**2, axis=1))
 
 
-def flipd_empirical(X, x, sigma: float, mode: str = "auto") -> np.ndarray:
+def flipd_empirical(X: ArrayLike, x: ArrayLike, sigma: float, mode: str = "auto") -> np.ndarray:
     """Closed-form FLIPD of the empirical measure of ``X``: sum_i w_i |x - x_i|^2 / sigma^2 with
     w = softmax(-|x - x_i|^2 / (2 sigma^2)) (``ratesim.kernels.softmax_moments``, log-sum-exp)."""
     from ..kernels import softmax_moments
@@ -99,7 +106,9 @@ def flipd_empirical(X, x, sigma: float, mode: str = "auto") -> np.ndarray:
     return softmax_moments(X, x, sigma, mode=mode).msd / sigma**2
 
 
-def flipd_dimension(X, queries, sigmas, window: int = 5, score=None) -> FlipdResult:
+def flipd_dimension(
+    X: ArrayLike, queries: ArrayLike, sigmas: ArrayLike, window: int = 5, score: ScoreLike = None
+) -> FlipdResult:
     """Dimension read on the sigma-plateau of the median FLIPD curve at ``queries``.
 
     FLIPD of the empirical measure of ``X`` (closed form) unless ``score`` is given (then
@@ -130,8 +139,10 @@ def flipd_dimension(X, queries, sigmas, window: int = 5, score=None) -> FlipdRes
     )
 
 
-def svd_dimension(score, x0, sigma: float, n_perturb: int | None = None, rng=0) -> SvdDimension:
-    """Normal-space SVD intrinsic dimension at each point of ``x0`` (Stanczuk et al. 2024, Alg. 1).
+def svd_dimension(
+    score: ScoreLike, x0: ArrayLike, sigma: float, n_perturb: int | None = None, rng: RngLike = 0
+) -> SvdDimension:
+    """Normal-space SVD intrinsic dimension at each point of ``x0`` (Stanczuk et al. 2024).
 
     For each x0: K = ``n_perturb`` (default 4 d) points x0 + sigma z_j, z_j ~ N(0, I_d); the scores
     s(x_j, sigma) stacked into a (K, d) matrix; singular values s_1 >= ... >= s_d. The normal

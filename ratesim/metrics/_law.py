@@ -9,6 +9,16 @@ volume element by ``manifold.quadrature``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..densities import Density
+    from ..manifolds import Manifold
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,13 +76,15 @@ class DensityRatioCurve:
     n: int
 
 
-def intrinsic_angles(manifold, samples) -> np.ndarray:
+def intrinsic_angles(manifold: Manifold, samples: ArrayLike) -> np.ndarray:
     """Angle in [0, 2 pi) of the projection P_M(x) of each sample (``manifold.angle``)."""
     X = manifold_points(manifold, samples)
     return manifold.angle(manifold.project(X).u)
 
 
-def bin_probabilities(manifold, density=None, bins: int = 64, n_quad: int | None = None):
+def bin_probabilities(
+    manifold: Manifold, density: Density | None = None, bins: int = 64, n_quad: int | None = None
+):
     """Population probabilities of ``bins`` equal angle bins of [0, 2 pi) under density x vol_M
     (quadrature with the volume element; k <= 2). Default n_quad: 64 nodes per bin for k = 1,
     max(128, 4 bins) per coordinate for k = 2."""
@@ -100,7 +112,11 @@ def _hist(theta, bins):
 
 
 def binned_divergence(
-    manifold, samples, density=None, bins: int = 64, reference=None
+    manifold: Manifold,
+    samples: ArrayLike,
+    density: Density | None = None,
+    bins: int = 64,
+    reference: ArrayLike | None = None,
 ) -> BinnedDivergence:
     """TV and KL(nu || mu) between the binned angle marginals of ``samples`` and of mu.
 
@@ -143,7 +159,9 @@ def kuiper_pvalue(v: float, n: int) -> float:
     return float(np.clip(q, 0.0, 1.0))
 
 
-def uniformity_tests(theta, cdf=None) -> UniformityTest:
+def uniformity_tests(
+    theta: ArrayLike, cdf: Callable[[np.ndarray], np.ndarray] | None = None
+) -> UniformityTest:
     """KS (``scipy.stats.kstest``) and Kuiper tests that angles ``theta`` (radians) follow the
     law with CDF ``cdf`` on [0, 2 pi) (uniform when None). Kuiper's V = D+ + D- does not depend on
     the origin of the angle, the right test on the circle (Kuiper 1960); scipy has no Kuiper test,
@@ -167,9 +185,9 @@ def uniformity_tests(theta, cdf=None) -> UniformityTest:
 
 
 def density_ratio_curve(
-    manifold,
-    samples,
-    density=None,
+    manifold: Manifold,
+    samples: ArrayLike,
+    density: Density | None = None,
     bins: int = 32,
     level: float = 0.95,
     simultaneous: bool = True,

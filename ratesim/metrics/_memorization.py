@@ -11,6 +11,13 @@ when they generalize and unrelated ones when they memorize.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    pass
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +76,9 @@ class PairedSimilarity:
     tol: float
 
 
-def nearest_training_distances(samples, training) -> tuple[np.ndarray, np.ndarray]:
+def nearest_training_distances(
+    samples: ArrayLike, training: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     """Distances of each sample to its nearest and second-nearest training point (KD-tree).
     Needs at least two training points."""
     Y, X = as_pair(samples, training, "samples", "training")
@@ -80,7 +89,10 @@ def nearest_training_distances(samples, training) -> tuple[np.ndarray, np.ndarra
 
 
 def memorization(
-    samples, training, heldout=None, threshold: float = 1.0 / 3.0
+    samples: ArrayLike,
+    training: ArrayLike,
+    heldout: ArrayLike | None = None,
+    threshold: float = 1.0 / 3.0,
 ) -> MemorizationResult:
     """Memorization and novelty of ``samples`` w.r.t. ``training`` (optionally against ``heldout``
     data from the true law, not used in training).
@@ -106,7 +118,9 @@ def memorization(
     return MemorizationResult(d1, d2, frac, threshold, h1, ratio, ks, hfrac)
 
 
-def paired_similarity(samples_a, samples_b, tol: float | None = None) -> PairedSimilarity:
+def paired_similarity(
+    samples_a: ArrayLike, samples_b: ArrayLike, tol: float | None = None
+) -> PairedSimilarity:
     """Two-disjoint-training-sets similarity (Kadkhodaie et al. 2024): rows i of ``samples_a`` and
     ``samples_b`` were generated from the same noise by models trained on disjoint training sets.
 

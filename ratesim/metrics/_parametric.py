@@ -7,11 +7,18 @@ They are provided as *controls* -- a rate measured in one of them that differs f
 something about the estimator, a rate equal to N^(-1/2) says nothing about k. Use
 :func:`ratesim.metrics.wasserstein` (exact OT) for rate claims.
 
-References: Bonneel et al. (2015) sliced W; Gretton et al. (JMLR 2012) MMD, unbiased U-statistic
-(their eq. 3); Genevay, Peyre & Cuturi (2018) and Feydy et al. (2019) Sinkhorn divergence.
+References: Bonneel et al. (2015) sliced W; Gretton et al. (JMLR 2012) MMD and its unbiased
+U-statistic; Genevay, Peyre & Cuturi (2018) and Feydy et al. (2019) Sinkhorn divergence.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from ._common import RngLike
 
 import numpy as np
 import ot
@@ -24,7 +31,13 @@ _BLOCK = 2048
 
 
 def sliced_wasserstein(
-    X, Y, p: float = 2, n_projections: int = 200, rng=0, a=None, b=None
+    X: ArrayLike,
+    Y: ArrayLike,
+    p: float = 2,
+    n_projections: int = 200,
+    rng: RngLike = 0,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
 ) -> float:
     """Monte-Carlo sliced W_p (``ot.sliced_wasserstein_distance``): the p-mean over random
     directions theta of W_p of the 1-D projections. A parametric (N^(-1/2)) control.
@@ -40,7 +53,7 @@ def sliced_wasserstein(
     return float(ot.sliced_wasserstein_distance(X, Y, a, b, p=p, projections=proj))
 
 
-def median_bandwidth(X, Y=None) -> float:
+def median_bandwidth(X: ArrayLike, Y: ArrayLike | None = None) -> float:
     """Median heuristic: median pairwise distance of the pooled sample (first 1000 points of each),
     the bandwidth h of exp(-|x - y|^2 / (2 h^2))."""
     if Y is None:
@@ -66,11 +79,13 @@ def _kernel_sum(A, B, h, skip_diag=False) -> float:
     return total
 
 
-def mmd2(X, Y, bandwidth: float | str = "median", unbiased: bool = True) -> float:
+def mmd2(
+    X: ArrayLike, Y: ArrayLike, bandwidth: float | str = "median", unbiased: bool = True
+) -> float:
     """Squared MMD with the Gaussian kernel k(x, y) = exp(-|x - y|^2 / (2 h^2)).
 
-    ``unbiased=True`` is the U-statistic of Gretton et al. (2012, eq. 3): zero in expectation when
-    X and Y have the same law (it can be negative). ``unbiased=False`` is the V-statistic, i.e. the
+    ``unbiased=True`` is the unbiased U-statistic MMD^2_u of Gretton et al. (2012): zero in
+    expectation when X and Y have the same law (it can be negative). ``unbiased=False`` is the V-statistic, i.e. the
     exact MMD^2 between the two empirical measures (always >= 0). A parametric control: its
     square root decays like N^(-1/2) whatever k and d.
 
@@ -98,7 +113,13 @@ def mmd2(X, Y, bandwidth: float | str = "median", unbiased: bool = True) -> floa
 
 
 def sinkhorn_divergence(
-    X, Y, reg: float = 0.05, p: float = 2, a=None, b=None, num_iter_max: int = 5000
+    X: ArrayLike,
+    Y: ArrayLike,
+    reg: float = 0.05,
+    p: float = 2,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
+    num_iter_max: int = 5000,
 ) -> float:
     """Debiased Sinkhorn divergence S = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 with cost
     |x - y|^p and eps = ``reg`` (absolute units of the cost), each term the transport cost of POT's

@@ -10,6 +10,17 @@ Levy-median formula of Delon, Salomon & Sobolevski (2010), checked against POT's
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..densities import Density
+    from ..manifolds import Manifold
+    from ._common import RngLike
+
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,7 +100,14 @@ class ReferenceSize:
 # ----------------------------------------------------------------------------------------------
 # exact discrete OT
 # ----------------------------------------------------------------------------------------------
-def wasserstein(X, Y, p: float = 1, a=None, b=None, num_iter_max: int = 10_000_000) -> float:
+def wasserstein(
+    X: ArrayLike,
+    Y: ArrayLike,
+    p: float = 1,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
+    num_iter_max: int = 10_000_000,
+) -> float:
     """Exact W_p between two weighted point clouds in R^d (network simplex, ``ot.emd2``).
 
     Parameters
@@ -129,7 +147,9 @@ def _emd_value(a, b, C, p, num_iter_max=10_000_000) -> float:
     return float(max(cost, 0.0)) ** (1.0 / p)
 
 
-def wasserstein_1d(x, y, p: float = 1, a=None, b=None) -> float:
+def wasserstein_1d(
+    x: ArrayLike, y: ArrayLike, p: float = 1, a: ArrayLike | None = None, b: ArrayLike | None = None
+) -> float:
     """Exact W_p between weighted measures on the line (quantile coupling, ``ot.wasserstein_1d``).
 
     ``x``, ``y`` are 1-D arrays of positions (intrinsic coordinates), ``a``, ``b`` optional weights.
@@ -161,7 +181,13 @@ def _circle_w1_unit(u, v, a, b) -> float:
     return float(np.sum(L * np.abs(F - theta)))
 
 
-def wasserstein_circle(theta, phi, p: float = 1, a=None, b=None) -> float:
+def wasserstein_circle(
+    theta: ArrayLike,
+    phi: ArrayLike,
+    p: float = 1,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
+) -> float:
     """Exact W_p on the circle of circumference 2 pi with the geodesic (arc) cost.
 
     Angles in radians (read mod 2 pi). p = 1: the Levy-median closed form of Delon, Salomon &
@@ -184,7 +210,9 @@ def wasserstein_circle(theta, phi, p: float = 1, a=None, b=None) -> float:
     return TWO_PI * max(wp, 0.0) ** (1.0 / p)
 
 
-def wasserstein_1d_population(x, dist, p: float = 1, a=None, n_gauss: int = 8) -> float:
+def wasserstein_1d_population(
+    x: ArrayLike, dist: Any, p: float = 1, a: ArrayLike | None = None, n_gauss: int = 8
+) -> float:
     """W_p between a weighted sample on the line and a continuous law given by a frozen
     ``scipy.stats`` distribution (its ``cdf`` and ``ppf``).
 
@@ -224,7 +252,7 @@ def _is_circle(manifold) -> bool:
     return type(manifold).__name__ == "Sphere" and manifold.k == 1
 
 
-def population_quadrature(manifold, density=None, n_quad: int = 64):
+def population_quadrature(manifold: Manifold, density: Density | None = None, n_quad: int = 64):
     """Discretized population law density x vol_M on ``manifold.quadrature(n_quad)``.
 
     Returns intrinsic nodes u (Q, c), embedded nodes (Q, d) and probability weights (Q,)
@@ -250,7 +278,11 @@ def _cover_radius(nodes: np.ndarray) -> float:
 
 
 def wasserstein_to_population(
-    manifold, samples, density=None, p: float = 1, n_quad: int | None = None
+    manifold: Manifold,
+    samples: ArrayLike,
+    density: Density | None = None,
+    p: float = 1,
+    n_quad: int | None = None,
 ) -> WassersteinResult:
     """W_p between a sample and the population law mu = density x vol_M (no sampling floor).
 
@@ -290,11 +322,11 @@ def wasserstein_to_population(
 
 def sampling_floor(
     metric: Callable[[np.ndarray, np.ndarray], float],
-    manifold,
-    density,
+    manifold: Manifold,
+    density: Density | None,
     n: int,
     m: int,
-    rng,
+    rng: RngLike,
     reps: int = 3,
 ) -> Floor:
     """The floor of a two-sample metric: ``metric`` between two independent samples of sizes
@@ -317,7 +349,14 @@ def sampling_floor(
 
 
 def wasserstein_to_reference(
-    samples, manifold, density=None, *, m: int, rng, p: float = 1, floor_reps: int = 3
+    samples: ArrayLike,
+    manifold: Manifold,
+    density: Density | None = None,
+    *,
+    m: int,
+    rng: RngLike,
+    p: float = 1,
+    floor_reps: int = 3,
 ) -> WassersteinResult:
     """Exact W_p between ``samples`` (n points) and a fresh reference sample of size m from
     density x vol_M, with the sampling floor W_p(ref_n, ref'_m) (``floor_reps`` repetitions).
@@ -338,10 +377,10 @@ def wasserstein_to_reference(
 
 
 def choose_reference_size(
-    manifold,
-    density,
+    manifold: Manifold,
+    density: Density | None,
     target: float,
-    rng,
+    rng: RngLike,
     *,
     p: float = 1,
     ratio: float = 0.25,
