@@ -85,9 +85,9 @@ def mmd2(
     """Squared MMD with the Gaussian kernel k(x, y) = exp(-|x - y|^2 / (2 h^2)).
 
     ``unbiased=True`` is the unbiased U-statistic MMD^2_u of Gretton et al. (2012): zero in
-    expectation when X and Y have the same law (it can be negative). ``unbiased=False`` is the V-statistic, i.e. the
-    exact MMD^2 between the two empirical measures (always >= 0). A parametric control: its
-    square root decays like N^(-1/2) whatever k and d.
+    expectation when X and Y have the same law (it can be negative). ``unbiased=False`` is the
+    V-statistic, i.e. the exact MMD^2 between the two empirical measures (always >= 0). A
+    parametric control: its square root decays like N^(-1/2) whatever k and d.
 
     ``bandwidth`` is h > 0 or ``"median"`` (:func:`median_bandwidth`). The unbiased form needs at
     least two points on each side.
