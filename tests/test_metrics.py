@@ -666,3 +666,27 @@ def test_bad_input_is_a_clear_error():
         M.distance_to_manifold(S, S.sample(3, None, 0), quantiles=(0.5, 2.0))
     with pytest.raises(ValueError, match="dist must have"):
         M.wasserstein_1d_population([0.1], "uniform")
+
+
+def test_evaluate_study_cell():
+    S = Sphere(k=1, d=4, seed=0)
+    X, Y = S.sample(300, None, 0), S.sample(200, None, 1)
+    r = M.evaluate(Y, S, None, training=X, rng=2)
+    for key in (
+        "w1",
+        "dist_mean",
+        "hausdorff_recall",
+        "coverage_scale",
+        "memorized_fraction",
+        "tv_angle",
+        "sliced_w1",
+        "mmd2",
+    ):
+        assert key in r and np.isfinite(r[key]), key
+    assert_allclose(r["w1"], M.wasserstein_to_population(S, Y).value, rtol=1e-12)
+    assert r["dist_max"] < 1e-12
+    S3 = Sphere(k=3, d=5, seed=0)
+    r3 = M.evaluate(S3.sample(100, None, 0), S3, groups=("wasserstein", "law"), rng=3)
+    assert set(r3) == {"w1", "w1_floor"}  # no binned angles for k > 2, no NaN placeholders
+    with pytest.raises(ValueError, match="groups must be"):
+        M.evaluate(Y, S, groups=("nope",))

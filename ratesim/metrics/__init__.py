@@ -14,8 +14,10 @@ Law on M: :func:`intrinsic_angles`, :func:`bin_probabilities`, :func:`binned_div
 :func:`uniformity_tests`, :func:`kuiper_pvalue`, :func:`density_ratio_curve`.
 Intrinsic dimension: :func:`flipd`, :func:`flipd_empirical`, :func:`flipd_dimension`,
 :func:`svd_dimension`.
+A study cell: :func:`evaluate` runs the groups of :data:`METRIC_GROUPS` and returns {name: value}.
 """
 
+from ._evaluate import METRIC_GROUPS, evaluate
 from ._geometry import (
     CoverageResult,
     DistanceSummary,
@@ -72,6 +74,7 @@ __all__ = [
     "DensityRatioCurve",
     "DistanceSummary",
     "FlipdResult",
+    "METRIC_GROUPS",
     "Floor",
     "HausdorffResult",
     "MemorizationResult",
@@ -86,6 +89,7 @@ __all__ = [
     "coverage_scale",
     "density_ratio_curve",
     "distance_to_manifold",
+    "evaluate",
     "flipd",
     "flipd_dimension",
     "flipd_empirical",
