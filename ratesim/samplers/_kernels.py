@@ -11,10 +11,15 @@ caller. ``out`` may alias ``x``. Plain NumPy twins live in ``tests/naive_sampler
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit
 
 from .._config import FASTMATH, NUMBA_CACHE
+
+# With NUMBA_DISABLE_JIT=1 (the coverage run) the loops below are plain Python: large arrays then
+# take the equivalent NumPy expression instead, small ones still run the loop bodies.
+_PY_LOOP_LIMIT = 4096 if numba.config.DISABLE_JIT else None
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
@@ -44,16 +49,29 @@ def _flat(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1)
 
 
+def _numpy_path(x) -> bool:
+    return _PY_LOOP_LIMIT is not None and x.size > _PY_LOOP_LIMIT
+
+
 def axpy(x, a, u, out) -> None:
     """out = x + a u for (n, d) arrays (``out`` may be ``x``)."""
+    if _numpy_path(x):
+        out[...] = x + a * u
+        return
     _axpy(_flat(x), float(a), _flat(u), _flat(out))
 
 
 def lincomb2(x, a, u, b, v, out) -> None:
     """out = x + a u + b v for (n, d) arrays (``out`` may be ``x``)."""
+    if _numpy_path(x):
+        out[...] = x + a * u + b * v
+        return
     _lincomb2(_flat(x), float(a), _flat(u), float(b), _flat(v), _flat(out))
 
 
 def lincomb3(x, a, u, b, v, c, w, out) -> None:
     """out = x + a u + b v + c w for (n, d) arrays (``out`` may be ``x``)."""
+    if _numpy_path(x):
+        out[...] = x + a * u + b * v + c * w
+        return
     _lincomb3(_flat(x), float(a), _flat(u), float(b), _flat(v), float(c), _flat(w), _flat(out))
