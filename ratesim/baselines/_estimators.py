@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_generator, as_points, check_int, check_positive
+from ..manifolds._sphere import Sphere
 from ._base import Baseline
 
 TWO_PI = 2.0 * np.pi
@@ -167,7 +168,7 @@ class IntrinsicKDE(Baseline):
             raise ValueError(f"manifold must be a ratesim Manifold (got {M!r})")
         X = as_points(X, "X", d=M.d)
         self._fit_points(X)
-        if type(M).__name__ == "Sphere":
+        if isinstance(M, Sphere):
             self.kernel_ = "vmf"
         elif M.coord_dim == M.k:
             self.kernel_ = "wrapped-gaussian"

@@ -23,6 +23,9 @@ from scipy.spatial import cKDTree
 from scipy.special import betainc
 
 from .._validation import as_generator, check_in_range, check_int
+from ..densities._base import Uniform
+from ..manifolds._sphere import Sphere
+from ..manifolds._torus import FlatTorus
 from ._common import manifold_points
 
 _BLOCK = 256
@@ -142,7 +145,7 @@ def hausdorff(
 # coverage scale
 # ----------------------------------------------------------------------------------------------
 def _ball_kind(manifold) -> str:
-    if type(manifold).__name__ == "Sphere" or hasattr(manifold, "geodesic_distance"):
+    if isinstance(manifold, Sphere) or hasattr(manifold, "geodesic_distance"):
         return "geodesic"
     return "chordal"
 
@@ -154,10 +157,10 @@ def _pairwise_ball_distance(manifold, ua, ub, kind):
     chord = np.sqrt(sq)
     if kind == "chordal":
         return chord
-    if type(manifold).__name__ == "Sphere":
+    if isinstance(manifold, Sphere):
         # unit sphere: geodesic = 2 arcsin(chord / 2), exact and stable for small angles
         return 2 * np.arcsin(np.minimum(chord / 2, 1.0))
-    if type(manifold).__name__ == "FlatTorus":
+    if isinstance(manifold, FlatTorus):
         # flat metric: |wrap(u - v)| with each angle difference wrapped to [-pi, pi]
         diff = np.abs(ua[:, None, :] - ub[None, :, :]) % (2 * np.pi)
         diff = np.minimum(diff, 2 * np.pi - diff)
@@ -251,8 +254,8 @@ def coverage_scale(
             bins[i : i + _BLOCK] = B
 
     # mu-side
-    uniform = density is None or type(density).__name__ == "Uniform"
-    if type(manifold).__name__ == "Sphere" and kind == "geodesic" and uniform:
+    uniform = density is None or isinstance(density, Uniform)
+    if isinstance(manifold, Sphere) and kind == "geodesic" and uniform:
         mu = np.broadcast_to(_cap_fraction(manifold.k, deltas), (G, deltas.size)).copy()
         mu_method = "closed-form"
     else:

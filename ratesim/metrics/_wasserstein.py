@@ -30,6 +30,7 @@ import ot
 from scipy.spatial.distance import cdist
 
 from .._validation import as_generator, check_int, check_positive
+from ..manifolds._sphere import Sphere
 from ._common import as_angles, as_pair, as_weights, check_p, manifold_points
 
 TWO_PI = 2.0 * np.pi
@@ -249,7 +250,7 @@ def wasserstein_1d_population(
 # population references on a manifold
 # ----------------------------------------------------------------------------------------------
 def _is_circle(manifold) -> bool:
-    return type(manifold).__name__ == "Sphere" and manifold.k == 1
+    return isinstance(manifold, Sphere) and manifold.k == 1
 
 
 def population_quadrature(manifold: Manifold, density: Density | None = None, n_quad: int = 64):
