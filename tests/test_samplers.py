@@ -218,7 +218,7 @@ def test_samplers_reproduce_gaussian_data(sampler):
     kw = dict(sigma_max=SMAX, sigma_min=SMIN)
     slack_rel = np.zeros(2)
     if sampler in ("euler", "exponential"):
-        res = S.reverse_sde(g, x0, steps=1000, rng=1, method=sampler, **kw)
+        res = S.reverse_sde(g, x0, steps=400, rng=1, method=sampler, **kw)
         law = chain_law(res.sigmas, sampler)
     elif sampler == "heun":
         res = S.probability_flow(g, x0, steps=100, **kw)
@@ -230,23 +230,23 @@ def test_samplers_reproduce_gaussian_data(sampler):
             sigma_max=SMAX,
             sigma_switch=0.3,
             sigma_min=SMIN,
-            sde_steps=600,
-            ode_steps=60,
+            sde_steps=300,
+            ode_steps=40,
             rng=1,
         )
         law = []
         for j in range(2):
             mu, v = ns.gaussian_chain_law(
-                GQ[j], 0.0, GQ[j] + SMAX**2, res.sigmas[:601], "euler", False
+                GQ[j], 0.0, GQ[j] + SMAX**2, res.sigmas[:301], "euler", False
             )
-            mu, v = ns.gaussian_chain_law(GQ[j], mu, v, res.sigmas[600:], "heun", True)
+            mu, v = ns.gaussian_chain_law(GQ[j], mu, v, res.sigmas[300:], "heun", True)
             law.append((GM[j] + mu, v))
         law = (np.array([a for a, _ in law]), np.array([b for _, b in law]))
     elif sampler == "pc_h":
-        res = S.predictor_corrector(g, x0, steps=400, rng=1, h=0.5, **kw)
+        res = S.predictor_corrector(g, x0, steps=200, rng=1, h=0.5, **kw)
         law = chain_law(res.sigmas, "pc", h=0.5)
     elif sampler == "pc_snr":
-        res = S.predictor_corrector(g, x0, steps=400, rng=1, snr=0.16, **kw)
+        res = S.predictor_corrector(g, x0, steps=200, rng=1, snr=0.16, **kw)
         law = chain_law(res.sigmas, "euler")
         slack_rel = np.full(2, 0.16**2 / (1 - 0.16**2))
     else:
