@@ -696,3 +696,49 @@ def test_projection_estimate_converges_at_the_local_polynomial_rate():
         assert abs(slope - expected) < 0.6, (p, slope, expected, errs)
         slopes[p] = slope
     assert slopes[2] < slopes[1] - 1.0, slopes
+
+
+def test_projection_tree_search_equals_dense_scan_and_the_naive_twin():
+    """The KD-tree path keeps exactly the samples the dense scan weights (checked per pass), so
+    both agree to rounding (summation order only): rtol 1e-9, which allows the amplification of
+    rounding by the local PCA of the far query (a handful of samples carry its weight; measured
+    2e-12). Twin at 1e-10."""
+    M = Sphere(k=2, d=4, seed=3)
+    X = M.sample(3000, rng=0)
+    rng = np.random.default_rng(1)
+    x = M.sample(40, rng=rng) + 0.05 * rng.standard_normal((40, 4))
+    x[0] = 5.0  # far from the data: a large candidate ball
+    dense = ProjectionScore(h=0.15, k=2, search="dense").fit(X)
+    tree = ProjectionScore(h=0.15, k=2, search="tree").fit(X)
+    assert tree.index_ is not None and dense.index_ is None
+    assert_allclose(tree.project(x), dense.project(x), rtol=1e-9, atol=1e-12)
+    assert tree.n_dense_fallbacks_ == 0
+    ref = naive.mls_projection(X, x[:3], 0.15, 2, 2, 2, 8)
+    assert_allclose(tree.project(x[:3]), ref, rtol=1e-10, atol=1e-12)
+
+
+def test_projection_tree_check_rejects_a_too_small_ball_and_falls_back(monkeypatch):
+    from ratesim.scores import _projection
+    from ratesim.scores._localpoly import _mls_one, _mls_one_checked
+
+    X = _circle_data(n=300)[1]
+    x = X[5] + 0.01
+    exps = monomial_exponents(1, 2)
+    y1, y2 = np.empty(3), np.empty(3)
+    assert not _mls_one_checked(X, x, 0.0, 0.3, 1, exps, 1e-10, 2, 8, y1)
+    assert _mls_one_checked(X, x, np.inf, 0.3, 1, exps, 1e-10, 2, 8, y1)
+    _mls_one(X, x, 0.3, 1, exps, 1e-10, 2, 8, y2)
+    assert_allclose(y1, y2, rtol=1e-14)
+    # a tree kernel that flags every query: the estimator must redo them densely
+    real = _projection._mls_projection_tree_kernel
+
+    def failing(*args):
+        real(*args)
+        args[-1][:] = False
+        args[-2][:] = np.nan
+
+    monkeypatch.setattr(_projection, "_mls_projection_tree_kernel", failing)
+    est = ProjectionScore(h=0.3, k=1, search="tree").fit(X)
+    q = X[:4] + 0.02
+    assert_allclose(est.project(q), ProjectionScore(h=0.3, k=1, search="dense").fit(X).project(q))
+    assert est.n_dense_fallbacks_ == 4

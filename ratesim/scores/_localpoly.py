@@ -335,3 +335,142 @@ def _mls_projection_kernel(X, queries, h, k, exps, ridge, n_iter, n_newton, out)
     """
     for i in prange(queries.shape[0]):
         _mls_one(X, queries[i], h, k, exps, ridge, n_iter, n_newton, out[i])
+
+
+# ----- KD-tree candidates for the MLS projection ----------------------------------------------
+# The tree is the kernel engine's GaussianIndex (median splits, bounding boxes per node); pts are
+# its points in tree order. For a query x with nearest-point distance delta, the candidates are
+# the points within R = 2 delta + h (1 + sqrt(2 LOG_CUT)) of x. An MLS pass centred at y uses
+# exactly the dense kernel's points (those with weight >= exp(-LOG_CUT) of the largest) as long as
+# |y - x| + sqrt(cmin^2 + 2 h^2 LOG_CUT) <= R, cmin the candidates' distance to y: then the ball
+# that holds all of them lies inside the candidate ball (and so does y's nearest point). This is
+# checked at every pass; a query that fails it is recomputed densely.
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _box_dist2(lo, hi, node, y):
+    s = 0.0
+    for a in range(y.shape[0]):
+        if y[a] < lo[node, a]:
+            t = lo[node, a] - y[a]
+            s += t * t
+        elif y[a] > hi[node, a]:
+            t = y[a] - hi[node, a]
+            s += t * t
+    return s
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _nearest_d2(pts, start, end, left, right, lo, hi, y):
+    """Squared distance from y to its nearest point (branch and bound, depth-first)."""
+    best = np.inf
+    stack = np.empty(128, dtype=np.int64)
+    top = 0
+    stack[0] = 0
+    top = 1
+    while top > 0:
+        top -= 1
+        node = stack[top]
+        if _box_dist2(lo, hi, node, y) >= best:
+            continue
+        if left[node] < 0:
+            for j in range(start[node], end[node]):
+                s = 0.0
+                for a in range(y.shape[0]):
+                    t = pts[j, a] - y[a]
+                    s += t * t
+                if s < best:
+                    best = s
+        else:
+            lft, rgt = left[node], right[node]
+            # visit the nearer child first (pushed last)
+            if _box_dist2(lo, hi, lft, y) <= _box_dist2(lo, hi, rgt, y):
+                stack[top] = rgt
+                stack[top + 1] = lft
+            else:
+                stack[top] = lft
+                stack[top + 1] = rgt
+            top += 2
+    return best
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _ball(pts, start, end, left, right, lo, hi, y, r2, buf):
+    """Indices (tree order) of the points within sqrt(r2) of y, written to buf; returns count."""
+    cnt = 0
+    stack = np.empty(128, dtype=np.int64)
+    stack[0] = 0
+    top = 1
+    while top > 0:
+        top -= 1
+        node = stack[top]
+        if _box_dist2(lo, hi, node, y) > r2:
+            continue
+        if left[node] < 0:
+            for j in range(start[node], end[node]):
+                s = 0.0
+                for a in range(y.shape[0]):
+                    t = pts[j, a] - y[a]
+                    s += t * t
+                if s <= r2:
+                    buf[cnt] = j
+                    cnt += 1
+        else:
+            stack[top] = left[node]
+            stack[top + 1] = right[node]
+            top += 2
+    return cnt
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _mls_one_checked(Xc, x, R, h, k, exps, ridge, n_iter, n_newton, y):
+    """``_mls_one`` on the candidate points Xc; False if a pass could need a non-candidate."""
+    n, d = Xc.shape
+    inv2h2 = 0.5 / (h * h)
+    w = np.empty(n)
+    c = np.empty(d)
+    C = np.empty((d, d))
+    y[:] = x
+    for _ in range(n_iter):
+        cmin2 = np.inf
+        dxy2 = 0.0
+        for a in range(d):
+            dxy2 += (y[a] - x[a]) ** 2
+        for j in range(n):
+            s = 0.0
+            for a in range(d):
+                t = Xc[j, a] - y[a]
+                s += t * t
+            if s < cmin2:
+                cmin2 = s
+        if np.sqrt(dxy2) + np.sqrt(cmin2 + 2.0 * h * h * LOG_CUT) > R:
+            return False
+        _gauss_weights(Xc, y, inv2h2, w)
+        _weighted_mean_cov(Xc, w, c, C)
+        _, vecs = np.linalg.eigh(C)
+        T = np.ascontiguousarray(vecs[:, d - k :])
+        Nf = np.ascontiguousarray(vecs[:, : d - k])
+        coef = _fit_graph(Xc, w, c, T, Nf, h, exps, ridge)
+        _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y)
+    return True
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
+def _mls_projection_tree_kernel(
+    pts, start, end, left, right, lo, hi, queries, h, k, exps, ridge, n_iter, n_newton, out, ok
+):
+    """``_mls_projection_kernel`` restricted to KD-tree candidates (see the comment above);
+    ok[i] = False marks the queries the caller must recompute densely."""
+    n, d = pts.shape
+    margin = h * (1.0 + np.sqrt(2.0 * LOG_CUT))
+    for i in prange(queries.shape[0]):
+        x = queries[i]
+        delta = np.sqrt(_nearest_d2(pts, start, end, left, right, lo, hi, x))
+        R = 2.0 * delta + margin
+        buf = np.empty(n, dtype=np.int64)
+        cnt = _ball(pts, start, end, left, right, lo, hi, x, R * R, buf)
+        Xc = np.empty((cnt, d))
+        for j in range(cnt):
+            for a in range(d):
+                Xc[j, a] = pts[buf[j], a]
+        ok[i] = _mls_one_checked(Xc, x, R, h, k, exps, ridge, n_iter, n_newton, out[i])

@@ -7,11 +7,15 @@ import math
 import numpy as np
 
 from .._validation import as_points, check_in_range, check_int
+from ..kernels import GaussianIndex
 from ._base import ScoreEstimator, check_bandwidth
-from ._localpoly import _mls_projection_kernel, monomial_exponents
+from ._localpoly import _mls_projection_kernel, _mls_projection_tree_kernel, monomial_exponents
 
 RIDGE = 1e-10
 N_NEWTON = 8
+TREE_MIN_N = 2048
+LEAF_SIZE = 32
+_SEARCHES = ("auto", "tree", "dense")
 
 
 class ProjectionScore(ScoreEstimator):
@@ -46,14 +50,27 @@ class ProjectionScore(ScoreEstimator):
         Regularity of M, used only for the default degree.
     n_iter : int >= 1
         Re-centring passes.
+    search : {"auto", "tree", "dense"}
+        How each query finds the samples that carry weight (those within exp(-50) of the
+        largest): "dense" scans all N; "tree" visits a ball of radius 2 delta + 11 h around x
+        (delta its nearest-sample distance) in a KD-tree and checks, at every pass, that no sample
+        outside it could carry weight (else that query is redone densely), so both give the same
+        result up to rounding; "auto" uses the tree for N >= 2048.
+
+    Notes
+    -----
+    Cost per query and pass: O(N d) to scan (dense) or O(log N + n_ball d) (tree), plus
+    O(n_eff (d^2 + F^2)) for the fits, n_eff the samples within ~10 h.
     """
 
-    def __init__(self, h: float = 0.2, k: int | None = None, degree=None, beta=None, n_iter=2):
+    def __init__(self, h: float = 0.2, k: int | None = None, degree=None, beta=None, n_iter=2,
+                 search: str = "auto"):  # fmt: skip
         self.h = h
         self.k = k
         self.degree = degree
         self.beta = beta
         self.n_iter = n_iter
+        self.search = search
 
     def fit(self, X) -> ProjectionScore:
         self.h_ = check_bandwidth(self.h, "h")
@@ -77,6 +94,10 @@ class ProjectionScore(ScoreEstimator):
             )
         self.k_ = k
         self.exponents_ = monomial_exponents(k, self.degree_)
+        if self.search not in _SEARCHES:
+            raise ValueError(f"search must be one of {_SEARCHES} (got {self.search!r})")
+        use_tree = self.search == "tree" or (self.search == "auto" and X.shape[0] >= TREE_MIN_N)
+        self.index_ = GaussianIndex(X, leaf_size=LEAF_SIZE) if use_tree else None
         return self
 
     def project(self, x) -> np.ndarray:
@@ -87,17 +108,22 @@ class ProjectionScore(ScoreEstimator):
 
     def _project(self, x):
         out = np.empty_like(x)
-        _mls_projection_kernel(
-            self.X_,
-            x,
-            float(self.h_),
-            int(self.k_),
-            self.exponents_,
-            RIDGE,
-            int(self.n_iter_),
-            N_NEWTON,
-            out,
-        )
+        args = (float(self.h_), int(self.k_), self.exponents_, RIDGE, int(self.n_iter_), N_NEWTON)
+        if self.index_ is None:
+            _mls_projection_kernel(self.X_, x, *args, out)
+            return out
+        I = self.index_
+        ok = np.empty(x.shape[0], dtype=np.bool_)
+        pts = np.ascontiguousarray(I.yT.T)
+        _mls_projection_tree_kernel(
+            pts, I.start, I.end, I.left, I.right, I.lo, I.hi, x, *args, out, ok
+        )  # fmt: skip
+        if not ok.all():
+            redo = np.ascontiguousarray(x[~ok])
+            dense = np.empty_like(redo)
+            _mls_projection_kernel(self.X_, redo, *args, dense)
+            out[~ok] = dense
+        self.n_dense_fallbacks_ = int(np.count_nonzero(~ok))
         return out
 
     def _score(self, x, sigma):
