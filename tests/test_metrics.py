@@ -281,10 +281,12 @@ def test_w1_rate_sphere_torus_invariant_full(kind, make, dims):
 
 
 def test_guard_parametric_metrics_on_k4():
-    """On k = 4 data (uniform S^4 in R^8) between two independent N-samples: the MMD (V-statistic
-    root) and sliced W_1 decay like N^-1/2 (CI contains -1/2 up to 0.05), the exact W_1 like
-    N^-1/4 (CI within [-1/4 - 0.1, -1/4 + 0.05] and excluding -1/2). A metric that is secretly
-    parametric would fail the W_1 half."""
+    """On k = 4 data (uniform S^4 in R^8, N = 100..1200, 4 seeds) between two independent
+    N-samples: the MMD (V-statistic root) and sliced W_1 decay like N^-1/2 (CI contains -1/2 up
+    to 0.05 and excludes -1/4), the exact W_1 like N^-1/4 (CI within [-0.35, -0.2], so -1/2 is
+    excluded). A "W" that is secretly parametric fails the W_1 half; a control that is not
+    parametric fails the other. Measured: W_1 -0.26 (-0.28, -0.24), MMD -0.56 (-0.75, -0.37),
+    sliced -0.54 (-0.69, -0.39)."""
     S4 = Sphere(k=4, d=8, seed=4)
     rng = np.random.default_rng(44)
     NN, W, D, SW = [], [], [], []
@@ -297,7 +299,7 @@ def test_guard_parametric_metrics_on_k4():
             SW.append(M.sliced_wasserstein(X, Y, p=1, n_projections=100, rng=r))
     for vals in (D, SW):
         s, lo, hi = ols_slope(NN, vals)
-        assert lo - 0.05 <= -0.5 <= hi + 0.05, (s, lo, hi)
+        assert lo - 0.05 <= -0.5 <= hi + 0.05 and hi < -0.25, (s, lo, hi)
     s, lo, hi = ols_slope(NN, W)
     assert -0.35 <= lo and hi <= -0.2, (s, lo, hi)
 
