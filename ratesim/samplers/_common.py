@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .._validation import as_generator, as_points, check_int, check_positive
 
-ScoreLike = object  # an estimator with .score(x, sigma) (and .denoise), or a callable (x, sigma)
+ScoreLike = Any
+"""A fitted estimator with ``.score(x, sigma)`` (and ``.denoise``) or a callable (x, sigma)."""
+ArrayLike = npt.ArrayLike
+RNGLike = np.random.Generator | np.random.SeedSequence | int
+TraceFn = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True, eq=False)
@@ -284,6 +290,3 @@ def _snapshot_indices(
 
 def _check_generator(rng):
     return as_generator(rng, "rng")
-
-
-TraceFn = Callable[[np.ndarray], np.ndarray]

@@ -9,11 +9,17 @@ geometric schedule ``geometric_sigmas(sigma_max, sigma_min, steps)``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .._validation import check_int, check_positive
 from ._common import (
+    ArrayLike,
+    RNGLike,
     SamplerResult,
+    ScoreLike,
+    TraceFn,
     _check_generator,
     _Recorder,
     _Score,
@@ -79,20 +85,20 @@ def _finish(sc, x, sigma_min, final_denoise):
 
 
 def reverse_sde(
-    score,
-    x0=None,
+    score: ScoreLike,
+    x0: ArrayLike | None = None,
     *,
     sigma_max: float,
     sigma_min: float,
     steps: int,
-    rng,
+    rng: RNGLike,
     n: int | None = None,
     d: int | None = None,
     method: str = "euler",
     final_denoise: bool = True,
-    snapshot_steps=None,
-    snapshot_sigmas=None,
-    trace=None,
+    snapshot_steps: Sequence[int] | None = None,
+    snapshot_sigmas: Sequence[float] | None = None,
+    trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
     """Sample with the reverse VE SDE on a geometric sigma schedule.
@@ -167,28 +173,40 @@ def reverse_sde(
 
 
 def probability_flow(
-    score,
-    x0=None,
+    score: ScoreLike,
+    x0: ArrayLike | None = None,
     *,
     sigma_max: float,
     sigma_min: float,
     steps: int,
-    rng=None,
+    rng: RNGLike | None = None,
     n: int | None = None,
     d: int | None = None,
     final_denoise: bool = True,
-    snapshot_steps=None,
-    snapshot_sigmas=None,
-    trace=None,
+    snapshot_steps: Sequence[int] | None = None,
+    snapshot_sigmas: Sequence[float] | None = None,
+    trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
     """Integrate the probability-flow ODE dx/dsigma = -sigma s(x, sigma) with Heun's method.
 
     Karras et al. (2022), Algorithm 1 (second order, two score evaluations per step, no
     stochasticity) on the geometric schedule from sigma_max down to sigma_min; Song et al. (2021),
-    eq. 13, for the ODE. Deterministic given x0; ``rng`` is needed only to draw x0 when it is not
-    given. Global error O(step^2). Parameters as in ``reverse_sde``; ``2 steps`` score evaluations
-    (+1 for the optional Tweedie step).
+    eq. 13, for the ODE. Deterministic given x0. Global error O(step^2) (tested on Gaussian data:
+    local slopes -2.0). ``2 steps`` score evaluations (+1 for the optional Tweedie step).
+
+    Parameters
+    ----------
+    score, x0, sigma_max, sigma_min, steps, n, d, final_denoise, snapshot_steps, snapshot_sigmas,
+    trace, trace_every
+        As in ``reverse_sde``.
+    rng : numpy Generator or int seed, optional
+        Needed only to draw x0 when it is not given (the ODE itself is deterministic).
+
+    Returns
+    -------
+    SamplerResult
+        ``time_horizon = sigma_max^2 - sigma_min^2``.
     """
     sigmas = geometric_sigmas(sigma_max, sigma_min, steps)
     if x0 is None:
@@ -220,22 +238,22 @@ def probability_flow(
 
 
 def hybrid(
-    score,
-    x0=None,
+    score: ScoreLike,
+    x0: ArrayLike | None = None,
     *,
     sigma_max: float,
     sigma_switch: float,
     sigma_min: float,
     sde_steps: int,
     ode_steps: int,
-    rng,
+    rng: RNGLike,
     n: int | None = None,
     d: int | None = None,
     method: str = "euler",
     final_denoise: bool = True,
-    snapshot_steps=None,
-    snapshot_sigmas=None,
-    trace=None,
+    snapshot_steps: Sequence[int] | None = None,
+    snapshot_sigmas: Sequence[float] | None = None,
+    trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
     """Reverse SDE from sigma_max down to sigma_switch, then the probability-flow ODE (Heun).
@@ -244,7 +262,20 @@ def hybrid(
     avoids injecting noise at small sigma, where the reverse SDE needs many steps. Both phases use
     geometric schedules (``sde_steps`` and ``ode_steps`` steps); step indices run over the
     concatenated schedule (``sigmas`` in the result, length sde_steps + ode_steps + 1).
-    Requires sigma_min < sigma_switch < sigma_max. Other parameters as in ``reverse_sde``.
+
+    Parameters
+    ----------
+    sigma_switch : float
+        Noise level where the ODE takes over; sigma_min < sigma_switch < sigma_max.
+    sde_steps, ode_steps : int >= 1
+        Steps of the stochastic (``method``) and deterministic (Heun) phases.
+    score, x0, sigma_max, sigma_min, rng, n, d, method, final_denoise, snapshot_steps,
+    snapshot_sigmas, trace, trace_every
+        As in ``reverse_sde``.
+
+    Returns
+    -------
+    SamplerResult
     """
     smax = check_positive(sigma_max, "sigma_max")
     ssw = check_positive(sigma_switch, "sigma_switch")

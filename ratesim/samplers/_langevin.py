@@ -19,12 +19,17 @@ On the unit circle the first angular mode relaxes in about 1 / (h sigma^(2 - alp
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from .._validation import as_points, check_in_range, check_int, check_positive
 from ._common import (
+    ArrayLike,
+    RNGLike,
     SamplerResult,
+    ScoreLike,
+    TraceFn,
     _check_generator,
     _Recorder,
     _Score,
@@ -85,16 +90,16 @@ def _fixed_common(score, x0, sigma, alpha, h, steps, rng):
 
 
 def tempered_langevin(
-    score,
-    x0,
+    score: ScoreLike,
+    x0: ArrayLike,
     sigma: float,
     alpha: float,
     h: float,
     steps: int,
-    rng,
+    rng: RNGLike,
     *,
-    snapshot_steps=None,
-    trace=None,
+    snapshot_steps: Sequence[int] | None = None,
+    trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
     """Tempered-score (TS) Langevin at fixed sigma (SCIENCE.md P2, Thm 5.1; the modified corrector).
@@ -142,15 +147,15 @@ def tempered_langevin(
 
 
 def langevin(
-    score,
-    x0,
+    score: ScoreLike,
+    x0: ArrayLike,
     sigma: float,
     h: float,
     steps: int,
-    rng,
+    rng: RNGLike,
     *,
-    snapshot_steps=None,
-    trace=None,
+    snapshot_steps: Sequence[int] | None = None,
+    trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
     """Plain (unadjusted) Langevin at fixed sigma (the corrector): ``tempered_langevin``, alpha = 0.
@@ -176,17 +181,17 @@ def langevin(
 
 
 def posterior_langevin(
-    score,
-    grad_v,
-    x0,
+    score: ScoreLike,
+    grad_v: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
     sigma: float,
     alpha: float,
     h: float,
     steps: int,
-    rng,
+    rng: RNGLike,
     *,
-    snapshot_steps=None,
-    trace=None,
+    snapshot_steps: Sequence[int] | None = None,
+    trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
     """Langevin for a Bayesian inverse problem with a (tempered) score prior (SCIENCE.md Thm 6.1).
@@ -218,20 +223,20 @@ def posterior_langevin(
 
 
 def annealed_langevin(
-    score,
-    x0=None,
+    score: ScoreLike,
+    x0: ArrayLike | None = None,
     *,
     sigma_max: float,
     sigma_min: float,
     levels: int,
     steps_per_level: int,
     h: float,
-    rng,
+    rng: RNGLike,
     n: int | None = None,
     d: int | None = None,
     final_denoise: bool = True,
-    snapshot_steps=None,
-    trace=None,
+    snapshot_steps: Sequence[int] | None = None,
+    trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
     """Annealed Langevin dynamics (Song & Ermon 2019, Algorithm 1).
@@ -241,6 +246,26 @@ def annealed_langevin(
     dimensionless h = eps / sigma_L^2: x <- x + h sigma_i^2 s + sqrt(2 h sigma_i^2) xi.
     ``sigmas`` in the result gives the level of each step (index 0 = start). Optional final Tweedie
     step at sigma_min (Jolicoeur-Martineau et al. 2021). Time horizon: sum of dt = h sigma_i^2.
+
+    Parameters
+    ----------
+    score : score estimator or callable (x, sigma) -> (m, d)
+    x0 : array (n, d), optional
+        Start points; default ``n`` draws of sigma_max N(0, I) (``d`` from the estimator).
+    sigma_max, sigma_min : float
+        Largest and smallest level, 0 < sigma_min < sigma_max.
+    levels : int >= 2
+        Number of noise levels.
+    steps_per_level : int >= 1
+    h : float in (0, 2)
+        Dimensionless step (eps / sigma_L^2 in Song & Ermon's notation).
+    rng : numpy Generator or int seed
+    n, d, final_denoise, snapshot_steps, trace, trace_every
+        As in ``reverse_sde`` (step indices run over all levels x steps_per_level steps).
+
+    Returns
+    -------
+    SamplerResult
     """
     h = _check_h(h)
     levels = check_int(levels, "levels", low=2)
@@ -284,13 +309,13 @@ def snr_step(s: np.ndarray, z: np.ndarray, snr: float) -> float:
 
 
 def predictor_corrector(
-    score,
-    x0=None,
+    score: ScoreLike,
+    x0: ArrayLike | None = None,
     *,
     sigma_max: float,
     sigma_min: float,
     steps: int,
-    rng,
+    rng: RNGLike,
     n: int | None = None,
     d: int | None = None,
     corrector_steps: int = 1,
@@ -298,9 +323,9 @@ def predictor_corrector(
     h: float | None = None,
     method: str = "euler",
     final_denoise: bool = True,
-    snapshot_steps=None,
-    snapshot_sigmas=None,
-    trace=None,
+    snapshot_steps: Sequence[int] | None = None,
+    snapshot_sigmas: Sequence[float] | None = None,
+    trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
     """Predictor-corrector sampler (Song et al. 2021, Algorithm 2, VE SDE).
@@ -318,6 +343,23 @@ def predictor_corrector(
 
     ``sigmas``/step indices follow the predictor schedule (one index per predictor step; the
     state is recorded after the predictor). Score evaluations: steps (corrector_steps + 1) (+1).
+
+    Parameters
+    ----------
+    corrector_steps : int >= 0
+        Langevin steps per level (0: predictor only, i.e. ``reverse_sde``).
+    snr : float > 0
+        Signal-to-noise ratio of the SNR rule (Song et al. use 0.16 for CIFAR-10 VE models).
+    h : float in (0, 2), optional
+        Fixed hat-form corrector step instead of the SNR rule.
+    score, x0, sigma_max, sigma_min, steps, rng, n, d, method, final_denoise, snapshot_steps,
+    snapshot_sigmas, trace, trace_every
+        As in ``reverse_sde``.
+
+    Returns
+    -------
+    SamplerResult
+        ``time_horizon`` = sigma_max^2 - sigma_min^2 (the predictor's variance clock).
     """
     sigmas = geometric_sigmas(sigma_max, sigma_min, steps)
     from ._diffusion import _check_method
