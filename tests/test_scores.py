@@ -742,3 +742,20 @@ def test_projection_tree_check_rejects_a_too_small_ball_and_falls_back(monkeypat
     q = X[:4] + 0.02
     assert_allclose(est.project(q), ProjectionScore(h=0.3, k=1, search="dense").fit(X).project(q))
     assert est.n_dense_fallbacks_ == 4
+
+
+def test_tree_ball_and_nearest_match_brute_force():
+    from ratesim.kernels import GaussianIndex
+    from ratesim.scores._localpoly import _ball, _nearest_d2
+
+    rng = np.random.default_rng(70)
+    X = rng.standard_normal((500, 3))
+    index = GaussianIndex(X, leaf_size=16)
+    pts = np.ascontiguousarray(index.yT.T)
+    for y in rng.standard_normal((5, 3)) * 1.5:
+        d2 = np.sum((pts - y) ** 2, axis=1)
+        buf = np.empty(500, dtype=np.int64)
+        tree = (index.start, index.end, index.left, index.right, index.lo, index.hi)
+        cnt = _ball(pts, *tree, y, 0.7, buf)
+        assert sorted(buf[:cnt]) == sorted(np.flatnonzero(d2 <= 0.7))
+        assert _nearest_d2(pts, *tree, y) == d2.min()
