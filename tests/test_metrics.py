@@ -692,3 +692,15 @@ def test_evaluate_study_cell():
     assert set(r3) == {"w1", "w1_floor"}  # no binned angles for k > 2, no NaN placeholders
     with pytest.raises(ValueError, match="groups must be"):
         M.evaluate(Y, S, groups=("nope",))
+
+
+def test_pairwise_ball_distances_match_manifold_geodesics():
+    from ratesim.metrics._geometry import _pairwise_ball_distance
+
+    for m in (Sphere(k=2, d=5, seed=1), FlatTorus(k=3, d=7, seed=2)):
+        ua, ub = m.sample_intrinsic(7, None, 0), m.sample_intrinsic(9, None, 1)
+        got = _pairwise_ball_distance(m, ua, ub, "geodesic")
+        want = np.array([[m.geodesic_distance(a[None], b[None])[0] for b in ub] for a in ua])
+        assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        chord = _pairwise_ball_distance(m, ua, ub, "chordal")
+        assert_allclose(chord, cdist(m.embed(ua), m.embed(ub)), rtol=1e-10, atol=1e-12)
