@@ -715,6 +715,10 @@ def test_default_start_uses_estimator_dimension_and_sigma_max():
         lambda x, s: -x / (1 + s**2), n=5, d=3, sigma_max=1, sigma_min=0.1, steps=2, rng=0
     )
     assert r2.shape == (5, 3)
+    r3 = S.reverse_sde(gauss(), 4000, sigma_max=SMAX, sigma_min=SMIN, steps=3, rng=0)
+    assert_array_equal(r3.samples, res.samples)  # an integer x0 is the number of chains
+    with pytest.raises(ValueError, match="either x0 or n"):
+        S.reverse_sde(gauss(), 5, n=5, sigma_max=1, sigma_min=0.1, steps=2, rng=0)
 
 
 # --------------------------------------------------------------------------- mixing diagnostics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,7 +181,14 @@ class _Score:
 
 
 def _start_points(sc: _Score, x0, n, d, sigma_max, rng) -> np.ndarray:
-    """x0 given: validated copy. Otherwise sigma_max * N(0, I) with n rows and d columns."""
+    """x0 given: validated copy. Otherwise sigma_max * N(0, I) with n rows and d columns.
+
+    An integer in the x0 slot is read as n (``reverse_sde(est, 1000, ...)``).
+    """
+    if isinstance(x0, numbers.Integral) and not isinstance(x0, bool):
+        if n is not None:
+            raise ValueError("give either x0 or n, not both (an integer x0 is read as n)")
+        x0, n = None, x0
     if x0 is not None:
         if n is not None:
             raise ValueError("give either x0 or n, not both (n is the number of chains to draw)")

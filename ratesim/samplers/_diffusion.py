@@ -119,9 +119,10 @@ def reverse_sde(
     score : score estimator or callable
         Object with ``score(x, sigma) -> (m, d)`` = grad log p_sigma (and optionally ``denoise``),
         e.g. any fitted ``ratesim.scores`` estimator; or a callable ``(x, sigma) -> (m, d)``.
-    x0 : array (n, d), optional
+    x0 : array (n, d) or int, optional
         Start points (should follow p_sigma_max). Default: ``n`` draws of sigma_max N(0, I), which
-        is p_sigma_max up to the data's own spread (negligible when sigma_max >> diam(M)).
+        is p_sigma_max up to the data's own spread (negligible when sigma_max >> diam(M)). An
+        integer here is read as ``n``.
     sigma_max, sigma_min : float
         Noise range, 0 < sigma_min < sigma_max.
     steps : int
