@@ -758,4 +758,4 @@ def test_tree_ball_and_nearest_match_brute_force():
         tree = (index.start, index.end, index.left, index.right, index.lo, index.hi)
         cnt = _ball(pts, *tree, y, 0.7, buf)
         assert sorted(buf[:cnt]) == sorted(np.flatnonzero(d2 <= 0.7))
-        assert _nearest_d2(pts, *tree, y) == d2.min()
+        assert_allclose(_nearest_d2(pts, *tree, y), d2.min(), rtol=1e-14)  # FMA rounding
