@@ -39,6 +39,12 @@ def _best_time(fn, repeat):
     return best
 
 
+def _timed(fn, *args, **kwargs):
+    t = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - t
+
+
 def numpy_blas_softmax_average(X, Q, sigma, block=512):
     """Plain NumPy-BLAS softmax average (expansion by matmul, logsumexp shift)."""
     inv2s2 = 1.0 / (2.0 * sigma * sigma)
@@ -83,14 +89,19 @@ def _machine():
                 cpu = line.split(":", 1)[1].strip()
     except OSError:
         pass
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     import numba
 
     return (
         f"{cpu}, {os.cpu_count()} cores, numba {numba.__version__} "
-        f"({numba.config.NUMBA_NUM_THREADS} threads), numpy {np.__version__}, "
-        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f"({numba.config.NUMBA_NUM_THREADS} threads), numpy {np.__version__}"
     )
+
+
+def _load():
+    if not hasattr(os, "getloadavg"):
+        return "load average n/a"
+    a, b, c = os.getloadavg()
+    return f"load average (1/5/15 min) {a:.2f} {b:.2f} {c:.2f} on {os.cpu_count()} cores"
 
 
 def bench_dense(N, m, dims, repeat, out):
@@ -105,14 +116,20 @@ def bench_dense(N, m, dims, repeat, out):
         pairs = N * m / 1e6
         K.softmax_average(X, Q[:8], 1.0, mode="dense")  # warm-up (compilation excluded)
         ref = K.softmax_average(X, Q, 1.0, mode="dense")
-        t_eng = _best_time(lambda X=X, Q=Q: K.softmax_average(X, Q, 1.0, mode="dense"), repeat)
-        t_np = _best_time(lambda X=X, Q=Q: numpy_blas_softmax_average(X, Q, 1.0), repeat)
         diff = np.max(np.abs(numpy_blas_softmax_average(X, Q, 1.0) - ref)) / np.max(np.abs(X))
         f, why = _keops_fn(d)
         if f is not None:
-            t_ko = _best_time(lambda X=X, Q=Q, f=f: f(X, Q, 1.0), repeat)
             ko = np.asarray(f(X, Q, 1.0))
             diff = max(diff, np.max(np.abs(ko - ref)) / np.max(np.abs(X)))
+        # interleaved repetitions, best of each: a burst of load from other processes then hits
+        # all three implementations alike instead of biasing one of them
+        t_eng = t_np = t_ko = np.inf
+        for _ in range(repeat):
+            t_eng = min(t_eng, _timed(K.softmax_average, X, Q, 1.0, mode="dense"))
+            t_np = min(t_np, _timed(numpy_blas_softmax_average, X, Q, 1.0))
+            if f is not None:
+                t_ko = min(t_ko, _timed(f, X, Q, 1.0))
+        if f is not None:
             ko_s, ratio_ko = f"{pairs / t_ko:.0f}", f"{t_ko / t_eng:.2f}x"
         else:
             ko_s, ratio_ko = "n/a", "n/a"
@@ -161,7 +178,7 @@ def bench_truncated(N, m, m_dense, sigma, tol, repeat, out):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="ratesim bench kernels", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    p.add_argument("--repeat", type=int, default=3, help="timing repetitions (best is kept)")
+    p.add_argument("--repeat", type=int, default=5, help="timing repetitions (best is kept)")
     p.add_argument(
         "--dense-queries",
         type=int,
@@ -180,9 +197,12 @@ def main(argv=None):
     out("# ratesim kernel benchmark" + (" (--quick)" if args.quick else ""))
     out(f"\nMachine: {_machine()}")
     if not args.skip_dense:
+        out(f"\nBefore part 1: {_load()}")
         bench_dense(N, m, (2, 3, 10, 50), args.repeat, out)
+        out(f"\nAfter part 1: {_load()}")
     if not args.skip_truncated:
         bench_truncated(Nt, mt, m_dense, 0.01, 1e-12, args.repeat, out)
+        out(f"\nAfter part 2: {_load()}")
     sys.stdout.flush()
     return 0
 

@@ -43,16 +43,26 @@ def _assert_avg(a, ref, values):
     assert np.all(np.abs(a - ref) <= 1e-10 * scale), np.max(np.abs(a - ref)) / scale
 
 
-def _assert_msd(a, ref):
+def _assert_msd(a, ref, trunc=0.0, spread=0.0):
+    """``trunc`` > 0: truncated mode, whose stated bound adds tol * max_i |D_i - msd|."""
     assert np.all(np.isfinite(a)) and np.all(a >= 0)
-    assert np.all(np.abs(a - ref) <= 1e-10 * ref + 1e-300)
+    assert np.all(np.abs(a - ref) <= 1e-10 * ref + trunc * spread + 1e-300)
 
 
-def _assert_cov(a, ref, data):
+def _assert_cov(a, ref, data, trunc=0.0, mean=None):
+    """``trunc`` > 0: truncated mode, whose stated bound adds 3 tol max_i |y_i - mean|^2."""
     assert np.all(np.isfinite(a))
     floor = (8 * EPS * float(np.max(np.abs(data)))) ** 2
     bound = 1e-10 * float(np.max(np.abs(ref))) + floor
-    assert np.all(np.abs(a - ref) <= bound), np.max(np.abs(a - ref)) / bound
+    if trunc:
+        r2 = np.max(np.sum((data[None, :, :] - mean[:, None, :]) ** 2, axis=2), axis=1)
+        bound = bound + 3 * trunc * r2[:, None, None]
+    assert np.all(np.abs(a - ref) <= bound), np.max(np.abs(a - ref) / bound)
+
+
+def _msd_spread(X, Q, msd):
+    d2 = np.sum((Q[:, None, :] - X[None, :, :]) ** 2, axis=2)
+    return np.max(np.abs(d2 - msd[:, None]), axis=1)
 
 
 # ------------------------------------------------------------------------------------------
@@ -141,9 +151,10 @@ def test_against_naive(name, mode):
     ref_lse, ref_mean, ref_msd = nk.softmax_moments(X, Q, s, lw)
     mo = K.softmax_moments(X, Q, s, **kw)
     assert isinstance(mo, K.Moments)
+    trunc = 1e-12 if mode == "truncated" else 0.0  # the default tol and its stated bound
     _assert_lse(mo.lse, ref_lse)
     _assert_avg(mo.mean, ref_mean, X)
-    _assert_msd(mo.msd, ref_msd)
+    _assert_msd(mo.msd, ref_msd, trunc, _msd_spread(X, Q, mo.msd))
 
     _assert_avg(K.softmax_average(X, Q, s, **kw), ref_mean, X)
     V = np.column_stack([np.sin(3 * X[:, 0]), X[:, -1] ** 2, np.ones(len(X))])
@@ -155,8 +166,57 @@ def test_against_naive(name, mode):
     mean, cov = K.softmax_covariance(X, Q, s, **kw)
     ref_m, ref_c = nk.softmax_covariance(X, Q, s, lw)
     _assert_avg(mean, ref_m, X)
-    _assert_cov(cov, ref_c, X)
+    _assert_cov(cov, ref_c, X, trunc, mean)
     np.testing.assert_array_equal(cov, np.swapaxes(cov, 1, 2))
+
+
+def _random_case(seed):
+    """Random N, d, sigma log-uniform in [1e-4, 1e2], data scale, query offsets up to 1e3."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 700))
+    d = int(rng.choice([1, 2, 3, 5, 10, 50]))
+    scale = 10.0 ** rng.uniform(-2, 1)
+    X = scale * rng.normal(size=(n, d))
+    Q = scale * rng.normal(size=(int(rng.integers(1, 12)), d))
+    Q[0] = X[0]
+    Q[1:] += 10.0 ** rng.uniform(-3, 3) * rng.normal(size=(len(Q) - 1, d))
+    sigma = 10.0 ** rng.uniform(-4, 2)
+    lw = rng.normal(size=n) * rng.choice([0.0, 1.0, 30.0]) if rng.random() < 0.5 else None
+    return X, Q, sigma, lw
+
+
+def _check_all(X, Q, s, lw, mode):
+    """Dense: 1e-10 against the naive twin. Truncated (default tol 1e-12): the same plus the
+    stated truncation bound (lse and averages: tol-level terms, far below 1e-10; msd and cov get
+    their explicit terms, which matter when msd or cov are themselves ~tol)."""
+    trunc = 1e-12 if mode == "truncated" else 0.0
+    _assert_lse(K.log_sum_exp_gauss(X, Q, s, log_weights=lw, mode=mode),
+                nk.log_sum_exp_gauss(X, Q, s, lw))  # fmt: skip
+    mo = K.softmax_moments(X, Q, s, log_weights=lw, mode=mode)
+    ref_lse, ref_mean, ref_msd = nk.softmax_moments(X, Q, s, lw)
+    _assert_lse(mo.lse, ref_lse)
+    _assert_avg(mo.mean, ref_mean, X)
+    _assert_msd(mo.msd, ref_msd, trunc, _msd_spread(X, Q, mo.msd))
+    mean, cov = K.softmax_covariance(X, Q, s, log_weights=lw, mode=mode)
+    ref_m, ref_c = nk.softmax_covariance(X, Q, s, lw)
+    _assert_avg(mean, ref_m, X)
+    _assert_cov(cov, ref_c, X, trunc, mean)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_cases_against_naive(seed):
+    X, Q, s, lw = _random_case(seed)
+    for mode in ("dense", "truncated"):
+        _check_all(X, Q, s, lw, mode)
+
+
+@pytest.mark.slow
+def test_random_cases_against_naive_wide():
+    """The same on 400 random configurations (slow)."""
+    for seed in range(100, 500):
+        X, Q, s, lw = _random_case(seed)
+        for mode in ("dense", "truncated"):
+            _check_all(X, Q, s, lw, mode)
 
 
 def test_negative_control_detects_a_wrong_kernel():
