@@ -7,18 +7,11 @@ with c^-1 <= nu(B_M(y, delta)) / mu_data(B_M(y, delta)) <= c for every y of an i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from numpy.typing import ArrayLike
-
-if TYPE_CHECKING:
-    from ..densities import Density
-    from ..manifolds import Manifold
-    from ._common import RngLike
-
-from dataclasses import dataclass
-
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 from scipy.special import betainc
 
@@ -27,6 +20,12 @@ from ..densities._base import Uniform
 from ..manifolds._sphere import Sphere
 from ..manifolds._torus import FlatTorus
 from ._common import manifold_points
+
+if TYPE_CHECKING:
+    from ..densities import Density
+    from ..manifolds import Manifold
+    from ._common import RngLike
+
 
 _BLOCK = 256
 

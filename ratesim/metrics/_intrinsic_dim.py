@@ -13,18 +13,16 @@ taking singular values, the d - k normal directions dominate and the spectral ga
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from numpy.typing import ArrayLike
+
+from .._validation import as_generator, as_points, check_int, check_positive
 
 if TYPE_CHECKING:
     from ._common import RngLike, ScoreLike
-
-from dataclasses import dataclass
-
-import numpy as np
-
-from .._validation import as_generator, as_points, check_int, check_positive
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,15 @@ volume element by ``manifold.quadrature``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from numpy.typing import ArrayLike
+from scipy.stats import kstest, norm
+
+from .._validation import check_in_range, check_int
+from ._common import as_angles, manifold_points
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,13 +25,6 @@ if TYPE_CHECKING:
     from ..densities import Density
     from ..manifolds import Manifold
 
-from dataclasses import dataclass
-
-import numpy as np
-from scipy.stats import kstest, norm
-
-from .._validation import check_in_range, check_int
-from ._common import as_angles, manifold_points
 
 TWO_PI = 2.0 * np.pi
 

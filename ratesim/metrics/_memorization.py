@@ -11,16 +11,10 @@ when they generalize and unrelated ones when they memorize.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from numpy.typing import ArrayLike
-
-if TYPE_CHECKING:
-    pass
-
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 from scipy.stats import ks_2samp
 

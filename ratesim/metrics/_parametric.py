@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from numpy.typing import ArrayLike
-
-if TYPE_CHECKING:
-    from ._common import RngLike
-
 import numpy as np
 import ot
+from numpy.typing import ArrayLike
 from scipy.spatial.distance import cdist
 
 from .._validation import as_generator, as_points, check_int, check_positive
 from ._common import as_pair, as_weights, check_p
+
+if TYPE_CHECKING:
+    from ._common import RngLike
+
 
 _BLOCK = 2048
 

@@ -10,28 +10,26 @@ Levy-median formula of Delon, Salomon & Sobolevski (2010), checked against POT's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from numpy.typing import ArrayLike
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from ..densities import Density
-    from ..manifolds import Manifold
-    from ._common import RngLike
-
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import ot
+from numpy.typing import ArrayLike
 from scipy.spatial.distance import cdist
 
 from .._validation import as_generator, check_int, check_positive
 from ..manifolds._sphere import Sphere
 from ._common import as_angles, as_pair, as_weights, check_p, manifold_points
+
+if TYPE_CHECKING:
+    from ..densities import Density
+    from ..manifolds import Manifold
+    from ._common import RngLike
+
 
 TWO_PI = 2.0 * np.pi
 
@@ -257,16 +255,26 @@ def population_quadrature(manifold: Manifold, density: Density | None = None, n_
     """Discretized population law density x vol_M on ``manifold.quadrature(n_quad)``.
 
     Returns intrinsic nodes u (Q, c), embedded nodes (Q, d) and probability weights (Q,)
-    proportional to quadrature weight x density.
+    proportional to quadrature weight x density. Results are cached per (manifold, density,
+    n_quad) object triple (both are immutable parameter objects) and returned read-only.
     """
     n_quad = check_int(n_quad, "n_quad", low=4)
-    u, w = manifold.quadrature(n_quad)
     if density is not None:
         density.check_manifold(manifold)
+    return _population_quadrature_cached(manifold, density, n_quad)
+
+
+@lru_cache(maxsize=16)
+def _population_quadrature_cached(manifold, density, n_quad):
+    u, w = manifold.quadrature(n_quad)
+    if density is not None:
         w = w * density.pdf(manifold, u)
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ValueError(f"the density {density!r} gave invalid quadrature weights on {manifold!r}")
-    return u, manifold.embed(u), w / w.sum()
+    out = (u, manifold.embed(u), w / w.sum())
+    for a in out:
+        a.setflags(write=False)
+    return out
 
 
 def _cover_radius(nodes: np.ndarray) -> float:
