@@ -261,6 +261,10 @@ def population_quadrature(manifold: Manifold, density: Density | None = None, n_
     n_quad = check_int(n_quad, "n_quad", low=4)
     if density is not None:
         density.check_manifold(manifold)
+    try:
+        hash((manifold, density))
+    except TypeError:  # an unhashable parameter object: compute without the cache
+        return _population_quadrature_cached.__wrapped__(manifold, density, n_quad)
     return _population_quadrature_cached(manifold, density, n_quad)
 
 
