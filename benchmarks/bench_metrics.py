@@ -5,7 +5,7 @@ For two uniform n-point clouds the optimal plan is a permutation (Birkhoff), so 
 solver gives the same W_1: the run checks the two values agree to 1e-9 (relative) and reports the
 end-to-end times of both (each includes the same cdist, also shown alone); warm-up on n = 50.
 
-    ratesim bench metrics [--quick] [--repeats R] [--seed S]
+    ratesim bench metrics [--quick] [--repeats R] [--seed S] [--sizes N ...]
 
 ``--quick`` runs n = 1e3 and 2e3 only.
 """
@@ -67,11 +67,17 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="n = 1e3 and 2e3 only")
     p.add_argument("--repeats", type=int, default=1, help="best of R runs (default 1)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sizes", type=int, nargs="+", help="explicit sizes (overrides the defaults)")
     args = p.parse_args(argv)
     if args.repeats < 1:
         print(f"--repeats must be >= 1 (got {args.repeats})", file=sys.stderr)
         return 2
     sizes = [1000, 2000] if args.quick else [1000, 2000, 5000]
+    if args.sizes:
+        if min(args.sizes) < 2:
+            print(f"--sizes must be integers >= 2 (got {args.sizes})", file=sys.stderr)
+            return 2
+        sizes = args.sizes
     print(
         f"# exact W_1 on uniform S^2 samples in R^3; {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cpu(s), python {platform.python_version()}, POT {ot.__version__}"

@@ -704,3 +704,16 @@ def test_pairwise_ball_distances_match_manifold_geodesics():
         assert_allclose(got, want, rtol=1e-10, atol=1e-12)
         chord = _pairwise_ball_distance(m, ua, ub, "chordal")
         assert_allclose(chord, cdist(m.embed(ua), m.embed(ub)), rtol=1e-10, atol=1e-12)
+
+
+def test_bench_metrics_runs_and_agrees_with_assignment(capsys):
+    from ratesim.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "metrics", "--sizes", "60", "120"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "linear_sum_assignment" in out and "| 60 |" in out and "| 120 |" in out
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "metrics", "--sizes", "1"])
+    assert exc.value.code == 2
