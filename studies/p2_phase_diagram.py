@@ -1,0 +1,165 @@
+"""P2 Thm 5.1-5.2: exact TS-Langevin stationary laws, TV ~ sigma^alpha, (alpha, beta_err) phases.
+
+Li, Shen, Hsieh, He (2026), Thm 5.1: tempered-score Langevin dX = sigma^alpha s dt + sqrt(2) dW has
+the stationary law proportional to q^(sigma^alpha) for a gradient score s = grad log q. On the unit
+circle with von Mises(kappa = 4, mean pi) data (SCIENCE.md reference setting) the angular marginal
+of that law is integrated exactly (``ratesim.theory.stationary``: closed-form p_sigma, polar
+quadrature, 720 equal angle bins for the TV). Regimes (``regime`` column, derived from the
+parameters in this file):
+
+- ``exact`` (c_err = 0, 0 < alpha < 2): TV ~ C sigma^alpha (C = kappa/pi) and normal width
+  sigma^(1 - alpha/2);
+- ``plain`` (alpha = 0, exact score): the law is p_sigma itself, TV -> TV(von Mises, uniform);
+- corrupted gradient score s - sigma^beta_err grad phi, phi = (|x_1| - 1)^2 (appendix D):
+  ``converge`` if alpha + beta_err > 0, TV ~ C1 sigma^alpha + C2 sigma^(alpha + beta_err) (fitted
+  with the two-term form, leading exponent alpha + beta_err, subleading alpha); for beta_err = 0 one
+  power sigma^alpha; ``plateau`` at alpha = -beta_err (TV -> const); ``collapse`` below: the law
+  concentrates on the two minima of phi, where phi ~ t^4 / 4 is *quartic* in the angle t, so the
+  wells have width (sigma^(alpha+beta_err))^(-1/4) and 1 - TV ~ sigma^(-(alpha + beta_err)/4)
+  (our derivation, not in the paper: the paper only says "collapse");
+- ``rotational`` (Thm 5.2, non-gradient error sigma^beta_err J x): the angle drifts at the constant
+  rate F = sigma^(alpha + beta_err); the first Fourier mode of the law is damped by 1/|1 + iF|, so
+  TV ~ sigma^alpha / sqrt(1 + F^2) ~ sigma^max(alpha, -beta_err): it converges for every alpha > 0.
+
+Axis: claims are fitted on ``inv_sigma`` = 1/sigma (the rate engine fits log metric against the log
+of an axis >= 2), so a metric ~ sigma^p has predicted exponent -p. sigma spans 0.03 .. 1e-5 (3.5
+decades). The quadrature is deterministic (seeds = 1): the CI of a slope measures only the lack of
+fit of the power law over the range, i.e. the pre-asymptotic curvature, which is what the
+tolerances below bound. Tolerances: exact/rotational 0.03 (relative O((kappa sigma^alpha)^2)
+correction of TV(kappa') = kappa'/pi (1 - O(kappa'^2)) at the largest sigma; the measured SCIENCE.md
+slopes are 0.49, 1.00, 1.50); plateau 0.05 (approach to a constant with a relative sigma^alpha
+correction); collapse 0.04 (finite well width against the 2 pi circle and the kappa tilt between
+the two wells); width 0.02.
+"""
+
+from ratesim.study import Claim, Expr, Study
+from ratesim.theory import stationary  # noqa: F401  (registers the task)
+from ratesim.theory.figures_p2 import phase_diagram_figure
+
+ALPHAS = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+BETAS = [-1.5, -1.0, -0.5, 0.0]
+SIGMAS = [0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4, 3e-5, 1e-5]
+
+
+def _regime(kind, c, a, b):
+    if kind == "rotational":
+        return "rotational"
+    if c == 0.0:
+        return "plain" if a == 0.0 else "exact"
+    s = a + b
+    return "converge" if s > 1e-12 else ("plateau" if abs(s) <= 1e-12 else "collapse")
+
+
+def _combos(alphas, betas, rot_alphas, rot_betas):
+    out = [("gradient", 0.0, a, 0.0) for a in alphas]
+    out += [("gradient", 1.0, a, b) for b in betas for a in alphas]
+    out += [("rotational", 1.0, a, b) for b in rot_betas for a in rot_alphas]
+    return [(k, c, a, b, _regime(k, c, a, b)) for k, c, a, b in out]
+
+
+FULL = _combos(ALPHAS, BETAS, [0.5, 1.0, 1.5], [-1.5, -1.0])
+# quick: one group per claim (exact, O(1) error, two-term, plateau, collapse, Thm 5.2)
+QUICK = [
+    (k, c, a, b, _regime(k, c, a, b))
+    for k, c, a, b in [("gradient", 0.0, 0.0, 0.0), ("gradient", 0.0, 1.0, 0.0)]
+    + [("gradient", 1.0, 1.0, 0.0), ("gradient", 1.0, 0.5, -1.0), ("gradient", 1.0, 1.0, -1.0)]
+    + [("gradient", 1.0, a, -0.5) for a in (0.75, 1.0, 1.25, 1.5, 1.75)]
+    + [("rotational", 1.0, 1.0, -1.0)]
+]
+GROUP = ("kind", "c_err", "alpha", "beta_err")
+
+
+def _two_term_claims(alphas):
+    """One claim per alpha (the subleading exponent of the two-term form is a number)."""
+    return [
+        Claim(
+            metric="tv",
+            name=f"tv converge (alpha={a:g})",
+            predict={"alpha+beta_err (Thm 5.1)": "-(alpha+beta_err)"},
+            where={"regime": "converge", "alpha": a, "beta_err": [b for b in BETAS if b < 0]},
+            group_by=GROUP,
+            on="inv_sigma",
+            form="two_term",
+            subleading=a,
+            tolerance=0.03,
+            max_halfwidth=0.15,
+        )
+        for a in alphas
+        if any(b < 0 and a + b > 1e-12 for b in BETAS)
+    ]
+
+
+STUDY = Study(
+    name="p2_phase_diagram",
+    task="ts_stationary_quadrature",
+    grid={
+        "manifold": "circle",
+        "density": "von_mises",
+        "density__kappa": 4.0,
+        "kind, c_err, alpha, beta_err, regime": FULL,
+        "sigma": SIGMAS,
+        "inv_sigma": Expr("1/sigma"),
+    },
+    seeds=1,
+    quick={"kind, c_err, alpha, beta_err, regime": QUICK, "sigma": [0.01, 1e-3, 1e-4, 1e-5]},
+    quick_seeds=1,
+    seed=20261123,
+    claims=[
+        Claim(
+            metric="tv",
+            name="tv exact score",
+            predict={"alpha (Thm 5.1)": "-alpha"},
+            where={"regime": "exact"},
+            group_by=GROUP,
+            on="inv_sigma",
+            tolerance=0.03,
+        ),
+        Claim(
+            metric="tv",
+            name="tv O(1) gradient error (beta_err = 0)",
+            predict={"alpha (Thm 5.1)": "-alpha"},
+            where={"regime": "converge", "beta_err": 0.0},
+            group_by=GROUP,
+            on="inv_sigma",
+            tolerance=0.03,
+        ),
+        *_two_term_claims(ALPHAS),
+        Claim(
+            metric="tv",
+            name="tv plateau / plain Langevin",
+            predict={"constant": 0.0},
+            where={"regime": ["plateau", "plain"]},
+            group_by=GROUP,
+            on="inv_sigma",
+            tolerance=0.05,
+        ),
+        Claim(
+            metric="one_minus_tv",
+            name="1 - tv collapse",
+            predict={"quartic wells (alpha+beta_err)/4": "(alpha+beta_err)/4"},
+            where={"regime": "collapse"},
+            group_by=GROUP,
+            on="inv_sigma",
+            tolerance=0.04,
+        ),
+        Claim(
+            metric="tv",
+            name="tv rotational error (Thm 5.2)",
+            predict={"max(alpha, -beta_err)": "-max(alpha, -beta_err)"},
+            where={"regime": "rotational"},
+            group_by=GROUP,
+            on="inv_sigma",
+            tolerance=0.03,
+        ),
+        Claim(
+            metric="width",
+            name="normal width",
+            predict={"1 - alpha/2": "-(1 - alpha/2)"},
+            where={"regime": ["exact", "plain"]},
+            group_by=GROUP,
+            on="inv_sigma",
+            tolerance=0.02,
+        ),
+    ],
+    figures=[phase_diagram_figure],
+)
