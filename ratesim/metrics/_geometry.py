@@ -216,7 +216,9 @@ def coverage_scale(
     k = 2) when k <= 2, else by a Monte-Carlo sample of ``n_mc`` points.
 
     The standard error is a nonparametric bootstrap: ``n_boot`` multinomial reweightings of the
-    sample, delta* recomputed each time (the balls are fixed, only their nu-masses change).
+    sample, delta* recomputed each time (the balls are fixed, only their nu-masses change); it is
+    NaN when n_boot < 2 or some replicate never covers. ``delta`` is inf when the condition fails
+    at the largest delta of the grid (pass larger ``deltas``).
     """
     X = manifold_points(manifold, samples)
     c = check_in_range(c, "c", low=1.0, low_open=True)
@@ -232,8 +234,7 @@ def coverage_scale(
     ug, _ = _grid(manifold, n_grid, rng)
     G = ug.shape[0]
 
-    # nu-side: for each grid point, its distances to the projected samples, sorted once; the ball
-    # B(y, delta) holds the first pos[y, delta] of them (the bootstrap reweights them in that order)
+    # nu-side: the closed ball B(y, delta) = {x : dist(y, P_M x) <= delta} on the delta grid
     if deltas is None:
         D0 = _pairwise_ball_distance(manifold, ug[: min(G, _BLOCK)], ug, kind)
         far = float(D0.max())
@@ -243,7 +244,8 @@ def coverage_scale(
         raise ValueError(f"deltas must be a non-empty array of finite values > 0 (got {deltas})")
     J = deltas.size
     # bin of each distance: D <= deltas[j] iff bin <= j; ball masses are cumulative bin counts
-    bins = np.empty((G, n), dtype=np.int16) if n_boot > 0 else None
+    idx_type = np.int16 if J < np.iinfo(np.int16).max else np.int32
+    bins = np.empty((G, n), dtype=idx_type) if n_boot > 0 else None
     counts = np.empty((G, J))
     for i in range(0, G, _BLOCK):
         D = _pairwise_ball_distance(manifold, ug[i : i + _BLOCK], us, kind)
@@ -269,14 +271,10 @@ def coverage_scale(
             wq = np.ones(n_mc)
             mu_method = "monte-carlo"
         wq = wq / wq.sum()
-        mu = np.empty((G, deltas.size))
+        mu = np.empty((G, J))
         for i in range(0, G, _BLOCK):
             D = _pairwise_ball_distance(manifold, ug[i : i + _BLOCK], uq, kind)
-            o = np.argsort(D, axis=1)
-            cs = np.concatenate([np.zeros((D.shape[0], 1)), np.cumsum(wq[o], axis=1)], axis=1)
-            ds = np.take_along_axis(D, o, axis=1)
-            p = np.stack([np.searchsorted(r, deltas, side="right") for r in ds])
-            mu[i : i + _BLOCK] = np.take_along_axis(cs, p, axis=1)
+            mu[i : i + _BLOCK] = _cum_bins(np.searchsorted(deltas, D, side="left"), wq, J)
 
     def delta_star(weights):
         if weights is None:
