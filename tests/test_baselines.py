@@ -25,8 +25,7 @@ from ratesim.baselines import (
     IntrinsicKDE,
     sample_vmf,
 )
-from ratesim.manifolds import Sphere
-from ratesim.manifolds._torus import FlatTorus
+from ratesim.manifolds import FlatTorus, Sphere
 
 Z = 4.0
 S2 = Sphere(k=2, d=5, seed=3)

@@ -21,8 +21,7 @@ from scipy.spatial.distance import cdist
 
 from ratesim import metrics as M
 from ratesim.densities import Uniform, VonMises
-from ratesim.manifolds import Sphere
-from ratesim.manifolds._torus import FlatTorus
+from ratesim.manifolds import FlatTorus, Sphere
 
 Z = 4.0
 
