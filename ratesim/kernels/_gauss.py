@@ -123,26 +123,25 @@ def _block_dist(q, yT, start, n, dist):
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
-def _block_dist_pair(q, p, yT, start, n, dist, dist2):
-    """_block_dist for two queries at once: each data load serves both (1.8x at d = 50)."""
+def _block_dist_quad(q0, q1, q2, q3, yT, start, n, D0, D1, D2, D3):
+    """_block_dist for four queries at once: each data load serves four (measured 1.4x at
+    d = 50 over one query at a time)."""
     d = yT.shape[0]
     for i in range(n):
-        dist[i] = 0.0
-        dist2[i] = 0.0
+        D0[i] = 0.0
+        D1[i] = 0.0
+        D2[i] = 0.0
+        D3[i] = 0.0
     d4 = d - d % 4
     for j in range(0, d4, 4):
-        a0 = q[j]
-        a1 = q[j + 1]
-        a2 = q[j + 2]
-        a3 = q[j + 3]
-        b0 = p[j]
-        b1 = p[j + 1]
-        b2 = p[j + 2]
-        b3 = p[j + 3]
         r0 = yT[j, start : start + n]
         r1 = yT[j + 1, start : start + n]
         r2 = yT[j + 2, start : start + n]
         r3 = yT[j + 3, start : start + n]
+        a0, a1, a2, a3 = q0[j], q0[j + 1], q0[j + 2], q0[j + 3]
+        b0, b1, b2, b3 = q1[j], q1[j + 1], q1[j + 2], q1[j + 3]
+        c0, c1, c2, c3 = q2[j], q2[j + 1], q2[j + 2], q2[j + 3]
+        e0, e1, e2, e3 = q3[j], q3[j + 1], q3[j + 2], q3[j + 3]
         for i in range(n):
             y0 = r0[i]
             y1 = r1[i]
@@ -152,22 +151,38 @@ def _block_dist_pair(q, p, yT, start, n, dist, dist2):
             t1 = y1 - a1
             t2 = y2 - a2
             t3 = y3 - a3
-            dist[i] += (t0 * t0 + t1 * t1) + (t2 * t2 + t3 * t3)
+            D0[i] += (t0 * t0 + t1 * t1) + (t2 * t2 + t3 * t3)
             t0 = y0 - b0
             t1 = y1 - b1
             t2 = y2 - b2
             t3 = y3 - b3
-            dist2[i] += (t0 * t0 + t1 * t1) + (t2 * t2 + t3 * t3)
+            D1[i] += (t0 * t0 + t1 * t1) + (t2 * t2 + t3 * t3)
+            t0 = y0 - c0
+            t1 = y1 - c1
+            t2 = y2 - c2
+            t3 = y3 - c3
+            D2[i] += (t0 * t0 + t1 * t1) + (t2 * t2 + t3 * t3)
+            t0 = y0 - e0
+            t1 = y1 - e1
+            t2 = y2 - e2
+            t3 = y3 - e3
+            D3[i] += (t0 * t0 + t1 * t1) + (t2 * t2 + t3 * t3)
     for j in range(d4, d):
-        qj = q[j]
-        pj = p[j]
         row = yT[j, start : start + n]
+        a = q0[j]
+        b = q1[j]
+        c = q2[j]
+        f = q3[j]
         for i in range(n):
             y = row[i]
-            t = y - qj
-            dist[i] += t * t
-            t = y - pj
-            dist2[i] += t * t
+            t = y - a
+            D0[i] += t * t
+            t = y - b
+            D1[i] += t * t
+            t = y - c
+            D2[i] += t * t
+            t = y - f
+            D3[i] += t * t
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
@@ -222,19 +237,29 @@ def _block_values(VT, start, n, w, acc):
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
-def _block_values_pair(VT, start, n, w, w2, acc, acc2):
-    """_block_values for two queries at once (each value load serves both)."""
+def _block_values_quad(VT, start, n, W, acc, k0):
+    """_block_values for queries k0..k0+3 at once, weights W[k0 + r, :n] (value loads shared)."""
     p = VT.shape[0]
+    w0 = W[k0]
+    w1 = W[k0 + 1]
+    w2 = W[k0 + 2]
+    w3 = W[k0 + 3]
     for j in range(p):
         row = VT[j, start : start + n]
-        t = 0.0
+        t0 = 0.0
+        t1 = 0.0
         t2 = 0.0
+        t3 = 0.0
         for i in range(n):
             v = row[i]
-            t += w[i] * v
+            t0 += w0[i] * v
+            t1 += w1[i] * v
             t2 += w2[i] * v
-        acc[j] += t
-        acc2[j] += t2
+            t3 += w3[i] * v
+        acc[k0, j] += t0
+        acc[k0 + 1, j] += t1
+        acc[k0 + 2, j] += t2
+        acc[k0 + 3, j] += t3
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
@@ -297,11 +322,9 @@ def softmax_dense(yB, lwB, VB, N, Q, inv2s2, want_msd, out_lse, out_avg, out_msd
     for tile in prange(n_tiles):
         q0 = tile * QTILE
         nq = min(QTILE, m - q0)
-        dist = np.empty(B)
-        dist2 = np.empty(B)
+        D = np.empty((4, B))
+        W = np.empty((4, B))
         e = np.empty(B)
-        w = np.empty(B)
-        w2 = np.empty(B)
         kbits = np.empty(B, dtype=np.int64)
         acc = np.zeros((nq, p))
         state = np.zeros((nq, 3))
@@ -312,16 +335,19 @@ def softmax_dense(yB, lwB, VB, N, Q, inv2s2, want_msd, out_lse, out_avg, out_msd
             yb = yB[blk]
             lb = lwB[blk]
             vb = VB[blk]
-            for k in range(0, nq - 1, 2):  # pairs of queries share the data loads
-                _block_dist_pair(Q[q0 + k], Q[q0 + k + 1], yb, 0, n, dist, dist2)
-                _block_weights(lb, 0, n, inv2s2, want_msd, dist, e, w, kbits, acc[k], state[k])
-                _block_weights(lb, 0, n, inv2s2, want_msd, dist2, e, w2, kbits, acc[k + 1],
-                               state[k + 1])  # fmt: skip
-                _block_values_pair(vb, 0, n, w, w2, acc[k], acc[k + 1])
-            if nq % 2 == 1:
-                k = nq - 1
-                _process_block(Q[q0 + k], yb, lb, vb, 0, n, inv2s2, want_msd, dist, e, w, kbits,
-                               acc[k], state[k])  # fmt: skip
+            k = 0
+            while k + 4 <= nq:  # quads of queries share the data loads
+                _block_dist_quad(Q[q0 + k], Q[q0 + k + 1], Q[q0 + k + 2], Q[q0 + k + 3], yb, 0, n,
+                                 D[0], D[1], D[2], D[3])  # fmt: skip
+                for r in range(4):
+                    _block_weights(lb, 0, n, inv2s2, want_msd, D[r], e, W[r], kbits, acc[k + r],
+                                   state[k + r])  # fmt: skip
+                _block_values_quad(vb, 0, n, W, acc[k : k + 4], 0)
+                k += 4
+            while k < nq:
+                _process_block(Q[q0 + k], yb, lb, vb, 0, n, inv2s2, want_msd, D[0], e, W[0],
+                               kbits, acc[k], state[k])  # fmt: skip
+                k += 1
         for k in range(nq):
             _finish(state[k], acc[k], q0 + k, out_lse, out_avg, out_msd, want_msd)
 
