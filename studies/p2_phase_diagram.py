@@ -99,9 +99,16 @@ STUDY = Study(
         "kind, c_err, alpha, beta_err, regime": FULL,
         "sigma": SIGMAS,
         "inv_sigma": Expr("1/sigma"),
+        "quad_sub": 16,  # midpoint nodes per angle bin
+        "quad_nr": 96,  # Gauss-Legendre nodes in r
     },
     seeds=1,
-    quick={"kind, c_err, alpha, beta_err, regime": QUICK, "sigma": [0.01, 1e-3, 1e-4, 1e-5]},
+    quick={
+        "kind, c_err, alpha, beta_err, regime": QUICK,
+        "sigma": [0.01, 1e-3, 1e-4, 1e-5],
+        "quad_sub": 4,
+        "quad_nr": 48,
+    },
     quick_seeds=1,
     seed=20261123,
     claims=[

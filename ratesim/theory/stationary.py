@@ -78,7 +78,7 @@ def circle_log_p_sigma(x, sigma: float, kappa: float = 4.0, mean: float = np.pi)
     Closed form of SCIENCE.md ("Exact references", P2): p_sigma = mu * N(0, sigma^2 I) with
     p_sigma(x) = exp(-(|x|^2 + 1)/(2 sigma^2)) I0(|v|) / (2 pi sigma^2 I0(kappa)) (the density of
     mu w.r.t. arc length is exp(kappa cos) / (2 pi I0(kappa))), computed as -(r - 1)^2/(2 sigma^2)
-    + delta + log i0e(|v|) - log(2 pi sigma^2) - log(2 pi I0(kappa)) (no cancellation, scaled
+    + delta + log i0e(|v|) - log(2 pi sigma^2) - log I0(kappa) (no cancellation, scaled
     Bessel functions; SCIENCE.md trap 6).
 
     Parameters
@@ -105,12 +105,7 @@ def _log_p(x, sigma, kappa, mean):
     delta = (2.0 * (x @ a) / s2 + a @ a) / (z + r / s2)
     log_i0k = np.log(i0e(kappa)) + kappa
     return (
-        -((r - 1.0) ** 2) / (2.0 * s2)
-        + delta
-        + np.log(i0e(z))
-        - np.log(2.0 * np.pi * s2)
-        - np.log(2.0 * np.pi)
-        - log_i0k
+        -((r - 1.0) ** 2) / (2.0 * s2) + delta + np.log(i0e(z)) - np.log(2.0 * np.pi * s2) - log_i0k
     )
 
 
@@ -364,29 +359,35 @@ def tempered_stationary_law(
     )
 
 
-def _tilted_periodic(marg: np.ndarray, F: float, theta: np.ndarray, n_modes: int = 128):
+def _tilted_periodic(marg: np.ndarray, F: float, theta: np.ndarray, n_modes: int = 512):
     """Stationary density of d t = (-U' + F) dt + sqrt(2) dW on the circle, U = -log marg.
 
     The zero-flux-free Fokker-Planck equation (U' - F) p + p' = J (J a constant) is solved by a
     Fourier-Galerkin method: with p = sum_k p_k e^(ikt), p_0 = 1/(2 pi), U' = sum_k u_k e^(ikt),
-    (ik - F) p_k + sum_(m != 0) u_(k-m) p_m = -u_k p_0 for 0 < |k| <= n_modes. Exact for any F
+    (ik - F) p_k + sum_(m != 0) u_(k-m) p_m = -u_k p_0 for 0 < |k| <= K (K <= n_modes). Exact for any F
     (no resolution condition on 1/F) as long as U is smooth (its Fourier coefficients beyond
     n_modes negligible, checked). It is the closed form exp(-V(t)) int_t^(t+2 pi) exp(V) with
     V = U - F t (Risken, sec. 11.2) written in Fourier space.
     """
     n = marg.size
     U = -np.log(marg / marg.max())
-    K = int(min(n_modes, n // 4))
-    k_all = np.arange(-2 * K, 2 * K + 1)
     # Fourier coefficients of U by the midpoint rule (spectrally accurate), via the FFT: the nodes
-    # are theta_j = theta_0 + j 2 pi / n
-    Uk = np.fft.fft(U)[k_all % n] * np.exp(-1j * k_all * theta[0]) / n
-    tail = np.abs(Uk[np.abs(k_all) > K]).max()
-    if tail > 1e-10 * max(1.0, np.abs(Uk).max()):
-        raise ValueError(
-            f"the angular potential is not resolved by {K} Fourier modes (tail {tail:.2e}): "
-            "the rotational reduction needs a smooth gradient part"
-        )
+    # are theta_j = theta_0 + j 2 pi / n. Modes: the smallest K in 16, 32, ... whose tail (modes
+    # K < |k| <= 2K) is negligible.
+    fU = np.fft.fft(U)
+    K = 16
+    while True:
+        k_all = np.arange(-2 * K, 2 * K + 1)
+        Uk = fU[k_all % n] * np.exp(-1j * k_all * theta[0]) / n
+        tail = np.abs(Uk[np.abs(k_all) > K]).max()
+        if tail <= 1e-12 * max(1.0, np.abs(Uk).max()):
+            break
+        if 2 * K > min(n_modes, n // 8):
+            raise ValueError(
+                f"the angular potential is not resolved by {K} Fourier modes (tail {tail:.2e}): "
+                "the rotational reduction needs a smooth gradient part"
+            )
+        K *= 2
     uk = 1j * k_all * Uk  # coefficients of U'
 
     def u(j):
@@ -538,6 +539,8 @@ def _law_from_params(params) -> StationaryLaw:
         c_err=float(params.get("c_err", 0.0)),
         beta_err=float(params.get("beta_err", 0.0)),
         kind=str(params.get("kind", "gradient")),
+        sub=int(params.get("quad_sub", 16)),
+        n_r=int(params.get("quad_nr", 96)),
     )
 
 
