@@ -364,10 +364,10 @@ def _tilted_periodic(marg: np.ndarray, F: float, theta: np.ndarray, n_modes: int
 
     The zero-flux-free Fokker-Planck equation (U' - F) p + p' = J (J a constant) is solved by a
     Fourier-Galerkin method: with p = sum_k p_k e^(ikt), p_0 = 1/(2 pi), U' = sum_k u_k e^(ikt),
-    (ik - F) p_k + sum_(m != 0) u_(k-m) p_m = -u_k p_0 for 0 < |k| <= K (K <= n_modes). Exact for any F
-    (no resolution condition on 1/F) as long as U is smooth (its Fourier coefficients beyond
-    n_modes negligible, checked). It is the closed form exp(-V(t)) int_t^(t+2 pi) exp(V) with
-    V = U - F t (Risken, sec. 11.2) written in Fourier space.
+    (ik - F) p_k + sum_(m != 0) u_(k-m) p_m = -u_k p_0 for 0 < |k| <= K (K <= n_modes, the
+    smallest power of 2 >= 16 beyond which U has no Fourier mass, checked). Exact for any F (no
+    resolution condition on 1/F) as long as U is smooth. It is the closed form
+    exp(-V(t)) int_t^(t+2 pi) exp(V) with V = U - F t (Risken, sec. 11.2) in Fourier space.
     """
     n = marg.size
     U = -np.log(marg / marg.max())
