@@ -1,0 +1,184 @@
+"""Study-specific figures of the P1 coarse-score studies (``Study(figures=[...])``).
+
+Each function takes the tidy results table and the report directory, writes a PNG there and returns
+a markdown section that ``ratesim.report`` embeds in the README. Computed from the table only.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["exponent_vs_beta_figure", "coverage_vs_n_figure", "slope_table"]
+
+_BETA_INF_X = 8.5  # where beta = inf is drawn on the beta axis
+
+
+def _col(df, name: str) -> str:
+    if name in df.columns:
+        return name
+    if f"p_{name}" in df.columns:
+        return f"p_{name}"
+    raise KeyError(name)
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def slope_table(df, metric: str, keys=("beta", "sampler"), transform: str = "N"):
+    """Fitted exponent of ``metric`` against N per group (WLS on seed means, 95% CI).
+
+    Returns a list of dicts with the group values, ``slope``, ``lo``, ``hi``, ``n_levels``.
+    """
+    from ..rates import fit_rate
+
+    sub = df[df["metric"] == metric]
+    cols = [_col(sub, k) for k in keys]
+    cn = _col(sub, "N")
+    out = []
+    for vals, g in sub.groupby(cols, sort=True):
+        vals = vals if isinstance(vals, tuple) else (vals,)
+        v = g["value"].astype(float).to_numpy()
+        if np.any(~np.isfinite(v)) or np.any(v <= 0) or g[cn].nunique() < 3:
+            continue
+        fit = fit_rate(g[cn].to_numpy(), v, transform=transform)
+        row = dict(zip(keys, vals, strict=True))
+        row.update(slope=fit.slope, lo=fit.ci[0], hi=fit.ci[1], n_levels=fit.n_levels)
+        out.append(row)
+    return out
+
+
+def _bx(beta) -> float:
+    b = float(beta)
+    return _BETA_INF_X if math.isinf(b) else b
+
+
+def exponent_vs_beta_figure(df, outdir) -> str:
+    """Fitted exponent of delta*(N) against beta (95% CIs), with the three prediction lines
+    -beta/(4k), -(beta-1)/(4k), -1/k and the fitted exponents of the Monte-Carlo floor and of the
+    empirical measure."""
+    plt = _plt()
+    outdir = Path(outdir)
+    k = int(df[_col(df, "k")].iloc[0])
+    rows = slope_table(df, "delta_star", keys=("manifold__beta", "sampler"))
+    floor = slope_table(df, "delta_floor", keys=("manifold__beta",))
+    emp = slope_table(df, "delta_emp", keys=("manifold__beta",))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    bb = np.linspace(2.0, 7.5, 100)
+    ax.plot(bb, -bb / (4 * k), "C3--", label="-beta/(4k)")
+    ax.plot(bb, -(bb - 1) / (4 * k), "C1--", label="-(beta-1)/(4k)")
+    ax.axhline(-1 / k, color="k", ls=":", label="-1/k (empirical measure)")
+    markers = {"reverse_sde": "o", "hybrid": "s", "tempered_langevin": "^"}
+    for i, s in enumerate(sorted({r["sampler"] for r in rows})):
+        rs = [r for r in rows if r["sampler"] == s]
+        x = np.array([_bx(r["manifold__beta"]) for r in rs]) + 0.08 * i
+        y = np.array([r["slope"] for r in rs])
+        err = np.array([[r["slope"] - r["lo"] for r in rs], [r["hi"] - r["slope"] for r in rs]])
+        ax.errorbar(x, y, yerr=err, fmt=markers.get(s, "o"), capsize=3, label=f"delta* ({s})")
+    for rs, c, lab in ((floor, "0.5", "floor (m fresh draws)"), (emp, "C2", "empirical (N)")):
+        if rs:
+            x = np.array([_bx(r["manifold__beta"]) for r in rs]) - 0.12
+            y = np.array([r["slope"] for r in rs])
+            err = np.array([[r["slope"] - r["lo"] for r in rs], [r["hi"] - r["slope"] for r in rs]])
+            ax.errorbar(x, y, yerr=err, fmt="x", color=c, capsize=2, label=lab)
+    ticks = [2.5, 4.5, 6.5, _BETA_INF_X]
+    ax.set_xticks(ticks, ["2.5", "4.5", "6.5", "inf"])
+    ax.set_ylim(-2.0, 0.5)
+    ax.set_xlabel("beta (regularity of M)")
+    ax.set_ylabel("fitted exponent of N")
+    ax.set_title(f"coverage scale delta*(N), k = {k}: fitted exponent vs beta")
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(outdir / "exponent_vs_beta.png", dpi=120)
+    plt.close(fig)
+    lines = [
+        "### Coverage exponent against beta",
+        "",
+        "Fitted exponent of delta*(N) per (beta, sampler) with 95% CIs; dashed lines: the two "
+        "published P1 exponents -beta/(4k) and -(beta-1)/(4k); dotted: the empirical measure's "
+        "-1/k. Grey crosses: the exponent of the Monte-Carlo floor (coverage scale of m fresh "
+        "draws from mu_data, m fixed); green crosses: the empirical measure of the N training "
+        "points. beta = inf is drawn at x = 8.5.",
+        "",
+        "![exponent vs beta](exponent_vs_beta.png)",
+        "",
+        "| metric | beta | sampler | exponent | 95% CI |",
+        "|---|---|---|---|---|",
+    ]
+    for name, rs in (("delta_star", rows), ("delta_floor", floor), ("delta_emp", emp)):
+        for r in rs:
+            lines.append(
+                f"| {name} | {r['manifold__beta']} | {r.get('sampler', '-')} | {r['slope']:+.3f} | "
+                f"[{r['lo']:+.3f}, {r['hi']:+.3f}] |"
+            )
+    return "\n".join(lines)
+
+
+def coverage_vs_n_figure(df, outdir) -> str:
+    """delta_star, delta_floor and delta_emp against N (seed geometric means), one panel per
+    (beta, sampler); and the novelty / fidelity table."""
+    plt = _plt()
+    outdir = Path(outdir)
+    cb, cs, cn = _col(df, "manifold__beta"), _col(df, "sampler"), _col(df, "N")
+    groups = sorted({(float(b), s) for b, s in zip(df[cb], df[cs], strict=True)}, key=str)
+    ncol = 3
+    nrow = math.ceil(len(groups) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.0 * ncol, 3.3 * nrow), squeeze=False)
+    styles = {"delta_star": "C0o-", "delta_floor": "0.5", "delta_emp": "C2s--"}
+    for ax, (b, s) in zip(axes.ravel(), groups, strict=False):
+        sub = df[(df[cb].astype(float) == b) & (df[cs] == s)]
+        for met, st in styles.items():
+            g = sub[sub["metric"] == met]
+            gm = g.assign(lv=np.log(g["value"].astype(float))).groupby(cn)["lv"].mean()
+            ax.loglog(
+                gm.index,
+                np.exp(gm.values),
+                st if met != "delta_floor" else "x:",
+                color=None if met != "delta_floor" else st,
+                label=met,
+            )
+        ax.set_title(f"beta = {b:g}, {s}", fontsize=9)
+        ax.set_xlabel("N")
+    for ax in axes.ravel()[len(groups) :]:
+        ax.axis("off")
+    axes[0, 0].set_ylabel("coverage scale (chordal, c = 2)")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(outdir / "coverage_vs_n.png", dpi=110)
+    plt.close(fig)
+    lines = [
+        "### Coverage scale, floor and empirical measure against N",
+        "",
+        "Seed geometric means. delta_star: the m generated samples; delta_floor: m fresh draws "
+        "from mu_data (the Monte-Carlo floor of delta_star at this m); delta_emp: the N training "
+        "points (the empirical measure, which the exact empirical score reproduces).",
+        "",
+        "![coverage vs N](coverage_vs_n.png)",
+        "",
+        "Novelty and fidelity (seed means): nn_dist = median distance of a generated sample to "
+        "its nearest training point, novelty_ratio = nn_dist over the same for held-out data "
+        "(about 1: novel, << 1: copies), memorized_frac = fraction with d1/d2 < 1/3 (held-out "
+        "data give about 1/3 in 1-D), fidelity_ratio = median distance to M over the data "
+        "spacing.",
+        "",
+        "| beta | sampler | N | nn_dist | novelty_ratio | memorized_frac | fidelity | "
+        "fidelity_ratio | delta_star / delta_floor |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    piv = df.pivot_table(index=[cb, cs, cn], columns="metric", values="value", aggfunc="mean")
+    for (b, s, n), r in piv.iterrows():
+        ratio = r["delta_star"] / r["delta_floor"]
+        lines.append(
+            f"| {b} | {s} | {n} | {r['nn_dist']:.2e} | {r['novelty_ratio']:.2f} | "
+            f"{r['memorized_frac']:.2f} | {r['fidelity']:.1e} | {r['fidelity_ratio']:.1e} | "
+            f"{ratio:.2f} |"
+        )
+    return "\n".join(lines)
