@@ -25,11 +25,13 @@ Hence (the bound stated and tested in tests/test_kernels.py):
   Euclidean norm inside), from cov = E_w[(y - c)(y - c)^T] - (m - c)(m - c)^T with c = mean_in.
 
 ``"auto"`` chooses ``"truncated"`` when all of the following hold, else ``"dense"``:
-N >= 4096 and m N >= 2^22 (below that the dense pass costs milliseconds), the ball radius for a
-query on the data, sigma sqrt(2 (log(N / tol) + max l - min l)), is < 1/4 of the largest side of
-the data's bounding box, and the truncated kernel run on up to 16 evenly spaced queries visits on
-average < 20 % of the data (the tree is then built once and cached, so the probe only costs the
-probe). The two modes agree within the bound above, so the choice only affects speed.
+N >= 4096; m N >= 2^22 or ``data`` is a :class:`GaussianIndex` (below 2^22 pairs the dense pass
+takes milliseconds, less than building a tree); the ball radius for a query on the data,
+sigma sqrt(2 (log(N / tol) + max l - min l)), is < 1/4 of the largest side of the data's bounding
+box; and the truncated kernel, run on up to 16 evenly spaced queries, visits on average < 20 % of
+the data (in high dimension the tree prunes little and the dense kernel is faster). The tree built
+for the probe is cached and reused. The two modes agree within the bound above, so the choice
+only affects speed.
 """
 
 from __future__ import annotations
