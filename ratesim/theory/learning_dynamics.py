@@ -1,0 +1,336 @@
+"""Learning dynamics of denoising score matching: the normal part is learned first, the tangent later.
+
+Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235; SCIENCE.md
+P3): at small sigma the score s = grad log p_sigma is dominated by its singular normal part
+-(x - P_M x) / sigma^2 (the collapse of the denoiser D_sigma = x + sigma^2 s onto P_M), and a learned
+score gets this part first and fast; the tangential part (the density on M, Theta(1)) is refined
+later. We make this operational with two small models trained by denoising score matching (DSM) on
+pairs (x_i = x0_i + sigma z_i, target -z_i) from N samples x0_i ~ mu_data:
+
+- **random features + ridge** (:func:`fit_random_features`): g(x) = Phi(x) C with P random Fourier
+  features, C by ridge regression (closed form);
+- **two-layer conservative network** (:class:`ConservativeNet`): a scalar potential
+  V(x) = sum_j a_j tanh(w_j . x + b_j) and g = grad V (a conservative field, as the paper's
+  networks), trained by full-batch gradient descent with heavy-ball momentum on the DSM loss
+  L = (1/n) sum_i |g(x_i) + z_i|^2, its gradient written by hand (checked against finite
+  differences in the tests).
+
+Both predict g = sigma s (the noise-prediction scale, so the loss is O(d) at any sigma); the learned
+score is s_hat = g / sigma. Errors are measured against the exact :class:`ratesim.scores.OracleScore`
+(Bessel closed form on the circle) at test points x = y + sigma z near M (y ~ mu_data), split at the
+foot P_M(x) into the normal and tangent components (:func:`normal_tangent_errors`):
+
+    err_normal  = sum |P_N (s_hat - s)|^2 / sum |P_N s|^2,
+    err_tangent = sum |P_T (s_hat - s)|^2 / sum |P_T s|^2.
+
+Why the tangent part comes later (the variance argument used for the study's predictions): the DSM
+target -z has variance 1 per coordinate whatever sigma, while in the g = sigma s scale the normal
+signal is |P_N g| ~ sqrt(d - k) and the tangential signal |P_T g| = sigma |grad_M log p| = O(sigma).
+A least-squares fit with p effective parameters has variance ~ p d / N in g units, so
+
+    err_normal ~ p / N,        err_tangent ~ p d / (sigma^2 |grad_M log p|^2 N):
+
+both fall like N^-1 once N >> p, but the tangential error is larger by ~ sigma^-2, i.e. the N (or,
+for gradient descent, the training time) needed to learn the density on M grows like sigma^-2,
+while the normal part is learned at N ~ p.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_generator, as_points, check_int, check_positive
+from ..study.tasks import task
+
+__all__ = [
+    "dsm_pairs",
+    "normal_tangent_errors",
+    "RandomFeatures",
+    "fit_random_features",
+    "ConservativeNet",
+    "train_conservative",
+    "make_circle_setup",
+    "learning_dynamics_metrics",
+]
+
+
+def dsm_pairs(x0, sigma, rng):
+    """Denoising score matching pairs: x = x0 + sigma z and the noise-scale target -z.
+
+    Parameters
+    ----------
+    x0 : array (n, d)
+        Clean samples from mu_data.
+    sigma : float > 0
+    rng : numpy Generator or int
+
+    Returns
+    -------
+    x, target : arrays (n, d)
+        The minimizer of E|g(x) - target|^2 is g = sigma s = (E[x0 | x] - x) / sigma (Tweedie).
+    """
+    x0 = as_points(x0, "x0")
+    sigma = check_positive(sigma, "sigma")
+    z = as_generator(rng).standard_normal(x0.shape)
+    return x0 + sigma * z, -z
+
+
+def normal_tangent_errors(manifold, s_hat, s_true, x):
+    """Relative squared errors of a score in the normal and tangent spaces at the foot P_M(x).
+
+    Parameters
+    ----------
+    manifold : ratesim.manifolds.Manifold
+        Provides ``project`` and ``tangent_basis``.
+    s_hat, s_true : arrays (m, d)
+        Learned and exact scores at x.
+    x : array (m, d)
+        Query points (near M: the foot must be unique).
+
+    Returns
+    -------
+    dict
+        ``normal`` = sum |P_N e|^2 / sum |P_N s|^2, ``tangent`` = sum |P_T e|^2 / sum |P_T s|^2
+        with e = s_hat - s_true, and the raw sums (``normal_ss``, ``tangent_ss``, ``normal_ref``,
+        ``tangent_ref``).
+    """
+    x = as_points(x)
+    s_hat = as_points(s_hat, "s_hat", d=x.shape[1])
+    s_true = as_points(s_true, "s_true", d=x.shape[1])
+    if not len(s_hat) == len(s_true) == len(x):
+        raise ValueError("s_hat, s_true and x must have the same number of rows")
+    T = manifold.tangent_basis(manifold.project(x).u)  # (m, d, k)
+    e = s_hat - s_true
+
+    def split(v):
+        c = np.einsum("mdk,md->mk", T, v)
+        vt = np.einsum("mdk,mk->md", T, c)
+        return np.sum((v - vt) ** 2), np.sum(c**2)
+
+    en, et = split(e)
+    sn, st = split(s_true)
+    if sn <= 0 or st <= 0:
+        raise ValueError("the exact score has no normal or no tangent part at these points")
+    return {
+        "normal": en / sn,
+        "tangent": et / st,
+        "normal_ss": en,
+        "tangent_ss": et,
+        "normal_ref": sn,
+        "tangent_ref": st,
+    }
+
+
+class RandomFeatures:
+    """Random Fourier features phi(x) = sqrt(2/P) cos(x Omega / ell + b), a fixed feature map.
+
+    Parameters
+    ----------
+    d : int
+        Input dimension.
+    n_features : int
+        P.
+    length_scale : float > 0
+        ell (the Gaussian kernel's length scale approximated by the features).
+    rng : numpy Generator or int
+    """
+
+    def __init__(self, d, n_features, length_scale, rng):
+        self.d = check_int(d, "d", low=1)
+        self.n_features = check_int(n_features, "n_features", low=1)
+        self.length_scale = check_positive(length_scale, "length_scale")
+        rng = as_generator(rng)
+        self.omega = rng.standard_normal((self.d, self.n_features)) / self.length_scale
+        self.phase = rng.uniform(0.0, 2.0 * np.pi, self.n_features)
+        self.coef_ = None
+
+    def features(self, x):
+        x = as_points(x, d=self.d)
+        return np.sqrt(2.0 / self.n_features) * np.cos(x @ self.omega + self.phase)
+
+    def predict(self, x):
+        if self.coef_ is None:
+            raise RuntimeError("RandomFeatures is not fitted yet: call fit_random_features first")
+        return self.features(x) @ self.coef_
+
+
+def fit_random_features(model, x, target, ridge):
+    """Ridge regression of ``target`` on the features: C = (F^T F + ridge n I)^-1 F^T target.
+
+    Parameters
+    ----------
+    model : RandomFeatures
+    x, target : arrays (n, d)
+    ridge : float >= 0
+        Penalty per sample (lambda = ridge * n), so the estimator is scale-free in n.
+
+    Returns
+    -------
+    RandomFeatures
+        ``model`` with ``coef_`` (P, d) set.
+    """
+    x = as_points(x, d=model.d)
+    target = as_points(target, "target", d=model.d)
+    ridge = check_positive(ridge, "ridge", allow_zero=True)
+    F = model.features(x)
+    A = F.T @ F + ridge * len(x) * np.eye(model.n_features)
+    model.coef_ = np.linalg.solve(A, F.T @ target)
+    return model
+
+
+class ConservativeNet:
+    """Two-layer conservative field g(x) = grad V(x), V(x) = sum_j a_j tanh(w_j . x + b_j).
+
+    With h = W x + b, t = tanh(h), u = 1 - t^2: g(x) = W^T (a * u). For the loss
+    L = (1/n) sum_i |g(x_i) - y_i|^2, residuals r_i = g(x_i) - y_i and G = r W^T (G_ij = w_j . r_i),
+    u' = -2 t u:
+
+        dL/da_j  = (2/n) sum_i u_ij G_ij
+        dL/db_j  = (2/n) a_j sum_i u'_ij G_ij
+        dL/dW_j. = (2/n) sum_i [a_j u_ij r_i + a_j u'_ij G_ij x_i].
+
+    Parameters
+    ----------
+    d : int
+        Input dimension.
+    width : int
+        Number of hidden units H.
+    init_scale : float
+        Standard deviation of the entries of W (b ~ U(-init_scale, init_scale)); a starts at 0
+        (g = 0: the initial error is 1 in both components).
+    rng : numpy Generator or int
+    """
+
+    def __init__(self, d, width, init_scale, rng):
+        self.d = check_int(d, "d", low=1)
+        self.width = check_int(width, "width", low=1)
+        s = check_positive(init_scale, "init_scale")
+        rng = as_generator(rng)
+        self.W = rng.standard_normal((self.width, self.d)) * s
+        self.b = rng.uniform(-s, s, self.width)
+        self.a = np.zeros(self.width)
+
+    @property
+    def params(self):
+        return [self.W, self.b, self.a]
+
+    def potential(self, x):
+        """V(x), shape (m,)."""
+        x = as_points(x, d=self.d)
+        return np.tanh(x @ self.W.T + self.b) @ self.a
+
+    def field(self, x):
+        """g(x) = grad V(x), shape (m, d)."""
+        x = as_points(x, d=self.d)
+        t = np.tanh(x @ self.W.T + self.b)
+        return ((1.0 - t * t) * self.a) @ self.W
+
+    def loss_and_grad(self, x, y):
+        """The DSM loss (1/n) sum |g(x_i) - y_i|^2 and its gradient (dW, db, da), by hand."""
+        x = as_points(x, d=self.d)
+        y = as_points(y, "y", d=self.d)
+        t = np.tanh(x @ self.W.T + self.b)
+        u = 1.0 - t * t
+        up = -2.0 * t * u
+        r = (u * self.a) @ self.W - y
+        G = r @ self.W.T
+        n = len(x)
+        da = (2.0 / n) * np.sum(u * G, axis=0)
+        db = (2.0 / n) * self.a * np.sum(up * G, axis=0)
+        au = u * self.a
+        dW = (2.0 / n) * (au.T @ r + (self.a * up * G).T @ x)
+        return float(np.mean(np.sum(r * r, axis=1))), [dW, db, da]
+
+
+def train_conservative(net, x, y, *, lr, iters, momentum=0.9, callback=None, callback_at=()):
+    """Full-batch gradient descent with heavy-ball momentum on the DSM loss.
+
+    Parameters
+    ----------
+    net : ConservativeNet
+    x, y : arrays (n, d)
+        Inputs and targets.
+    lr : float > 0
+        Step size.
+    iters : int >= 0
+        Number of gradient steps.
+    momentum : float in [0, 1)
+    callback : callable, optional
+        ``callback(net, it)`` called after step ``it`` for each ``it`` in ``callback_at``.
+    callback_at : iterable of int
+
+    Returns
+    -------
+    list of float
+        The training loss before each step.
+    """
+    lr = check_positive(lr, "lr")
+    iters = check_int(iters, "iters", low=0)
+    if not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must be in [0, 1) (got {momentum})")
+    at = set(int(i) for i in callback_at)
+    vel = [np.zeros_like(q) for q in net.params]
+    losses = []
+    for it in range(1, iters + 1):
+        loss, grads = net.loss_and_grad(x, y)
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"gradient descent diverged at step {it} (lr = {lr})")
+        losses.append(loss)
+        for q, g, v in zip(net.params, grads, vel, strict=True):
+            v *= momentum
+            v += g
+            q -= lr * v
+        if callback is not None and it in at:
+            callback(net, it)
+    return losses
+
+
+def make_circle_setup(d, kappa, manifold_seed=1):
+    """The unit circle in R^d (random isometry) with a von Mises(kappa) density and its oracle."""
+    from ..densities import VonMises
+    from ..manifolds import Circle
+    from ..scores import OracleScore
+
+    M = Circle(d=check_int(d, "d", low=2), seed=manifold_seed)
+    p = VonMises(kappa=check_positive(kappa, "kappa"))
+    return M, p, OracleScore(M, p).fit()
+
+
+def learning_dynamics_metrics(params, rng):
+    """One cell: train the model by DSM on N samples and measure normal / tangent errors.
+
+    ``params``: ``model`` in {"rf", "nn"}, ``N``, ``sigma``, ``d``, ``kappa``, ``n_test``; for
+    "rf" ``n_features``, ``length_scale``, ``ridge``; for "nn" ``width``, ``init_scale``, ``lr``,
+    ``iters`` (the error is measured after ``iters`` steps).
+    """
+    rng = as_generator(rng)
+    model = params["model"]
+    N = check_int(params["N"], "N", low=2)
+    sigma = check_positive(params["sigma"], "sigma")
+    M, p, oracle = make_circle_setup(params["d"], params["kappa"], params.get("manifold_seed", 1))
+    d = M.d
+    x0 = M.sample(N, p, rng=rng)
+    x, y = dsm_pairs(x0, sigma, rng)
+    xt, _ = dsm_pairs(M.sample(int(params.get("n_test", 2000)), p, rng=rng), sigma, rng)
+    s_true = oracle.score(xt, sigma)
+    if model == "rf":
+        rf = RandomFeatures(d, params["n_features"], params["length_scale"], rng)
+        fit_random_features(rf, x, y, params["ridge"])
+        s_hat = rf.predict(xt) / sigma
+    elif model == "nn":
+        net = ConservativeNet(d, params["width"], params["init_scale"], rng)
+        train_conservative(net, x, y, lr=params["lr"], iters=params["iters"])
+        s_hat = net.field(xt) / sigma
+    else:
+        raise ValueError(f"model must be 'rf' or 'nn' (got {model!r})")
+    e = normal_tangent_errors(M, s_hat, s_true, xt)
+    return {"normal_err": e["normal"], "tangent_err": e["tangent"]}
+
+
+@task(
+    "p3_learning_dynamics",
+    metrics=("normal_err", "tangent_err"),
+)
+def _p3_learning_dynamics(params, rng):
+    """Huang et al. 2026 (P3): normal vs tangent errors of DSM-trained small models."""
+    return learning_dynamics_metrics(params, rng)
