@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["phase_diagram_figure", "chains_figure", "col", "pivot_metric"]
+__all__ = ["phase_diagram_figure", "chains_figure", "mixing_figure", "col", "pivot_metric"]
 
 # SCIENCE.md reference values (exact quadrature, unit circle, von Mises kappa = 4, mean pi)
 REFERENCE_TV = {
@@ -221,4 +221,42 @@ def chains_figure(df, outdir) -> str:
     fig.savefig(outdir / "chains_vs_quadrature.png", dpi=120)
     plt.close(fig)
     lines += ["", "![chains vs quadrature](chains_vs_quadrature.png)", ""]
+    return "\n".join(lines)
+
+
+def mixing_figure(df, outdir) -> str:
+    """Relaxation time (SDE time and hat-form steps) of plain and TS Langevin against sigma."""
+    plt = _plt()
+    outdir = Path(outdir)
+    lt = pivot_metric(df, "log_t_relax")
+    ls = pivot_metric(df, "log10_steps")
+    if lt.empty:
+        return "No mixing results."
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    lines = [
+        "### Relaxation of plain vs tempered Langevin (double-well-corrupted circle)",
+        "",
+        "![mixing](mixing.png)",
+        "",
+        "| alpha | sigma | log t_relax (SDE time) | log10 steps (h = 0.1) |",
+        "|---|---|---|---|",
+    ]
+    for a, g in lt.groupby("alpha"):
+        g = g.sort_values("sigma")
+        gs = ls[ls["alpha"] == a].sort_values("sigma")
+        axes[0].semilogx(g["sigma"], g["value"], "o-", ms=3, label=f"alpha={a:g}")
+        axes[1].semilogx(gs["sigma"], gs["value"], "o-", ms=3, label=f"alpha={a:g}")
+        for (_, r), (_, q) in zip(g.iterrows(), gs.iterrows(), strict=True):
+            lines.append(f"| {a:g} | {r['sigma']:g} | {r['value']:.4g} | {q['value']:.4g} |")
+    axes[0].set_yscale("symlog")
+    axes[0].set_ylabel("log t_relax (SDE time)")
+    axes[1].set_yscale("symlog")
+    axes[1].set_ylabel("log10 steps to relax")
+    for ax in axes:
+        ax.set_xlabel("sigma")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(outdir / "mixing.png", dpi=120)
+    plt.close(fig)
+    lines.append("")
     return "\n".join(lines)

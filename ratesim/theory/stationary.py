@@ -41,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import i0e, i1e
+from scipy.special import i0e, i1e, logsumexp
 
 from .._validation import as_generator, as_points, check_in_range, check_int, check_positive
 
@@ -204,6 +204,7 @@ class StationaryLaw:
     ----------
     theta : (n,) angle nodes (midpoints of ``sub`` equal cells in each of ``bins`` bins)
     density : (n,) angular density w.r.t. d theta (integrates to 1)
+    log_density : (n,) its logarithm, computed in log-sum-exp form (finite where density underflows)
     bin_probs : (bins,) probabilities of the equal angle bins of [0, 2 pi)
     tv : TV of the angular marginal to the uniform law on the bins (720: SCIENCE.md convention)
     width : sqrt(E (|X| - 1)^2), the normal width (continuous-time law)
@@ -214,6 +215,7 @@ class StationaryLaw:
 
     theta: np.ndarray
     density: np.ndarray
+    log_density: np.ndarray
     bin_probs: np.ndarray
     tv: float
     width: float
@@ -324,19 +326,26 @@ def tempered_stationary_law(
             n_r, j1 - j0
         )
     logf -= logf.max()
+    # log of the angular marginal in log-sum-exp form (deep wells underflow exp otherwise)
+    log_marg = logsumexp(logf + np.log(rw)[:, None], axis=0)
     f = np.exp(logf) * rw[:, None]
-    marg = f.sum(axis=0)
+    marg = np.exp(log_marg - log_marg.max())
     radial = f.sum(axis=1)
     width = float(np.sqrt(np.sum(radial * (r - 1.0) ** 2) / radial.sum()))
     if kind == "rotational" and c_err != 0.0:
         marg = _tilted_periodic(marg, c_err * sigma ** (alpha + beta_err), theta)
     dens = marg / (marg.sum() * (TWO_PI / n_t))
+    if kind == "rotational" and c_err != 0.0:
+        log_dens = np.log(np.maximum(dens, np.finfo(float).tiny))
+    else:
+        log_dens = log_marg - log_marg.max() - np.log(marg.sum() * (TWO_PI / n_t))
     probs = dens.reshape(bins, sub).sum(axis=1)
     probs /= probs.sum()
     pw = dens / dens.sum()
     return StationaryLaw(
         theta=theta,
         density=dens,
+        log_density=log_dens,
         bin_probs=probs,
         tv=tv_to_uniform(probs),
         width=width,
