@@ -340,7 +340,8 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
         "## Fitted against predicted exponents",
         "",
         md,
-        f"LaTeX: [fits.tex](fits.tex). Fits: WLS of the seed-mean log metric on log {c.on}"
+        "LaTeX: [fits.tex](fits.tex). Fits: WLS of the seed-mean log metric on log "
+        f"{study.claims[-1].on if study.claims else 'N'}"
         " (see `ratesim.rates`); verdict rule in `ratesim.rates.verdict`.",
         "",
         "## Plots",

@@ -242,10 +242,10 @@ class StationaryLaw:
         return np.interp(rng.uniform(size=check_int(n, "n", low=1)), edges, grid)
 
 
-def _log_q(x, sigma, kappa, mean, c_err, beta_err):
+def _log_q(x, sigma, kappa, mean, c_err, beta_err, phi=None):
     lq = _log_p(x, sigma, kappa, mean)
     if c_err != 0.0:
-        lq = lq - c_err * sigma**beta_err * double_well_phi(x)
+        lq = lq - c_err * sigma**beta_err * (double_well_phi(x) if phi is None else phi(x))
     return lq
 
 
@@ -262,6 +262,7 @@ def tempered_stationary_law(
     sub: int = 16,
     n_r: int = 96,
     span: float = 12.0,
+    phi=None,
 ) -> StationaryLaw:
     """Stationary law of TS Langevin with the exact or a corrupted score, by quadrature.
 
@@ -283,6 +284,8 @@ def tempered_stationary_law(
         Midpoint nodes per bin.
     n_r : int
         Gauss-Legendre nodes in r.
+    phi : callable (m, 2) -> (m,), optional
+        Potential of the gradient error (default: the double well (|x_1| - 1)^2).
     span : float
         Radial window in units of the normal width w = sigma^(1 - alpha/2) (the tempered Gaussian
         profile exp(-(r-1)^2 / (2 w^2)) is below exp(-span^2 / 2) outside).
@@ -322,7 +325,7 @@ def tempered_stationary_law(
             [(r[:, None] * cos_t[None, j0:j1]).ravel(), (r[:, None] * sin_t[None, j0:j1]).ravel()],
             axis=1,
         )
-        logf[:, j0:j1] = temp * _log_q(x, sigma, kappa, mean, c_grad, beta_err).reshape(
+        logf[:, j0:j1] = temp * _log_q(x, sigma, kappa, mean, c_grad, beta_err, phi).reshape(
             n_r, j1 - j0
         )
     logf -= logf.max()
