@@ -24,6 +24,13 @@ def _col(df, name: str) -> str:
     raise KeyError(name)
 
 
+def _with_beta(df):
+    """The table with a ``p_manifold__beta`` column (``"inf"`` for the circle: analytic)."""
+    if "manifold__beta" in df.columns or "p_manifold__beta" in df.columns:
+        return df
+    return df.assign(p_manifold__beta="inf")
+
+
 def _plt():
     import matplotlib
 
@@ -67,6 +74,7 @@ def exponent_vs_beta_figure(df, outdir) -> str:
     empirical measure."""
     plt = _plt()
     outdir = Path(outdir)
+    df = _with_beta(df)
     k = int(df[_col(df, "k")].iloc[0])
     rows = slope_table(df, "delta_star", keys=("manifold__beta", "sampler"))
     floor = slope_table(df, "delta_floor", keys=("manifold__beta",))
@@ -127,6 +135,7 @@ def coverage_vs_n_figure(df, outdir) -> str:
     (beta, sampler); and the novelty / fidelity table."""
     plt = _plt()
     outdir = Path(outdir)
+    df = _with_beta(df)
     cb, cs, cn = _col(df, "manifold__beta"), _col(df, "sampler"), _col(df, "N")
     groups = sorted({(float(b), s) for b, s in zip(df[cb], df[cs], strict=True)}, key=str)
     ncol = 3
@@ -138,13 +147,10 @@ def coverage_vs_n_figure(df, outdir) -> str:
         for met, st in styles.items():
             g = sub[sub["metric"] == met]
             gm = g.assign(lv=np.log(g["value"].astype(float))).groupby(cn)["lv"].mean()
-            ax.loglog(
-                gm.index,
-                np.exp(gm.values),
-                st if met != "delta_floor" else "x:",
-                color=None if met != "delta_floor" else st,
-                label=met,
-            )
+            if met == "delta_floor":
+                ax.loglog(gm.index, np.exp(gm.values), "x:", color=st, label=met)
+            else:
+                ax.loglog(gm.index, np.exp(gm.values), st, label=met)
         ax.set_title(f"beta = {b:g}, {s}", fontsize=9)
         ax.set_xlabel("N")
     for ax in axes.ravel()[len(groups) :]:
