@@ -21,7 +21,7 @@ at most 0.05 / k, i.e. 0.05 at k = 1.
 
 from ratesim.study import Claim, Study
 from ratesim.theory import minimax as _minimax  # noqa: F401  (registers the p1_coverage task)
-from ratesim.theory.minimax_figures import coverage_figure
+from ratesim.theory.minimax_figures import coverage_figure, verdict_summary
 
 N1 = [100, 316, 1000, 3162, 10000, 31623, 100000]
 N23 = [100, 316, 1000, 3162, 10000]
@@ -49,5 +49,5 @@ STUDY = Study(
             max_halfwidth=0.1,
         ),
     ],
-    figures=[coverage_figure],
+    figures=[verdict_summary("p1_coverage_empirical"), coverage_figure],
 )

@@ -26,7 +26,7 @@ scan evaluates the exact posterior at every step of the committed tail) and k = 
 
 from ratesim.study import Claim, Study
 from ratesim.theory import memorization as _memorization  # noqa: F401  (registers the task)
-from ratesim.theory.minimax_figures import memorization_figure
+from ratesim.theory.minimax_figures import memorization_figure, verdict_summary
 
 NS = [32, 100, 316, 1000, 3162]
 COMBOS = [(1, 2), (1, 10), (2, 3), (2, 10), (3, 4)]
@@ -63,5 +63,5 @@ STUDY = Study(
             max_halfwidth=0.1,
         ),
     ],
-    figures=[memorization_figure],
+    figures=[verdict_summary("p1_memorization"), memorization_figure],
 )
