@@ -11,11 +11,14 @@ is <= 1) and the point with the largest exponent keeps weight exactly 1, so S >=
 Distances are direct differences ``sum_j (q_j - y_ij)^2`` (the expansion
 ``|q|^2 + |y|^2 - 2 q.y`` loses every digit for far queries at small sigma).
 
-Data are stored coordinate-major (``yT`` of shape (d, N)) so that the inner loops over points are
-contiguous and vectorize; ``exp`` is a vectorizable Cody-Waite + degree-13 Taylor implementation
-(relative error < 2e-15 on [-40, 0] where weights matter, < 3e-14 down to -708; tested against
-``numpy.exp``), because numba without SVML calls the scalar libm ``exp``, which would cost more
-than all the rest of a pair.
+Data are stored coordinate-major so that the inner loops over points are contiguous and vectorize:
+``yT`` (d, N) in tree order for the truncated kernels, blocks ``yB`` (nb, d, B) of B = 512
+contiguous points for the dense ones, where tiles of 16 queries reuse each block while it is in
+cache and four queries share every data load. ``exp`` is a vectorizable Cody-Waite + degree-13
+Taylor implementation (relative error < 2e-15 on [-40, 0] where weights matter, < 3e-14 down to
+-708 because fast-math reassociation folds the two-constant ln 2 split; tested against
+``numpy.exp``): numba without SVML calls the scalar libm ``exp``, which would cost more than all
+the rest of a pair.
 """
 
 from __future__ import annotations
