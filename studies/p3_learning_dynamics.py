@@ -99,9 +99,9 @@ def error_curves(df, outdir):
     lines += [
         "![normal vs tangent](normal_vs_tangent.png)",
         "",
-        "Solid: normal (projection) error; dashed: tangent (density) error. Gray line: the error of "
-        "the zero score (1). The normal error is orders of magnitude below the tangent one at the "
-        "same N or training time, and the gap widens as sigma decreases.",
+        "Solid: normal (projection) error; dashed: tangent (density) error. Gray line: the "
+        "error of the zero score (1). The normal error is orders of magnitude below the "
+        "tangent one at the same N or training time, and the gap widens as sigma decreases.",
     ]
     return "\n".join(lines)
 
@@ -126,9 +126,9 @@ STUDY = Study(
     },
     seeds=10,
     quick={
-        "model, N, iters": [("rf", n, 0) for n in (1024, 4096, 16384)]
-        + [("nn", 512, t) for t in (30, 300)],
-        "n_test": 1000,
+        "model, N, iters": [("rf", n, 0) for n in (1024, 2048, 4096)]
+        + [("nn", 256, t) for t in (30, 300)],
+        "n_test": 500,
     },
     quick_seeds=10,
     seed=2605_20235,

@@ -1,11 +1,11 @@
-"""Learning dynamics of denoising score matching: the normal part is learned first, the tangent later.
+"""Learning dynamics of denoising score matching: the normal part first, the tangent part later.
 
 Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235; SCIENCE.md
 P3): at small sigma the score s = grad log p_sigma is dominated by its singular normal part
--(x - P_M x) / sigma^2 (the collapse of the denoiser D_sigma = x + sigma^2 s onto P_M), and a learned
-score gets this part first and fast; the tangential part (the density on M, Theta(1)) is refined
-later. We make this operational with two small models trained by denoising score matching (DSM) on
-pairs (x_i = x0_i + sigma z_i, target -z_i) from N samples x0_i ~ mu_data:
+-(x - P_M x) / sigma^2 (the collapse of the denoiser D_sigma = x + sigma^2 s onto P_M), and a
+learned score gets this part first and fast; the tangential part (the density on M, Theta(1)) is
+refined later. We make this operational with two small models trained by denoising score
+matching (DSM) on pairs (x_i = x0_i + sigma z_i, target -z_i) from N samples x0_i ~ mu_data:
 
 - **random features + ridge** (:func:`fit_random_features`): g(x) = Phi(x) C with P random Fourier
   features, C by ridge regression (closed form);
@@ -15,24 +15,27 @@ pairs (x_i = x0_i + sigma z_i, target -z_i) from N samples x0_i ~ mu_data:
   L = (1/n) sum_i |g(x_i) + z_i|^2, its gradient written by hand (checked against finite
   differences in the tests).
 
-Both predict g = sigma s (the noise-prediction scale, so the loss is O(d) at any sigma); the learned
-score is s_hat = g / sigma. Errors are measured against the exact :class:`ratesim.scores.OracleScore`
-(Bessel closed form on the circle) at test points x = y + sigma z near M (y ~ mu_data), split at the
-foot P_M(x) into the normal and tangent components (:func:`normal_tangent_errors`):
+Both predict g = sigma s (the noise-prediction scale, so the loss is O(d) at any sigma); the
+learned score is s_hat = g / sigma. Errors are measured against the exact
+:class:`ratesim.scores.OracleScore` (Bessel closed form on the circle) at test points
+x = y + sigma z near M (y ~ mu_data), split at the foot P_M(x) into
+the normal and tangent components (:func:`normal_tangent_errors`):
 
     err_normal  = sum |P_N (s_hat - s)|^2 / sum |P_N s|^2,
     err_tangent = sum |P_T (s_hat - s)|^2 / sum |P_T s|^2.
 
-Why the tangent part comes later (the variance argument used for the study's predictions): the DSM
-target -z has variance 1 per coordinate whatever sigma, while in the g = sigma s scale the normal
-signal is |P_N g| ~ sqrt(d - k) and the tangential signal |P_T g| = sigma |grad_M log p| = O(sigma).
-A least-squares fit with p effective parameters has variance ~ p d / N in g units, so
+Why the tangent part comes later (the variance argument used for the study's predictions): the
+conditional covariance of the DSM target, Cov(z | x) = Cov(x0 | x) / sigma^2, is ~ 1 along the
+tangent (given x, x0 is uncertain along M over a length ~ sigma) and O(sigma^2) across it. In the
+g = sigma s scale the normal signal is |P_N g| ~ sqrt(d - k) while the tangential signal is
+|P_T g| = sigma |grad_M log p| = O(sigma). A least-squares fit with p effective parameters has a
+variance ~ p k / N, so the tangential relative error is
 
-    err_normal ~ p / N,        err_tangent ~ p d / (sigma^2 |grad_M log p|^2 N):
+    err_tangent ~ p k / (sigma^2 E|grad_M log p|^2 N),
 
-both fall like N^-1 once N >> p, but the tangential error is larger by ~ sigma^-2, i.e. the N (or,
+falling like N^-1 once N >> p but larger by sigma^-2 than at sigma = 1: the number of samples (or,
 for gradient descent, the training time) needed to learn the density on M grows like sigma^-2,
-while the normal part is learned at N ~ p.
+while the normal part, a large signal with little noise, is learned at N ~ p.
 """
 
 from __future__ import annotations
@@ -333,4 +336,8 @@ def learning_dynamics_metrics(params, rng):
 )
 def _p3_learning_dynamics(params, rng):
     """Huang et al. 2026 (P3): normal vs tangent errors of DSM-trained small models."""
-    return learning_dynamics_metrics(params, rng)
+    from threadpoolctl import threadpool_limits
+
+    # small dense algebra: one BLAS thread per cell (the engine parallelizes over cells)
+    with threadpool_limits(limits=1):
+        return learning_dynamics_metrics(params, rng)

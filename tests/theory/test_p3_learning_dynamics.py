@@ -1,0 +1,190 @@
+"""P3 learning dynamics (Huang et al. 2026, arXiv 2605.20235): DSM-trained models, normal/tangent.
+
+The conservative network's hand-written loss gradient against central finite differences, its
+field against the finite-difference gradient of its potential, ridge regression on random features
+against a naive least-squares twin (augmented system), the normal/tangent error split against
+explicit per-point projection matrices, the variance law of the tangential error, and the quick
+``p3_learning_dynamics`` study through the engine with negative controls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ratesim.theory import learning_dynamics as L
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_hand_gradient_matches_finite_differences():
+    """Central differences with step 1e-6 err by O(h^2 |L'''|) ~ 1e-11 plus rounding
+    ~ eps |L| / h ~ 1e-10: a relative tolerance 1e-6 is far above both."""
+    rng = np.random.default_rng(0)
+    net = L.ConservativeNet(3, 7, 1.3, rng)
+    net.a[:] = rng.standard_normal(7)
+    x = rng.standard_normal((11, 3))
+    y = rng.standard_normal((11, 3))
+    _, grads = net.loss_and_grad(x, y)
+    h = 1e-6
+    for q, g in zip(net.params, grads, strict=True):
+        fd = np.empty_like(q)
+        for idx in np.ndindex(q.shape):
+            old = q[idx]
+            q[idx] = old + h
+            lp = net.loss_and_grad(x, y)[0]
+            q[idx] = old - h
+            lm = net.loss_and_grad(x, y)[0]
+            q[idx] = old
+            fd[idx] = (lp - lm) / (2 * h)
+        np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_field_is_gradient_of_potential():
+    """The network is conservative: g = grad V (central differences, tolerance as above)."""
+    rng = np.random.default_rng(1)
+    net = L.ConservativeNet(4, 9, 1.0, rng)
+    net.a[:] = rng.standard_normal(9)
+    x = rng.standard_normal((5, 4))
+    h = 1e-6
+    fd = np.stack(
+        [(net.potential(x + h * e) - net.potential(x - h * e)) / (2 * h) for e in np.eye(4)], 1
+    )
+    np.testing.assert_allclose(net.field(x), fd, rtol=1e-6, atol=1e-8)
+    # the Jacobian of a gradient field is symmetric
+    J = np.stack([(net.field(x + h * e) - net.field(x - h * e)) / (2 * h) for e in np.eye(4)], 2)
+    np.testing.assert_allclose(J, np.swapaxes(J, 1, 2), atol=1e-6)
+
+
+def test_gradient_descent_decreases_loss_and_refuses_divergence():
+    rng = np.random.default_rng(2)
+    net = L.ConservativeNet(2, 16, 1.0, rng)
+    x = rng.standard_normal((64, 2))
+    y = -x  # the field of V = -|x|^2 / 2, representable near 0
+    seen = []
+    losses = L.train_conservative(
+        net, x, y, lr=5e-3, iters=200, callback=lambda n, it: seen.append(it), callback_at=(1, 200)
+    )
+    assert losses[-1] < 0.5 * losses[0] and seen == [1, 200]
+    huge = L.ConservativeNet(2, 16, 1.0, 0)
+    huge.a[:] = 1e308  # the field overflows: the loss is inf and training stops with an error
+    with pytest.raises(FloatingPointError), np.errstate(over="ignore", invalid="ignore"):
+        L.train_conservative(huge, x, y, lr=1e-3, iters=5)
+    with pytest.raises(ValueError):  # non-finite targets are refused by the input validation
+        L.train_conservative(L.ConservativeNet(2, 16, 1.0, 0), x, y * np.nan, lr=1e-3, iters=5)
+    with pytest.raises(ValueError):
+        L.train_conservative(net, x, y, lr=1e-3, iters=1, momentum=1.0)
+
+
+def test_ridge_matches_naive_lstsq_twin():
+    """argmin |F C - Y|^2 + lambda |C|^2 is lstsq on the augmented system [F; sqrt(lambda) I]."""
+    rng = np.random.default_rng(3)
+    rf = L.RandomFeatures(3, 20, 0.7, rng)
+    x = rng.standard_normal((50, 3))
+    y = rng.standard_normal((50, 3))
+    L.fit_random_features(rf, x, y, 0.01)
+    F = np.sqrt(2 / 20) * np.cos(x @ rf.omega + rf.phase)
+    A = np.vstack([F, np.sqrt(0.01 * 50) * np.eye(20)])
+    B = np.vstack([y, np.zeros((20, 3))])
+    np.testing.assert_allclose(rf.coef_, np.linalg.lstsq(A, B, rcond=None)[0], rtol=1e-8)
+    with pytest.raises(RuntimeError):
+        L.RandomFeatures(3, 5, 1.0, 0).predict(x)
+
+
+def test_normal_tangent_split_against_naive_projectors():
+    M, p, oracle = L.make_circle_setup(d=4, kappa=2.0)
+    rng = np.random.default_rng(4)
+    x, _ = L.dsm_pairs(M.sample(40, p, rng=rng), 0.1, rng)
+    s = oracle.score(x, 0.1)
+    e = rng.standard_normal(x.shape)
+    got = L.normal_tangent_errors(M, s + e, s, x)
+    # naive twin: tangent at the foot by a central difference of the embedding (error ~ 1e-12)
+    u = M.project(x).u
+    en = et = sn = st = 0.0
+    for i in range(len(x)):
+        th = np.arctan2(u[i, 1], u[i, 0])  # Circle coordinates are unit vectors of R^2
+        t = M.embed([[np.cos(th + 1e-6), np.sin(th + 1e-6)]])[0]
+        t = t - M.embed([[np.cos(th - 1e-6), np.sin(th - 1e-6)]])[0]
+        t /= np.linalg.norm(t)
+        PT = np.outer(t, t)
+        PN = np.eye(4) - PT
+        et += e[i] @ PT @ e[i]
+        en += e[i] @ PN @ e[i]
+        st += s[i] @ PT @ s[i]
+        sn += s[i] @ PN @ s[i]
+    np.testing.assert_allclose([got["normal"], got["tangent"]], [en / sn, et / st], rtol=1e-6)
+    # exact score: no error; zero score: relative error 1 in both; tangent-only perturbation
+    assert L.normal_tangent_errors(M, s, s, x)["normal"] == 0.0
+    z = L.normal_tangent_errors(M, np.zeros_like(s), s, x)
+    np.testing.assert_allclose([z["normal"], z["tangent"]], [1.0, 1.0])
+    T = M.tangent_basis(u)[:, :, 0]
+    pert = L.normal_tangent_errors(M, s + 3 * T, s, x)
+    assert pert["normal"] < 1e-20 and pert["tangent"] > 0
+
+
+def test_random_features_tangent_error_is_variance_law():
+    """The tangential error of ridge on random features follows p k / (sigma^2 E|grad_M log p|^2 N)
+    (module docstring): quadrupling N divides it by ~4 (ratio in [2.5, 6.5]: three seeds, the
+    seed-to-seed spread of the error is ~ 15 %, and the finite-N variance P/(N-P) adds < 15 %),
+    and at equal N the error at sigma = 0.05 exceeds the one at 0.2 by a factor in [4, 32]
+    (prediction 16; the effective number of parameters differs between the two sigmas). A
+    negative control: the normal error is far below the tangent one (normal first)."""
+    base = dict(d=3, kappa=2.0, n_test=1000, n_features=64, length_scale=0.5, ridge=1e-6)
+    err = {}
+    for sigma in (0.05, 0.2):
+        for N in (1024, 4096):
+            vals = [
+                L.learning_dynamics_metrics(
+                    dict(base, model="rf", N=N, sigma=sigma, iters=0), np.random.default_rng(r)
+                )
+                for r in range(3)
+            ]
+            err[sigma, N] = (
+                np.mean([v["tangent_err"] for v in vals]),
+                np.mean([v["normal_err"] for v in vals]),
+            )
+    for sigma in (0.05, 0.2):
+        assert 2.5 <= err[sigma, 1024][0] / err[sigma, 4096][0] <= 6.5
+        assert err[sigma, 4096][1] < 0.1 * err[sigma, 4096][0]
+    assert 4 <= err[0.05, 4096][0] / err[0.2, 4096][0] <= 32
+
+
+def test_validation():
+    with pytest.raises(ValueError):
+        L.dsm_pairs(np.zeros((3, 2)), 0.0, 0)
+    with pytest.raises(ValueError):
+        L.learning_dynamics_metrics(dict(model="gp", N=10, sigma=0.1, d=3, kappa=1.0), 0)
+    M, p, oracle = L.make_circle_setup(d=3, kappa=1.0)
+    with pytest.raises(ValueError):
+        L.normal_tangent_errors(M, np.zeros((2, 3)), np.zeros((3, 3)), np.ones((3, 3)))
+
+
+def test_quick_study_through_engine(tmp_path):
+    """The quick study runs through the engine; no claim is contradicted; the "flat" control of
+    the network's normal error is contradicted, and a wrong exponent (0: nothing learned) for the
+    random-features errors is contradicted too."""
+    from ratesim.rates import CONTRADICTED
+    from ratesim.study import load_study
+    from ratesim.study.claims import evaluate_claims
+    from ratesim.study.runner import run_study
+    from ratesim.study.store import ResultsStore
+
+    study = load_study(ROOT / "studies" / "p3_learning_dynamics.py")
+    with ResultsStore(tmp_path / "ratesim.sqlite") as st:
+        summary = run_study(study, st, quick=True, jobs=1, progress=False)
+        df = st.tidy("p3_learning_dynamics", "quick")
+    assert summary.ok, summary.failures
+    res = evaluate_claims(study, df)
+    assert res and all(r.verdict != CONTRADICTED for r in res)
+    for r in res:
+        if r.claim.name == "nn normal_err":
+            assert dict((lab, v) for lab, _, v in r.predictions)["flat (control)"] == CONTRADICTED
+    for c in study.claims[:1]:  # the rf normal claim spans only 0.6 decades in the quick grid
+        wrong = dataclasses.replace(c, predict={"flat": 0.0})
+        bad = evaluate_claims(dataclasses.replace(study, claims=[wrong]), df)
+        assert bad and all(r.verdict == CONTRADICTED for r in bad)
+    md = study.figures[0](df, tmp_path)
+    assert (tmp_path / "normal_vs_tangent.png").exists() and "tangent/normal" in md
