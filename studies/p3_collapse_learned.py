@@ -3,9 +3,10 @@
 Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235; SCIENCE.md
 P3 and the memorization anchor, Biroli et al. 2024): the population denoiser collapses onto M
 (rank k of grad D_sigma, ``p3_collapse_oracle``), but a denoiser learned from N samples resolves
-the sample below the spacing: the exact empirical score's D_sigma(x) = softmax-weighted mean of the training
-points tends to the nearest training point, grad D_sigma = Cov_w / sigma^2 -> 0 (rank 0). The
-transition happens at the sample spacing, expected ~ N^(-1/k), whatever the ambient d.
+the sample below the spacing: the exact empirical score's D_sigma(x) = softmax-weighted mean of
+the training points tends to the nearest training point, grad D_sigma = Cov_w / sigma^2 -> 0
+(rank 0). The transition happens at the sample spacing, expected ~ N^(-1/k), whatever the
+ambient d.
 
 Each cell draws N training points and held-out query points of M (uniform law), computes the
 rank of grad D_sigma (number of eigen/singular values > 1/2; empirical: exact posterior covariance
@@ -60,11 +61,9 @@ CELLS = [(m, k, d, "empirical", n, 64, 21, 12) for (m, k, d) in EMP_MANIFOLDS fo
     for e in ("smoothed", "nadaraya_watson", "local_linear")
     for n in REG_N
 ]
-QUICK_CELLS = [
-    (m, k, d, "empirical", n, 32, 11, 12)
-    for (m, k, d) in [("circle", 1, 3), ("sphere", 2, 3)]
-    for n in [64, 256, 1024, 4096]
-] + [("circle", 1, 3, e, 64, 8, 6, 0) for e in ("smoothed", "nadaraya_watson", "local_linear")]
+QUICK_CELLS = [("circle", 1, 3, "empirical", n, 16, 11, 10) for n in [64, 256, 1024, 4096]] + [
+    ("circle", 1, 3, e, 64, 4, 4, 0) for e in ("smoothed", "nadaraya_watson", "local_linear")
+]
 
 GROUP = ("manifold", "k", "d")
 

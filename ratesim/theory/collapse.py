@@ -450,7 +450,9 @@ def _p3_collapse_learned(params, rng):
     )
 
 
-def intrinsic_dimension_metrics(manifold, density, N: int, sigmas, n_query: int, rng, skdim=True):
+def intrinsic_dimension_metrics(
+    manifold, density, N: int, sigmas, n_query: int, rng, skdim: bool = True, refine: int = 0
+):
     """Intrinsic dimension from the empirical score of N samples (FLIPD and normal-space SVD).
 
     FLIPD of the empirical measure (closed form, :func:`ratesim.metrics.flipd_empirical`) at
@@ -460,7 +462,8 @@ def intrinsic_dimension_metrics(manifold, density, N: int, sigmas, n_query: int,
     -------
     dict with
         ``flipd_onset``: the sigma where the median FLIPD at *training* points first reaches k/2
-        from below (:func:`onset_sigma`): below the sample spacing FLIPD ~ 0 there (SCIENCE.md
+        from below (:func:`onset_sigma`; ``refine`` bisection steps in log sigma inside the
+        bracketing grid interval): below the sample spacing FLIPD ~ 0 there (SCIENCE.md
         anchors), so this is where the plateau starts; expected ~ N^(-1/k);
         ``flipd_dim``: the plateau value at held-out points
         (:func:`ratesim.metrics.flipd_dimension`, window 4; held-out FLIPD is large below the
@@ -487,7 +490,18 @@ def intrinsic_dimension_metrics(manifold, density, N: int, sigmas, n_query: int,
         "flipd_dim": float(res.dimension),
         "flipd_plateau_lo": float(res.plateau[0]),
     }
-    onset = onset_sigma(sig, curve, 0.5 * k)
+    level = 0.5 * k
+    onset = onset_sigma(sig, curve, level)
+    if onset is not None and refine > 0:
+        j = int(np.nonzero(curve >= level)[0][0])
+        lo, hi = float(sig[j - 1]), float(sig[j])
+        for _ in range(refine):  # bisection in log sigma
+            mid = math.sqrt(lo * hi)
+            if np.median(flipd_empirical(X, T, mid)) >= level:
+                hi = mid
+            else:
+                lo = mid
+        onset = math.sqrt(lo * hi)
     if onset is not None:
         out["flipd_onset"] = onset
         est = EmpiricalScore().fit(X)
@@ -510,4 +524,13 @@ def _p3_intrinsic_dim(params, rng):
     M = _manifold(params)
     p = build("density", params) if "density" in params else None
     sig = np.geomspace(float(params["sigma_lo"]), float(params["sigma_hi"]), int(params["n_sigma"]))
-    return intrinsic_dimension_metrics(M, p, int(params["N"]), sig, int(params["n_query"]), rng)
+    return intrinsic_dimension_metrics(
+        M,
+        p,
+        int(params["N"]),
+        sig,
+        int(params["n_query"]),
+        rng,
+        skdim=bool(params.get("skdim", True)),
+        refine=int(params.get("refine", 0)),
+    )
