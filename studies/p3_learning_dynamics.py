@@ -126,7 +126,7 @@ STUDY = Study(
     },
     seeds=10,
     quick={
-        "model, N, iters": [("rf", n, 0) for n in (1024, 2048, 4096)]
+        "model, N, iters": [("rf", n, 0) for n in (1024, 4096, 16384)]
         + [("nn", 256, t) for t in (30, 300)],
         "n_test": 500,
     },

@@ -182,7 +182,7 @@ def test_quick_study_through_engine(tmp_path):
     for r in res:
         if r.claim.name == "nn normal_err":
             assert dict((lab, v) for lab, _, v in r.predictions)["flat (control)"] == CONTRADICTED
-    for c in study.claims[:1]:  # the rf normal claim spans only 0.6 decades in the quick grid
+    for c in study.claims[:1]:
         wrong = dataclasses.replace(c, predict={"flat": 0.0})
         bad = evaluate_claims(dataclasses.replace(study, claims=[wrong]), df)
         assert bad and all(r.verdict == CONTRADICTED for r in bad)
