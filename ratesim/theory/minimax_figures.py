@@ -242,10 +242,14 @@ def memorization_figure(df, outdir) -> str:
             "",
             "![commitment scale, memorized fraction and novelty](memorization.png)",
             "",
-            "Seed means per (k, d, N):",
+            "Seed means per (k, d, N). sigma_commit: median commitment scale over chains; "
+            "commit_ratio: sigma_commit / median nearest-neighbour spacing of the training set "
+            "(flat in N: sigma_c ~ spacing ~ N^(-1/k)); committed: fraction of chains committed "
+            "at sigma_min; mem_fraction: outputs within 1% of the spacing of a training point; "
+            "novelty: median nearest-training distance of the outputs / spacing (0: copies).",
             "",
-            "| k | d | N | " + " | ".join(metrics) + " |",
-            "|---|---|---|" + "---|" * len(metrics),
+            "| k | d | N | " + " | ".join(tmetrics) + " |",
+            "|---|---|---|" + "---|" * len(tmetrics),
             *table,
         ]
     )
