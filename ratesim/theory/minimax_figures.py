@@ -233,9 +233,15 @@ def memorization_figure(df, outdir) -> str:
     fig.tight_layout()
     fig.savefig(outdir / "memorization.png", dpi=110)
     plt.close(fig)
+    tmetrics = [
+        m
+        for m in ("sigma_commit", "commit_ratio", "committed", "mem_fraction", "novelty")
+        if m in set(df["metric"])
+    ]
     for (k, d, n), g in df.groupby([ck, cd, cn]):
-        vals = {m: g[g["metric"] == m]["value"].mean() for m in metrics}
-        table.append(f"| {k} | {d} | {n} | " + " | ".join(f"{vals[m]:.4g}" for m in metrics) + " |")
+        vals = {m: g[g["metric"] == m]["value"].mean() for m in tmetrics}
+        row = " | ".join(f"{vals[m]:.4g}" for m in tmetrics)
+        table.append(f"| {k} | {d} | {n} | {row} |")
     return "\n".join(
         [
             "### Memorization",
