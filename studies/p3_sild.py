@@ -123,7 +123,7 @@ STUDY = Study(
         "n_quad": 1 << 14,
     },
     seeds=10,
-    quick={"d": [3, 50], "N": [64, 512, 4096], "n_gen": 1000, "n_grid": 1024},
+    quick={"d": [3, 50], "N": [64, 512, 4096], "n_gen": 1000, "n_grid": 512, "n_quad": 4096},
     quick_seeds=10,
     seed=2605_20235,
     claims=[

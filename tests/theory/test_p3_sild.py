@@ -1,0 +1,149 @@
+"""P3 SiLD (Huang et al. 2026, arXiv 2605.20235): learned chart, decoder, latent law, metric.
+
+The learned chart against the known angles (exact up to a rotation / reflection for a circle), the
+encoder on noisy points, the decoder and the latent KDE against naive loop twins, the metric's
+sandwich around an exact network-simplex W1, the exact isometry invariance of the pipeline (its
+law does not depend on d for the same data), and the quick ``p3_sild`` study through the engine
+with negative controls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ratesim.densities import VonMises
+from ratesim.manifolds import Circle
+from ratesim.theory import sild as S
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _wrap(a):
+    return (np.asarray(a) + np.pi) % (2 * np.pi) - np.pi
+
+
+def test_chart_recovers_angles_up_to_isometry():
+    M = Circle(d=20, seed=3)
+    X = M.sample(300, VonMises(kappa=2.0), rng=np.random.default_rng(0))
+    chart = S.learn_chart(X)
+    assert chart.radius_ == pytest.approx(1.0, abs=1e-10)
+    enc = chart.encode(X)
+    true = M.angle(M.project(X).u)
+    # enc = +-true + const (mod 2 pi): one of the two differences is constant
+    spread = min(
+        np.ptp(_wrap(enc - true - (enc - true)[0])), np.ptp(_wrap(enc + true - (enc + true)[0]))
+    )
+    assert spread < 1e-8
+    with pytest.raises(ValueError):
+        S.learn_chart(X[:2])
+
+
+def test_encoder_on_noisy_points():
+    """E(x) = angle(D_sigma(x)) on x = x0 + 0.01 z: the angle error is ~ 0.01 |z_tangent| plus the
+    denoiser's averaging over neighbours within sigma_enc = 0.01 (spacing ~ 2 pi / 2000); a bound
+    of 0.06 (6 sigma) over 200 points."""
+    from ratesim.scores import EmpiricalScore
+
+    rng = np.random.default_rng(1)
+    M = Circle(d=10, seed=2)
+    X = M.sample(2000, VonMises(kappa=1.0), rng=rng)
+    Z = EmpiricalScore().fit(X).denoise(X, 0.01)
+    chart = S.learn_chart(Z)
+    x0 = M.sample(200, VonMises(kappa=1.0), rng=rng)
+    x = x0 + 0.01 * rng.standard_normal(x0.shape)
+    enc = chart.encode(EmpiricalScore().fit(X).denoise(x, 0.01))
+    ref = chart.encode(x0)
+    assert np.max(np.abs(_wrap(enc - ref))) < 0.06
+
+
+def test_decoder_and_latent_kde_match_naive_twins():
+    rng = np.random.default_rng(2)
+    M = Circle(d=5, seed=0)
+    X = M.sample(40, VonMises(kappa=1.0), rng=rng)
+    chart = S.learn_chart(X).fit_decoder(X, 0.3)
+    theta = rng.uniform(-np.pi, np.pi, 7)
+    got = chart.decode(theta)
+    want = np.empty_like(got)
+    for j, t in enumerate(theta):
+        w = np.array([np.exp((np.cos(t - a) - 1) / 0.09) for a in chart.angles_])
+        want[j] = (w[:, None] * X).sum(0) / w.sum()
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    grid = np.linspace(-np.pi, np.pi, 50, endpoint=False)
+    codes = rng.uniform(-np.pi, np.pi, 13)
+    dens = np.array([sum(np.exp((np.cos(g - c) - 1) / 0.04) for c in codes) for g in grid])
+    np.testing.assert_allclose(
+        S.latent_kde_weights(codes, 0.2, grid), dens / dens.sum(), rtol=1e-10
+    )
+    with pytest.raises(RuntimeError):
+        S.learn_chart(X).decode(theta)
+
+
+def test_manifold_w1_sandwiches_exact_ot():
+    """E dist(Y, M) <= W1(nu, mu) <= w1, with W1 by network simplex against the population
+    quadrature (1024 nodes, resolution 2 pi / 1024 ~ 0.006 added to both sides)."""
+    from ratesim.metrics import population_quadrature, wasserstein
+
+    rng = np.random.default_rng(3)
+    M, p = Circle(d=4, seed=1), VonMises(kappa=2.0)
+    X = M.sample(150, p, rng=rng)
+    Y = X[:100] + 0.1 * rng.standard_normal((100, 4))
+    r = S.manifold_w1(M, p, Y)
+    _, nodes, w = population_quadrature(M, p, 1024)
+    exact = wasserstein(Y, nodes, b=w)
+    res = 2 * np.pi / 1024
+    assert r["dist"] - res <= exact <= r["w1"] + res
+    # points on M: no distance term; the population's own nodes: w1 at the resolution
+    assert S.manifold_w1(M, p, X)["dist"] < 1e-12
+    assert S.manifold_w1(M, p, nodes, w, n_quad=1024)["w1"] < res
+
+
+def test_pipeline_is_exactly_d_invariant_and_validated():
+    """Same seed, same data up to the isometry: the SiLD and empirical metrics agree across d
+    (to rounding); the ambient one does not (its spread h sqrt(d - 1) grows with d)."""
+    base = dict(N=256, kappa=2.0, sigma_enc=0.01, n_grid=512, n_gen=500, n_quad=4096)
+    out = {}
+    for d in (3, 40):
+        for pipe in ("sild", "empirical", "ambient"):
+            out[pipe, d] = S.sild_metrics(dict(base, d=d, pipeline=pipe), np.random.default_rng(5))
+    for pipe in ("sild", "empirical"):
+        assert out[pipe, 3]["w1"] == pytest.approx(out[pipe, 40]["w1"], rel=1e-7)
+    assert out["ambient", 40]["dist"] > 2 * out["ambient", 3]["dist"]
+    with pytest.raises(ValueError):
+        S.sild_metrics(dict(base, d=3, pipeline="vae"), 0)
+
+
+def test_quick_study_through_engine(tmp_path):
+    """The quick study runs through the engine; no claim is contradicted. Negative controls: the
+    ambient rate predicted for SiLD (-1/(d+4)) is contradicted at d = 3, and SiLD's rate (-0.4)
+    is contradicted for the ambient pipeline."""
+    from ratesim.rates import CONTRADICTED
+    from ratesim.study import load_study
+    from ratesim.study.claims import evaluate_claims
+    from ratesim.study.runner import run_study
+    from ratesim.study.store import ResultsStore
+
+    study = load_study(ROOT / "studies" / "p3_sild.py")
+    with ResultsStore(tmp_path / "ratesim.sqlite") as st:
+        summary = run_study(study, st, quick=True, jobs=1, progress=False)
+        df = st.tidy("p3_sild", "quick")
+    assert summary.ok, summary.failures
+    res = evaluate_claims(study, df)
+    assert res and all(r.verdict != CONTRADICTED for r in res)
+    sild_claim, ambient_claim = study.claims[0], study.claims[3]
+    wrong = dataclasses.replace(
+        sild_claim,
+        predict={"ambient rate": "-1/(d+4)"},
+        where={"pipeline": "sild", "d": 3},
+        rule="all",
+    )
+    bad = evaluate_claims(dataclasses.replace(study, claims=[wrong]), df)
+    assert bad and all(r.verdict == CONTRADICTED for r in bad)
+    wrong = dataclasses.replace(ambient_claim, predict={"latent rate": -0.4})
+    bad = evaluate_claims(dataclasses.replace(study, claims=[wrong]), df)
+    assert bad and all(r.verdict == CONTRADICTED for r in bad)
+    md = study.figures[0](df, tmp_path)
+    assert (tmp_path / "w1_by_pipeline.png").exists() and "diff to d=3" in md
