@@ -244,7 +244,14 @@ def export_tidy(df, path: str | Path, parquet: bool = True) -> list[Path]:
         except ImportError:
             return out
         pq = path.with_suffix(".parquet")
-        df.to_parquet(pq, index=False)
+        # a parameter may take numbers and strings in one study (e.g. beta 2.5 and "inf"):
+        # Arrow needs one type per column, so such mixed columns are written as strings
+        mixed = [
+            c
+            for c in df.columns
+            if df[c].dtype == object and df[c].dropna().map(type).nunique() > 1
+        ]
+        df.astype({c: str for c in mixed}).to_parquet(pq, index=False)
         out.append(pq)
     return out
 

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["exponent_vs_beta_figure", "coverage_vs_n_figure", "phase_figure", "slope_table"]
+__all__ = [
+    "exponent_vs_beta_figure",
+    "coverage_vs_n_figure",
+    "phase_figure",
+    "slope_table",
+    "verdict_summary_figure",
+]
 
 _BETA_INF_X = 8.5  # where beta = inf is drawn on the beta axis
 
@@ -259,4 +265,58 @@ def phase_figure(df, outdir) -> str:
     fig.tight_layout()
     fig.savefig(outdir / "phase.png", dpi=110)
     plt.close(fig)
+    return "\n".join(lines)
+
+
+def verdict_summary_figure(df, outdir) -> str:
+    """Plain-language verdicts: for every claim and group, the fitted exponent with its 95% CI and
+    which predictions the data support (consistent), contradict or leave inconclusive. Uses the
+    engine's own judgement (:func:`ratesim.study.evaluate_claims` on the study file), so it never
+    disagrees with ``ratesim check``; adds, for the coverage claims, where delta* sits relative
+    to its Monte-Carlo floor at the largest N."""
+    from ..study import evaluate_claims, load_study
+
+    name = str(df["study"].iloc[0])
+    path = Path(__file__).resolve().parents[2] / "studies" / f"{name}.py"
+    study = load_study(path)
+    res = evaluate_claims(study, df)
+    words = {
+        "consistent": "SUPPORTED",
+        "contradicted": "CONTRADICTED",
+        "inconclusive": "INCONCLUSIVE",
+    }
+    lines = ["### Verdicts in plain words", ""]
+    for r in res:
+        if r.fit is None:
+            lines.append(f"- {r.claim.label} [{r.group_label}]: no fit ({r.note}).")
+            continue
+        lo, hi = r.fit.ci
+        preds = "; ".join(
+            f"{lab} ({pv:+.3f}): {words.get(vd, vd)}" for lab, pv, vd in r.predictions
+        )
+        lines.append(
+            f"- {r.claim.label} [{r.group_label}]: exponent {r.fit.slope:+.3f}, 95% CI "
+            f"[{lo:+.3f}, {hi:+.3f}] -> {preds}."
+        )
+    if {"delta_star", "delta_floor"} <= set(df["metric"].unique()):
+        cn = _col(df, "N")
+        df = _with_beta(df)
+        cb, cs = _col(df, "manifold__beta"), _col(df, "sampler")
+        piv = df.pivot_table(index=[cb, cs, cn], columns="metric", values="value", aggfunc="mean")
+        lines += [
+            "",
+            "Coverage scale relative to its Monte-Carlo floor (same m, fresh draws from mu_data), "
+            "seed means, smallest and largest N:",
+            "",
+        ]
+        for (b, s), g in piv.groupby(level=[0, 1]):
+            g = g.droplevel([0, 1])
+            n0, n1 = g.index.min(), g.index.max()
+            r0 = g.loc[n0, "delta_star"] / g.loc[n0, "delta_floor"]
+            r1 = g.loc[n1, "delta_star"] / g.loc[n1, "delta_floor"]
+            e1 = g.loc[n1, "delta_emp"] / g.loc[n1, "delta_floor"]
+            lines.append(
+                f"- beta = {b}, {s}: delta*/floor = {r0:.2f} at N = {n0}, {r1:.2f} at N = {n1}; "
+                f"empirical measure delta_emp/floor = {e1:.2f} at N = {n1}."
+            )
     return "\n".join(lines)
