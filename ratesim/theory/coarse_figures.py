@@ -315,8 +315,31 @@ def verdict_summary_figure(df, outdir) -> str:
             r0 = g.loc[n0, "delta_star"] / g.loc[n0, "delta_floor"]
             r1 = g.loc[n1, "delta_star"] / g.loc[n1, "delta_floor"]
             e1 = g.loc[n1, "delta_emp"] / g.loc[n1, "delta_floor"]
+            ratio = g["delta_star"] / g["delta_floor"]
+            at_floor = [n for n in ratio.index if ratio.loc[n] <= 1.25]
+            n2 = g.index[1] if len(g.index) > 1 else n1
+            pre = math.log(g.loc[n2, "delta_star"] / g.loc[n0, "delta_star"]) / math.log(n2 / n0)
             lines.append(
-                f"- beta = {b}, {s}: delta*/floor = {r0:.2f} at N = {n0}, {r1:.2f} at N = {n1}; "
-                f"empirical measure delta_emp/floor = {e1:.2f} at N = {n1}."
+                f"- beta = {b}, {s}: delta*/floor = {r0:.2f} at N = {n0}, {r1:.2f} at N = {n1} "
+                f"(within 25% of the floor from N = {at_floor[0] if at_floor else 'never'}); "
+                f"pre-floor local exponent N = {n0} -> {n2}: {pre:+.2f}; empirical measure "
+                f"delta_emp/floor = {e1:.2f} at N = {n1}."
             )
+        m = int(df[_col(df, "m")].iloc[0])
+        fl = piv["delta_floor"].mean()
+        lines += [
+            "",
+            f"Reading. delta* is measured on m = {m} generated samples, and its Monte-Carlo floor "
+            f"(m i.i.d. draws from mu_data, same grid and c) is {fl:.3f} on average. Where "
+            "delta*/floor is about 1 the generated law covers M at every scale this m can "
+            "resolve: the measurement is floor-limited, and a fitted exponent over the whole N "
+            "range mixes a short pre-floor decay with a plateau set by m, not by N. Verdicts "
+            "'contradicted' on delta_star must be read in that light: they reject a power law in "
+            "N over the measured range, not P1's bound, which predicts delta* far below the "
+            "floor (N^(-beta/(4k)) at the largest N is below 1e-3 for beta >= 4.5, k = 1). "
+            "What the data do establish is the ordering: the coarse samplers' law reaches the "
+            "floor of m samples at small N, while the empirical measure of the N training points "
+            "(what the exact empirical score reproduces) resolves only ~ (log N / N)^(1/k); "
+            "delta_emp/floor < 1 at the largest N only because N > m there.",
+        ]
     return "\n".join(lines)
