@@ -42,7 +42,7 @@ STUDY = Study(
         "inv_sigma": Expr("1/sigma"),
     },
     seeds=1,
-    quick={"alpha": [0.0, 1.0], "sigma": [0.01, 0.001, 1e-4]},
+    quick={"alpha": [0.0, 1.0]},
     quick_seeds=1,
     seed=20261125,
     claims=[

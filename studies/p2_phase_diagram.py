@@ -11,12 +11,13 @@ parameters in this file):
   sigma^(1 - alpha/2);
 - ``plain`` (alpha = 0, exact score): the law is p_sigma itself, TV -> TV(von Mises, uniform);
 - corrupted gradient score s - sigma^beta_err grad phi, phi = (|x_1| - 1)^2 (appendix D):
-  ``converge`` if alpha + beta_err > 0, TV ~ C1 sigma^alpha + C2 sigma^(alpha + beta_err) (fitted
-  with the two-term form, leading exponent alpha + beta_err, subleading alpha); for beta_err = 0 one
-  power sigma^alpha; ``plateau`` at alpha = -beta_err (TV -> const); ``collapse`` below: the law
-  concentrates on the two minima of phi, where phi ~ t^4 / 4 is *quartic* in the angle t, so the
-  wells have width (sigma^(alpha+beta_err))^(-1/4) and 1 - TV ~ sigma^(-(alpha + beta_err)/4)
-  (our derivation, not in the paper: the paper only says "collapse");
+  ``converge`` if alpha + beta_err > 0, TV ~ C1 sigma^alpha + C2 sigma^(alpha + beta_err), whose
+  leading term sigma^(alpha + beta_err) dominates only once sigma^beta_err >> C1 / C2: fitted in the
+  asymptotic window sigma <= 1e-3 (2 decades); for beta_err = 0 one power sigma^alpha (full
+  range); ``plateau`` at alpha = -beta_err (TV -> const); ``collapse`` below: the law concentrates
+  on the two minima of phi, where phi ~ t^4 / 4 is *quartic* in the angle t, so the wells have
+  width (sigma^(alpha+beta_err))^(-1/4) and 1 - TV ~ sigma^(-(alpha + beta_err)/4) (our
+  derivation, not in the paper: the paper only says "collapse"; same window);
 - ``rotational`` (Thm 5.2, non-gradient error sigma^beta_err J x): the angle drifts at the constant
   rate F = sigma^(alpha + beta_err); the first Fourier mode of the law is damped by 1/|1 + iF|, so
   TV ~ sigma^alpha / sqrt(1 + F^2) ~ sigma^max(alpha, -beta_err): it converges for every alpha > 0.
@@ -25,7 +26,12 @@ Axis: claims are fitted on ``inv_sigma`` = 1/sigma (the rate engine fits log met
 of an axis >= 2), so a metric ~ sigma^p has predicted exponent -p. sigma spans 0.03 .. 1e-5 (3.5
 decades). The quadrature is deterministic (seeds = 1): the CI of a slope measures only the lack of
 fit of the power law over the range, i.e. the pre-asymptotic curvature, which is what the
-tolerances below bound. Tolerances: exact/rotational 0.03 (relative O((kappa sigma^alpha)^2)
+tolerances below bound. Design history (stated for honesty): a first version fitted the corrupted
+convergence with the two-term form over the full range; without replication its CIs were infinite
+(inconclusive) and one leading exponent was contradicted (0.19 for alpha = 1.75, beta_err = -1.5,
+predicted 0.25), because TV is not additive in the two terms (|f1 + f2| per bin); the heat map of
+local slopes showed the asymptotic window, and the claims now use it for the corrupted regimes
+(convergence and collapse). Tolerances: exact/rotational 0.03 (relative O((kappa sigma^alpha)^2)
 correction of TV(kappa') = kappa'/pi (1 - O(kappa'^2)) at the largest sigma; the measured SCIENCE.md
 slopes are 0.49, 1.00, 1.50); plateau 0.05 (approach to a constant with a relative sigma^alpha
 correction); collapse 0.04 (finite well width against the 2 pi circle and the kappa tilt between
@@ -69,24 +75,20 @@ QUICK = [
 GROUP = ("kind", "c_err", "alpha", "beta_err")
 
 
-def _two_term_claims(alphas):
-    """One claim per alpha (the subleading exponent of the two-term form is a number)."""
-    return [
-        Claim(
-            metric="tv",
-            name=f"tv converge (alpha={a:g})",
-            predict={"alpha+beta_err (Thm 5.1)": "-(alpha+beta_err)"},
-            where={"regime": "converge", "alpha": a, "beta_err": [b for b in BETAS if b < 0]},
-            group_by=GROUP,
-            on="inv_sigma",
-            form="two_term",
-            subleading=a,
-            tolerance=0.03,
-            max_halfwidth=0.15,
-        )
-        for a in alphas
-        if any(b < 0 and a + b > 1e-12 for b in BETAS)
-    ]
+SMALL = [s for s in SIGMAS if s <= 1e-3]  # asymptotic window of the corrupted regimes
+
+
+def _converge_claim():
+    """Convergence with a corrupted score, fitted in the asymptotic window sigma <= 1e-3."""
+    return Claim(
+        metric="tv",
+        name="tv converge, corrupted (sigma <= 1e-3)",
+        predict={"alpha+beta_err (Thm 5.1)": "-(alpha+beta_err)"},
+        where={"regime": "converge", "beta_err": [b for b in BETAS if b < 0], "sigma": SMALL},
+        group_by=GROUP,
+        on="inv_sigma",
+        tolerance=0.03,
+    )
 
 
 STUDY = Study(
@@ -130,7 +132,7 @@ STUDY = Study(
             on="inv_sigma",
             tolerance=0.03,
         ),
-        *_two_term_claims(ALPHAS),
+        _converge_claim(),
         Claim(
             metric="tv",
             name="tv plateau / plain Langevin",
@@ -142,9 +144,9 @@ STUDY = Study(
         ),
         Claim(
             metric="one_minus_tv",
-            name="1 - tv collapse",
+            name="1 - tv collapse (sigma <= 1e-3)",
             predict={"quartic wells (alpha+beta_err)/4": "(alpha+beta_err)/4"},
-            where={"regime": "collapse"},
+            where={"regime": "collapse", "sigma": SMALL},
             group_by=GROUP,
             on="inv_sigma",
             tolerance=0.04,

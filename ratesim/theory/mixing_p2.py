@@ -98,7 +98,7 @@ def relaxation_time(
     mean: float = np.pi,
     c_err: float = 1.0,
     beta_err: float = -1.0,
-    sub: int = 2,
+    sub: int = 1,
 ) -> Relaxation:
     """Relaxation time of the reduced angle of (TS) Langevin with the corrupted circle score.
 
@@ -107,7 +107,8 @@ def relaxation_time(
     sigma, alpha : noise level and tempering exponent (alpha = 0: plain Langevin).
     h : hat-form step (for the step count t / (h sigma^(2 - alpha))).
     kappa, mean : von Mises data law; c_err, beta_err : the double-well corruption.
-    sub : angle nodes per 720-bin of the quadrature (the grid of the generator).
+    sub : angle nodes per 720-bin of the quadrature (the grid of the generator; 1: dt = 0.0087,
+        relative O(dt^2 max V''^2) error of lambda_1, below 1e-3 for the barriers here).
     """
     sigma = check_positive(sigma, "sigma")
     alpha = check_in_range(alpha, "alpha", low=0.0, high=2.0, high_open=True)
