@@ -36,6 +36,13 @@ Claims (per d):
 Budget: ~5 CPU-minutes. A bigger machine would add non-planar curves (Holder curves, where the PCA
 chart is not exact and the chart's estimation error enters), k = 2 (flat torus with a
 diffusion-map chart), noisy data, and N up to 2^16.
+
+Measured (full run): SiLD slopes -0.45, -0.48, -0.43, -0.44 at d = 3, 10, 50, 100 (CI half-widths
+~0.05; differences to d = 3 all within +-0.03 with CIs containing 0); empirical -0.49 ... -0.52;
+ambient -0.162, -0.076, -0.019, -0.010 against -1/(d+4) = -0.143, -0.071, -0.019, -0.0096, with a
+level growing like sqrt(d) (w1 ~ 0.4 at d = 3, ~ 9.5 at d = 100). SiLD's w1 stays ~1.4x above the
+empirical measure's (its latent smoothing bias; it produces new points, the empirical law only
+repeats the data).
 """
 
 import numpy as np
