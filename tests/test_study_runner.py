@@ -281,3 +281,18 @@ def test_dask_scheduler_address(tmp_path):
             )
     assert s.ok and s.n_computed == 10
     assert _values(db) == _values(ref)
+
+
+def test_thread_budget_limits_the_loaded_blas_pools():
+    """Environment variables cannot shrink a BLAS pool that numpy already started: the budget
+    must also reach the loaded libraries (threadpoolctl), or workers oversubscribe the cores."""
+    import threadpoolctl
+
+    from ratesim.study.runner import _set_thread_budget
+
+    with threadpoolctl.threadpool_limits(limits=None):
+        _set_thread_budget(1)
+        # BLAS pools only: an OpenMP runtime loaded by numba is governed by numba.set_num_threads
+        pools = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        assert pools, "numpy's BLAS should be visible to threadpoolctl"
+        assert all(p["num_threads"] == 1 for p in pools), pools

@@ -88,7 +88,10 @@ def _set_thread_budget(threads: int) -> None:
     """At most ``threads`` numba/BLAS threads in this process."""
     threads = max(1, int(threads))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(threads)
+        os.environ[var] = str(threads)  # for child processes; this one's BLAS is loaded already
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)  # the BLAS/OpenMP pools already loaded in this process
     if "numba" in sys.modules:
         import numba
 
