@@ -5,7 +5,9 @@ quadrature (:mod:`ratesim.theory.concentration`, :mod:`ratesim.theory.tilted`): 
 (kappa = 4, mean pi) data on the unit circle in R^2, learned densities pi_sigma proportional to
 p_sigma exp(-sigma^gamma phi) with phi = |x - c|^2, |c| = 1/2 (score error ~ sigma^gamma), and the
 Omega(1)-error "swap" construction whose limit is a chosen bimodal law q on M. Each seed draws the
-direction of c (or the rotation of q): the CIs cover the choice of phi.
+direction of c (or the rotation of q): the CIs cover the choice of phi. The TV constants depend on
+that direction (seed spread ~0.35 in log TV), so the study uses 20 seeds per point: with 10, the
+three-parameter two-term fits of the recovery claim (item 4) had CI half-widths 0.10-0.14.
 
 Axis ``inv_sigma = 1/sigma`` (rate fits need an axis >= 2); sigma = 0.1 ... 1e-4 (3 decades;
 gamma = -2.5 stops at 1e-3, where the angular peak of width sigma^1.25 still spans >= 4 nodes of
@@ -21,7 +23,11 @@ pre-asymptotic, and each claim's form absorbs the known next term (Laplace / Gau
    |r - 1| < 0.25 tends to 1 (0). For gamma > -2 that mass vanishes faster than any power
    (exp(-(0.25 - shift)^2 / (2 sigma^2))): the table in the figures shows it.
 4. TV(marginal, mu_data) ~ sigma^gamma for gamma in {0.5, 1, 1.5}: two_term form with the
-   subleading sigma^2 (the O(sigma^2) remainder of Thm 3.1), predicted -gamma.
+   subleading sigma^2 (the O(sigma^2) remainder of Thm 3.1), predicted -gamma. Result of the full
+   run: consistent for 0.5 and 1, contradicted for 1.5 (-1.28, CI [-1.44, -1.12]); the power fit
+   on sigma <= 0.01 gives -1.51 [-1.66, -1.36] (a post hoc side table in the report), so the
+   two-term form, chosen before the run, is misspecified at sigma = 0.1 rather than Thm 4.1
+   failing; the claim is kept as declared.
 5. No recovery for gamma in {-1.5, -1, 0} and the swap: TV to mu_data = Theta(1) (0), fitted on
    sigma <= 0.01. At gamma = -0.5 the TV is still climbing towards 1 (0.79 at sigma = 1e-3, 0.88
    at 1e-4, as the collapse window sigma^(1/4) shrinks), so a flat Theta(1) prediction does not
@@ -100,6 +106,27 @@ def tables(df, outdir):
     fig.savefig(outdir / "regimes.png", dpi=110)
     plt.close(fig)
     out += ["", "![regimes](regimes.png)", ""]
+    out += [
+        "### Side analysis (post hoc, not a claim): TV to mu_data, power fit on sigma <= 0.01",
+        "",
+        "The recovery claim uses the two-term form A sigma^gamma + c sigma^2 over the whole range. "
+        "The TV is an L1 norm, int |sigma^gamma f + sigma^2 g|, whose expansion also has a "
+        "relative correction sigma^(2 (2 - gamma)) (the zero set of the density difference "
+        "moves), which at gamma = 1.5 is sigma^1: not negligible at sigma = 0.1. For comparison, "
+        "the plain power fit restricted to sigma <= 0.01:",
+        "",
+        "| gamma | fitted exponent of inv_sigma | 95% CI | predicted |",
+        "|---|---|---|---|",
+    ]
+    from ratesim.rates import fit_rate
+
+    tv = df[(df["metric"] == "tv_data") & (df["construction"] == "tilt")]
+    for g in (0.5, 1.0, 1.5):
+        sub = tv[(tv["gamma"] == g) & (tv["sigma"] <= 0.01)]
+        if sub["sigma"].nunique() >= 2:
+            f = fit_rate(1.0 / sub["sigma"].to_numpy(), sub["value"].to_numpy())
+            out.append(f"| {g:g} | {f.slope:.3f} | [{f.ci[0]:.3f}, {f.ci[1]:.3f}] | {-g:.3f} |")
+    out.append("")
     out.append(
         "Concentration (left) for every gamma > -2, recovery (middle) only for gamma > 0, "
         "collapse onto argmin phi (right) for -2 < gamma < 0; the swap converges to its chosen "
@@ -122,7 +149,7 @@ STUDY = Study(
         "construction, gamma, sigma": _grid(CASES, SIGMAS),
         "inv_sigma": Expr("1/sigma"),
     },
-    seeds=10,
+    seeds=20,
     quick={
         "construction, gamma, sigma": _grid(
             [("tilt", g) for g in (-2.0, -1.0, 0.0, 1.0)] + [("swap", 0.0)],
