@@ -228,8 +228,9 @@ def _levels(N, values, name_n="N", name_v="values"):
         )
     if N.size == 0:
         raise ValueError(f"{name_n} must not be empty")
-    if not np.all(np.isfinite(N)) or np.any(N < 2):
-        raise ValueError(f"{name_n} must be finite and >= 2 (got min {np.nanmin(N)})")
+    if not np.all(np.isfinite(N)) or np.any(N <= 0):
+        # any positive axis can carry a rate (N, 1/sigma, sigma itself, training steps, ...)
+        raise ValueError(f"{name_n} must be finite and > 0 (got min {np.nanmin(N)})")
     if not np.all(np.isfinite(v)) or np.any(v <= 0):
         bad = v[~(np.isfinite(v) & (v > 0))][:3]
         raise ValueError(
@@ -268,7 +269,8 @@ def fit_rate(
     Parameters
     ----------
     N : array_like
-        Sample size of each observation (one per cell: N x seeds), >= 2 (> e for ``"N/logN"``).
+        Value of the swept axis for each observation (one per cell: levels x seeds), > 0 (> e for
+        ``"N/logN"``): a sample size, or any positive axis such as 1/sigma.
     values : array_like
         The metric, > 0.
     method : {"wls", "cluster"}

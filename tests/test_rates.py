@@ -175,7 +175,8 @@ def test_effective_exponent_matches_science_md():
     [
         ([10, 100], [1.0, 0.0], {}, "values must be finite and > 0"),
         ([10, 100], [1.0, np.nan], {}, "values must be finite and > 0"),
-        ([1, 100], [1.0, 0.5], {}, "N must be finite and >= 2"),
+        ([0, 100], [1.0, 0.5], {}, "N must be finite and > 0"),
+        ([-1e-3, 1e-2], [1.0, 0.5], {}, "N must be finite and > 0"),
         ([10, 10], [1.0, 0.5], {}, "at least 2 distinct"),
         ([10, 100, 1000], [1.0, 0.5], {}, "same length"),
         ([10, 100], [1.0, 0.5], {"method": "ols"}, "method must be one of"),
@@ -187,3 +188,14 @@ def test_effective_exponent_matches_science_md():
 def test_bad_input(N, v, kw, match):
     with pytest.raises(ValueError, match=match):
         fit_rate(N, v, **kw)
+
+
+def test_axis_below_one_is_a_valid_rate_axis():
+    """Claims on sigma (values < 1) fit like any positive axis: metric = C sigma^2 gives slope 2,
+    the same as slope -2 on 1/sigma."""
+    sig = np.repeat([1e-3, 3e-3, 1e-2, 3e-2, 1e-1], 3)
+    noise = np.exp(0.01 * np.random.default_rng(0).standard_normal(sig.size))
+    f = fit_rate(sig, 5 * sig**2 * noise)
+    g = fit_rate(1 / sig, 5 * sig**2 * noise)
+    assert f.slope == pytest.approx(2.0, abs=0.02)
+    assert g.slope == pytest.approx(-f.slope, rel=1e-12)
