@@ -46,3 +46,11 @@ def test_list_runs(capsys):
 def test_bench_unknown_name_is_exit_2(capsys):
     assert main(["bench", "no_such_benchmark"]) == 2
     assert "unknown benchmark" in capsys.readouterr().err
+
+
+def test_readme_tour_runs():
+    """The README's Python tour is executed as written, so it stays true."""
+    blocks = re.findall(r"```python\n(.+?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
+    assert blocks
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})
