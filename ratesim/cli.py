@@ -224,6 +224,11 @@ def _cmd_report(args) -> int:
             st, df, outdir, mode="quick" if args.quick else "full", command=cmd, source=src
         )
         print(f"{st.name}: report written to {readme.parent}")
+    from .report import write_index
+
+    root = Path(args.out) / "reports" if args.quick else Path(args.reports)
+    if root.is_dir():
+        print(f"index written to {write_index(root)}")
     return 1 if missing else 0
 
 

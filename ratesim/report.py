@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["write_report", "plot_claim", "fits_markdown", "fits_latex"]
+__all__ = ["write_report", "write_index", "plot_claim", "fits_markdown", "fits_latex"]
 
 _COLORS = {"consistent": "#1a7f37", "contradicted": "#cf222e", "inconclusive": "#9a6700"}
 
@@ -363,3 +363,44 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
     readme = outdir / "README.md"
     readme.write_text("\n".join(lines))
     return readme
+
+
+def write_index(root) -> Path:
+    """Write ``root/README.md``: one row per study report found in ``root/*/README.md``, with its
+    one-line description and the tally of its claims' verdicts (read from the reports themselves,
+    so the index never disagrees with them).
+    """
+    root = Path(root)
+    rows = []
+    for readme in sorted(root.glob("*/README.md")):
+        lines = readme.read_text().splitlines()
+        desc = next((ln for ln in lines[1:] if ln.strip() and not ln.startswith("#")), "")
+        tally = {v: 0 for v in _COLORS}
+        in_claims = False
+        for ln in lines:
+            if ln.startswith("## "):
+                in_claims = ln.strip() == "## Claims"
+            elif in_claims and re.match(r"\d+\. ", ln):
+                m = re.search(r"\*\*(consistent|contradicted|inconclusive)\*\*\s*$", ln)
+                if m:
+                    tally[m.group(1)] += 1
+        rows.append((readme.parent.name, desc, tally))
+    out = [
+        "# Reports",
+        "",
+        "One directory per study, written by `ratesim report STUDY` from the full-size run (the",
+        "tidy results table is committed beside each report, so `ratesim check` re-judges every",
+        "claim on a fresh checkout). Verdicts per claim: a claim is *contradicted* if any of its",
+        "groups is, *consistent* if all are, else *inconclusive* (see each report).",
+        "",
+        "| study | what it measures | consistent | contradicted | inconclusive |",
+        "|---|---|---|---|---|",
+    ]
+    for name, desc, t in rows:
+        out.append(
+            f"| [{name}]({name}/README.md) | {desc.replace('|', '/')} | {t['consistent']} | "
+            f"{t['contradicted']} | {t['inconclusive']} |"
+        )
+    path = root / "README.md"
+    path.write_text("\n".join(out) + "\n")
+    return path

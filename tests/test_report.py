@@ -204,3 +204,19 @@ def test_study_figures_are_written_and_embedded(tmp_path):
 
     with pytest.raises(StudyError, match="figures"):
         st_bad.validate()
+
+
+def test_index_tallies_the_verdicts_of_every_report(tmp_path):
+    """The reports index reads each study README's claims and counts their verdicts."""
+    from ratesim.report import write_index
+
+    for name, verdicts in {"a": ["consistent", "contradicted"], "b": ["inconclusive"]}.items():
+        (tmp_path / name).mkdir()
+        claims = "\n".join(f"{i + 1}. `m` ~ N^p: **{v}**" for i, v in enumerate(verdicts))
+        (tmp_path / name / "README.md").write_text(
+            f"# {name}\n\nStudy {name}.\n\n## Claims\n\n{claims}\n\n"
+            "## Plots\n\n1. x: **consistent**\n"
+        )
+    text = write_index(tmp_path).read_text()
+    assert "| [a](a/README.md) | Study a. | 1 | 1 | 0 |" in text
+    assert "| [b](b/README.md) | Study b. | 0 | 0 | 1 |" in text
