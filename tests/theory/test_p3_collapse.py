@@ -37,7 +37,7 @@ def _naive_circle_moments(y, sigma, kappa, mean, n=40000):
     return np.array(out_m), np.array(out_c)
 
 
-def _naive_s2_moments(y, sigma, a, n=1200):
+def _naive_s2_moments(y, sigma, a, n=800):
     """Posterior moments on S^2 by a product midpoint rule in (cos theta, phi): the area element
     is d(cos theta) d phi, so uniform nodes in cos theta are exact weights."""
     c = -1 + (np.arange(n) + 0.5) * 2 / n
@@ -59,8 +59,8 @@ def _naive_s2_moments(y, sigma, a, n=1200):
 def test_vmf_moments_match_naive_quadratures():
     """Circle (von Mises 4, mean pi) and S^2 (vMF 4, mu = -e_1) at sigma = 0.2, 0.05 and points
     on and off M: the closed form equals the quadratures. Trapezoid on the circle: spectral,
-    error ~1e-12; the S^2 midpoint rule with 1200 x 2400 nodes (spacing 2.6e-3 = sigma / 19):
-    relative error ~(spacing / sigma)^2 / 24 ~ 1e-4 of the covariance, so rtol 1e-3."""
+    error ~1e-12; the S^2 midpoint rule with 800 x 1600 nodes (spacing 3.9e-3 = sigma / 13):
+    relative error ~(spacing / sigma)^2 / 24 ~ 2.5e-4 of the covariance, so rtol 1e-3."""
     rng = np.random.default_rng(0)
     y = rng.normal(size=(4, 2))
     y /= np.linalg.norm(y, axis=1, keepdims=True)
