@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")  # optional dependency of this study only
-
 from ratesim.theory import digits as D  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
