@@ -46,7 +46,7 @@ STUDY = Study(
         "sampler, init": [("ts", "data"), ("plain", "data"), ("plain", "uniform")],
     },
     seeds=1,
-    quick={"n_chains": 500, "steps": 400, "N": 2000},
+    quick={"n_chains": 300, "steps": 200, "N": 1000},
     quick_seeds=1,
     seed=20261128,
     claims=[],
