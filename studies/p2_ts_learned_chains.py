@@ -43,12 +43,12 @@ STUDY = Study(
     },
     seeds=10,
     quick={
-        "n_chains": 1000,
-        "relax": 2.0,
+        "n_chains": 500,
+        "relax": 1.0,
         "estimator, estimator__h, estimator__n_noise, N": [
             ("exact", None, None, 32),
             ("nadaraya_watson", 0.05, 8, 32),
-            ("nadaraya_watson", 0.05, 8, 128),
+            ("nadaraya_watson", 0.05, 8, 64),
         ],
     },
     quick_seeds=2,
