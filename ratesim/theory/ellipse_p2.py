@@ -281,6 +281,7 @@ def ellipse_experiment(sampler: str, score: str, init: str, *, rng, n_chains=10_
         out["ks_stationary" + tag] = uniformity_tests(
             th, cdf=lambda s: np.interp(s, lgrid, lcdf)
         ).ks_stat
+    th = chain_angles(M, res.samples)  # the final states (the loop ended on the half snapshot)
     th0 = chain_angles(M, x0)
     out["tv_stationary_start"] = angle_tv(th0, law, bins=HIST_BINS)[0]
     out["ks_p"] = uniformity_tests(th, cdf=cdf_p).ks_stat
