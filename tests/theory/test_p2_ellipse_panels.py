@@ -110,7 +110,7 @@ def test_chains_reach_the_quadrature_law_and_negative_controls():
     crit = 1.63 / np.sqrt(n)
     assert out["n_relax"] > 4.9
     assert out["ks_stationary"] < crit + 0.01
-    assert out["ks_p"] > 3 * crit
+    assert out["ks_p"] > 2 * crit  # KS(p, uniform) = 0.14; sd of KS ~ 0.5 / sqrt(n) = 0.016
     # regression (ks_p / ks_uniform / histogram were once taken from the half-run snapshot): the
     # final-state KS statistics obey the triangle inequality through the stationary law, whose
     # KS distance to uniform is at most its TV on 72 bins plus one bin's mass (1/72 * 1.1)
