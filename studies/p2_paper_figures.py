@@ -9,9 +9,9 @@ from the reverse-diffusion output) recovers the uniform law, as Thm 5.1 predicts
 o(sigma^beta_err) with beta_err > -alpha; plain Langevin keeps the tilt (and would need 1e5 steps
 per relaxation: it is run for the same 5000 steps, a caveat stated in the report). 1e4 chains per
 panel, one seed (the panels are figures, not rates; the TV floors and KS critical values give the
-sampling error). Not done here (time): the ellipse (1, 2) panels with ChartVonMises kappa = 1 and
-a learned score (the quadrature oracle at sigma = 0.01 costs ~4e3 nodes per query; a bigger
-machine runs them with the same task on the ellipse).
+sampling error). The ellipse (1, 2) panels (ChartVonMises kappa = 1, exact and learned score)
+are the study ``p2_paper_ellipse`` (its exact score is a weighted Gaussian softmax over a
+quadrature grid on the truncated KD-tree engine, ``ratesim.theory.ellipse_p2``).
 """
 
 from ratesim.study import Study
