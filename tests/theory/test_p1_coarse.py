@@ -252,7 +252,6 @@ def test_phase_figure_from_a_table(tmp_path):
 def test_export_tidy_mixed_type_parameter(tmp_path):
     """Regression (ratesim.study.store.export_tidy): a parameter that takes numbers and strings
     in one study (beta = 2.5 and "inf") made the Parquet export raise ArrowInvalid."""
-    pytest.importorskip("pyarrow")
     import pandas as pd
 
     from ratesim.study import export_tidy, read_tidy
