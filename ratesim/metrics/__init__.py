@@ -1,6 +1,7 @@
 """Metrics for rates on manifolds (flat functional API, POT-style).
 
 Exact OT (rate claims): :func:`wasserstein`, :func:`wasserstein_1d`, :func:`wasserstein_circle`,
+:func:`wasserstein_circle_uniform` (exact, against the uniform law),
 :func:`wasserstein_1d_population`, :func:`wasserstein_to_population`,
 :func:`wasserstein_to_reference` (with its sampling floor), :func:`sampling_floor`,
 :func:`choose_reference_size`.
@@ -64,6 +65,7 @@ from ._wasserstein import (
     wasserstein_1d,
     wasserstein_1d_population,
     wasserstein_circle,
+    wasserstein_circle_uniform,
     wasserstein_to_population,
     wasserstein_to_reference,
 )
@@ -111,6 +113,7 @@ __all__ = [
     "wasserstein_1d",
     "wasserstein_1d_population",
     "wasserstein_circle",
+    "wasserstein_circle_uniform",
     "wasserstein_to_population",
     "wasserstein_to_reference",
 ]

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import as_generator, check_int, check_positive
+from ..metrics import wasserstein_circle_uniform as w1_circle_uniform
 
 __all__ = [
     "TASKS",
@@ -233,91 +234,23 @@ def _sorted_unit(u, name: str) -> np.ndarray:
     return np.sort(u)
 
 
-def _abs_integral(a, b, t):
-    """int_a^b |t - x| dx for arrays (a <= b)."""
-    return 0.5 * ((b - t) * np.abs(b - t) - (a - t) * np.abs(a - t))
-
-
-def _pieces(u: np.ndarray):
-    """F_N = i/N on [a_i, b_i), i = 0..N, with a_0 = 0 and b_N = 1."""
-    n = u.size
-    a = np.concatenate(([0.0], u))
-    b = np.concatenate((u, [1.0]))
-    t = np.arange(n + 1, dtype=np.float64) / n
-    return a, b, t
-
-
 def w1_interval_uniform(u) -> float:
-    """Exact W1(mu_N, U[0, 1]) = int_0^1 |F_N(x) - x| dx for the empirical measure of ``u``.
+    """Exact W1(mu_N, U[0, 1]) of the empirical measure of points ``u`` in [0, 1]
+    (:func:`ratesim.metrics.wasserstein_1d_population`, exact on polynomial pieces)."""
+    from scipy.stats import uniform
 
-    Parameters
-    ----------
-    u : array_like, shape (N,)
-        Points in [0, 1].
+    from ..metrics import wasserstein_1d_population
 
-    Returns
-    -------
-    float
-        The distance, summed in closed form over the N + 1 pieces where F_N is constant.
-    """
-    a, b, t = _pieces(_sorted_unit(u, "u"))
-    return float(np.sum(_abs_integral(a, b, t)))
+    return wasserstein_1d_population(_sorted_unit(u, "u"), uniform(), p=1)
 
 
 def w2_interval_uniform(u) -> float:
-    """Exact W2(mu_N, U[0, 1]) = (int_0^1 (Q_N(s) - s)^2 ds)^(1/2), Q_N the empirical quantile.
+    """Exact W2(mu_N, U[0, 1]); E W2^2 = 1/(6N) for uniform samples (STYLE.md section 5)."""
+    from scipy.stats import uniform
 
-    E W2^2 = 1/(6N) for uniform samples (STYLE.md section 5).
-    """
-    x = _sorted_unit(u, "u")
-    n = x.size
-    hi = np.arange(1, n + 1, dtype=np.float64) / n
-    lo = hi - 1.0 / n
-    w2sq = np.sum(((hi - x) ** 3 - (lo - x) ** 3) / 3.0)
-    return float(np.sqrt(max(w2sq, 0.0)))
+    from ..metrics import wasserstein_1d_population
 
-
-def w1_circle_uniform(theta) -> float:
-    """Exact W1 (arc length) between the empirical law of angles ``theta`` and the uniform law on
-    the unit circle.
-
-    On the circle of circumference 1, W1(mu, nu) = min_c int_0^1 |F_mu(x) - F_nu(x) - c| dx (Rabin,
-    Delon, Gousseau 2011, Thm 1); the minimizer c is a median of D(X) = F_N(X) - X, X ~ U[0, 1].
-    D = i/N - x on the piece [a_i, b_i), so D(X) is a mixture of uniforms whose CDF is piecewise
-    linear: the median is found exactly at its breakpoints. The result is scaled by 2 pi.
-
-    Parameters
-    ----------
-    theta : array_like, shape (N,)
-        Angles in [0, 2 pi].
-    """
-    th = np.asarray(theta, dtype=np.float64)
-    if th.ndim != 1 or th.size == 0 or not np.all(np.isfinite(th)):
-        raise ValueError(f"theta must be a non-empty finite 1-D array (got shape {th.shape})")
-    if np.any(th < 0) or np.any(th > 2 * np.pi):
-        raise ValueError(f"theta must lie in [0, 2 pi] (got min {th.min()}, max {th.max()})")
-    a, b, t = _pieces(np.sort(np.minimum(th / (2 * np.pi), 1.0)))
-    lo = t - b  # D ranges over [lo_i, lo_i + len_i] on piece i, uniformly
-    length = b - a
-    hi = lo + length
-    lo_s, hi_s = np.sort(lo), np.sort(hi)
-    clo = np.concatenate(([0.0], np.cumsum(lo_s)))
-    chi = np.concatenate(([0.0], np.cumsum(hi_s)))
-
-    def cdf(c):  # sum_i (c - lo_i)_+ - (c - hi_i)_+
-        i = np.searchsorted(lo_s, c, side="right")
-        j = np.searchsorted(hi_s, c, side="right")
-        return (i * c - clo[i]) - (j * c - chi[j])
-
-    bp = np.unique(np.concatenate((lo, hi)))
-    F = cdf(bp)
-    m = int(np.searchsorted(F, 0.5, side="left"))
-    if m == 0:
-        c = bp[0]
-    else:
-        f0, f1 = F[m - 1], F[m]
-        c = bp[m - 1] + (bp[m] - bp[m - 1]) * (0.5 - f0) / (f1 - f0) if f1 > f0 else bp[m]
-    return float(2 * np.pi * np.sum(_abs_integral(a, b, t - c)))
+    return wasserstein_1d_population(_sorted_unit(u, "u"), uniform(), p=2)
 
 
 # ---------------------------------------------------------------------------------------------
