@@ -11,7 +11,7 @@ Exact transport only (SCIENCE.md trap 1):
 
 - k = 1 (closed curves): the geodesic W1 between the law of P_M(sample) and the uniform (volume)
   law is the circle W1 of the arc-length positions, in closed form (Rabin, Delon, Gousseau 2011,
-  Thm 1; ``ratesim.study.tasks.w1_circle_uniform``) after the arc-length reparametrization
+  Thm 1; ``ratesim.metrics.wasserstein_circle_uniform``) after the arc-length reparametrization
   s(u) = int_0^u |Phi'(t)| dt (:func:`curve_w1_uniform`). No reference sample, no floor.
 - k >= 2: exact network simplex (``ratesim.metrics.wasserstein``, chordal cost in R^d) against a
   fresh population sample of size m = r N (SCIENCE.md trap 2). The reference's own error
@@ -36,7 +36,8 @@ from scipy.spatial import cKDTree
 from scipy.special import betainc
 
 from .._validation import as_generator, as_points, check_in_range, check_int, check_positive
-from ..study.tasks import task, w1_circle_uniform
+from ..metrics import wasserstein_circle_uniform
+from ..study.tasks import task
 
 __all__ = [
     "ArcLength",
@@ -135,7 +136,7 @@ def curve_w1_uniform(manifold, samples, arc: ArcLength | None = None) -> float:
 
     The arc-length chart maps M isometrically (in geodesic distance) onto the circle of length L,
     and the volume law onto the uniform law, so W1 = (L / 2 pi) W1_circle(2 pi s / L, uniform),
-    computed in closed form by ``w1_circle_uniform`` (Rabin, Delon, Gousseau 2011, Thm 1).
+    computed in closed form by ``wasserstein_circle_uniform`` (Rabin, Delon, Gousseau 2011, Thm 1).
     Points off M are counted at their projection (for on-manifold samples this is W1 itself).
 
     Parameters
@@ -150,7 +151,7 @@ def curve_w1_uniform(manifold, samples, arc: ArcLength | None = None) -> float:
     X = as_points(samples, "samples", d=manifold.d)
     arc = arc_length(manifold) if arc is None else arc
     theta = manifold.angle(manifold.project(X).u)
-    return arc.length / TWO_PI * w1_circle_uniform(arc(theta))
+    return arc.length / TWO_PI * wasserstein_circle_uniform(arc(theta))
 
 
 # ---------------------------------------------------------------------------------------------
