@@ -20,7 +20,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
 from ratesim import metrics as M
-from ratesim.densities import Uniform, VonMises
+from ratesim.densities import Uniform, VonMises, VonMisesFisher
 from ratesim.manifolds import FlatTorus, Sphere
 
 Z = 4.0
@@ -397,17 +397,89 @@ def _naive_delta_star(manifold, X, deltas, c, mu_fn, per):
 
 
 def test_coverage_scale_matches_naive_definition():
-    C = Sphere(k=1, d=3, seed=0)
-    X = C.sample(60, None, 3)
-    deltas = np.geomspace(0.02, np.pi, 40)
-    got = M.coverage_scale(C, X, c=2.0, deltas=deltas, n_grid=64, n_boot=0)
-    want = _naive_delta_star(C, X, deltas, 2.0, lambda de: min(de / np.pi, 1.0), 64)
+    """Grid path (k >= 2): S^2 with closed-form caps, against the definition on the same grid."""
+    S = Sphere(k=2, d=4, seed=0)
+    X = S.sample(80, None, 3)
+    deltas = np.geomspace(0.05, np.pi, 40)
+    got = M.coverage_scale(S, X, c=2.0, deltas=deltas, n_grid=64, n_boot=0)
+    want = _naive_delta_star(S, X, deltas, 2.0, lambda de: (1 - np.cos(de)) / 2, 8)
     assert got.delta == want and got.ball == "geodesic" and got.mu_method == "closed-form"
     # the quadrature route for mu(B) agrees with the closed form (a uniform given as VonMises(0))
-    q = M.coverage_scale(C, X, VonMises(kappa=0.0), deltas=deltas, n_grid=64, n_boot=0)
+    q = M.coverage_scale(S, X, VonMisesFisher(kappa=0.0), deltas=deltas, n_grid=64, n_boot=0)
     assert q.mu_method == "quadrature" and q.delta == want
-    b = M.coverage_scale(C, X, deltas=deltas, n_grid=64, n_boot=30, rng=1)
+    b = M.coverage_scale(S, X, deltas=deltas, n_grid=64, n_boot=30, rng=1)
     assert b.delta == want and np.isfinite(b.se) and b.se > 0
+
+
+def _naive_curve_delta_star(manifold, X, density, deltas, c, n_dense=4000):
+    """Definition of delta* on a closed curve with every centre y checked by brute force: arc
+    positions s of the samples, centres = a dense grid plus the event positions s_i +- delta
+    (each nudged by +-1e-12 to see the closed and the open arc), counts by direct comparison,
+    mu(B) from the arc-length CDF of the quadrature (the metric's own F, checked separately)."""
+    from ratesim.metrics._geometry import _curve_cdfs
+
+    tt, S, F = _curve_cdfs(manifold, density, None)
+    L = S[-1]
+    s = np.interp(manifold.angle(manifold.project(X).u), tt, S)
+
+    def cdf(x):
+        q = np.floor(x / L)
+        return np.interp(x - q * L, S, F) + q
+
+    for j in range(deltas.size - 1, -1, -1):  # delta* = the grid value above the largest failure
+        de = deltas[j]
+        if 2 * de >= L:
+            continue
+        ys = [np.linspace(0, L, n_dense, endpoint=False)]
+        for off in (de, -de):
+            for eps in (1e-12, -1e-12):
+                ys.append(np.mod(s + off + eps, L))
+        ok = True
+        for y in np.concatenate(ys):
+            gap = np.abs(np.mod(s - y + L / 2, L) - L / 2)  # wrapped arc-length distance
+            nu = np.count_nonzero(gap <= de) / s.size
+            mu = cdf(y + de) - cdf(y - de)
+            if not 1 / c <= nu / mu <= c:
+                ok = False
+                break
+        if not ok:
+            return deltas[j + 1] if j + 1 < deltas.size else np.inf
+    return deltas[0]
+
+
+def test_coverage_scale_on_curves_is_the_exact_supremum():
+    """k = 1 path: the supremum over all centres (events), not a grid. (i) uniform circle: equal
+    to the exact atom-based formula of ratesim.theory.minimax (tested there against a naive
+    twin) and never below a grid-only supremum; (ii) a Holder curve with a non-uniform (von
+    Mises) and a discontinuous (piecewise-constant) law: equal to the brute-force definition;
+    (iii) arc length L = the curve's volume."""
+    from ratesim.densities import PiecewiseConstant
+    from ratesim.manifolds import HolderCurve
+    from ratesim.metrics._geometry import _curve_cdfs
+    from ratesim.theory.minimax import coverage_scale_circle
+
+    C = Sphere(k=1, d=3, seed=0)
+    deltas = np.geomspace(0.005, np.pi, 120)
+    for n in (60, 500):
+        X = C.sample(n, None, n)
+        got = M.coverage_scale(C, X, deltas=deltas, n_boot=0)
+        theta = C.angle(C.project(X).u)
+        assert got.delta == coverage_scale_circle(theta, 2.0, deltas[deltas <= np.pi / 2])
+        assert got.ball == "geodesic" and got.grid_size == 2 * n
+        grid_only = _naive_delta_star(C, X, deltas, 2.0, lambda de: min(de / np.pi, 1.0), 64)
+        assert got.delta >= grid_only
+    H = HolderCurve(beta=2.5, eps=0.1, d=3, seed=1)
+    _, S, _ = _curve_cdfs(H, None, None)
+    assert_allclose(S[-1], H.volume, rtol=1e-9)
+    deltas = np.geomspace(0.01, H.volume / 2, 60)
+    for dens in (VonMises(kappa=0.5), PiecewiseConstant(levels=[1.0, 2.0, 1.5])):
+        X = H.sample(150, dens, 5)
+        got = M.coverage_scale(H, X, dens, deltas=deltas, n_boot=0)
+        assert got.delta == _naive_curve_delta_star(H, X, dens, deltas, 2.0)
+        assert got.mu_method == "arc-length quadrature"
+    # bootstrap on the curve path: finite, positive standard error; the point estimate unchanged
+    b = M.coverage_scale(H, X, dens, deltas=deltas, n_boot=20, rng=2)
+    assert b.delta == got.delta and np.isfinite(b.se) and b.se > 0
 
 
 def test_coverage_scale_of_empirical_measure_shrinks_like_logn_over_n():
