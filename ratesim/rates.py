@@ -169,9 +169,17 @@ class RateFit:
         q = stats.t.ppf(0.5 + self.level / 2, self.df) if self.df > 0 else np.inf
         return np.exp(y), np.exp(y - q * se), np.exp(y + q * se)
 
-    def verdict(self, predicted: float, tolerance: float = 0.0, max_halfwidth: float = 0.1) -> str:
+    def verdict(
+        self,
+        predicted: float,
+        tolerance: float = 0.0,
+        max_halfwidth: float = 0.1,
+        bound: bool = False,
+    ) -> str:
         """:func:`verdict` of this fit's CI against the predicted exponent."""
-        return verdict(self.ci, predicted, tolerance=tolerance, max_halfwidth=max_halfwidth)
+        return verdict(
+            self.ci, predicted, tolerance=tolerance, max_halfwidth=max_halfwidth, bound=bound
+        )
 
     def summary(self) -> str:
         """A few readable lines: slope, CI, R^2, the data used, the local slopes."""
@@ -188,8 +196,15 @@ class RateFit:
         return s + f"\n  local slopes: {loc}"
 
 
-def verdict(ci, predicted: float, tolerance: float = 0.0, max_halfwidth: float = 0.1) -> str:
+def verdict(
+    ci, predicted: float, tolerance: float = 0.0, max_halfwidth: float = 0.1, bound: bool = False
+) -> str:
     """Consistent / contradicted / inconclusive, by the rule of the module docstring.
+
+    With ``bound=True`` the prediction is an upper bound on the exponent (a rate stated as
+    O~(N^p): the metric must decay at least that fast): consistent when the whole CI lies at or
+    below p + tolerance, contradicted when the whole CI lies above it, inconclusive otherwise
+    (``max_halfwidth`` does not apply: a wide CI below the bound still supports it).
 
     Parameters
     ----------
@@ -201,6 +216,8 @@ def verdict(ci, predicted: float, tolerance: float = 0.0, max_halfwidth: float =
         Pre-asymptotic tolerance (>= 0) around the prediction.
     max_halfwidth : float
         Largest CI half-width that still allows "consistent" (> 0).
+    bound : bool
+        Read ``predicted`` as an upper bound on the exponent (see above).
     """
     from ._validation import check_positive
 
@@ -212,6 +229,10 @@ def verdict(ci, predicted: float, tolerance: float = 0.0, max_halfwidth: float =
         raise ValueError(f"predicted must be a finite exponent (got {predicted!r})")
     tol = check_positive(tolerance, "tolerance", allow_zero=True)
     mh = check_positive(max_halfwidth, "max_halfwidth")
+    if bound:
+        if lo > p + tol:
+            return CONTRADICTED
+        return CONSISTENT if hi <= p + tol else INCONCLUSIVE
     if hi < p - tol or lo > p + tol:
         return CONTRADICTED
     if 0.5 * (hi - lo) <= mh:

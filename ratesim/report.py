@@ -332,7 +332,8 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
         )
         lines.append(
             f"{i + 1}. `{c.metric}` ~ {c.on}^p per {', '.join(c.group_by) or 'study'}, p = "
-            f"{preds}; form `{c.form}`, rule `{c.rule}`, tolerance {c.tolerance:g}, "
+            f"{preds}{' (upper bounds on the exponent)' if c.bound else ''}; form `{c.form}`, "
+            f"rule `{c.rule}`, tolerance {c.tolerance:g}, "
             f"max CI half-width {c.max_halfwidth:g}: **{overall}**"
         )
     lines += [

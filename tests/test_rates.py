@@ -76,6 +76,12 @@ def test_verdict_rule():
     assert verdict((-0.9, -0.1), -0.5, max_halfwidth=0.5) == CONSISTENT
     assert verdict((-0.9, -0.6), -0.5) == CONTRADICTED  # wide but excludes p: still informative
     assert verdict((-np.inf, np.inf), -0.5) == INCONCLUSIVE
+    # upper bounds on the exponent (rates stated as O~(N^p)): faster decay supports the bound
+    assert verdict((-2.6, -2.4), -0.625, bound=True) == CONSISTENT
+    assert verdict((-9.0, -1.0), -0.625, bound=True) == CONSISTENT  # wide, but entirely below
+    assert verdict((-0.8, -0.5), -0.625, bound=True) == INCONCLUSIVE  # straddles the bound
+    assert verdict((-0.8, -0.5), -0.625, tolerance=0.15, bound=True) == CONSISTENT
+    assert verdict((-0.1, 0.05), -0.625, bound=True) == CONTRADICTED  # decays slower than p
     with pytest.raises(ValueError, match="ci must be an interval"):
         verdict((0.1, -0.1), -0.5)
     with pytest.raises(ValueError, match="predicted"):

@@ -129,7 +129,10 @@ def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
             for lab, p in preds.items():
                 pv = p(**group) if isinstance(p, Expr) else float(p)
                 vd = res.fit.verdict(
-                    pv, tolerance=claim.tolerance, max_halfwidth=claim.max_halfwidth
+                    pv,
+                    tolerance=claim.tolerance,
+                    max_halfwidth=claim.max_halfwidth,
+                    bound=claim.bound,
                 )
                 res.predictions.append((lab, pv, vd))
                 verdicts.append(vd)

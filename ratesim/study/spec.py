@@ -96,6 +96,10 @@ class Claim:
         Pre-asymptotic tolerance on the exponent (slope units), stated in the study.
     max_halfwidth : float
         CI half-width above which an interval containing the prediction is "inconclusive".
+    bound : bool
+        The predictions are upper bounds on the exponent (the metric decays at least as fast as
+        N^p, as in rates stated with O~(.), e.g. P1's coverage bounds): see
+        :func:`ratesim.rates.verdict`. Default False (the exponent itself is predicted).
     rule : {"any", "all"}
         With several predictions: "any" (competing hypotheses, the default) contradicts the claim
         only if every prediction is contradicted; "all" contradicts it if any one is.
@@ -114,6 +118,7 @@ class Claim:
     level: float = 0.95
     tolerance: float = 0.0
     max_halfwidth: float = 0.1
+    bound: bool = False
     rule: str = "any"
     name: str = ""
 
@@ -296,6 +301,8 @@ class Study:
             raise self._err(f"{key}.method", f"method must be one of {METHODS} (got {c.method!r})")
         if c.rule not in VERDICT_RULES:
             raise self._err(f"{key}.rule", f"rule must be one of {VERDICT_RULES} (got {c.rule!r})")
+        if not isinstance(c.bound, bool):
+            raise self._err(f"{key}.bound", f"bound must be True or False (got {c.bound!r})")
         if not (0 < c.level < 1):
             raise self._err(f"{key}.level", f"level must be in (0, 1) (got {c.level!r})")
         for attr in ("tolerance", "max_halfwidth", "subleading"):
