@@ -33,17 +33,46 @@ def local_poly(inputs, targets, log_a, queries, h, degree, ridge=1e-10):
     return out
 
 
-def mls_projection(X, queries, h, k, degree, n_iter, n_newton, ridge=1e-10):
-    """Moving-least-squares projection, step by step as documented in ProjectionScore."""
-    exps = monomials(k, degree)
+def mls_projection(
+    X, queries, h, k, degree, n_iter, n_newton, ridge=1e-10, safeguards=True, ess_per_coef=1.5,
+    trust=2.0, log_cut=50.0, trace=None,
+):  # fmt: skip
+    """Moving-least-squares projection, step by step as documented in ProjectionScore.
+
+    ``safeguards=True`` (the kernel today): per pass, effective sample size n_eff = (sum w)^2 /
+    sum w^2 of the weights (those below exp(-log_cut) of the largest dropped); the degree is the
+    largest p' <= degree with ess_per_coef * binom(k + p', k) <= n_eff; the weighted mean c if
+    n_eff < ess_per_coef (k + 1); Gauss-Newton confined to |t| <= trust * r_fit (r_fit^2 = the
+    weighted mean of |t_j|^2); a pass output farther from x than min_j |X_j - x| + h (or not
+    finite) is replaced by c. ``safeguards=False``:
+    the plain algorithm (the kernel before the safeguards). ``trace``: a list that receives, per
+    query and pass, (query index, degree used or -1 for the mean, clamped?, rejected?)."""
+    from math import comb
+
     d = X.shape[1]
     out = np.empty_like(queries)
     for i, x in enumerate(queries):
         y = x.copy()
+        dlim = np.sqrt(np.min(np.sum((X - x) ** 2, axis=1))) + h
         for _ in range(n_iter):
             lw = -np.sum((X - y) ** 2, axis=1) / (2 * h**2)
+            if not np.all(np.isfinite(lw)):
+                y = np.full(d, np.nan)
+                break
             w = np.exp(lw - lw.max())
+            w[lw - lw.max() < -log_cut] = 0.0
             c = w @ X / w.sum()
+            p = degree
+            if safeguards:
+                ess = w.sum() ** 2 / np.sum(w**2)
+                if ess < ess_per_coef * (k + 1):
+                    y = c
+                    if trace is not None:
+                        trace.append((i, -1, False, False))
+                    continue
+                while p > 0 and ess_per_coef * comb(k + p, k) > ess:
+                    p -= 1
+            exps = monomials(k, p)
             C = (X - c).T @ (w[:, None] * (X - c))
             _, vecs = np.linalg.eigh(C)
             T, Nf = vecs[:, d - k :], vecs[:, : d - k]
@@ -53,13 +82,19 @@ def mls_projection(X, queries, h, k, degree, n_iter, n_newton, ridge=1e-10):
             G = Phi.T @ (w[:, None] * Phi)
             G = G + ridge * np.trace(G) / len(exps) * np.eye(len(exps))
             coef = np.linalg.solve(G, Phi.T @ (w[:, None] * nv))
+            r_max = trust * np.sqrt(w @ np.sum(t**2, axis=1) / w.sum()) if safeguards else np.inf
             tq = (x - c) @ T / h
             nq = (x - c) @ Nf
 
-            def g(tt, coef=coef):
+            def g(tt, coef=coef, exps=exps):
                 return features(tt, exps) @ coef
 
-            tt = tq.copy()
+            def clamp(tt, r_max=r_max):
+                r = np.linalg.norm(tt)
+                return tt * (r_max / r) if r > r_max else tt
+
+            tt = clamp(tq.copy())
+            clamped = not np.array_equal(tt, tq)
             for _ in range(n_newton):
                 # analytic Jacobian of the monomials
                 J = np.zeros((len(exps), k))
@@ -73,8 +108,15 @@ def mls_projection(X, queries, h, k, degree, n_iter, n_newton, ridge=1e-10):
                 r = g(tt) - nq
                 A = h**2 * np.eye(k) + Dg.T @ Dg
                 rhs = -(h**2) * (tt - tq) - Dg.T @ r
-                tt = tt + np.linalg.solve(A, rhs)
+                t_new = tt + np.linalg.solve(A, rhs)
+                tt = clamp(t_new)
+                clamped = clamped or not np.array_equal(tt, t_new)
             y = c + T @ (h * tt) + Nf @ g(tt)
+            rejected = safeguards and not np.linalg.norm(y - x) <= dlim
+            if rejected:
+                y = c
+            if trace is not None:
+                trace.append((i, p, clamped, rejected))
         out[i] = y
     return out
 

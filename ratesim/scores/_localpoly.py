@@ -6,6 +6,30 @@ plain NumPy twins live in tests/naive_scores.py.
 
 Weights below exp(-LOG_CUT) times the largest weight of a query are skipped: each skipped term is
 < 2e-22 of the largest one, so the neglected mass is below N * 2e-22 relative (< 1e-15 for N < 1e6).
+
+Safeguards of the moving-least-squares projection (what keeps P_hat finite and local far from M,
+e.g. near the medial axis or at the large noise levels where reverse samplers start; without them a
+degree-4 fit in k = 2 on a handful of effective points returns wild coefficients, the foot point is
+an extrapolation, the chains are thrown to |x| ~ 1e100 and the next pass divides by a zero weight
+sum):
+
+- effective sample size n_eff = (sum w)^2 / sum w^2 of each pass's weights. The fit uses the largest
+  degree p' <= p with ESS_PER_COEF * F(p') <= n_eff (F(p') = binom(k + p', k) monomials, the leading
+  rows of the graded exponent table); when n_eff < ESS_PER_COEF (k + 1) (too few points to fix even
+  a tangent k-plane), the pass returns the weighted mean c: the Nadaraya-Watson denoiser at
+  bandwidth h. Near M n_eff ~ h^k N (2 pi)^(k/2) / vol(M) > 1.5 F and nothing changes (1.5 rather
+  than 2: the committed k = 1 design, h = 6 log N / N, has n_eff down to 8 on M for F = 5 and
+  those fits are accurate; 2F would have lowered their degree);
+- the Gauss-Newton foot point is confined to |t| <= TRUST_RADIUS * r_fit (r_fit the weighted RMS of
+  the data's scaled tangent coordinates, ~sqrt(k) in the bulk): the fitted graph is not
+  extrapolated beyond the data that determine it (near M the foot point sits at |t| << r_fit);
+- a pass output farther from x than d_min(x) + h (d_min the distance from x to its nearest sample)
+  is rejected for c. The projection onto M is never farther than the nearest sample
+  (|P_M x - x| = dist(x, M) <= d_min(x)), so an accurate fit (error << h) never trips it; a fit
+  that does (local PCA of a patch that is not a graph over its plane, e.g. h comparable to the
+  reach) would throw a sampler's chain away from M. Non-finite outputs are rejected the same way,
+  and a non-finite centre (all weights zero) yields NaN without dividing by zero (numba's python
+  error model would raise ZeroDivisionError).
 """
 
 from __future__ import annotations
@@ -16,6 +40,8 @@ from numba import njit, prange
 from .._config import FASTMATH, NUMBA_CACHE
 
 LOG_CUT = 50.0
+ESS_PER_COEF = 1.5  # effective samples required per fitted coefficient (per normal coordinate)
+TRUST_RADIUS = 2.0  # foot points stay within TRUST_RADIUS * r_fit of the weighted mean
 
 
 def monomial_exponents(q: int, degree: int) -> np.ndarray:
@@ -164,7 +190,8 @@ def _local_poly_one(inputs, targets, log_a, queries, h, exps, ridge, out, i):
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
 def _gauss_weights(X, y, inv2h2, w):
-    """w_j = exp(-|X_j - y|^2 / (2 h^2)) relative to the largest, 0 below exp(-LOG_CUT)."""
+    """w_j = exp(-|X_j - y|^2 / (2 h^2)) relative to the largest, 0 below exp(-LOG_CUT); returns
+    the largest log-weight -min_j |X_j - y|^2 / (2 h^2)."""
     n, d = X.shape
     mx = -np.inf
     for j in range(n):
@@ -178,6 +205,7 @@ def _gauss_weights(X, y, inv2h2, w):
     for j in range(n):
         lw = w[j] - mx
         w[j] = np.exp(lw) if lw >= -LOG_CUT else 0.0
+    return mx
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
@@ -224,7 +252,8 @@ def _frame_coords(v, c, T, Nf, h, t, nv):
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
 def _fit_graph(X, w, c, T, Nf, h, exps, ridge):
     """Weighted least squares of the normal coordinates on the monomials of the scaled tangent
-    coordinates; returns the coefficients (F, d - k)."""
+    coordinates; returns the coefficients (F, d - k) and r_fit^2 = sum_j w_j |t_j|^2 / sum_j w_j
+    (the weighted mean square of the scaled tangent coordinates)."""
     n = X.shape[0]
     k = T.shape[1]
     dn = Nf.shape[1]
@@ -234,24 +263,42 @@ def _fit_graph(X, w, c, T, Nf, h, exps, ridge):
     t = np.empty(k)
     nv = np.empty(dn)
     phi = np.empty(F)
+    sw = 0.0
+    st2 = 0.0
     for j in range(n):
         if w[j] == 0.0:
             continue
         _frame_coords(X[j], c, T, Nf, h, t, nv)
         _features(t, exps, phi)
+        sw += w[j]
+        for a in range(k):
+            st2 += w[j] * t[a] * t[a]
         for f in range(F):
             wf = w[j] * phi[f]
             for g in range(F):
                 G[f, g] += wf * phi[g]
             for a in range(dn):
                 B[f, a] += wf * nv[a]
-    return _solve_ridge(G, B, ridge)
+    return _solve_ridge(G, B, ridge), st2 / sw
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
-def _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y):
-    """Nearest point y of the local graph {c + T h t + N g(t)} to x: Gauss-Newton on
-    E(t) = h^2 |t - tq|^2 + |g(t) - nq|^2 started at the scaled tangent coordinates tq of x."""
+def _clamp(t, r_max):
+    """Radial projection of t onto the ball |t| <= r_max (in place)."""
+    s = 0.0
+    for a in range(t.shape[0]):
+        s += t[a] * t[a]
+    if s > r_max * r_max:
+        f = r_max / np.sqrt(s)
+        for a in range(t.shape[0]):
+            t[a] *= f
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _foot_point(x, c, T, Nf, h, exps, coef, n_newton, r_max, y):
+    """Nearest point y of the local graph {c + T h t + N g(t)} to x: projected Gauss-Newton on
+    E(t) = h^2 |t - tq|^2 + |g(t) - nq|^2 over the trust ball |t| <= r_max, started at the
+    scaled tangent coordinates tq of x (clamped to the ball)."""
     d, k = T.shape
     dn = Nf.shape[1]
     F = exps.shape[0]
@@ -259,6 +306,7 @@ def _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y):
     nq = np.empty(dn)
     _frame_coords(x, c, T, Nf, h, tq, nq)
     t = tq.copy()
+    _clamp(t, r_max)
     phi = np.empty(F)
     dphi = np.empty((F, k))
     g = np.empty(dn)
@@ -290,6 +338,7 @@ def _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y):
         step = _cholesky_solve(A, rhs)
         for a in range(k):
             t[a] += step[a, 0]
+        _clamp(t, r_max)
     _features(t, exps, phi)
     for b in range(d):
         s = c[b]
@@ -305,21 +354,73 @@ def _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y):
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _n_features(exps, ess, k):
+    """Number of leading (graded) monomials the fit may use at effective sample size ``ess``:
+    those of the largest degree p' <= max degree with ESS_PER_COEF * F(p') <= ess; 0 (no fit,
+    weighted mean) if ess < ESS_PER_COEF * (k + 1)."""
+    F = exps.shape[0]
+    if ess < ESS_PER_COEF * (k + 1):
+        return 0
+    deg = np.zeros(F, dtype=np.int64)
+    for f in range(F):
+        for a in range(exps.shape[1]):
+            deg[f] += exps[f, a]
+    nf = F
+    while nf > 1 and ESS_PER_COEF * nf > ess:
+        # drop the whole top degree (the rows are graded)
+        top = deg[nf - 1]
+        while nf > 1 and deg[nf - 1] == top:
+            nf -= 1
+    return nf
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+def _mls_pass(X, x, h, k, exps, ridge, n_newton, dlim, w, c, C, y):
+    """One MLS pass centred at y (updated in place): weights, effective sample size, local PCA,
+    graph fit of the admissible degree, trust-region foot point, and the distance check
+    |y_new - x| <= dlim (else y_new = c). ``dlim < 0`` (first pass, y = x) sets
+    dlim = min_j |X_j - x| + h. Returns dlim (safeguards: module docstring)."""
+    n, d = X.shape
+    mx = _gauss_weights(X, y, 0.5 / (h * h), w)
+    if dlim < 0.0:
+        dlim = np.sqrt(max(-2.0 * h * h * mx, 0.0)) + h
+    sw = 0.0
+    sw2 = 0.0
+    for j in range(n):
+        sw += w[j]
+        sw2 += w[j] * w[j]
+    if not sw > 0.0:  # a non-finite centre: no weight anywhere
+        y[:] = np.nan
+        return dlim
+    _weighted_mean_cov(X, w, c, C)
+    nf = _n_features(exps, sw * sw / sw2, k)
+    if nf == 0:
+        y[:] = c
+        return dlim
+    _, vecs = np.linalg.eigh(C)  # ascending eigenvalues
+    T = np.ascontiguousarray(vecs[:, d - k :])
+    Nf = np.ascontiguousarray(vecs[:, : d - k])
+    ex = exps[:nf]
+    coef, r2 = _fit_graph(X, w, c, T, Nf, h, ex, ridge)
+    _foot_point(x, c, T, Nf, h, ex, coef, n_newton, TRUST_RADIUS * np.sqrt(r2), y)
+    dy2 = 0.0
+    for a in range(d):
+        dy2 += (y[a] - x[a]) ** 2
+    if not dy2 <= dlim * dlim:  # also catches a non-finite y
+        y[:] = c
+    return dlim
+
+
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
 def _mls_one(X, x, h, k, exps, ridge, n_iter, n_newton, y):
     n, d = X.shape
-    inv2h2 = 0.5 / (h * h)
     w = np.empty(n)
     c = np.empty(d)
     C = np.empty((d, d))
     y[:] = x
+    dlim = -1.0
     for _ in range(n_iter):
-        _gauss_weights(X, y, inv2h2, w)
-        _weighted_mean_cov(X, w, c, C)
-        _, vecs = np.linalg.eigh(C)  # ascending eigenvalues
-        T = np.ascontiguousarray(vecs[:, d - k :])
-        Nf = np.ascontiguousarray(vecs[:, : d - k])
-        coef = _fit_graph(X, w, c, T, Nf, h, exps, ridge)
-        _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y)
+        dlim = _mls_pass(X, x, h, k, exps, ridge, n_newton, dlim, w, c, C, y)
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
@@ -331,7 +432,9 @@ def _mls_projection_kernel(X, queries, h, k, exps, ridge, n_iter, n_newton, out)
     normal frame N = the rest; weighted polynomial fit (monomials ``exps`` of the scaled tangent
     coordinates t_j = T^T (X_j - c) / h) of the normal coordinates N^T (X_j - c); then the nearest
     point of the fitted graph {c + T h t + N g(t)} to x by Gauss-Newton, started at the tangent
-    coordinates of x; y <- that point. out[i] = the last y.
+    coordinates of x; y <- that point. out[i] = the last y. The degree is lowered (down to the
+    weighted mean) when few samples carry weight, and the foot point stays in a trust ball
+    (module docstring); a non-finite query gives NaN.
     """
     for i in prange(queries.shape[0]):
         _mls_one(X, queries[i], h, k, exps, ridge, n_iter, n_newton, out[i])
@@ -426,11 +529,11 @@ def _ball(pts, start, end, left, right, lo, hi, y, r2, buf):
 def _mls_one_checked(Xc, x, R, h, k, exps, ridge, n_iter, n_newton, y):
     """``_mls_one`` on the candidate points Xc; False if a pass could need a non-candidate."""
     n, d = Xc.shape
-    inv2h2 = 0.5 / (h * h)
     w = np.empty(n)
     c = np.empty(d)
     C = np.empty((d, d))
     y[:] = x
+    dlim = -1.0
     for _ in range(n_iter):
         cmin2 = np.inf
         dxy2 = 0.0
@@ -445,13 +548,7 @@ def _mls_one_checked(Xc, x, R, h, k, exps, ridge, n_iter, n_newton, y):
                 cmin2 = s
         if np.sqrt(dxy2) + np.sqrt(cmin2 + 2.0 * h * h * LOG_CUT) > R:
             return False
-        _gauss_weights(Xc, y, inv2h2, w)
-        _weighted_mean_cov(Xc, w, c, C)
-        _, vecs = np.linalg.eigh(C)
-        T = np.ascontiguousarray(vecs[:, d - k :])
-        Nf = np.ascontiguousarray(vecs[:, : d - k])
-        coef = _fit_graph(Xc, w, c, T, Nf, h, exps, ridge)
-        _foot_point(x, c, T, Nf, h, exps, coef, n_newton, y)
+        dlim = _mls_pass(Xc, x, h, k, exps, ridge, n_newton, dlim, w, c, C, y)
     return True
 
 

@@ -32,7 +32,14 @@ class ProjectionScore(ScoreEstimator):
     2. weighted polynomial fit, degree p, of the normal coordinates over the tangent coordinates;
     3. P_hat(x) = nearest point of the fitted local graph to x (Gauss-Newton);
 
-    repeated ``n_iter`` times with y <- P_hat(x) (re-centring the weights on M). The default degree
+    repeated ``n_iter`` times with y <- P_hat(x) (re-centring the weights on M). Safeguards for
+    queries where few samples carry weight (far from M, near its medial axis, where reverse
+    samplers start): the degree drops to the largest p' with 1.5 binom(k + p', k) <= n_eff (the
+    effective sample size of the weights), to the weighted mean when n_eff < 1.5 (k + 1); the
+    foot point stays within twice the weighted RMS tangent radius of the data; a pass output
+    farther from x than its nearest sample plus h is replaced by the weighted mean (the true
+    projection is never farther than the nearest sample). Near M none of these act (details:
+    ``ratesim.scores._localpoly``). The default degree
     is ceil(beta) - 1 when the regularity beta is given (the order that attains the minimax rate
     (log N / N)^(beta/k) of Aamari and Levrard), else 2. The density of the data is deliberately
     ignored: the score carries no Theta(1) term, so samplers driven by it spread uniformly-ish along
