@@ -64,7 +64,7 @@ STUDY = Study(
         "sigma_max": 2.0,
         "sigma_min": Expr("h/10"),
         "steps": 20,
-        "m": 10_000,
+        "m": 4000,
     },
     seeds=10,
     quick={"N": [32, 100, 316], "m": 1000},
