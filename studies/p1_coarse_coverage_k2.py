@@ -128,7 +128,7 @@ STUDY = Study(
     },
     seeds=10,
     quick={"manifold__beta, N": QUICK, "m": 200, "n_grid": 256},
-    quick_seeds=4,
+    quick_seeds=3,
     seed=20261123,
     claims=[
         *[_coverage_claim(b) for b in BETAS],

@@ -1,0 +1,170 @@
+"""P1 coarse-score coverage at k = 2 (issue 8 part 3): ratesim.theory.coarse_k2 and its study.
+
+Checks: closed forms (bandwidth, predicted exponents, MLS order, floor scale) and the Gaussian
+effective sample size against a naive NumPy computation on sampled data; the bandwidth constant
+keeps the degree-4 fit admissible on M; the reverse SDE driven by the safeguarded MLS score on the
+torus graph (which used to throw chains to |x| ~ 1e124); the quick study through the engine with
+its claims not contradicted, negative controls, and the report figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ratesim import metrics
+from ratesim.manifolds import FlatTorus, HolderGraph
+from ratesim.study import Claim, ResultsStore, evaluate_claims, load_study, run_study
+from ratesim.theory import coarse_k2
+from ratesim.theory.coarse import AdaptiveProjectionScore, draw_coarse
+
+ROOT = Path(__file__).resolve().parents[2]
+STUDY_FILE = ROOT / "studies" / "p1_coarse_coverage_k2.py"
+
+
+def _naive_ess(X, y, h):
+    """(sum w)^2 / sum w^2 of w_j = exp(-|X_j - y|^2 / (2 h^2)), plainly."""
+    w = np.exp(-np.sum((X - y) ** 2, axis=1) / (2 * h * h))
+    return w.sum() ** 2 / np.sum(w**2)
+
+
+def test_closed_forms_and_validation():
+    assert coarse_k2.k2_bandwidth(1000) == pytest.approx(4 * math.sqrt(math.log(1000) / 1000))
+    assert coarse_k2.k2_bandwidth(300, a=2.0) == pytest.approx(2 * math.sqrt(math.log(300) / 300))
+    assert coarse_k2.gaussian_ess(100, 0.1, 2, 4 * math.pi**2) == pytest.approx(1 / math.pi)
+    assert coarse_k2.gaussian_ess(50, 0.2, 1, 2 * math.pi) == pytest.approx(
+        50 * math.sqrt(4 * math.pi) * 0.2 / (2 * math.pi)
+    )
+    assert coarse_k2.predicted_exponents(4.5) == {
+        "beta/(4k)": -0.5625,
+        "(beta-1)/(4k)": -0.4375,
+        "1/k (empirical)": -0.5,
+    }
+    assert coarse_k2.predicted_exponents(float("inf")) == {"1/k (empirical)": -0.5}
+    assert coarse_k2.predicted_exponents(2.5, k=1)["beta/(4k)"] == -0.625
+    # min(beta, p + 1) / k with p = ceil(beta) - 1 clipped to [1, 4]
+    for beta, ref in [(2.5, -1.25), (4.5, -2.25), (6.5, -2.5), (float("inf"), -2.5), (1.5, -0.75)]:
+        assert coarse_k2.mls_precision_exponent(beta) == ref
+    assert coarse_k2.mls_precision_exponent(4.5, k=1) == -4.5
+    # (30 vol / (m pi))^(1/2) at k = 2; (30 vol / (2 m))^1 at k = 1
+    v = 4 * math.pi**2
+    assert coarse_k2.coverage_floor_scale(1000, 2, v) == pytest.approx(
+        math.sqrt(30 * v / 1000 / math.pi)
+    )
+    assert coarse_k2.coverage_floor_scale(100, 1, 2 * math.pi, per_ball=10) == pytest.approx(
+        10 * 2 * math.pi / 200
+    )
+    for bad in (
+        lambda: coarse_k2.k2_bandwidth(2),
+        lambda: coarse_k2.k2_bandwidth(100, a=0.0),
+        lambda: coarse_k2.gaussian_ess(10, -1.0, 2, 1.0),
+        lambda: coarse_k2.predicted_exponents(1.0),
+        lambda: coarse_k2.mls_precision_exponent(0.5),
+        lambda: coarse_k2.coverage_floor_scale(0, 2, 1.0),
+    ):
+        with pytest.raises(ValueError):
+            bad()
+
+
+def test_gaussian_ess_matches_naive_computation_on_the_flat_torus():
+    """N = 20000 uniform points on the flat torus T^2 in R^4 (volume 4 pi^2), h = 0.1: the
+    small-h formula N 4 pi h^2 / vol = N h^2 / pi = 63.7. The naive ESS at 20 points of M is a
+    ratio of kernel sums over ~N h^2 / pi points; its relative sd is about 1 / sqrt(64) ~ 0.12
+    per point, 0.03 for the mean of 20; chordal vs flat distances bias it by O(h^2) ~ 1%.
+    Tolerance 0.1 relative (3 sd)."""
+    M = FlatTorus(k=2)
+    X = M.sample(20000, rng=np.random.default_rng(0))
+    Y = M.sample(20, rng=np.random.default_rng(1))
+    ess = np.mean([_naive_ess(X, y, 0.1) for y in Y])
+    assert ess == pytest.approx(coarse_k2.gaussian_ess(20000, 0.1, 2, 4 * math.pi**2), rel=0.1)
+
+
+@pytest.mark.parametrize("N", [300, 3000])
+def test_bandwidth_keeps_the_degree_four_fit_admissible_on_M(N):
+    """The study's h_N = 4 (log N / N)^(1/2): the naive ESS at 300 points of the Holder graph stays
+    >= 1.5 * 15 = 22.5 (the kernel's threshold for degree 4) everywhere; the mean matches
+    gaussian_ess within 20% (the graph's volume exceeds 4 pi^2 by O(eps^2) and the chordal
+    metric of the unit circles shortens distances at h ~ 0.2-0.55)."""
+    M = HolderGraph(k=2, beta=4.5, eps=0.1, seed=0)
+    X = M.sample(N, rng=np.random.default_rng(N))
+    h = coarse_k2.k2_bandwidth(N)
+    ess = np.array([_naive_ess(X, y, h) for y in M.sample(300, rng=np.random.default_rng(1))])
+    assert ess.min() >= 22.5, ess.min()
+    assert ess.mean() == pytest.approx(coarse_k2.gaussian_ess(N, h, 2, 4 * math.pi**2), rel=0.2)
+
+
+def test_reverse_sde_on_the_torus_graph_stays_on_M():
+    """Regression for the MLS safeguards at the sampler level: N = 1000 samples of the k = 2
+    Holder graph, the study's bandwidth (h = 0.33), reverse SDE from sigma = 2 (chains start
+    near the medial axis), 10 steps, 200 chains. Before the safeguards, chains were thrown to
+    |x| ~ 1e124 and the estimator fell back to nearest training points; now no fallback, and the
+    samples sit within the MLS error of M (measured max 7e-3 for m = 1500; bound 3e-2)."""
+    M = HolderGraph(k=2, beta=4.5, eps=0.1, seed=0)
+    rng = np.random.default_rng(3)
+    X = M.sample(1000, rng=rng)
+    h = coarse_k2.k2_bandwidth(1000)
+    est = AdaptiveProjectionScore(h=h, k=2, beta=4.5).fit(X)
+    Y, _ = draw_coarse(est, "reverse_sde", 200, sigma_max=2.0, sigma_min=h / 10, steps=10, rng=rng)
+    assert np.all(np.isfinite(Y))
+    assert est.n_fallback_ == 0
+    assert np.linalg.norm(Y - M.project(Y).point, axis=1).max() < 3e-2
+
+
+def test_floor_scale_is_the_order_of_the_measured_floor():
+    """coverage_floor_scale(m = 1000) = 0.61 against delta* of 1000 uniform draws from the graph
+    (chordal, c = 2, 512 centres; the study's floor measured 0.5-0.7): within a factor 1.6 (it is
+    an order of magnitude, not a fit)."""
+    M = HolderGraph(k=2, beta=4.5, eps=0.1, seed=0)
+    Y = M.sample(1000, rng=np.random.default_rng(4))
+    d = metrics.coverage_scale(M, Y, c=2.0, n_grid=512, n_boot=0, rng=0).delta
+    ref = coarse_k2.coverage_floor_scale(1000, 2, 4 * math.pi**2)
+    assert ref / 1.6 < d < ref * 1.6, (d, ref)
+
+
+def test_study_file_design():
+    st = load_study(STUDY_FILE)
+    st.validate()
+    assert st.name == "p1_coarse_coverage_k2" and st.seeds >= 10
+    cells = st.grid["manifold__beta, N"]
+    Ns = sorted({n for _, n in cells})
+    assert Ns[-1] / Ns[0] >= 100  # two decades
+    assert {b for b, _ in cells} == {2.5, 4.5, 6.5, "inf"}
+    for b in (2.5, 4.5, 6.5, "inf"):
+        assert {n for bb, n in cells if bb == b} == set(Ns)
+    assert st.grid["k"] == 2 and st.grid["manifold"] == "holder_graph"
+    labels = {c.name for c in st.claims}
+    assert {f"delta_star_beta{b}" for b in (2.5, 4.5, 6.5, "inf")} <= labels
+    assert {f"precision_beta{b}" for b in (2.5, 4.5, 6.5, "inf")} <= labels
+
+
+def test_quick_study_through_the_engine_with_negative_controls(tmp_path):
+    """The QUICK grid (beta = 4.5, N = 100, 300, 1000, m = 200, 3 seeds): no claim with results is
+    contradicted. Negative controls on the same table: a precision bound of N^-8 (faster than the
+    degree-4 order 2.25) and a data-spacing exponent of -2 for nn_dist must be contradicted.
+    The report figures are written from the table."""
+    st = load_study(STUDY_FILE)
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        run_study(st, store, quick=True, jobs=1, progress=False)
+        df = store.tidy(st.name, "quick")
+    res = evaluate_claims(st, df)
+    judged = [r for r in res if r.fit is not None]
+    assert {r.claim.metric for r in judged} >= {"delta_star", "delta_emp", "nn_dist", "precision"}
+    for r in judged:
+        assert r.verdict != "contradicted", (r.claim.label, r.fit.summary())
+    fallback = df[df["metric"] == "fallback_frac"]["value"].astype(float)
+    assert fallback.max() == 0.0
+    controls = [
+        Claim(metric="precision", predict=-8.0, tolerance=0.05, bound=True),
+        Claim(metric="nn_dist", predict=-2.0, tolerance=0.05),
+    ]
+    neg = evaluate_claims(dataclasses.replace(st, claims=controls), df)
+    assert [r.verdict for r in neg] == ["contradicted", "contradicted"], [
+        r.fit.summary() for r in neg
+    ]
+    md = coarse_k2.k2_reading_figure(df, tmp_path) + coarse_k2.precision_figure(df, tmp_path)
+    assert (tmp_path / "precision_vs_n.png").is_file()
+    assert "| 4.5 | 1000 |" in md and "| 4.5 | -2.250 |" in md
