@@ -16,9 +16,16 @@ N^(-1/k). We operationalize this as SCIENCE.md's proxy design:
   or the reverse SDE followed by tempered-score (TS) Langevin (P2 Thm 5.1, alpha = 1) at a fixed
   sigma; every sampler ends with the Tweedie step, i.e. on the estimated manifold;
 - the coverage scale delta*(c) (SCIENCE.md P1 operationalization, :func:`ratesim.metrics.
-  coverage_scale`) of m generated samples relative to mu_data, with c = 2; balls are *chordal*
-  on the Holder curves and graphs (they have no closed-form geodesic distance); chordal and
-  geodesic radii agree to O(delta^3) (reach >= 1/4), which does not move an exponent.
+  coverage_scale`) of m generated samples relative to mu_data, with c = 2, samples counted at
+  their projection onto M; on curves (k = 1) the balls are geodesic arcs and the supremum runs
+  over every centre (exact); on surfaces (k = 2) over a grid, with chordal balls on the Holder
+  graphs (chordal and geodesic radii agree to O(delta^3), reach >= 1/4);
+- fidelity: the distance of the samples to M, median (``fidelity``) and maximum (``precision``,
+  the precision half of the Hausdorff distance between the sample and M). The coverage of
+  ambient neighbourhoods of M (balls of R^d around points of M) is bounded by the projected
+  coverage and by the precision: once delta exceeds ``precision`` both count the same samples,
+  so delta*_ambient <= max(delta*, precision). ``precision`` has no Monte-Carlo floor (each
+  sample's distance is exact), which makes it the resolvable part of P1's coverage bound.
 
 Measurement trap (SCIENCE.md trap 2): delta* of m samples is bounded below by the Monte-Carlo
 floor of m i.i.d. draws from mu_data, about (log m / m)^(1/k) up to a constant depending on c. The
@@ -49,6 +56,7 @@ __all__ = [
 
 COARSE_SAMPLERS = ("reverse_sde", "hybrid", "tempered_langevin")
 COARSE_METRICS = (
+    "precision",
     "delta_star",
     "delta_emp",
     "delta_floor",
@@ -303,6 +311,7 @@ def _p1_coarse_coverage(params, rng):
     generated sample to its nearest training point), ``novelty_ratio`` (that median over the
     median nearest-training distance of m fresh held-out points: ~1 when generalizing, << 1 when
     copying), ``memorized_frac`` (d1/d2 < 1/3), ``fidelity`` (median distance to M),
+    ``precision`` (largest distance to M: the precision half of the Hausdorff distance),
     ``fidelity_ratio`` (fidelity over the training spacing), ``ts_relax`` (TS-Langevin relaxation
     units, 0 for the other samplers).
     """
@@ -345,8 +354,10 @@ def _p1_coarse_coverage(params, rng):
     d_emp = metrics.coverage_scale(M, X, p, **cov).delta
     d_floor = metrics.coverage_scale(M, ref, p, **cov).delta
     mem = metrics.memorization(Y, X, heldout=ref)
-    fid = float(np.median(metrics.distance_to_manifold(M, Y).quantiles[0.5]))
+    dist = metrics.distance_to_manifold(M, Y, quantiles=(0.5,))
+    fid = dist.quantiles[0.5]
     return {
+        "precision": float(dist.max),
         "delta_star": float(d_star),
         "delta_emp": float(d_emp),
         "delta_floor": float(d_floor),

@@ -13,6 +13,7 @@ import numpy as np
 
 __all__ = [
     "exponent_vs_beta_figure",
+    "precision_vs_beta_figure",
     "coverage_vs_n_figure",
     "phase_figure",
     "slope_table",
@@ -120,7 +121,8 @@ def exponent_vs_beta_figure(df, outdir) -> str:
         "published P1 exponents -beta/(4k) and -(beta-1)/(4k); dotted: the empirical measure's "
         "-1/k. Grey crosses: the exponent of the Monte-Carlo floor (coverage scale of m fresh "
         "draws from mu_data, m fixed); green crosses: the empirical measure of the N training "
-        "points. beta = inf is drawn at x = 8.5.",
+        "points. beta = inf is drawn at x = 8.5. Where delta* sits at its floor (see the "
+        "verdicts section) these are exponents of the floor, not of the coverage scale.",
         "",
         "![exponent vs beta](exponent_vs_beta.png)",
         "",
@@ -161,7 +163,7 @@ def coverage_vs_n_figure(df, outdir) -> str:
         ax.set_xlabel("N")
     for ax in axes.ravel()[len(groups) :]:
         ax.axis("off")
-    axes[0, 0].set_ylabel("coverage scale (chordal, c = 2)")
+    axes[0, 0].set_ylabel("coverage scale (c = 2)")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(outdir / "coverage_vs_n.png", dpi=110)
@@ -193,6 +195,97 @@ def coverage_vs_n_figure(df, outdir) -> str:
             f"{r['memorized_frac']:.2f} | {r['fidelity']:.1e} | {r['fidelity_ratio']:.1e} | "
             f"{ratio:.2f} |"
         )
+    return "\n".join(lines)
+
+
+def _poly_reference(beta: float, k: int) -> float:
+    """-min(beta, p + 1) / k, p = min(ceil(beta) - 1, 4): the deterministic approximation order of
+    the noiseless degree-p local polynomial fit (Aamari and Levrard 2019, with the degree clip of
+    :class:`ratesim.scores.ProjectionScore`)."""
+    p = 4 if math.isinf(beta) else min(max(math.ceil(beta) - 1, 1), 4)
+    return -min(beta, p + 1) / k
+
+
+def precision_vs_beta_figure(df, outdir) -> str:
+    """Distance of the generated samples to M against N and its fitted exponent against beta.
+
+    Left: ``precision`` (largest distance to M) and ``fidelity`` (median) per beta, seed geometric
+    means. Right: fitted exponents with 95% CIs against beta, with P1's coverage exponents
+    -beta/(4k) and -(beta-1)/(4k) (upper bounds), the empirical measure's -1/k and the local
+    polynomial reference -min(beta, p+1)/k.
+    """
+    plt = _plt()
+    outdir = Path(outdir)
+    df = _with_beta(df)
+    k = int(df[_col(df, "k")].iloc[0])
+    cb, cs, cn = _col(df, "manifold__beta"), _col(df, "sampler"), _col(df, "N")
+    prec = slope_table(df, "precision", keys=("manifold__beta", "sampler"))
+    fid = slope_table(df, "fidelity", keys=("manifold__beta", "sampler"))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11.5, 4.4))
+    sub = df[df[cs] == "reverse_sde"]
+    betas = sorted({float(b) for b in sub[cb]})
+    for i, b in enumerate(betas):
+        for met, ls in (("precision", "o-"), ("fidelity", "s:")):
+            g = sub[(sub[cb].astype(float) == b) & (sub["metric"] == met)]
+            gm = g.assign(lv=np.log(g["value"].astype(float))).groupby(cn)["lv"].mean()
+            ax0.loglog(gm.index, np.exp(gm.values), ls, color=f"C{i}",
+                       label=f"{met}, beta = {b:g}")  # fmt: skip
+    ax0.set_xlabel("N")
+    ax0.set_ylabel("distance of generated samples to M")
+    ax0.set_title("reverse SDE: largest (precision) and median (fidelity)", fontsize=9)
+    ax0.legend(fontsize=6, ncol=2)
+    bb = np.linspace(2.0, 7.5, 100)
+    ax1.plot(bb, -bb / (4 * k), "C3--", label="-beta/(4k) (P1 bound)")
+    ax1.plot(bb, -(bb - 1) / (4 * k), "C1--", label="-(beta-1)/(4k) (P1 bound)")
+    ax1.axhline(-1 / k, color="k", ls=":", label="-1/k (empirical measure)")
+    ax1.plot(bb, [_poly_reference(b, k) for b in bb], color="0.6", lw=3, alpha=0.5,
+             label="-min(beta, p+1)/k (local polynomial)")  # fmt: skip
+    ax1.plot([_BETA_INF_X], [_poly_reference(math.inf, k)], "s", color="0.6", alpha=0.5)
+    samplers = sorted({r["sampler"] for r in prec})
+    for rows, mk, name in ((prec, "o", "precision"), (fid, "x", "fidelity")):
+        for i, smp in enumerate(samplers):
+            rs = [r for r in rows if r["sampler"] == smp]
+            if not rs:
+                continue
+            shift = 0.1 * i - (0.2 if mk == "x" else 0.0)
+            x = np.array([_bx(r["manifold__beta"]) for r in rs]) + shift
+            y = np.array([r["slope"] for r in rs])
+            err = np.array([[r["slope"] - r["lo"] for r in rs], [r["hi"] - r["slope"] for r in rs]])
+            ax1.errorbar(x, y, yerr=err, fmt=mk, color=f"C{i}", capsize=3,
+                         label=f"{name} ({smp})")  # fmt: skip
+    ax1.set_xticks([2.5, 4.5, 6.5, _BETA_INF_X], ["2.5", "4.5", "6.5", "inf"])
+    ax1.set_xlabel("beta (regularity of M)")
+    ax1.set_ylabel("fitted exponent of N")
+    ax1.set_title(f"k = {k}: exponent of the distance to M vs beta", fontsize=9)
+    ax1.legend(fontsize=6, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(outdir / "precision_vs_beta.png", dpi=120)
+    plt.close(fig)
+    lines = [
+        "### Distance to M: the resolvable part of the coverage bound",
+        "",
+        "The coverage of ambient neighbourhoods of M is bounded by the projected coverage scale "
+        "and by the precision (largest distance of a generated sample to M): delta*_ambient <= "
+        "max(delta*, precision). delta* sits at its Monte-Carlo floor (previous section); the "
+        "precision has no floor (every distance is exact), so its exponent is what can be set "
+        "against P1's bounds. Left: seed geometric means (reverse SDE); right: fitted exponents "
+        "(WLS on seed means, 95% CIs) with P1's exponents (dashed), the empirical measure's -1/k "
+        "(dotted) and the order -min(beta, p+1)/k of a noiseless degree-p local polynomial fit "
+        "(grey band; p = min(ceil(beta) - 1, 4)).",
+        "",
+        "![precision vs beta](precision_vs_beta.png)",
+        "",
+        "| metric | beta | sampler | exponent | 95% CI | P1 -beta/(4k) | local-poly reference |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, rows in (("precision", prec), ("fidelity", fid)):
+        for r in rows:
+            b = float(r["manifold__beta"])
+            p1 = "-" if math.isinf(b) else f"{-b / (4 * k):+.3f}"
+            lines.append(
+                f"| {name} | {r['manifold__beta']} | {r['sampler']} | {r['slope']:+.3f} | "
+                f"[{r['lo']:+.3f}, {r['hi']:+.3f}] | {p1} | {_poly_reference(b, k):+.3f} |"
+            )
     return "\n".join(lines)
 
 
@@ -325,21 +418,27 @@ def verdict_summary_figure(df, outdir) -> str:
                 f"pre-floor local exponent N = {n0} -> {n2}: {pre:+.2f}; empirical measure "
                 f"delta_emp/floor = {e1:.2f} at N = {n1}."
             )
-        m = int(df[_col(df, "m")].iloc[0])
+        ms = sorted({int(v) for v in df[_col(df, "m")]})
         fl = piv["delta_floor"].mean()
+        nmax = int(df[cn].max())
+        bounds = ", ".join(
+            f"beta = {b:g}: {nmax ** (-b / 4):.1e}"
+            for b in sorted({float(v) for v in df[cb]})
+            if math.isfinite(b)
+        )
         lines += [
             "",
-            f"Reading. delta* is measured on m = {m} generated samples, and its Monte-Carlo floor "
-            f"(m i.i.d. draws from mu_data, same grid and c) is {fl:.3f} on average. Where "
-            "delta*/floor is about 1 the generated law covers M at every scale this m can "
-            "resolve: the measurement is floor-limited, and a fitted exponent over the whole N "
-            "range mixes a short pre-floor decay with a plateau set by m, not by N. Verdicts "
-            "'contradicted' on delta_star must be read in that light: they reject a power law in "
-            "N over the measured range, not P1's bound, which predicts delta* far below the "
-            "floor (N^(-beta/(4k)) at the largest N is below 1e-3 for beta >= 4.5, k = 1). "
-            "What the data do establish is the ordering: the coarse samplers' law reaches the "
-            "floor of m samples at small N, while the empirical measure of the N training points "
-            "(what the exact empirical score reproduces) resolves only ~ (log N / N)^(1/k); "
-            "delta_emp/floor < 1 at the largest N only because N > m there.",
+            f"Reading. delta* is measured on m = {', '.join(map(str, ms))} generated samples "
+            f"and its Monte-Carlo floor (m i.i.d. draws from mu_data, same c, same supremum) is "
+            f"{fl:.3g} on average. Where delta*/floor is about 1 the generated law is comparable "
+            "to mu_data at every scale m samples can resolve: delta* is then set by m, not by N, "
+            "so it is shown, not fitted (no claim on it; its fitted exponents in the last "
+            "section are those of a floor). P1's bound N^(-beta/(4k)) at the largest N "
+            f"(k = 1; {bounds}) lies at or below the floor: consistent with the data, but not "
+            "testable through delta* at this m. The resolvable part of the bound is the "
+            "precision (section 'Distance to M'). The ordering is established: the coarse "
+            "samplers' law reaches the floor of m samples from the smallest N, while the "
+            "empirical measure of the N training points (what the exact empirical score "
+            "reproduces) resolves only ~ (log N / N)^(1/k).",
         ]
     return "\n".join(lines)

@@ -146,6 +146,44 @@ def test_task_metrics_and_memorizing_control():
     assert out["fidelity_ratio"] < 0.05
     assert out["delta_floor"] > 0 and out["delta_emp"] > 0 and out["delta_star"] > 0
     assert 0 <= out["fallback_frac"] < 0.01
+    assert out["precision"] >= out["fidelity"] > 0  # the largest distance to M >= the median
+
+
+def test_precision_bound_claim_and_negative_control(tmp_path):
+    """Engine run on the Holder curve (beta = 2.5; N = 32 .. 316, 5 levels, so that the WLS on
+    level means has 3 degrees of freedom; 3 seeds; m = 300): the
+    precision (largest distance of a sample to M) decays at least as fast as P1's bound
+    N^(-beta/(4k)) = N^-0.625 (Claim(bound=True)); the pilot and the committed report give an
+    exponent near -2.5 with CIs of +-0.4, so the bound holds with a wide margin and "consistent"
+    only needs the CI's upper end below -0.625 + 0.05. Negative control: a bound of N^-8 (faster
+    than any degree-1 fit can reach, the order being min(beta, p + 1) = 2.5) is contradicted."""
+    from ratesim.theory.coarse_figures import precision_vs_beta_figure
+
+    base = _cell(manifold__beta=2.5, m=300, steps=10)
+    for key in ("N", "h", "sigma_min"):
+        base.pop(key)
+    study = Study(
+        name="t_p1_precision",
+        task="p1_coarse_coverage",
+        grid={
+            **base,
+            "N": [32, 56, 100, 178, 316],
+            "h": Expr("6*(log(N)/N)^(1/k)"),
+            "sigma_min": Expr("h/10"),
+        },
+        seeds=3,
+        seed=5,
+        claims=[
+            Claim(metric="precision", predict=-2.5 / 4, tolerance=0.05, bound=True),
+            Claim(metric="precision", predict=-8.0, tolerance=0.05, bound=True),
+        ],
+    )
+    study.validate()
+    df, res = _run(tmp_path, study)
+    assert res[0].verdict == "consistent", res[0].fit.summary()
+    assert res[1].verdict == "contradicted", res[1].fit.summary()
+    md = precision_vs_beta_figure(df, tmp_path)
+    assert (tmp_path / "precision_vs_beta.png").is_file() and "| precision | 2.5 |" in md
 
 
 def _run(tmp_path, study):
@@ -209,15 +247,14 @@ def test_study_file_loads_and_spans_two_decades():
 
 @pytest.mark.slow
 def test_quick_study_claims_not_contradicted(tmp_path):
-    """The QUICK grid through the engine: the novelty and empirical-coverage claims are not
-    contradicted (the delta_star claims are judged in the full report)."""
+    """The QUICK grid through the engine: the novelty and precision claims are not contradicted."""
     st = load_study(ROOT / "studies" / "p1_coarse_coverage.py")
     with ResultsStore(tmp_path / "r.sqlite") as store:
         run_study(st, store, quick=True, jobs=1, progress=False)
         df = store.tidy(st.name, "quick")
     res = evaluate_claims(st, df)
     for r in res:
-        if r.claim.metric in ("nn_dist",):
+        if r.claim.metric in ("nn_dist", "precision"):
             assert r.verdict != "contradicted", (r.group_label, r.fit and r.fit.summary())
 
 
