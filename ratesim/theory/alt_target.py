@@ -404,6 +404,36 @@ def _per_level(df):
     return rows
 
 
+def _plain_verdicts(df, tolerance: float = 0.2, max_halfwidth: float = 0.3) -> list[str]:
+    """Plain-words reading of the d2 fit (computed from the table): the fitted exponent of D^2
+    and of D with 95% CIs, and the verdict of each published exponent both as an exact exponent
+    and as an upper bound (O~(N^p): at least that fast), with the study's tolerances."""
+    from ..rates import fit_rate
+
+    sub = df[df["metric"] == "d2"]
+    ncol = "N" if "N" in sub.columns else "p_N"
+    N, v = sub[ncol].to_numpy(float), sub["value"].to_numpy(float)
+    if np.unique(N).size < 2 or np.any(v <= 0):
+        return ["Too few levels (or a non-positive d2) for a fit."]
+    f = fit_rate(N, v)
+    lo, hi = f.ci
+    out = [
+        f"Fitted exponent of D^2 (WLS on seed means of log d2, {np.unique(N).size} levels, "
+        f"N = {N.min():.0f}..{N.max():.0f}): {f.slope:+.2f}, 95% CI [{lo:+.2f}, {hi:+.2f}]; "
+        f"of D = sqrt(D^2): {f.slope / 2:+.2f}, CI [{lo / 2:+.2f}, {hi / 2:+.2f}].",
+        "",
+    ]
+    for lab, p in (("N^-1/2 (first version)", -1.0), ("N^-1 (second version)", -2.0)):
+        ex = f.verdict(p, tolerance=tolerance, max_halfwidth=max_halfwidth)
+        bd = f.verdict(p, tolerance=tolerance, bound=True)
+        word = {"consistent": "SUPPORTED", "contradicted": "CONTRADICTED"}.get(ex, "INCONCLUSIVE")
+        out.append(
+            f"- D ~ {lab}: as the exact exponent, {word} ({ex}); as an upper bound "
+            f"O~({lab.split()[0]}) on the rate, {bd}."
+        )
+    return out + [""]
+
+
 def alt_target_figure(df, outdir) -> str:
     """D^2(nu_N, nu_inf) against N with its floors, W1 with its floor, the fixed gap to mu_data,
     and a per-N table (``Study(figures=...)`` hook: tidy table in, PNG + markdown out)."""
@@ -449,6 +479,7 @@ def alt_target_figure(df, outdir) -> str:
             f"| {m_['w1']:.4f} | {m_['w1_floor']:.4f} | {m_['gap2']:.4f} / {m_['gap2_data']:.4f} "
             f"| {m_['coupled_frac']:.3f} | {m_['fallback_frac']:.1e} |"
         )
+    lines += ["", "#### Reading (computed from the table)", "", *_plain_verdicts(df)]
     pos = mu["d2"] > 0
     if pos.sum() >= 2:
         ls = np.diff(np.log(mu["d2"][pos])) / np.diff(np.log(N[pos]))
@@ -661,6 +692,7 @@ def alt_target_holder_figure(df, outdir) -> str:
             f"| {m_['gap2']:.4f} +- {s_['gap2']:.4f} [{m_['gap2_floor']:.4f}] "
             f"| {m_['coupled_frac']:.3f} | {m_['fidelity']:.1e} | {m_['fallback_frac']:.1e} |"
         )
+    lines += ["", "#### Reading (computed from the table)", "", *_plain_verdicts(df)]
     pos = mu["d2"] > 0
     if pos.sum() >= 2:
         ls = np.diff(np.log(mu["d2"][pos])) / np.diff(np.log(N[pos]))
