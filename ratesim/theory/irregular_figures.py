@@ -88,7 +88,7 @@ def exponent_table(df) -> list[dict]:
             v = sub["value"].to_numpy(dtype=float)
             if np.unique(N).size < 3 or np.any(~np.isfinite(v)) or np.any(v <= 0):
                 continue
-            f = form if tag != "smooth" else "power"
+            f = form if tag != "smooth" and (fam, tag) != ("l1_bias", "jump") else "power"
             fit = _fit(N, v, f)
             rows.append(
                 dict(
@@ -167,8 +167,8 @@ def exponent_comparison_figure(df, outdir) -> str:
         "![exponents by density](exponents_by_density.png)",
         "",
         "Fitted exponents (95% CI; `two_term` = A N^b + C N^(-2/5) for the irregular densities' "
-        "L1 and L1 bias, `power` otherwise). delta* and its Monte-Carlo floor are on N_cov, the "
-        "KDE and W1 on N.",
+        "L1 and the cusp density's L1 bias, `power` otherwise). delta* and its Monte-Carlo floor "
+        "are on N_cov, the KDE and W1 on N.",
         "",
         "| metric | density | form | exponent | 95% CI | predicted |",
         "|---|---|---|---|---|---|",
@@ -249,4 +249,64 @@ def kde_profile_figure(df, outdir) -> str:
         lines.append(
             f"| {tag} | " + " | ".join(f"{a / b:.2f}" for a, b in zip(d, f, strict=True)) + " |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def _words(verdict: str) -> str:
+    return {"consistent": "SUPPORTED", "contradicted": "CONTRADICTED"}.get(verdict, verdict.upper())
+
+
+def plain_verdicts_figure(df, outdir, claims=()) -> str:
+    """The claims' verdicts in plain words, the derived L1-bias constants against the measured
+    bias, and the floor-limitation of delta* (computed from the table; ``claims``: the study's
+    claims, bound with ``functools.partial`` in the study file)."""
+    from types import SimpleNamespace
+
+    from ..study.claims import evaluate_claims
+    from .irregular import cusp_bias_l1, irregular_densities, jump_bias_l1
+
+    lines = ["### Verdicts in plain words", ""]
+    for r in evaluate_claims(SimpleNamespace(claims=list(claims)), df):
+        if r.fit is None:
+            lines.append(f"- {r.claim.label}: no fit ({r.note}).")
+            continue
+        preds = "; ".join(f"{lab} ({p:+.3f}): {_words(v)}" for lab, p, v in r.predictions)
+        lines.append(
+            f"- {r.claim.label} (vs {r.claim.on}, {r.fit.form}): exponent {r.fit.slope:+.3f}, "
+            f"95% CI [{r.fit.ci[0]:+.3f}, {r.fit.ci[1]:+.3f}] -> {preds}."
+        )
+    # derived bias constants vs the measured bias
+    try:
+        ratio = float(df[_col(df, "ratio")].iloc[0])
+    except KeyError:
+        ratio = 2.0
+    dens = irregular_densities(ratio=ratio, s=_s(df))
+    lines += [
+        "",
+        "Measured L1 bias over the derived leading term (jump: sqrt(2/pi) h sum|J|; cusps: "
+        "2 (c/Z) G_s h^(1+s); h = N^(-1/5)):",
+        "",
+        "| N | h | jump: measured / derived | cusps: measured / derived |",
+        "|---|---|---|---|",
+    ]
+    Nj, bj = _means(df, "l1_bias_jump", "N")
+    Nh, bh = _means(df, "l1_bias_holder", "N")
+    for n, vj, vh in zip(Nj, bj, bh, strict=False):
+        h = n ** (-0.2)
+        lines.append(
+            f"| {int(n)} | {h:.3f} | {vj / jump_bias_l1(dens['jump'], h):.4f} | "
+            f"{vh / cusp_bias_l1(dens['holder'], h):.4f} |"
+        )
+    # floor limitation of delta*
+    lines += ["", "Coverage scale against its Monte-Carlo floor (seed geometric means):", ""]
+    for tag in DENSITY_TAGS:
+        Nc, d = _means(df, f"delta_star_{tag}", "N_cov")
+        _, f = _means(df, f"delta_floor_{tag}", "N_cov")
+        if Nc.size:
+            at = [int(n) for n, a, b in zip(Nc, d, f, strict=True) if a / b < 1.25]
+            lines.append(
+                f"- {tag}: delta*/floor = {d[0] / f[0]:.2f} at N_cov = {int(Nc[0])}, "
+                f"{d[-1] / f[-1]:.2f} at N_cov = {int(Nc[-1])}; within 25% of the floor from "
+                f"N_cov = {at[0] if at else 'never'}; floor {f.mean():.4f} on average."
+            )
     return "\n".join(lines) + "\n"
