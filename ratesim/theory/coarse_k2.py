@@ -301,4 +301,13 @@ def k2_reading_figure(df, outdir) -> str:
         "points), which is why it resolves (log N / N)^(1/2); delta_emp/floor < 1 only means "
         "N > m. The floor-free part of the comparison is the precision section.",
     ]
+    fb = df[df["metric"] == "fallback_frac"]["value"].astype(float)
+    if not fb.empty:
+        lines += [
+            "",
+            f"MLS health: the largest fraction of projections that fell back to a training point "
+            f"(non-finite MLS output) over all cells is {fb.max():.2g}; before the kernel's "
+            "safeguards (ratesim.scores._localpoly) chains started at sigma = 2 on this torus "
+            "were thrown to |x| ~ 1e124 at N = 300-1000.",
+        ]
     return "\n".join(lines)
