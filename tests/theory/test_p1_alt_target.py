@@ -192,6 +192,7 @@ def test_alt_target_cell_is_deterministic_and_validated():
     assert a == b
     assert set(a) == set(A.ALT_METRICS)
     assert a["dist"] == pytest.approx(math.sqrt(max(a["d2"], 0.0)))
+    assert a["d2_res"] == max(a["d2"], a["d2_floor"]) > 0
     assert 0 <= a["coupled_frac"] <= 1 and a["w1_floor"] > 0
     with pytest.raises(ValueError, match="sampler"):
         A.alt_target_circle(40, rng=7, m=200, sampler="langevin")
@@ -235,16 +236,18 @@ def test_study_file_grid():
     cells = expand(st, quick=False)
     ns = sorted({c.params["N"] for c in cells})
     assert ns[-1] / ns[0] >= 98 and st.seeds >= 10
-    assert {c.params["m"] for c in cells} == {4000}
-    preds = st.claims[0].predictions()
-    assert sorted(preds.values()) == [-2.0, -1.0]
+    m_of = {c.params["N"]: c.params["m"] for c in cells}
+    assert min(m_of.values()) >= 4000 and m_of[max(m_of)] >= m_of[min(m_of)]  # floor <~ signal
+    for c in st.claims:
+        assert c.metric == "d2_res" and sorted(c.predictions().values()) == [-2.0, -1.0]
+    assert [c.bound for c in st.claims] == [False, True]
 
 
 def _circle_engine_run(tmp_path, small: bool):
     st = load_study(ROOT / "studies" / "p1_alt_target.py")
     if small:
         st = dataclasses.replace(
-            st, quick={"N": [32, 100, 316], "m": 400, "steps": 10}, quick_seeds=3
+            st, quick={"N, m": [(32, 400), (100, 400), (316, 400)], "steps": 10}, quick_seeds=3
         )
     with ResultsStore(tmp_path / "r.sqlite") as store:
         run_study(st, store, quick=True, jobs=1, progress=False)
@@ -263,8 +266,8 @@ def test_quick_study_through_the_engine_and_negative_control(tmp_path):
     assert res and all(r.verdict != "contradicted" for r in res), [r.fit.summary() for r in res]
     wrong = dataclasses.replace(
         st,
-        claims=[Claim(metric="d2", predict=0.0, group_by=("sampler",), tolerance=0.0),
-                Claim(metric="d2", predict=1.0, group_by=("sampler",), tolerance=0.2)],
+        claims=[Claim(metric="d2_res", predict=0.0, group_by=("sampler",), tolerance=0.0),
+                Claim(metric="d2_res", predict=1.0, group_by=("sampler",), tolerance=0.2)],
     )  # fmt: skip
     bad = evaluate_claims(wrong, df)
     assert bad and all(r.verdict == "contradicted" for r in bad), [r.fit.summary() for r in bad]
@@ -278,7 +281,7 @@ def test_circle_quick_study_claims_not_contradicted(tmp_path):
     st, df = _circle_engine_run(tmp_path, small=False)
     assert all(r.verdict != "contradicted" for r in evaluate_claims(st, df))
     wrong = dataclasses.replace(
-        st, claims=[Claim(metric="d2", predict=0.0, group_by=("sampler",), tolerance=0.0)]
+        st, claims=[Claim(metric="d2_res", predict=0.0, group_by=("sampler",), tolerance=0.0)]
     )
     assert all(r.verdict == "contradicted" for r in evaluate_claims(wrong, df))
 
@@ -341,7 +344,7 @@ def test_holder_study_small_engine_run_and_negative_control(tmp_path):
     renders. The full quick grid is run by the slow test below."""
     st = load_study(ROOT / "studies" / "p1_alt_target_holder.py")
     small = dataclasses.replace(
-        st, quick={"N": [32, 100, 316], "m": 300, "steps": 8}, quick_seeds=2
+        st, quick={"N, m": [(32, 300), (100, 300), (316, 300)], "steps": 8}, quick_seeds=2
     )
     with ResultsStore(tmp_path / "r.sqlite") as store:
         run_study(small, store, quick=True, jobs=1, progress=False)
@@ -349,7 +352,7 @@ def test_holder_study_small_engine_run_and_negative_control(tmp_path):
     res = evaluate_claims(small, df)
     assert res and all(r.verdict != "contradicted" for r in res), [r.fit.summary() for r in res]
     wrong = dataclasses.replace(
-        small, claims=[Claim(metric="d2", predict=1.0, group_by=("sampler",), tolerance=0.2)]
+        small, claims=[Claim(metric="d2_res", predict=1.0, group_by=("sampler",), tolerance=0.2)]
     )
     assert all(r.verdict == "contradicted" for r in evaluate_claims(wrong, df))
     md = A.alt_target_holder_figure(df, tmp_path)
