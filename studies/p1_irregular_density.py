@@ -54,6 +54,7 @@ from ratesim.theory.irregular_figures import (
     exponent_comparison_figure,
     kde_profile_figure,
     plain_verdicts_figure,
+    reading_section,
 )
 
 K = 1
@@ -153,6 +154,7 @@ STUDY = Study(
     seed=20261123,
     claims=CLAIMS,
     figures=[
+        reading_section,
         partial(plain_verdicts_figure, claims=CLAIMS),
         exponent_comparison_figure,
         kde_profile_figure,

@@ -10,7 +10,13 @@ import numpy as np
 
 from .irregular import DENSITY_TAGS, predicted_l1_exponent
 
-__all__ = ["exponent_table", "exponent_comparison_figure", "kde_profile_figure"]
+__all__ = [
+    "exponent_table",
+    "exponent_comparison_figure",
+    "kde_profile_figure",
+    "plain_verdicts_figure",
+    "reading_section",
+]
 
 _COLORS = {"smooth": "tab:blue", "holder": "tab:orange", "jump": "tab:red"}
 # (metric family, size axis, fitted form for the irregular densities)
@@ -310,3 +316,88 @@ def plain_verdicts_figure(df, outdir, claims=()) -> str:
                 f"N_cov = {at[0] if at else 'never'}; floor {f.mean():.4f} on average."
             )
     return "\n".join(lines) + "\n"
+
+
+def reading_section(df, outdir) -> str:
+    """What the measurements establish, in words computed from the table: where delta* meets
+    its floor for each density, and the ordering of the KDE's L1 exponents."""
+    rows = {(r["family"], r["tag"]): r for r in exponent_table(df)}
+    out = ["### Reading", ""]
+    reach = {}
+    for tag in DENSITY_TAGS:
+        Nc, d = _means(df, f"delta_star_{tag}", "N_cov")
+        _, f = _means(df, f"delta_floor_{tag}", "N_cov")
+        at = [int(n) for n, a, b in zip(Nc, d, f, strict=True) if a / b < 1.25]
+        reach[tag] = at[0] if at else None
+    out.append(
+        "(a) Coverage. The coarse sampler's delta* reaches the Monte-Carlo floor of the m "
+        "generated samples at N_cov = "
+        + ", ".join(f"{reach[t]} ({t})" for t in DENSITY_TAGS)
+        + " and stays there: beyond that point delta* measures m, not N_cov, for every density "
+        "(the floor's own exponent is "
+        + ", ".join(
+            f"{rows[('delta_floor', t)]['slope']:+.2f}"
+            for t in DENSITY_TAGS
+            if ("delta_floor", t) in rows
+        )
+        + "). The same-exponent claims (paired ratios to the smooth control, exponents "
+        + ", ".join(
+            f"{t} {rows[('ratio', t)]['slope']:+.2f} [{rows[('ratio', t)]['lo']:+.2f}, "
+            f"{rows[('ratio', t)]['hi']:+.2f}]"
+            for t in ("holder", "jump")
+            if ("ratio", t) in rows
+        )
+        + ") thus say that the irregular densities reach coverage at the same N_cov as the "
+        "smooth one and are covered as well at every scale m resolves; they cannot exhibit a "
+        "common power law below the floor. The per-density fits against the P1 exponents mix "
+        "the drop from N_cov = 16 with the plateau and are read the same way (as in part 3)."
+    )
+    out.append("")
+    l1 = {t: rows.get(("l1", t)) for t in DENSITY_TAGS}
+    if all(l1.values()):
+        out.append(
+            "(b) Density estimation. With the smooth-density bandwidth h = N^(-1/5), the KDE's L1 "
+            "exponent is "
+            + ", ".join(
+                f"{l1[t]['slope']:+.3f} [{l1[t]['lo']:+.3f}, {l1[t]['hi']:+.3f}] ({t})"
+                for t in DENSITY_TAGS
+            )
+            + " against the derived -0.4 / -(1+s)/5 / -0.2; its bias part alone has "
+            + ", ".join(
+                f"{rows[('l1_bias', t)]['slope']:+.3f} ({t})"
+                for t in DENSITY_TAGS
+                if ("l1_bias", t) in rows
+            )
+            + " and its stochastic part "
+            + ", ".join(
+                f"{rows[('l1_stoch', t)]['slope']:+.3f} ({t})"
+                for t in DENSITY_TAGS
+                if ("l1_stoch", t) in rows
+            )
+            + " (regularity-blind, -0.4). The empirical measure's W1 decays like "
+            + ", ".join(
+                f"{rows[('w1emp', t)]['slope']:+.3f} ({t})"
+                for t in DENSITY_TAGS
+                if ("w1emp", t) in rows
+            )
+            + ": N^(-1/2) whatever the regularity (the k = 1 minimax reference)."
+        )
+        for t in ("holder", "jump"):
+            r, b = l1[t], rows.get(("l1_bias", t))
+            derived = predicted_l1_exponent(t, _s(df) if t == "holder" else None)
+            Nb, vb = _means(df, f"l1_bias_{t}", "N")
+            _, vs = _means(df, f"l1_stoch_{t}", "N")
+            share = f"bias / stochastic = {vb[-1] / vs[-1]:.2f} at N = {int(Nb[-1])}"
+            if r["lo"] <= -0.4 + 0.03 and r["hi"] >= derived - 0.03:
+                out.append(
+                    f"\n- {t}: the total L1 does not separate {derived:+.2f} from -0.4 at these N "
+                    f"({share}: the regularity-blind stochastic part still weighs); the bias part "
+                    f"does ({b['slope']:+.3f} [{b['lo']:+.3f}, {b['hi']:+.3f}])."
+                    if b
+                    else ""
+                )
+            elif r["hi"] < -0.4 + 0.03 or r["lo"] > -0.4 - 0.03:
+                out.append(
+                    f"\n- {t}: the total L1 already degrades to {r['slope']:+.3f} ({share})."
+                )
+    return "\n".join(out) + "\n"
