@@ -39,11 +39,15 @@ terms), 0.02 on the empirical measure's W1 ~ N^(-1/2) (the minimax reference, ex
 the population; corrections O(N^(-1/2)) relative). max half-width 0.1.
 
 Budget (2 shared cores, about 15 min single-core): 6 coupled levels, N = 100 ... 1e6 (4 decades,
-0.8 apart) and N_cov = 16 ... 1600 (2 decades, 0.4 apart), 10 seeds; a cell costs 8-40 s (the six
-coverage_scale calls dominate at small N, the KDE Fourier sums and the W1 at N = 1e6). A bigger
-machine would add: m = 1e5 generated samples (the floor of delta* falls like (log m / m)^(1/k),
-which limits (a) here), N_cov up to 1e5 with the lead's arc-length coverage path, several s in
-(0, 1) (the derived -(1+s)/5 line), and more N levels between 1e5 and 1e7 for (b).
+0.8 apart) and N_cov = 16 ... 1600 (2 decades, 0.4 apart), 10 seeds. Measured while designing on
+a lightly loaded core: about 50 s per seed over the six levels (3-7 s per cell up to N = 1.6e5,
+about 30 s at N = 1e6: the three coarse samplers with m = 2000 at small N, the KDE Fourier sums
+and the exact W1 at N = 1e6); the full run recorded 1582 s of cell time because the machine ran
+at a load of about 10 (four engineers). A bigger machine would add: m = 1e5 generated samples (the
+floor of delta* falls like (log m / m)^(1/k), which limits (a) here: delta* meets the floor of
+m = 2000 by N_cov = 40-100), N_cov up to 1e4 and beyond, several s in (0, 1) (the derived
+-(1+s)/5 line), and N up to 1e8 for (b), where the cusp density's total L1 would separate -0.3
+from -0.4 (its bias / stochastic ratio is 0.64 at N = 1e6 and grows like N^(0.1)).
 """
 
 from functools import partial
