@@ -205,9 +205,11 @@ def precision_figure(df, outdir) -> str:
         "",
         "![precision vs N](precision_vs_n.png)",
         "",
-        "| beta | MLS order | exponent | 95% CI |",
-        "|---|---|---|---|",
+        "| beta | degree p | MLS order -min(beta, p+1)/k | even-p order -min(beta, p+2)/k | "
+        "exponent | 95% CI |",
+        "|---|---|---|---|---|---|",
     ]
+    reading = []
     sub = df[df["metric"] == "precision"]
     for i, b in enumerate(sorted(gm.index.get_level_values(0).unique())):
         g = gm.loc[b]
@@ -220,9 +222,28 @@ def precision_figure(df, outdir) -> str:
         v = s["value"].astype(float).to_numpy()
         if s[cn].nunique() >= 3 and np.all(v > 0):
             fit = fit_rate(s[cn].to_numpy(), v, transform="N/logN")
+            p = _mls_degree(b)
+            even = -min(b, p + 2) / k if p % 2 == 0 else ref
             lines.append(
-                f"| {b:g} | {ref:+.3f} | {fit.slope:+.3f} | [{fit.ci[0]:+.3f}, {fit.ci[1]:+.3f}] |"
+                f"| {b:g} | {p} | {ref:+.3f} | {even:+.3f} | {fit.slope:+.3f} | "
+                f"[{fit.ci[0]:+.3f}, {fit.ci[1]:+.3f}] |"
             )
+            reading.append(f"beta = {b:g}: {fit.slope:+.2f} vs {ref:+.2f} / {even:+.2f}")
+    if reading:
+        lines += [
+            "",
+            "Reading (post hoc, not a claim): " + "; ".join(reading) + " (fitted vs the "
+            "claimed MLS order / the even-degree order). The claimed order min(beta, p + 1) is "
+            "the generic bound of a degree-p local fit. With the symmetric Gaussian weights "
+            "re-centred on the foot point, the degree-(p + 1) error term is odd and cancels "
+            "when p is even (the interior bias of local polynomial regression of even degree "
+            "is O(h^(p+2))), so the smooth part of M (the unit circles) contributes h^6 at "
+            "p = 4; the Holder part contributes h^beta only once the lacunary terms below the "
+            "scale h, of amplitude eps 2^(-j beta), dominate, which at beta = 4.5 happens beyond "
+            "the measured N. A measured exponent steeper than the claimed order is therefore "
+            "what the contradicted precision verdicts mean here; the P1 bound claims hold "
+            "with a wide margin.",
+        ]
     ax.set_xlabel("N")
     ax.set_ylabel("max distance of a generated sample to M")
     ax.set_title(f"precision of the coarse sampler, k = {k}")
@@ -278,11 +299,11 @@ def k2_reading_figure(df, outdir) -> str:
     for (b, n), ds in means["delta_star"].items():
         fl = means["delta_floor"].loc[(b, n)]
         de = means["delta_emp"].loc[(b, n)]
-        p1 = n ** (-b / (4 * k)) if math.isfinite(b) else 0.0
-        p2 = n ** (-(b - 1) / (4 * k)) if math.isfinite(b) else 0.0
+        p1 = f"{n ** (-b / (4 * k)):.3g}" if math.isfinite(b) else "-"
+        p2 = f"{n ** (-(b - 1) / (4 * k)):.3g}" if math.isfinite(b) else "-"
         lines.append(
             f"| {b:g} | {n} | {ds:.3f} | {fl:.3f} | {de:.3f} | {ds / fl:.2f} | {de / fl:.2f} | "
-            f"{p1:.3g} | {p2:.3g} |"
+            f"{p1} | {p2} |"
         )
         at_floor.append(ds / fl)
     fl_all = float(np.exp(np.log(means["delta_floor"].to_numpy()).mean()))
