@@ -187,11 +187,25 @@ def _cum_bins(B: np.ndarray, weights, J: int) -> np.ndarray:
     return np.cumsum(c, axis=1)[:, :J]
 
 
+_CURVE_CACHE: dict = {}  # (repr(manifold), repr(density), n) -> (t, S, F); a few entries
+
+
 def _curve_cdfs(manifold, density, n_quad):
     """Arc length S and mu-CDF F at the quadrature nodes t_i = 2 pi i / n of a closed curve,
-    with S(2 pi) = L appended (cumulative trapezoid on the periodic nodes)."""
+    with S(2 pi) = L appended (cumulative trapezoid on the periodic nodes). Cached by the reprs
+    of the manifold and the density (their parameters), so repeated calls in a sweep cell reuse
+    the 2^16-2^20-node quadrature."""
     uniform = density is None or isinstance(density, Uniform)
     n = (2**16 if uniform else 2**20) if n_quad is None else check_int(n_quad, "n_quad", low=16)
+    key = (repr(manifold), None if uniform else repr(density), n)
+    if key not in _CURVE_CACHE:
+        if len(_CURVE_CACHE) >= 4:
+            _CURVE_CACHE.pop(next(iter(_CURVE_CACHE)))
+        _CURVE_CACHE[key] = _curve_cdfs_uncached(manifold, None if uniform else density, n)
+    return _CURVE_CACHE[key]
+
+
+def _curve_cdfs_uncached(manifold, density, n):
     uq, wq = manifold.quadrature(n)
     t = manifold.angle(uq)
     if not np.all(np.diff(t) > 0):

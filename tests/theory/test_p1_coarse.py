@@ -89,6 +89,10 @@ def test_safeguard_at_the_medial_axis():
     assert est.n_queries_ == 3 and 0 <= est.n_fallback_ <= 3
     with pytest.raises(ValueError, match="not fitted"):
         coarse.AdaptiveProjectionScore(h=0.1, k=1)._estimator(0.1)
+    # a diverged chain (non-finite state) is a clear error, not an IndexError from the
+    # nearest-point fallback (the KD-tree returns index N for a NaN query)
+    with pytest.raises(ValueError, match="x must be finite"):
+        est.project(np.array([[np.nan, 0.0], [0.9, 0.0]]), 0.5)
 
 
 @pytest.mark.parametrize("sampler", coarse.COARSE_SAMPLERS)
