@@ -12,7 +12,7 @@ were thrown to |x| ~ 1e124 and the fit raised inside numba). Bandwidth h_N = 4 (
 fit admissible on M, n_eff = 16 log N / pi >= 22.5). Noise schedule: sigma_max = 2,
 sigma_min = h_N / 10, 10 geometric reverse-SDE steps (the k = 1 study used 20: cost is linear in
 the steps), final Tweedie step. Sampler: the reverse SDE only (the hybrid and tempered samplers
-agreed with it at k = 1 and double the cost).
+agreed with it at k = 1, and each would add the whole cost again).
 
 Metrics (per cell): delta* of m = 1000 generated samples (``delta_star``, c = 2, CHORDAL balls
 centred on a 512-node quadrature grid: the Holder graphs have no closed-form geodesic distance;
@@ -40,7 +40,8 @@ Budget (2 cores shared by 4 engineers; ~20 single-core minutes): N = 300, 3000, 
 decades; fewer N rather than fewer seeds: 3 levels x 10 seeds), m = 1000, 512 coverage centres.
 Measured single-thread cell times (beta = 4.5): 4.5 s (N = 300), 13.5 s (3000), 24 s (30000),
 dominated by the sampler's 11 m MLS projections (each fits the ~1000 samples within the
-exp(-50) weight cut, ~10 h). A bigger machine would add: m = 1e5 (the floor falls like
+exp(-50) weight cut, ~10 h). The full run took 1833 s wall with --jobs 1 (2 numba threads) on a
+machine at load 6-12. A bigger machine would add: m = 1e5 (the floor falls like
 (log m / m)^(1/2): m = 1000 leaves it at ~0.6, a fifth of M's chordal diameter, far above P1's
 predicted scales), N = 1e3 and 1e4 (5 levels), 20 steps and the hybrid / tempered samplers.
 """

@@ -240,9 +240,9 @@ def precision_figure(df, outdir) -> str:
             "is O(h^(p+2))), so the smooth part of M (the unit circles) contributes h^6 at "
             "p = 4; the Holder part contributes h^beta only once the lacunary terms below the "
             "scale h, of amplitude eps 2^(-j beta), dominate, which at beta = 4.5 happens beyond "
-            "the measured N. A measured exponent steeper than the claimed order is therefore "
-            "what the contradicted precision verdicts mean here; the P1 bound claims hold "
-            "with a wide margin.",
+            "the measured N. Where the fitted exponent is steeper than the claimed order, a "
+            "'contradicted' precision verdict means faster decay than claimed, not slower; "
+            "the P1 bound claims (precision_bound_*) judge the bound direction.",
         ]
     ax.set_xlabel("N")
     ax.set_ylabel("max distance of a generated sample to M")

@@ -167,4 +167,4 @@ def test_quick_study_through_the_engine_with_negative_controls(tmp_path):
     ]
     md = coarse_k2.k2_reading_figure(df, tmp_path) + coarse_k2.precision_figure(df, tmp_path)
     assert (tmp_path / "precision_vs_n.png").is_file()
-    assert "| 4.5 | 1000 |" in md and "| 4.5 | -2.250 |" in md
+    assert "| 4.5 | 1000 |" in md and "| 4.5 | 4 | -2.250 | -2.250 |" in md
