@@ -437,8 +437,9 @@ def verdict_summary_figure(df, outdir) -> str:
             f"(k = 1; {bounds}) lies at or below the floor: consistent with the data, but not "
             "testable through delta* at this m. The resolvable part of the bound is the "
             "precision (section 'Distance to M'). The ordering is established: the coarse "
-            "samplers' law reaches the floor of m samples from the smallest N, while the "
+            "samplers' law reaches the floor of m samples at small N (listed above), while the "
             "empirical measure of the N training points (what the exact empirical score "
-            "reproduces) resolves only ~ (log N / N)^(1/k).",
+            "reproduces) resolves only ~ (log N / N)^(1/k); where m > N at the largest N, "
+            "delta_emp/floor > 1 measures directly how much finer the coarse law covers M.",
         ]
     return "\n".join(lines)
