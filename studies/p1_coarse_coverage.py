@@ -21,15 +21,17 @@ delta_star, SCIENCE.md trap 2); the distance of the generated samples to M, larg
 (``precision``) and median (``fidelity``); novelty (median nearest-training distance
 ``nn_dist``, and its ratio to held-out data's).
 
-What can be resolved, and the claims. With m = 1e4 generated samples (1e5 in a pilot) the
-coarse samplers' delta* equals its floor (the delta* of m exact draws from mu_data) from the
-smallest N on: the law they produce is comparable to mu_data (c = 2) at every scale m samples
-can see, for every beta. delta*(N) itself is therefore not fittable (a previous version of this
-study fitted it on m = 1000 and got exponents ~ 0, "contradicting" every prediction: a floor, not
-a rate); the report shows delta* against its floor (coverage_vs_n). What has no floor is the
-precision: the coverage of ambient neighbourhoods of M satisfies delta*_ambient <=
-max(delta*, precision) (a sample within precision of M is counted by both), so P1's coverage
-bounds are claimed on it, as upper bounds (Claim(bound=True): the rates of P1 are O~(.)):
+What can be resolved, and the claims. With m = 1e3-1e4 generated samples (1e5 in a pilot) the
+coarse samplers' delta* reaches its floor (the delta* of m exact draws from mu_data) by N = 100-316
+(at N = 32 it is 3-13 times the floor): from there on, the law they produce is comparable to
+mu_data (c = 2) at every scale m samples can resolve, for every beta (the m = 1e5 pilot, beta =
+2.5: 0.0016 and 0.0026 at N = 32 and 100, floor 0.0019). delta*(N) is therefore not fittable
+over two decades (a previous version of this study fitted it on m = 1000 and got exponents ~ 0,
+"contradicting" every prediction: a floor, not a rate); the report shows delta* against its
+floor (coverage_vs_n). What has no floor is the precision: the coverage of ambient
+neighbourhoods of M satisfies delta*_ambient <= max(delta*, precision) (a sample within precision
+of M is counted by both), so P1's coverage bounds are claimed on it, as upper bounds
+(Claim(bound=True): the rates of P1 are O~(.)):
 - precision ~ N^p decays at least as fast as N^(-beta/(4k)) and N^(-(beta-1)/(4k)) (the two
   published versions) and as the empirical measure's N^(-1/k), per (beta, sampler), rule "all";
   tolerance 0.05 (the log factors of O~ move a two-decade slope by about 0.02-0.05);
@@ -41,8 +43,10 @@ The beta crossover is shown by precision_vs_beta: fitted exponents against beta 
 lines, -1/k and the approximation order -min(beta, p+1)/k of a noiseless degree-p local
 polynomial fit (reference, not claimed: lacunary curves make local slopes oscillate).
 
-Budget (2 shared cores, ~1 h single-core): N = 32 .. 3162 (two decades), 10 seeds, m = 1e4
-(m = 3000 for tempered Langevin, whose 60 extra steps dominate). A bigger machine would add:
+Budget (2 cores shared with three other full runs, ~1.5 h single-core): N = 32 .. 3162 (two
+decades), 10 seeds, m = 1e4 at beta = 2.5, 3000 at the other beta and for the hybrid, 1000 for
+tempered Langevin (whose 60 extra steps dominate); delta* is compared with the floor of the
+same m within each group. A bigger machine would add:
 m = 1e6 (the floor of delta_star falls like (log m / m)^(1/k)), N = 1e4-1e5, and the tempered
 sampler at every beta with more relaxation units. k = 2 is the study p1_coarse_coverage_k2.
 """
@@ -58,9 +62,12 @@ from ratesim.theory.coarse_figures import (
 
 N_FULL = [32, 100, 316, 1000, 3162]
 BETAS = [2.5, 4.5, 6.5, "inf"]  # regularity of the support; "inf": the analytic curve
-M_GEN = {"reverse_sde": 10_000, "hybrid": 10_000, "tempered_langevin": 3_000}
-CELLS = [(b, "reverse_sde", n, M_GEN["reverse_sde"]) for b in BETAS for n in N_FULL]
-CELLS += [(4.5, s, n, M_GEN[s]) for s in ("hybrid", "tempered_langevin") for n in N_FULL[::2]]
+# generated samples per cell: 1e4 at beta = 2.5 (the slowest precision decay, the longest
+# pre-floor range of delta*), 3000 elsewhere, 1000 for tempered Langevin (60 extra steps)
+M_GEN = {2.5: 10_000, 4.5: 3_000, 6.5: 3_000, "inf": 3_000}
+CELLS = [(b, "reverse_sde", n, M_GEN[b]) for b in BETAS for n in N_FULL]
+CELLS += [(4.5, "hybrid", n, 3_000) for n in N_FULL[::2]]
+CELLS += [(4.5, "tempered_langevin", n, 1_000) for n in N_FULL[::2]]
 QUICK = [(b, "reverse_sde", n, 500) for b in (2.5, "inf") for n in (32, 100, 316)]
 QUICK += [(4.5, s, n, 200) for s in ("hybrid", "tempered_langevin") for n in (32, 100, 316)]
 K = 1
