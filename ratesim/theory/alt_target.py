@@ -507,6 +507,21 @@ def _diagnostics(rows, circle: bool) -> list[str]:
     return out + [""]
 
 
+def _local_slope_lines(N, d2) -> list[str]:
+    """Markdown line with the local slopes of log(seed-mean d2) between consecutive N (the
+    unclipped unbiased means; levels with a non-positive mean are skipped)."""
+    pos = d2 > 0
+    if pos.sum() < 2:
+        return []
+    ls = np.diff(np.log(d2[pos])) / np.diff(np.log(N[pos]))
+    return [
+        "",
+        "Local slopes of log(seed-mean d2) (unclipped unbiased means) between consecutive N: "
+        + ", ".join(f"{s:+.2f}" for s in ls)
+        + " (D: half of these).",
+    ]
+
+
 def alt_target_figure(df, outdir) -> str:
     """D^2(nu_N, nu_inf) against N with its floors, W1 with its floor, the fixed gap to mu_data,
     and a per-N table (``Study(figures=...)`` hook: tidy table in, PNG + markdown out)."""
@@ -570,15 +585,7 @@ def alt_target_figure(df, outdir) -> str:
         )
     lines += ["", "#### Reading (computed from the table)", "", *_plain_verdicts(df)]
     lines += _diagnostics(rows, circle=True)
-    pos = mu["d2"] > 0
-    if pos.sum() >= 2:
-        ls = np.diff(np.log(mu["d2"][pos])) / np.diff(np.log(N[pos]))
-        lines += [
-            "",
-            "Local slopes of log(seed-mean d2) (unclipped unbiased means) between consecutive N: "
-            + ", ".join(f"{s:+.2f}" for s in ls)
-            + " (D: half of these).",
-        ]
+    lines += _local_slope_lines(N, mu["d2"])
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.8))
     for n_, _, _, _, t in rows:
         v = t["d2"].to_numpy()
@@ -799,15 +806,7 @@ def alt_target_holder_figure(df, outdir) -> str:
         )
     lines += ["", "#### Reading (computed from the table)", "", *_plain_verdicts(df)]
     lines += _diagnostics(rows, circle=False)
-    pos = mu["d2"] > 0
-    if pos.sum() >= 2:
-        ls = np.diff(np.log(mu["d2"][pos])) / np.diff(np.log(N[pos]))
-        lines += [
-            "",
-            "Local slopes of log(seed-mean d2) (unclipped unbiased means) between consecutive N: "
-            + ", ".join(f"{s:+.2f}" for s in ls)
-            + " (D: half of these).",
-        ]
+    lines += _local_slope_lines(N, mu["d2"])
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for n_, _, _, _, t in rows:
         v = t["d2"].to_numpy()
