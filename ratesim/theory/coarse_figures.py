@@ -198,14 +198,6 @@ def coverage_vs_n_figure(df, outdir) -> str:
     return "\n".join(lines)
 
 
-def _poly_reference(beta: float, k: int) -> float:
-    """-min(beta, p + 1) / k, p = min(ceil(beta) - 1, 4): the deterministic approximation order of
-    the noiseless degree-p local polynomial fit (Aamari and Levrard 2019, with the degree clip of
-    :class:`ratesim.scores.ProjectionScore`)."""
-    p = 4 if math.isinf(beta) else min(max(math.ceil(beta) - 1, 1), 4)
-    return -min(beta, p + 1) / k
-
-
 def precision_vs_beta_figure(df, outdir) -> str:
     """Distance of the generated samples to M against N and its fitted exponent against beta.
 
@@ -214,6 +206,8 @@ def precision_vs_beta_figure(df, outdir) -> str:
     -beta/(4k) and -(beta-1)/(4k) (upper bounds), the empirical measure's -1/k and the local
     polynomial reference -min(beta, p+1)/k.
     """
+    from .coarse_k2 import mls_precision_exponent
+
     plt = _plt()
     outdir = Path(outdir)
     df = _with_beta(df)
@@ -238,9 +232,9 @@ def precision_vs_beta_figure(df, outdir) -> str:
     ax1.plot(bb, -bb / (4 * k), "C3--", label="-beta/(4k) (P1 bound)")
     ax1.plot(bb, -(bb - 1) / (4 * k), "C1--", label="-(beta-1)/(4k) (P1 bound)")
     ax1.axhline(-1 / k, color="k", ls=":", label="-1/k (empirical measure)")
-    ax1.plot(bb, [_poly_reference(b, k) for b in bb], color="0.6", lw=3, alpha=0.5,
+    ax1.plot(bb, [mls_precision_exponent(b, k) for b in bb], color="0.6", lw=3, alpha=0.5,
              label="-min(beta, p+1)/k (local polynomial)")  # fmt: skip
-    ax1.plot([_BETA_INF_X], [_poly_reference(math.inf, k)], "s", color="0.6", alpha=0.5)
+    ax1.plot([_BETA_INF_X], [mls_precision_exponent(math.inf, k)], "s", color="0.6", alpha=0.5)
     samplers = sorted({r["sampler"] for r in prec})
     for rows, mk, name in ((prec, "o", "precision"), (fid, "x", "fidelity")):
         for i, smp in enumerate(samplers):
@@ -284,7 +278,7 @@ def precision_vs_beta_figure(df, outdir) -> str:
             p1 = "-" if math.isinf(b) else f"{-b / (4 * k):+.3f}"
             lines.append(
                 f"| {name} | {r['manifold__beta']} | {r['sampler']} | {r['slope']:+.3f} | "
-                f"[{r['lo']:+.3f}, {r['hi']:+.3f}] | {p1} | {_poly_reference(b, k):+.3f} |"
+                f"[{r['lo']:+.3f}, {r['hi']:+.3f}] | {p1} | {mls_precision_exponent(b, k):+.3f} |"
             )
     return "\n".join(lines)
 
