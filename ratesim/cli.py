@@ -20,6 +20,7 @@ Exit codes: 0 success, 1 a failed cell, a contradicted claim or missing results,
 from __future__ import annotations
 
 import argparse
+import os
 import runpy
 import shlex
 import sys
@@ -273,6 +274,14 @@ def _cmd_bench(args) -> int:
     return 0
 
 
+def _available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS reports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _positive_int(text: str) -> int:
     try:
         v = int(text)
@@ -310,7 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("run", help="run a study's missing cells into the results store")
     sp.add_argument("study", nargs="+", help="study name(s), or 'all'")
     _common(sp, "run the reduced quick grid")
-    sp.add_argument("--jobs", type=_positive_int, default=1, help="parallel workers (default 1)")
+    sp.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=_available_cores(),
+        help="parallel workers (default: the cores available to this process, "
+        f"{_available_cores()} here; results do not depend on it)",
+    )
     sp.add_argument("--backend", choices=("loky", "dask"), default="loky")
     sp.add_argument("--scheduler", default=None, help="dask scheduler address (default: local)")
     sp.add_argument("--rerun", action="store_true", help="recompute cells already stored")
