@@ -91,7 +91,9 @@ def test_potentials_against_scipy_bellman_ford():
     w = h[b] - h[a] + rng.integers(0, 50, a.size)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
-    dist, ok = so._column_potentials(n, indptr, b.astype(np.int64), w.astype(np.int64))
+    dist, ok = so._column_potentials(
+        n, indptr, b.astype(np.int64), w.astype(np.int64), np.zeros(n, dtype=np.int64)
+    )
     assert ok
     src = np.full(n, n)
     G = csr_matrix(
@@ -106,7 +108,9 @@ def test_potentials_against_scipy_bellman_ford():
     # a negative cycle is reported
     w2 = w.copy()
     w2[0] = -(10**9)
-    _, ok2 = so._column_potentials(n, indptr, b.astype(np.int64), w2.astype(np.int64))
+    _, ok2 = so._column_potentials(
+        n, indptr, b.astype(np.int64), w2.astype(np.int64), np.zeros(n, dtype=np.int64)
+    )
     assert not ok2
 
 

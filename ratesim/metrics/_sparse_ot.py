@@ -16,7 +16,7 @@ distance. The dense cost matrix is n x n; instead:
    eps-scaling forward auction (Bertsekas 1988) on the costs times n + 1 down to eps = 1, which
    makes it optimal (exact int64 arithmetic);
 3. dual potentials (u, v) with u_i + v_j <= c_ij on every candidate edge and equality on the
-   matching are computed as shortest-path distances in the residual graph (Bellman-Ford queue,
+   matching are computed as shortest-path distances in the residual graph (queue Bellman-Ford,
    exact in int64; a negative cycle would mean the matching is not optimal and raises);
 4. certificate: every pair (i, j) of the full n x n problem, not only the candidate edges, is
    checked for u_i + v_j <= c_ij by a branch and bound over a hierarchical grid of the x's
@@ -145,10 +145,12 @@ def geodesic_cost(X, Y, geometry: str = "torus", period: float = TWO_PI) -> np.n
 
 
 @nb.njit(cache=True)
-def _column_potentials(n, indptr, indices, weights):
-    """Shortest-path distances from a virtual source joined by 0-arcs to every node; graph in CSR
+def _column_potentials(n, indptr, indices, weights, start):
+    """Label-correcting (queue Bellman-Ford) fixpoint from the labels ``start``: a potential with
+    dist[b] <= dist[a] + w(a, b) on every arc and dist <= start; with start = 0 these are the
+    shortest-path distances from a virtual source joined by 0-arcs to every node. Graph in CSR
     (node -> indices, int64 weights). Returns (dist, ok); ok = False on a negative cycle."""
-    dist = np.zeros(n, dtype=np.int64)
+    dist = start.copy()
     inq = np.ones(n, dtype=np.bool_)
     cnt = np.zeros(n, dtype=np.int64)
     queue = np.empty(n + 1, dtype=np.int64)
@@ -180,7 +182,7 @@ def _column_potentials(n, indptr, indices, weights):
     return dist, True
 
 
-def _duals(n, ii, jj, cost, match):
+def _duals(n, ii, jj, cost, match, start=None):
     """Potentials (u, v) feasible on the edges (ii, jj, cost), tight on the matching
     (match[i] = column of row i): v = shortest paths on columns with arcs match[i] -> j of weight
     c_ij - c_(i, match[i]); u_i = c_(i, match[i]) - v_(match[i])."""
@@ -194,7 +196,8 @@ def _duals(n, ii, jj, cost, match):
     order = np.argsort(src, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    v, ok = _column_potentials(n, indptr, dst[order].astype(np.int64), w[order])
+    start = np.zeros(n, dtype=np.int64) if start is None else start
+    v, ok = _column_potentials(n, indptr, dst[order].astype(np.int64), w[order], start)
     if not ok:
         raise RuntimeError("negative cycle in the residual graph: the assignment is not optimal")
     u = cm - v[match]
@@ -562,6 +565,8 @@ def wasserstein_sparse_exact(
             return SparseOTResult(
                 cand_value, match, False, 1, ii.size, 0, cand_value, time.perf_counter() - t0
             )
+        # shortest-path potentials (start 0): starting from the auction prices is faster per
+        # solve but gives duals with more violations (31 rounds instead of 13 at N = 31623)
         u, v = _duals(n, ii, jj, cost, match)
         vi, vj, _ = _violations(grid, Y, u, v, geo, period, scale, per_query)
         if vi.size == 0:
