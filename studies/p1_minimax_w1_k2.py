@@ -1,4 +1,4 @@
-"""P1 minimax baseline at k = 2: exact W1 of the empirical measure on T^2 for N = 100 .. 31623.
+"""P1 minimax baseline at k = 2: exact W1 of the empirical measure on T^2 for N = 100 .. 1e5.
 
 Issue 8, part 1 (SCIENCE.md P1, anchors, trap 3): on a compact 2-manifold, E W1(mu_N, mu) ~
 sqrt(log N / N) (Ajtai-Komlos-Tusnady). ``p1_minimax_w1`` covers k = 2 up to N = 1000 only (dense
@@ -10,11 +10,11 @@ residual shortest paths and a certificate u_i + v_j <= c_ij over all N^2 pairs w
 generation (tests/test_sparse_ot.py: equal to POT ot.emd2 to 1e-9 relative). A reference of size
 N (not 4N) changes the constant, not the exponent (triangle inequality; AKT for two samples).
 
-Grid: N = 100 .. 31623 in half-decade steps (2.5 decades), 10 seeds. Timed cells (one core
-for the auction, two threads for the certificate): N = 1e4 ~ 5 s, 3.2e4 ~ 40 s, 1e5 ~ 280 s
-(16 column-generation rounds; the residual shortest paths and the certificate dominate), so
-N = 1e5 x 10 seeds (~50 min on 2 cores) did not fit this session's budget. A bigger machine
-(or a faster dual update than a from-scratch Bellman-Ford queue) adds N = 1e5 and 3.2e5.
+Grid: N = 100 .. 1e5 in half-decade steps (3 decades), 10 seeds. Timed cells (one core for
+the auction, two threads for the certificate): N = 1e4 ~ 3 s, 3.2e4 ~ 14-25 s, 1e5 ~ 125 s
+alone (15 column-generation rounds; from-scratch auction, residual shortest paths and the
+certificate share the time); the full run takes ~15 min on 2 cores. A bigger machine (or an
+incremental dual update instead of from-scratch solves per round) adds N = 3.2e5 and 1e6.
 
 Claims (the metric is the seed mean of the exact W1):
 - N/logN form, -1/2, tolerance 0.05: sqrt((log N + b) / N) with an additive AKT constant
@@ -28,7 +28,7 @@ Claims (the metric is the seed mean of the exact W1):
 from ratesim.study import Claim, Study
 from ratesim.theory import minimax_k2 as _minimax_k2  # noqa: F401  (registers p1_w1_k2)
 
-N_GRID = [100, 316, 1000, 3162, 10000, 31623]
+N_GRID = [100, 316, 1000, 3162, 10000, 31623, 100000]
 
 STUDY = Study(
     name="p1_minimax_w1_k2",
