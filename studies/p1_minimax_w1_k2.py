@@ -13,8 +13,9 @@ N (not 4N) changes the constant, not the exponent (triangle inequality; AKT for 
 Grid: N = 100 .. 1e5 in half-decade steps (3 decades), 10 seeds. Timed cells (one core for
 the auction, two threads for the certificate): N = 1e4 ~ 3 s, 3.2e4 ~ 14-25 s, 1e5 ~ 125 s
 alone (15 column-generation rounds; from-scratch auction, residual shortest paths and the
-certificate share the time); the full run takes ~15 min on 2 cores. A bigger machine (or an
-incremental dual update instead of from-scratch solves per round) adds N = 3.2e5 and 1e6.
+certificate share the time); the full run took ~19 min on 2 cores (N = 1e5: ~200 s per cell
+with 2 jobs). A bigger machine (or an incremental dual update instead of from-scratch solves per
+round) adds N = 3.2e5 and 1e6.
 
 Claims (the metric is the seed mean of the exact W1):
 - N/logN form, -1/2, tolerance 0.05: sqrt((log N + b) / N) with an additive AKT constant
