@@ -4,7 +4,8 @@ Exact OT (rate claims): :func:`wasserstein`, :func:`wasserstein_1d`, :func:`wass
 :func:`wasserstein_circle_uniform` (exact, against the uniform law),
 :func:`wasserstein_1d_population`, :func:`wasserstein_to_population`,
 :func:`wasserstein_to_reference` (with its sampling floor), :func:`sampling_floor`,
-:func:`choose_reference_size`.
+:func:`choose_reference_size`, :func:`wasserstein_sparse_exact` (exact, certified geodesic W1
+between equal-size clouds on flat tori T^2, T^3 or S^2, at sizes beyond dense OT such as 1e5).
 
 Parametric-rate *controls* (N^(-1/2) in any dimension, SCIENCE.md trap 1):
 :func:`sliced_wasserstein`, :func:`mmd2`, :func:`sinkhorn_divergence`.
@@ -54,6 +55,7 @@ from ._memorization import (
     paired_similarity,
 )
 from ._parametric import median_bandwidth, mmd2, sinkhorn_divergence, sliced_wasserstein
+from ._sparse_ot import SparseOTResult, wasserstein_sparse_exact
 from ._wasserstein import (
     Floor,
     ReferenceSize,
@@ -82,6 +84,7 @@ __all__ = [
     "MemorizationResult",
     "PairedSimilarity",
     "ReferenceSize",
+    "SparseOTResult",
     "SvdDimension",
     "UniformityTest",
     "WassersteinResult",
@@ -114,6 +117,7 @@ __all__ = [
     "wasserstein_1d_population",
     "wasserstein_circle",
     "wasserstein_circle_uniform",
+    "wasserstein_sparse_exact",
     "wasserstein_to_population",
     "wasserstein_to_reference",
 ]
