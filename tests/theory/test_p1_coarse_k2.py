@@ -137,7 +137,8 @@ def test_study_file_design():
         assert {n for bb, n in cells if bb == b} == set(Ns)
     assert st.grid["k"] == 2 and st.grid["manifold"] == "holder_graph"
     labels = {c.name for c in st.claims}
-    assert {f"delta_star_beta{b}" for b in (2.5, 4.5, 6.5, "inf")} <= labels
+    # delta* sits on the Monte-Carlo floor of m = 1000 (about 0.6): shown, never fitted
+    assert not any(c.metric == "delta_star" for c in st.claims)
     assert {f"precision_beta{b}" for b in (2.5, 4.5, 6.5, "inf")} <= labels
 
 
@@ -152,7 +153,7 @@ def test_quick_study_through_the_engine_with_negative_controls(tmp_path):
         df = store.tidy(st.name, "quick")
     res = evaluate_claims(st, df)
     judged = [r for r in res if r.fit is not None]
-    assert {r.claim.metric for r in judged} >= {"delta_star", "delta_emp", "nn_dist", "precision"}
+    assert {r.claim.metric for r in judged} >= {"delta_emp", "nn_dist", "precision"}
     for r in judged:
         assert r.verdict != "contradicted", (r.claim.label, r.fit.summary())
     fallback = df[df["metric"] == "fallback_frac"]["value"].astype(float)
