@@ -16,14 +16,22 @@ samples relative to that density with c = 2R = 4, by the exact arc-length (geode
 quadrature nodes). Why c = 2R: the coarse score ignores the density, so its limit law is a fixed
 (about arc-length) law, whose small-ball ratio to any of the three mu_data lies in [1/R, R];
 c = 2R keeps a margin of 2 for the sampling fluctuations, the same for the three densities.
-Claims: the paired ratios delta*_holder / delta*_smooth and delta*_jump / delta*_smooth
-~ N_cov^0 (same exponent), tolerance 0.05 (as part 3: a log factor moves a two-decade slope by
-0.02-0.05), max half-width 0.15; and delta*_t ~ N_cov^p per density with part 3's competing
-predictions -beta/(4k) = -1.125, -(beta-1)/(4k) = -0.875, -1/k = -1 (rule "any").
-Measurement limit (read the report): the Monte-Carlo floor of m samples (``delta_floor_t``) is
-reached by N_cov ~ 40 for every density (measured while designing, one seed, m = 4000:
-delta*/floor 15-70 at N_cov = 16, about 1 from N_cov = 40 on), so the delta* fits mix one
-pre-floor point with a plateau set by m, as in part 3.
+Measurement limit and the claims (as in part 3): delta* meets the Monte-Carlo floor of the m
+samples (``delta_floor_t``) after the first N_cov level for every density (an earlier run of this
+study, m = 2000: delta*/floor 26-29 at N_cov = 16, 1.0-1.6 at 40, 0.8-1.0 from 101 on), so
+delta*(N_cov) is a floor, not a rate: it is shown against its floor (profiles), not fitted. What
+has no floor is the precision (largest distance of a generated sample to M; coverage of ambient
+neighbourhoods <= max(delta*, precision)). Claims on it: the paired ratios precision_holder /
+precision_smooth and precision_jump / precision_smooth ~ N_cov^0 (same exponent: the density
+enters the MLS projection only through a design whose density ratio is bounded by R; derivation
+in ``ratesim.theory.irregular``), tolerance 0.05 (the log factors of O~ cancel in a paired ratio;
+0.05 is what a log factor moves a two-decade slope by), max half-width 0.3 (the largest of m
+errors is an extreme value, as in part 3); and per density precision_t decays at least as fast
+as P1's -beta/(4k) = -1.125, -(beta-1)/(4k) = -0.875 and the empirical -1/k = -1 (upper bounds,
+rule "all", tolerance 0.05, part 3's precision claims). A previous version claimed the P1
+exponents and the same-exponent ratios on delta* itself: exponents -0.31 / -0.05 / -0.34 with CIs
+of half-width 0.3-0.8, i.e. the floor (contradicted or inconclusive), and ratio slopes -0.02 /
+-0.03 that only restated that all three sit on the same floor.
 
 (b) density estimation at N on the unit circle: L1 = int |p_hat - p| of the intrinsic KDE (von
 Mises kernel, h = N^(-1/5), the bandwidth for C^2 densities) by quadrature against the exact
@@ -106,22 +114,23 @@ def _l1_claim(metric, tag, tolerance=0.03):
 CLAIMS = [
     *[
         Claim(
-            metric=f"ratio_{t}",
+            metric=f"precision_ratio_{t}",
             predict={"same exponent (N^0)": 0.0},
             on="N_cov",
             tolerance=0.05,
-            max_halfwidth=0.15,
+            max_halfwidth=0.3,
         )
         for t in ("holder", "jump")
     ],
     *[
         Claim(
-            metric=f"delta_star_{t}",
+            metric=f"precision_{t}",
             predict=P1_PRED,
             on="N_cov",
             tolerance=0.05,
-            max_halfwidth=0.15,
-            rule="any",
+            max_halfwidth=0.3,
+            bound=True,
+            rule="all",
         )
         for t in TAGS
     ],

@@ -18,12 +18,20 @@ c*: c^-1 <= nu(B(y, delta)) / mu(B(y, delta)) <= c. For every density with p_max
 small-ball ratio nu_inf(B) / mu(B) -> q(y) / p(y) stays in [1 / R, R] when nu_inf has density q
 between p_min and p_max (normalized densities with ratio R lie in [1 / R, R] relative to each
 other); we take c = 2 R (= 4): the geometry-only law is then comparable to every one of the three
-mu_data with a margin of 2 for the sampling fluctuations, whatever the regularity. Prediction:
-delta*(N) has the same exponent for the three densities, i.e. delta*_holder / delta*_smooth and
-delta*_jump / delta*_smooth ~ N^0 (the P1 exponents -beta/(4k), -(beta-1)/(4k) of part 3 for
-all three). Support: the closed Holder curve beta = 4.5, eps = 0.1 (as part 3); coverage balls
-are those of :func:`ratesim.metrics.coverage_scale` on that curve; the Monte-Carlo floor of m
-fresh draws from mu_data (SCIENCE.md trap 2) is returned next to delta*.
+mu_data with a margin of 2 for the sampling fluctuations, whatever the regularity. Support: the
+closed Holder curve beta = 4.5, eps = 0.1 (as part 3); coverage balls are those of
+:func:`ratesim.metrics.coverage_scale` on that curve; the Monte-Carlo floor of m fresh draws from
+mu_data (SCIENCE.md trap 2) is returned next to delta*. As in part 3, delta* meets that floor
+after the first N_cov level (the coarse law is comparable to every mu_data at every scale m
+resolves), so it cannot carry a rate; the floor-free part of the coverage is the precision
+(largest distance of a generated sample to M, exact per sample): the coverage of ambient
+neighbourhoods of M is bounded by max(delta*, precision) (:mod:`ratesim.theory.coarse`).
+Prediction: the density enters the moving-least-squares projection only through the local design
+(where the N_cov points fall), whose density ratio is bounded by R, so the MLS error keeps its
+order h^min(beta, p + 1) with a constant changed by a bounded factor: precision_holder /
+precision_smooth and precision_jump / precision_smooth ~ N^0 (same exponent), and every
+precision_t decays at least as fast as P1's scales N^(-beta/(4k)), N^(-(beta-1)/(4k)) and the
+empirical measure's N^(-1/k) (upper bounds, as in part 3).
 
 (b) Density estimation degrades. The intrinsic KDE (:class:`ratesim.baselines.IntrinsicKDE`, the
 von Mises kernel with kappa = 1 / h^2 on the unit circle, h = N^(-1/5): the minimax bandwidth for
@@ -103,9 +111,9 @@ DENSITY_TAGS = ("smooth", "holder", "jump")
 
 IRREGULAR_METRICS = tuple(
     f"{name}_{tag}"
-    for name in ("delta_star", "delta_floor", "l1", "l1_bias", "l1_stoch", "w1emp")
+    for name in ("delta_star", "delta_floor", "precision", "l1", "l1_bias", "l1_stoch", "w1emp")
     for tag in DENSITY_TAGS
-) + ("ratio_holder", "ratio_jump")
+) + ("precision_ratio_holder", "precision_ratio_jump")
 
 TWO_PI = 2.0 * np.pi
 
@@ -421,10 +429,11 @@ def _p1_irregular_density(params, rng):
 
     Metrics, per density tag t in (smooth, holder, jump): ``delta_star_t`` (coverage scale of m
     reverse-SDE samples of the coarse score fitted on N_cov draws from p_t, relative to p_t),
-    ``delta_floor_t`` (m fresh draws from p_t: the Monte-Carlo floor), ``l1_t``, ``l1_bias_t``,
+    ``delta_floor_t`` (m fresh draws from p_t: the Monte-Carlo floor), ``precision_t`` (largest
+    distance of the m samples to M, no floor), ``l1_t``, ``l1_bias_t``,
     ``l1_stoch_t`` (intrinsic KDE, h = N^(-1/5), :func:`kde_l1`), ``w1emp_t`` (exact W1 of the
-    empirical measure of the N draws on the circle); and the paired ratios ``ratio_holder`` =
-    delta_star_holder / delta_star_smooth, ``ratio_jump``.
+    empirical measure of the N draws on the circle); and the paired ratios
+    ``precision_ratio_holder`` = precision_holder / precision_smooth, ``precision_ratio_jump``.
     """
     from .. import metrics
     from ..baselines import IntrinsicKDE
@@ -465,6 +474,7 @@ def _p1_irregular_density(params, rng):
         cov = dict(c=c, n_grid=n_grid, n_quad=n_quad, n_boot=0, rng=grid_seed)
         out[f"delta_star_{tag}"] = float(metrics.coverage_scale(M, Y, p, **cov).delta)
         out[f"delta_floor_{tag}"] = float(metrics.coverage_scale(M, ref, p, **cov).delta)
+        out[f"precision_{tag}"] = metrics.distance_to_manifold(M, Y, quantiles=()).max
         # (b) density estimation on the unit circle
         Z = C.sample(n, p, rng=rng)
         kde = IntrinsicKDE(C).fit(Z)
@@ -472,6 +482,6 @@ def _p1_irregular_density(params, rng):
         for key, val in res.items():
             out[f"{key}_{tag}"] = val
         out[f"w1emp_{tag}"] = float(metrics.wasserstein_to_population(C, Z, p, p=1).value)
-    out["ratio_holder"] = out["delta_star_holder"] / out["delta_star_smooth"]
-    out["ratio_jump"] = out["delta_star_jump"] / out["delta_star_smooth"]
+    for tag in ("holder", "jump"):
+        out[f"precision_ratio_{tag}"] = out[f"precision_{tag}"] / out["precision_smooth"]
     return out

@@ -284,15 +284,15 @@ def _wrong_claims(st):
 
 def test_light_study_through_engine(tmp_path):
     """Default-run version of the quick study (same task and claims; 2 seeds, m = 60 generated
-    samples, 8 sampler steps, 2^12 quadrature nodes): no claim is contradicted except possibly
-    the P1-exponent claims on delta*_t, which at m = 60 measure the Monte-Carlo floor of 60
-    samples from N_cov ~ 40 on (flat, so -beta/(4k) etc. can honestly be contradicted; the same
-    happens in part 3); the same-exponent (ratio) claims must not be. Wrong exponents (the
-    smooth -2/5 for the L1 bias of the jump and cusp densities) are contradicted
-    (negative controls); the figures run on the table."""
+    samples, 8 sampler steps, 2^12 quadrature nodes): no claim is contradicted. Negative controls
+    on the same table are: the smooth -2/5 for the L1 bias of the jump and cusp densities, a
+    precision bound of N_cov^-8 (far faster than the MLS order h^4.5 the precision follows) and
+    a precision ratio decaying like N_cov^-1 (the ratio's fitted exponent is about 0). The
+    paired ratio equals the quotient of the two precisions cell by cell. The figures run on the
+    table."""
     from dataclasses import replace
 
-    from ratesim.study import evaluate_claims, load_study
+    from ratesim.study import Claim, evaluate_claims, load_study
     from ratesim.theory.irregular_figures import exponent_comparison_figure, kde_profile_figure
 
     st = load_study(ROOT / "studies" / "p1_irregular_density.py")
@@ -300,13 +300,25 @@ def test_light_study_through_engine(tmp_path):
     df, res = _engine(tmp_path, light)
     assert len(res) >= len(st.claims)
     for r in res:
-        if r.claim.metric.startswith("delta_star_"):
-            continue
         assert r.verdict != "contradicted", (r.claim.label, r.fit and r.fit.summary())
-    for r in evaluate_claims(_wrong_claims(light), df):
+    wrong = _wrong_claims(light)
+    wrong = replace(
+        wrong,
+        claims=[
+            *wrong.claims,
+            Claim(metric="precision_jump", predict=-8.0, on="N_cov", tolerance=0.05, bound=True),
+            Claim(metric="precision_ratio_jump", predict=-1.0, on="N_cov", tolerance=0.05),
+        ],
+    )
+    for r in evaluate_claims(wrong, df):
         assert r.verdict == "contradicted", (r.claim.label, r.fit and r.fit.summary())
+    piv = df.pivot_table(index="cell", columns="metric", values="value")
+    for t in ("holder", "jump"):
+        q = piv[f"precision_{t}"] / piv["precision_smooth"]
+        np.testing.assert_allclose(piv[f"precision_ratio_{t}"], q, rtol=1e-12)
     md = exponent_comparison_figure(df, tmp_path) + kde_profile_figure(df, tmp_path)
     assert (tmp_path / "exponents_by_density.png").is_file() and "| l1_bias | jump |" in md
+    assert "| precision_ratio | jump |" in md and "| precision | holder |" in md
 
 
 @pytest.mark.slow
