@@ -247,7 +247,9 @@ def _figure_sections(study, df, outdir) -> list[str]:
 
 
 def write_report(study, df, outdir, *, mode: str = "full", command: str = "", source: str = ""):
-    """Write the report of ``study`` from its tidy table ``df`` into ``outdir``.
+    """Write the report of ``study`` from its tidy table ``df`` into ``outdir``. PNG files in
+    ``outdir`` that the new README does not embed (plots of claims or figures the study no longer
+    has) are removed.
 
     Parameters
     ----------
@@ -362,7 +364,11 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
         "",
     ]
     readme = outdir / "README.md"
-    readme.write_text("\n".join(lines))
+    text = "\n".join(lines)
+    readme.write_text(text)
+    for png in outdir.glob("*.png"):  # plots of claims or figures the study no longer has
+        if f"({png.name})" not in text:
+            png.unlink()
     return readme
 
 

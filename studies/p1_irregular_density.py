@@ -33,6 +33,19 @@ exponents and the same-exponent ratios on delta* itself: exponents -0.31 / -0.05
 of half-width 0.3-0.8, i.e. the floor (contradicted or inconclusive), and ratio slopes -0.02 /
 -0.03 that only restated that all three sit on the same floor.
 
+Result and side experiment (full run 2026-12-04): the paired precision ratio is consistent with
+N^0 for the cusp density (+0.08 [-0.11, +0.27]) and contradicted for the jump density (+0.46
+[+0.16, +0.76]); the median seeds agree within x0.7-2.4, and 0-4 of 10 jump-density seeds per
+N_cov have a precision more than 10 x the smooth median (up to 5.7e-4 at N_cov = 1600, where the
+median is 1.7e-9). Diagnosis, 12 independent seeds at N_cov = 1600 per density (seeds 100-111,
+m = 2000, the study's sampler): 2 jump-density seeds had a largest error of 3.8e-7 and 4.8e-7
+(about 10 samples above 1e-8 each), the other 10 and all 12 smooth-density seeds 1.2-2.5e-9; the
+two worst queries lie at u = 2.74 and 2.80 in the low-density half (the jumps are at 0 and pi),
+where the effective sample size of the Gaussian weights is 7.2 < 7.5 = 1.5 x 5 monomials, so the
+degree ladder of ``ratesim.scores._localpoly`` drops the fit to degree 3, whose error order
+h^4 = 5.9e-7 matches. The contradiction is real for this estimator at this bandwidth constant
+(chosen for the uniform law): lower density on a long stretch of M makes the safeguard fire.
+
 (b) density estimation at N on the unit circle: L1 = int |p_hat - p| of the intrinsic KDE (von
 Mises kernel, h = N^(-1/5), the bandwidth for C^2 densities) by quadrature against the exact
 density, split into bias (deterministic) and stochastic parts; derived exponents (module

@@ -67,8 +67,13 @@ def test_combine_rules():
 def test_write_report(facets):
     st, df, tmp = facets
     out = tmp / "reports" / "facets"
+    out.mkdir(parents=True)
+    # a claim plot left by an earlier version of the study is removed; other files are kept
+    (out / "dropped_claim.png").write_bytes(b"stale")
+    (out / "notes.txt").write_text("kept")
     readme = write_report(st, df, out, command="ratesim run facets && ratesim report facets")
     names = {p.name for p in out.iterdir()}
+    assert "dropped_claim.png" not in names and "notes.txt" in names
     assert {
         "README.md",
         "fits.md",

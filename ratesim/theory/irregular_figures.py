@@ -346,6 +346,60 @@ def plain_verdicts_figure(df, outdir, claims=()) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _tail_reading(df) -> str:
+    """Per density, how many seeds have a precision more than 10 times the smooth density's median
+    at the same N_cov (the largest of m errors is an extreme value: a single badly fitted query
+    sets it), and the median-seed ratio to the smooth density, computed from the table."""
+    col = None
+    rows = []
+    smooth = df[df["metric"] == "precision_smooth"]
+    if smooth.empty:
+        return ""
+    col = _col(smooth, "N_cov")
+    ref = smooth.groupby(col)["value"].median()
+    for tag in ("holder", "jump"):
+        sub = df[df["metric"] == f"precision_{tag}"]
+        if sub.empty:
+            return ""
+        g = sub.groupby(col)["value"]
+        big = g.apply(lambda v: int((v.to_numpy() > 10 * ref[v.name]).sum()))
+        med = g.median() / ref
+        rows.append((tag, big, med, g.size()))
+    lines = [
+        "Precision tails (computed from the table): seeds whose precision exceeds 10 x the "
+        "smooth density's median at the same N_cov, and the median-seed ratio to the smooth "
+        "density.",
+        "",
+        "| density | " + " | ".join(f"N_cov = {int(n)}" for n in ref.index) + " |",
+        "|---|" + "---|" * len(ref),
+    ]
+    for tag, big, med, size in rows:
+        lines.append(
+            f"| {tag} | "
+            + " | ".join(f"{big[n]}/{size[n]} seeds, median x{med[n]:.2f}" for n in ref.index)
+            + " |"
+        )
+    lines += [
+        "",
+        "Reading (post hoc, not a claim; the side experiment is in the study file's docstring). "
+        "The median seeds of the three densities agree within a small factor at every N_cov: "
+        "where the precision ratio's exponent departs from 0, a minority of seeds with a far "
+        "larger largest error makes it. In the two diagnosed cases (jump density, N_cov = 1600) "
+        "the worst query sits in the low-density half, 0.35-0.4 rad from the nearest jump, "
+        "where the effective sample size of the Gaussian weights (7.2) is below 7.5 = 1.5 x 5 "
+        "monomials, the threshold of the moving-least-squares degree ladder "
+        "(``ratesim.scores._localpoly``): the fit drops to degree 3 and its error (3.8e-7, "
+        "4.8e-7) is of the order h^4 = 5.9e-7 of a degree-3 fit (about ten samples of that "
+        "stretch exceed 1e-8), against a largest error of 1.3-2.5e-9 in the seeds without such "
+        "a stretch. The departure thus comes from the estimator's safeguard in sparse "
+        "stretches, which are more frequent the more of M carries a low density (half the "
+        "curve for the jump density, short arcs for the others), not from the jumps themselves; "
+        "a bandwidth constant scaled by the lowest density level would remove it (not done: "
+        "the design was fixed before the run).",
+    ]
+    return "\n".join(lines)
+
+
 def reading_section(df, outdir) -> str:
     """What the measurements establish, in words computed from the table: where delta* meets
     its floor for each density, and the ordering of the KDE's L1 exponents."""
@@ -389,6 +443,9 @@ def reading_section(df, outdir) -> str:
         + " against the derived 0 (same exponent: the regularity of the density does not enter "
         "the coarse score's geometry)."
     )
+    tails = _tail_reading(df)
+    if tails:
+        out += ["", tails]
     out.append("")
     l1 = {t: rows.get(("l1", t)) for t in DENSITY_TAGS}
     if all(l1.values()):
