@@ -315,6 +315,7 @@ def test_light_study_through_engine(tmp_path):
     piv = df.pivot_table(index="cell", columns="metric", values="value")
     for t in ("holder", "jump"):
         q = piv[f"precision_{t}"] / piv["precision_smooth"]
+        # the same float division; doubles go through the store unchanged
         np.testing.assert_allclose(piv[f"precision_ratio_{t}"], q, rtol=1e-12)
     md = exponent_comparison_figure(df, tmp_path) + kde_profile_figure(df, tmp_path)
     assert (tmp_path / "exponents_by_density.png").is_file() and "| l1_bias | jump |" in md
