@@ -350,7 +350,6 @@ def _tail_reading(df) -> str:
     """Per density, how many seeds have a precision more than 10 times the smooth density's median
     at the same N_cov (the largest of m errors is an extreme value: a single badly fitted query
     sets it), and the median-seed ratio to the smooth density, computed from the table."""
-    col = None
     rows = []
     smooth = df[df["metric"] == "precision_smooth"]
     if smooth.empty:
