@@ -112,6 +112,13 @@ def _cmd_run(args) -> int:
                 f"{s.study} ({s.mode}): {s.n_cells} cells, {s.n_cached} already stored, "
                 f"{s.n_computed} computed, {len(s.failures)} failed, {s.seconds:.1f} s"
             )
+            if s.other_versions:
+                n = sum(s.other_versions.values())
+                vs = ", ".join(f"{v} ({c})" for v, c in s.other_versions.items())
+                print(
+                    f"  note: {n} of the stored cells were computed by other code versions "
+                    f"({vs}); `--rerun` recomputes them if the task has changed since"
+                )
             failed += [(s.study, c, e) for c, e in s.failures]
     if failed:
         print(f"\n{len(failed)} failed cell(s) (stored with tracebacks; rerun to retry):")

@@ -296,3 +296,31 @@ def test_thread_budget_limits_the_loaded_blas_pools():
         pools = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
         assert pools, "numpy's BLAS should be visible to threadpoolctl"
         assert all(p["num_threads"] == 1 for p in pools), pools
+
+
+def test_reused_cells_of_another_code_version_are_reported(tmp_path):
+    """Cells are cached by id, not by code version: a run reuses them and says which versions
+    computed them (the CLI prints it), and --rerun (``rerun=True``) recomputes them."""
+    import sqlite3
+
+    from ratesim.study import code_version
+
+    st = load_study(_study_file(tmp_path, fail_at=-1))
+    db = tmp_path / "r.sqlite"
+    with ResultsStore(db) as store:
+        s = run_study(st, store, progress=False)
+        assert s.n_computed == 20 and s.other_versions == {}
+        assert set(store.versions(st.name, "full").values()) == {code_version()}
+    con = sqlite3.connect(db)
+    with con:
+        con.execute(
+            "UPDATE cells SET version='0.0.1+gold' WHERE cell IN "
+            "(SELECT cell FROM cells ORDER BY cell LIMIT 5)"
+        )
+    con.close()
+    with ResultsStore(db) as store:
+        s2 = run_study(st, store, progress=False)
+        assert s2.n_computed == 0 and s2.other_versions == {"0.0.1+gold": 5}
+        s3 = run_study(st, store, progress=False, rerun=True)
+        assert s3.n_computed == 20 and s3.other_versions == {}
+        assert set(store.versions(st.name, "full").values()) == {code_version()}

@@ -18,6 +18,7 @@ import sys
 import time
 import traceback
 import tracemalloc
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,8 @@ BACKENDS = ("loky", "dask")
 
 @dataclass
 class RunSummary:
-    """What a run did: cell counts, failures (cell id, traceback) and wall time."""
+    """What a run did: cell counts, failures (cell id, traceback), wall time, and how many of the
+    reused cells were computed by another code version (``other_versions``: {version: count})."""
 
     study: str
     mode: str
@@ -40,6 +42,7 @@ class RunSummary:
     n_computed: int
     failures: list = field(default_factory=list)
     seconds: float = 0.0
+    other_versions: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -235,11 +238,12 @@ def run_study(
     mode = "quick" if quick else "full"
     t0 = time.perf_counter()
     cells = expand(study, quick=quick)
-    done = set() if rerun else store.done(study.name, mode)
+    done = {} if rerun else store.versions(study.name, mode)
     pending = [c for c in cells if c.id not in done]
     threads = max(1, (os.cpu_count() or 1) // jobs)
     src = str(study.source) if study.source is not None else None
     ver = code_version()
+    other = Counter(done[c.id] for c in cells if c.id in done and done[c.id] != ver)
     args = [(study.task, src, study.name, mode, c, threads, ver) for c in pending]
     if progress is None:
         progress = not _quiet()
@@ -269,6 +273,7 @@ def run_study(
         n_computed=len(pending),
         failures=sorted(failures),
         seconds=time.perf_counter() - t0,
+        other_versions=dict(sorted(other.items())),
     )
 
 

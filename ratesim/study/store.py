@@ -168,6 +168,15 @@ class ResultsStore:
         )
         return {row[0] for row in cur}
 
+    def versions(self, study: str, mode: str) -> dict[str, str]:
+        """Code version (:func:`ratesim.study.code_version`) of each cell stored with status
+        ``ok``, by cell id."""
+        cur = self._con.execute(
+            "SELECT cell, version FROM cells WHERE study=? AND mode=? AND status='ok'",
+            (study, mode),
+        )
+        return {row[0]: row[1] or "unknown" for row in cur}
+
     def failures(self, study: str, mode: str) -> list[tuple[str, str]]:
         """(cell id, traceback) of the cells whose last attempt failed."""
         cur = self._con.execute(
