@@ -12,13 +12,24 @@ from ratesim.study.tasks import get_task
 from ratesim.theory import minimax_k2 as mk
 
 
-def test_task_equals_dense_two_sample_w1():
-    """The task's W1 is the exact two-sample W1 (same rng draws, dense network simplex)."""
+@pytest.mark.parametrize("manifold", ["flat_torus", "sphere"])
+def test_task_equals_dense_two_sample_w1(manifold):
+    """The task's W1 is the exact two-sample W1 (same rng draws, dense network simplex), and the
+    sphere's points are uniform on S^2 (the mean of z = cos(polar angle) over 2N points has
+    standard error sqrt(1/3 / 2N) = 0.018 at N = 500: |mean| < 4 se)."""
     n = 500
-    out = mk.empirical_w1_torus2(n, np.random.default_rng(3))
+    out = mk.empirical_w1_k2(n, np.random.default_rng(3), manifold)
     rng = np.random.default_rng(3)
-    X, Y = rng.uniform(0, 2 * np.pi, (n, 2)), rng.uniform(0, 2 * np.pi, (n, 2))
-    w = ot.emd2(np.full(n, 1 / n), np.full(n, 1 / n), geodesic_cost(X, Y), numItermax=10**8)
+    if manifold == "flat_torus":
+        X, Y = rng.uniform(0, 2 * np.pi, (n, 2)), rng.uniform(0, 2 * np.pi, (n, 2))
+        C = geodesic_cost(X, Y)
+    else:
+        G = rng.standard_normal((2, n, 3))
+        X, Y = G / np.linalg.norm(G, axis=2, keepdims=True)
+        C = np.arccos(np.clip(X @ Y.T, -1.0, 1.0))
+        z = np.concatenate([X[:, 2], Y[:, 2]])
+        assert np.allclose(np.linalg.norm(X, axis=1), 1.0) and abs(z.mean()) < 4 * 0.018
+    w = ot.emd2(np.full(n, 1 / n), np.full(n, 1 / n), C, numItermax=10**8)
     assert out["w1"] == pytest.approx(w, rel=1e-9)
     assert out["cand_gap"] >= 0 and out["rounds"] >= 1
     f = get_task("p1_w1_k2").func
@@ -27,7 +38,9 @@ def test_task_equals_dense_two_sample_w1():
     with pytest.raises(ValueError):
         f({**p, "k": 3}, np.random.default_rng(0))
     with pytest.raises(ValueError):
-        mk.empirical_w1_torus2(1, np.random.default_rng(0))
+        mk.empirical_w1_k2(1, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="manifold"):
+        mk.empirical_w1_k2(10, np.random.default_rng(0), "klein_bottle")
 
 
 def test_engine_quick_rate_and_negative_controls(tmp_path):
