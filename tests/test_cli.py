@@ -73,7 +73,19 @@ def test_run_fit_check_report_export(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "good (full): 16 cells, 0 already stored, 16 computed, 0 failed" in out
     assert main(["run", "good", *a]) == 0
-    assert "16 already stored, 0 computed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "16 already stored, 0 computed" in out and "other code versions" not in out
+    # cells computed by another code version are reused, and the run says so
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "res" / "ratesim.sqlite")
+    with con:
+        con.execute("UPDATE cells SET version='0.0.1+gold' WHERE study='good'")
+    con.close()
+    assert main(["run", "good", *a]) == 0
+    assert "16 of the stored cells were computed by other code versions (0.0.1+gold (16))" in (
+        capsys.readouterr().out
+    )
     assert main(["check", "good", *a]) == 0
     assert main(["check", "wrong", *a]) == 1  # slope -1/2 measured, -1/4 claimed
     assert "CONTRADICTED" in capsys.readouterr().out
