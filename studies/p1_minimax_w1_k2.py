@@ -12,12 +12,14 @@ residual shortest paths and a certificate u_i + v_j <= c_ij over all N^2 pairs w
 generation (tests/test_sparse_ot.py: equal to POT ot.emd2 to 1e-9 relative). A reference of size
 N (not 4N) changes the constant, not the exponent (triangle inequality; AKT for two samples).
 
-Grid: both manifolds, N = 100 .. 1e5 in half-decade steps (3 decades), 10 seeds (the T^2 cells
-keep their ids and seeds from the first, T^2-only run, so they reproduce it). Timed cells (one core for
+Grid: N = 100 .. 1e5 in half-decade steps (3 decades) on T^2 and N = 100 .. 3.16e4 (2.5 decades)
+on S^2, 10 seeds (the T^2 cells keep their ids and seeds from the first, T^2-only run, so they
+reproduce it). Timed cells (one core for
 the auction, two threads for the certificate): N = 1e4 ~ 3 s, 3.2e4 ~ 14-25 s, 1e5 ~ 125 s
 alone (15 column-generation rounds; from-scratch auction, residual shortest paths and the
 certificate share the time); the T^2-only run took ~19 min on 2 cores (N = 1e5: ~200 s per
-cell with 2 jobs). S^2 cells cost about the same (N = 1e4: 2.3 s, 3.2e4: 22 s). A bigger machine (or an incremental dual update instead of from-scratch solves per
+cell with 2 jobs, up to 400 s when the machine is shared). S^2 cells cost about the same (N = 1e4:
+2.3 s, 3.2e4: 22 s); its N = 1e5 level (another ~35 min on 2 cores) is left to a bigger machine. A bigger machine (or an incremental dual update instead of from-scratch solves per
 round) adds N = 3.2e5 and 1e6.
 
 Claims (the metric is the seed mean of the exact W1):
@@ -33,13 +35,14 @@ from ratesim.study import Claim, Study
 from ratesim.theory import minimax_k2 as _minimax_k2  # noqa: F401  (registers p1_w1_k2)
 
 N_GRID = [100, 316, 1000, 3162, 10000, 31623, 100000]
+S2_CELLS = [("sphere", n) for n in N_GRID[:-1]]  # N = 1e5 on S^2: a bigger machine
 
 STUDY = Study(
     name="p1_minimax_w1_k2",
     task="p1_w1_k2",
-    grid={"manifold": ["flat_torus", "sphere"], "k": 2, "N": N_GRID},
+    grid={"k": 2, "manifold, N": [("flat_torus", n) for n in N_GRID] + S2_CELLS},
     seeds=10,
-    quick={"manifold": "flat_torus", "N": [100, 316, 1000, 3162]},
+    quick={"manifold, N": [("flat_torus", n) for n in (100, 316, 1000, 3162)]},
     quick_seeds=10,
     seed=20261123,
     claims=[
