@@ -14,13 +14,13 @@ N (not 4N) changes the constant, not the exponent (triangle inequality; AKT for 
 
 Grid: N = 100 .. 1e5 in half-decade steps (3 decades) on T^2 and N = 100 .. 3.16e4 (2.5 decades)
 on S^2, 10 seeds (the T^2 cells keep their ids and seeds from the first, T^2-only run, so they
-reproduce it). Timed cells (one core for
-the auction, two threads for the certificate): N = 1e4 ~ 3 s, 3.2e4 ~ 14-25 s, 1e5 ~ 125 s
-alone (15 column-generation rounds; from-scratch auction, residual shortest paths and the
-certificate share the time); the T^2-only run took ~19 min on 2 cores (N = 1e5: ~200 s per
-cell with 2 jobs, up to 400 s when the machine is shared). S^2 cells cost about the same (N = 1e4:
-2.3 s, 3.2e4: 22 s); its N = 1e5 level (another ~35 min on 2 cores) is left to a bigger machine. A bigger machine (or an incremental dual update instead of from-scratch solves per
-round) adds N = 3.2e5 and 1e6.
+reproduce it). Timed cells (one core for the auction, two threads for the certificate):
+N = 1e4 ~ 3 s, 3.2e4 ~ 14-25 s, 1e5 ~ 125 s alone (15 column-generation rounds; from-scratch
+auction, residual shortest paths and the certificate share the time); the T^2-only run took
+~19 min on 2 cores (N = 1e5: ~200 s per cell with 2 jobs, up to 580 s when the machine is
+shared). S^2 cells cost about the same (N = 1e4: 2.3 s, 3.2e4: 22 s); its N = 1e5 level (another
+~35 min on 2 cores) is left to a bigger machine, which (or an incremental dual update instead of
+from-scratch solves per round) would also add N = 3.2e5 and 1e6.
 
 Claims (the metric is the seed mean of the exact W1):
 - N/logN form, -1/2, tolerance 0.05: sqrt((log N + b) / N) with an additive AKT constant
