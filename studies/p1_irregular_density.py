@@ -75,6 +75,7 @@ from functools import partial
 
 from ratesim.study import Claim, Study
 from ratesim.theory import irregular as _irregular  # noqa: F401  (registers the task)
+from ratesim.theory.coarse_k2 import predicted_exponents
 from ratesim.theory.irregular_figures import (
     exponent_comparison_figure,
     kde_profile_figure,
@@ -91,11 +92,7 @@ QUICK_KDE = [100, 316, 1000, 3162]
 QUICK_COV = [16, 40, 100, 251]
 TAGS = ("smooth", "holder", "jump")
 
-P1_PRED = {
-    "beta/(4k)": -BETA / (4 * K),
-    "(beta-1)/(4k)": -(BETA - 1) / (4 * K),
-    "1/k (empirical)": -1 / K,
-}
+P1_PRED = predicted_exponents(BETA, K)  # -beta/(4k), -(beta-1)/(4k), -1/k
 SMOOTH = -2 / (K + 4)
 DERIVED = {"smooth": SMOOTH, "holder": -(1 + S) / (K + 4), "jump": -1 / (K + 4)}
 LABEL = {"smooth": "-2/5 (C^2)", "holder": "-(1+s)/5 (cusps)", "jump": "-1/5 (jumps)"}

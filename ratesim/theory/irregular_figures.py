@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .coarse_k2 import predicted_exponents
 from .irregular import DENSITY_TAGS, predicted_l1_exponent
 
 __all__ = [
@@ -66,11 +67,7 @@ def predictions(family: str, tag: str, s: float, beta: float = 4.5) -> dict[str,
     """Predicted exponents of a metric family for a density tag (module docstring of
     :mod:`ratesim.theory.irregular`); for ``precision``, P1's upper bounds (k = 1)."""
     if family == "precision":
-        return {
-            "bound -beta/4": -beta / 4,
-            "bound -(beta-1)/4": -(beta - 1) / 4,
-            "bound -1/k": -1.0,
-        }
+        return {f"bound {lab}": p for lab, p in predicted_exponents(beta, 1).items()}
     if family in ("l1", "l1_bias"):
         out = {"derived": predicted_l1_exponent(tag, s if tag == "holder" else None)}
         if tag != "smooth":
@@ -380,21 +377,14 @@ def _tail_reading(df) -> str:
         )
     lines += [
         "",
-        "Reading (post hoc, not a claim; the side experiment is in the study file's docstring). "
-        "The median seeds of the three densities agree within a small factor at every N_cov: "
-        "where the precision ratio's exponent departs from 0, a minority of seeds with a far "
-        "larger largest error makes it. In the two diagnosed cases (jump density, N_cov = 1600) "
-        "the worst query sits in the low-density half, 0.35-0.4 rad from the nearest jump, "
-        "where the effective sample size of the Gaussian weights (7.2) is below 7.5 = 1.5 x 5 "
-        "monomials, the threshold of the moving-least-squares degree ladder "
-        "(``ratesim.scores._localpoly``): the fit drops to degree 3 and its error (3.8e-7, "
-        "4.8e-7) is of the order h^4 = 5.9e-7 of a degree-3 fit (about ten samples of that "
-        "stretch exceed 1e-8), against a largest error of 1.3-2.5e-9 in the seeds without such "
-        "a stretch. The departure thus comes from the estimator's safeguard in sparse "
-        "stretches, which are more frequent the more of M carries a low density (half the "
-        "curve for the jump density, short arcs for the others), not from the jumps themselves; "
-        "a bandwidth constant scaled by the lowest density level would remove it (not done: "
-        "the design was fixed before the run).",
+        "Reading (post hoc, not a claim). The median seeds of the three densities agree within "
+        "a small factor at every N_cov: where the precision ratio's exponent departs from 0, a "
+        "minority of seeds with a far larger largest error makes it. The diagnosis of two such "
+        "seeds (jump density, N_cov = 1600) is in the study file's docstring: a query in a "
+        "sparse stretch of the low-density half, where the effective sample size falls below "
+        "the threshold of the moving-least-squares degree ladder (``ratesim.scores._localpoly``) "
+        "and the fit loses a degree; the estimator's bandwidth constant, chosen for the uniform "
+        "law, not the jumps themselves.",
     ]
     return "\n".join(lines)
 
