@@ -48,7 +48,11 @@ def _resolve(names: list[str], studies_dir: str):
     from .study import StudyError, load_study, study_files
     from .study.tasks import did_you_mean
 
-    files = {p.stem: p for p in study_files(studies_dir)}
+    files = {}
+    for p in study_files(studies_dir):
+        if p.stem in files:
+            raise StudyError(f"two studies are named {p.stem!r}: {files[p.stem]} and {p}")
+        files[p.stem] = p
     if not names or names == ["all"]:
         if not files:
             raise StudyError(f"no study files in {studies_dir}")
@@ -69,10 +73,10 @@ def _cmd_list(args) -> int:
     if not studies:
         print(f"no studies found in {args.studies}")
         return 0
-    for name, doc in studies:
+    for name, doc, path in studies:
         print(f"{name:32s} {doc}")
         try:
-            st = load_study(Path(args.studies) / f"{name}.py")
+            st = load_study(path)
         except StudyError as e:
             print(f"{'':32s} (invalid: {e})")
             continue
@@ -112,12 +116,18 @@ def _cmd_run(args) -> int:
                 f"{s.study} ({s.mode}): {s.n_cells} cells, {s.n_cached} already stored, "
                 f"{s.n_computed} computed, {len(s.failures)} failed, {s.seconds:.1f} s"
             )
+            if s.n_stale:
+                print(
+                    f"  note: {s.n_stale} stored cells were computed by another version of the "
+                    "task and were recomputed"
+                )
             if s.other_versions:
                 n = sum(s.other_versions.values())
                 vs = ", ".join(f"{v} ({c})" for v, c in s.other_versions.items())
                 print(
                     f"  note: {n} of the stored cells were computed by other code versions "
-                    f"({vs}); `--rerun` recomputes them if the task has changed since"
+                    f"({vs}); their task is unchanged, library changes are not tracked: "
+                    "`--rerun` recomputes them"
                 )
             failed += [(s.study, c, e) for c, e in s.failures]
     if failed:
@@ -241,7 +251,8 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .study import StudyError, export_tidy
+    from .study import StudyError
+    from .study.store import export_tidy
 
     try:
         (st,) = _resolve([args.study], args.studies)

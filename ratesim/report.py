@@ -1,7 +1,6 @@
 """Reports: ``reports/STUDY/`` with log-log rate plots, fitted-vs-predicted tables and a README.
 
-Everything here is computed from the tidy results table only (STYLE.md section 6): the fits and
-verdicts are those of :func:`ratesim.study.evaluate_claims`, so a report and ``ratesim check`` never
+Everything here is computed from the tidy results table only: the fits and verdicts are those of :func:`ratesim.study.evaluate_claims`, so a report and ``ratesim check`` never
 disagree. Files written into the output directory:
 
 - ``<claim>.png``: one log-log plot per claim, one facet per group (k, beta, estimator, ...); grey
@@ -236,14 +235,33 @@ def plot_claim(study, claim_results, df, path) -> Path:
     return path
 
 
-def _figure_sections(study, df, outdir) -> list[str]:
-    """Markdown of the study's own figures (``Study.figures``), each written into ``outdir``."""
+def _figure_sections(study, df, outdir, results, mode) -> list[str]:
+    """Markdown of the study's own figures (``Study.figures``), each called with one
+    :class:`ratesim.study.figures.ReportContext` and writing into ``outdir``."""
+    import inspect
+
+    from .study.figures import ReportContext, plain_table
+
     if not study.figures:
         return []
+    ctx = ReportContext(
+        study=study, df=plain_table(df), results=results, outdir=Path(outdir), mode=mode
+    )
     out = ["## Figures", ""]
     for fig in study.figures:
-        out += [str(fig(df, Path(outdir))).rstrip(), ""]
+        if len(inspect.signature(fig).parameters) == 2:  # transition: figure(df, outdir)
+            out += [str(fig(df, Path(outdir))).rstrip(), ""]
+        else:
+            out += [str(fig(ctx)).rstrip(), ""]
     return out
+
+
+def _study_file(study) -> str:
+    src = getattr(study, "source", None)
+    if src is None:
+        return f"{study.name}.py"
+    src = Path(src).resolve()
+    return f"{src.parent.name}/{src.name}"
 
 
 def write_report(study, df, outdir, *, mode: str = "full", command: str = "", source: str = ""):
@@ -308,8 +326,14 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
         "## How this was produced",
         "",
         f"- command: `{command or f'ratesim run {study.name} && ratesim report {study.name}'}`",
-        f"- study file: `studies/{study.name}.py` (task `{study.task}`, study seed {study.seed}, "
-        f"{'quick' if mode == 'quick' else 'full'} grid)",
+        f"- study file: `{_study_file(study)}` (task `{study.task_name}`, study seed "
+        f"{study.seed}, {'quick' if mode == 'quick' else 'full'} grid)",
+        "- design and claims registered "
+        + (
+            f"on {study.registered[0]} at commit {study.registered[1]}"
+            if study.registered
+            else "with the study file (no registration date given)"
+        ),
         f"- results: {n_cells} cells, {'; '.join(ranges) or 'no sweep axis'}, "
         f"{df['rep'].nunique()} seeds per grid point, {cpu:.1f} s of compute in the cells",
         f"- code version of the results: {versions}; report by ratesim {code_version()}",
@@ -333,11 +357,14 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
             else "inconclusive"
         )
         lines.append(
-            f"{i + 1}. `{c.metric}` ~ {c.on}^p per {', '.join(c.group_by) or 'study'}, p = "
+            f"{i + 1}. {'*post hoc* ' if c.posthoc else ''}`{c.metric}` ~ {c.on}^p per "
+            f"{', '.join(c.group_by) or 'study'}, p = "
             f"{preds}{' (upper bounds on the exponent)' if c.bound else ''}; form `{c.form}`, "
             f"rule `{c.rule}`, tolerance {c.tolerance:g}, "
             f"max CI half-width {c.max_halfwidth:g}: **{overall}**"
         )
+        if c.posthoc:
+            lines.append(f"   Post hoc (written after the data were seen): {c.posthoc}")
     lines += [
         "",
         "## Fitted against predicted exponents",
@@ -356,7 +383,18 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
         "Grey: seeds; black: seed geometric mean +- one sd; blue: fitted rate and its CI band; "
         "dashed/dotted: predicted slopes (green consistent, red contradicted, amber inconclusive).",
         "",
-        *_figure_sections(study, df, outdir),
+        *_figure_sections(study, df, outdir, results, mode),
+        *(
+            [
+                "## Reading",
+                "",
+                "What this run shows, written after the results were seen: "
+                "[reading.md](reading.md).",
+                "",
+            ]
+            if (outdir / "reading.md").is_file()
+            else []
+        ),
         "## Data",
         "",
         f"Tidy table: {', '.join(f'[{d}]({d})' for d in data)} (one row per cell and metric). "

@@ -1,6 +1,7 @@
 """Grid expansion, cell ids and seeds.
 
-A cell is one grid point and one repetition. Its id is the study name with the sorted parameters
+A cell is one grid point and one repetition. Its parameters are the grid's values and the task's
+defaults for the inputs the grid does not give. Its id is the study name with the sorted parameters
 and the repetition, ``empirical_measure_interval[N=64,k=1,manifold=interval,rep=3]``; its seed is
 drawn from ``SeedSequence([study seed, sha256(cell id)])`` (benchopt's rule: a hash of the cell,
 never its position in the run), so results are identical whatever the job count, backend or order,
@@ -21,7 +22,7 @@ import numpy as np
 
 from .expr import Expr, ExprError
 
-__all__ = ["Cell", "expand", "cell_id", "cell_seed", "RESERVED"]
+__all__ = ["Cell", "expand", "cell_id", "cell_seed", "grid_names", "RESERVED"]
 
 RESERVED = ("rep", "seed", "study", "cell", "metric", "value", "mode")
 
@@ -56,6 +57,11 @@ def cell_seed(study_seed: int, cid: str) -> int:
     words = np.frombuffer(hashlib.sha256(cid.encode()).digest()[:16], dtype="<u4")
     ss = np.random.SeedSequence([int(study_seed), *map(int, words)])
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def grid_names(grid) -> dict[str, str]:
+    """Parameter name -> the grid key that gives it (``"a, b"`` gives ``a`` and ``b``)."""
+    return {n.strip(): key for key in grid if isinstance(key, str) for n in key.split(",")}
 
 
 def _check_value(v, key: str):
@@ -155,6 +161,8 @@ def expand(study, quick: bool = False) -> list[Cell]:
     grid = study.grid_for(quick)
     err = study._err
     axes = _axes(grid, err)
+    spec = study.task_spec()
+    defaults = {k: v for k, v in spec.defaults.items() if k not in grid_names(grid)}
     keys = {n: key for key, names, _ in axes for n in names}
     cells, ids = [], set()
     for combo in itertools.product(*(rows for _, _, rows in axes)):
@@ -170,6 +178,7 @@ def expand(study, quick: bool = False) -> list[Cell]:
                 except ExprError as e:
                     raise err(f"grid[{keys[k]!r}]", str(e)) from None
         params = {k: params[k] for k in raw}  # grid order
+        params.update(defaults)  # the task's resolved defaults are part of the cell
         _check_cell(params, keys, err)
         for rep in range(study.n_seeds(quick)):
             cid = cell_id(study.name, params, rep)
@@ -178,14 +187,3 @@ def expand(study, quick: bool = False) -> list[Cell]:
             ids.add(cid)
             cells.append(Cell(study.name, dict(params), rep, cid, cell_seed(study.seed, cid)))
     return cells
-
-
-def group_values(cells: list[Cell], names: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Distinct values of ``names`` over ``cells``, in first-seen order."""
-    out, seen = [], set()
-    for c in cells:
-        key = tuple(c.params.get(n) for n in names)
-        if key not in seen:
-            seen.add(key)
-            out.append(dict(zip(names, key, strict=True)))
-    return out

@@ -1,10 +1,11 @@
 """Run the missing cells of a study with joblib (loky) or dask.distributed, into the store.
 
 The engine only decides *where* cells run: each cell is a pure function of its parameters and its
-seed (DESIGN.md data flow), so ``--jobs 1``, ``--jobs 2``, loky and Dask give identical numbers.
-Results come back to the parent process, which alone writes the store, one transaction per cell, as
-they arrive (a killed run loses at most the cells in flight). The numba thread budget is set in
-every worker so that jobs x threads <= cores (STYLE.md section 4).
+seed, so ``--jobs 1``, ``--jobs 2``, loky and Dask give identical numbers. Results come back to the
+parent process, which alone writes the store, one transaction per cell, as they arrive (a killed run
+loses at most the cells in flight). A stored cell is reused only if the task that computed it has
+the current fingerprint (:func:`ratesim.study.tasks.fingerprint`); cells of a changed task are
+recomputed. The numba thread budget is set in every worker so that jobs x threads <= cores.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from .grid import Cell, expand
 from .store import CellResult, ResultsStore
+from .tasks import fingerprint
 
 __all__ = ["run_study", "RunSummary", "code_version", "execute_cell", "BACKENDS"]
 
@@ -32,8 +34,9 @@ BACKENDS = ("loky", "dask")
 
 @dataclass
 class RunSummary:
-    """What a run did: cell counts, failures (cell id, traceback), wall time, and how many of the
-    reused cells were computed by another code version (``other_versions``: {version: count})."""
+    """What a run did: cell counts, failures (cell id, traceback), wall time, how many stored
+    cells were recomputed because their task changed (``n_stale``), and how many of the reused
+    cells were computed by another library version (``other_versions``: {version: count})."""
 
     study: str
     mode: str
@@ -43,6 +46,7 @@ class RunSummary:
     failures: list = field(default_factory=list)
     seconds: float = 0.0
     other_versions: dict = field(default_factory=dict)
+    n_stale: int = 0
 
     @property
     def ok(self) -> bool:
@@ -103,40 +107,38 @@ def _set_thread_budget(threads: int) -> None:
         os.environ["NUMBA_NUM_THREADS"] = str(threads)
 
 
-_LOADED_FILES: dict[str, int] = {}
-
-
-def _resolve_task(name: str, study_file: str | None):
-    """The task ``name``; (re-)executes ``study_file`` first when this process has not seen its
-    current version (pooled workers outlive a run: an edited task must not run stale)."""
-    from . import tasks as _tasks
-
+def _resolve_task(task, study_file: str | None):
+    """The task function: ``STUDY.task`` of ``study_file`` (imported afresh when the family's
+    files changed), else ``task`` itself (a study built in memory)."""
     if study_file:
-        try:
-            stamp = os.stat(study_file).st_mtime_ns
-        except OSError:
-            stamp = None
-        if stamp is not None and _LOADED_FILES.get(study_file) != stamp:
-            from .spec import load_study
+        from .spec import load_study
 
-            load_study(study_file, validate=False)  # registers the tasks the file defines
-            _LOADED_FILES[study_file] = stamp
-    return _tasks.get_task(name)
+        return load_study(study_file, validate=False).task_spec()
+    from .tasks import LEGACY_TASKS, describe
+
+    if isinstance(task, str):
+        from .spec import _legacy_spec
+
+        return _legacy_spec(LEGACY_TASKS[task])
+    return describe(task)
 
 
 def execute_cell(
-    task_name: str,
+    task,
     study_file: str | None,
     study: str,
     mode: str,
     cell: Cell,
     threads: int = 1,
     version: str = "",
+    task_hash: str = "",
 ) -> CellResult:
     """Run one cell in the current process and return its :class:`CellResult` (never raises).
 
-    The task's exceptions, and invalid returns (not a dict of finite floats, or other metrics
-    than the task declares), become a ``failed`` result carrying the traceback.
+    ``task`` is the task function, used when ``study_file`` is None; otherwise the task is
+    ``STUDY.task`` of that file. The task's exceptions, and invalid returns (not a dict of finite
+    floats, or other metrics than the task declares), become a ``failed`` result carrying the
+    traceback.
     """
     import numpy as np
 
@@ -150,36 +152,42 @@ def execute_cell(
         seed=cell.seed,
         status="failed",
         version=version,
+        task_hash=task_hash,
         host=platform.node(),
         started=_now(),
     )
     try:  # loading the task (and the study file) is not part of the cell's time and memory
-        tsk = _resolve_task(task_name, study_file)
+        spec = _resolve_task(task, study_file)
     except Exception:
         res.error = traceback.format_exc()
         res.finished = _now()
         return res
+    name = spec.name
     tracing = not tracemalloc.is_tracing()
     if tracing:
         tracemalloc.start()
     tracemalloc.reset_peak()
     t0 = time.perf_counter()
     try:
-        out = tsk.func(dict(cell.params), np.random.default_rng(cell.seed))
+        rng = np.random.default_rng(cell.seed)
+        if getattr(spec, "legacy", False):
+            out = spec.func(dict(cell.params), rng)
+        else:
+            out = spec.func(**cell.params, rng=rng)
         if not isinstance(out, dict) or not out:
-            raise TypeError(f"task {task_name!r} must return a non-empty dict (got {out!r})")
+            raise TypeError(f"task {name} must return a non-empty dict (got {out!r})")
         metrics = {}
         for m, v in out.items():
             if not isinstance(m, str):
-                raise TypeError(f"task {task_name!r} returned a non-string metric name {m!r}")
+                raise TypeError(f"task {name} returned a non-string metric name {m!r}")
             v = float(v)
             if not np.isfinite(v):
-                raise ValueError(f"task {task_name!r} returned a non-finite {m} = {v}")
+                raise ValueError(f"task {name} returned a non-finite {m} = {v}")
             metrics[m] = v
-        if tsk.metrics is not None and set(metrics) != set(tsk.metrics):
+        if spec.metrics is not None and set(metrics) != set(spec.metrics):
             raise ValueError(
-                f"task {task_name!r} returned metrics {sorted(metrics)}, "
-                f"but declares {sorted(tsk.metrics)}"
+                f"task {name} returned metrics {sorted(metrics)}, "
+                f"but declares {sorted(spec.metrics)}"
             )
         res.metrics = metrics
         res.status = "ok"
@@ -226,7 +234,8 @@ def run_study(
     progress : bool, optional
         Show a tqdm bar with ETA; default: only on a terminal and when ``CI`` is not set.
     rerun : bool
-        Recompute every cell, even those already stored.
+        Recompute every cell, even those already stored. Without it, stored cells are reused
+        when their task fingerprint is the current one.
     """
     from .._validation import check_int
 
@@ -238,13 +247,19 @@ def run_study(
     mode = "quick" if quick else "full"
     t0 = time.perf_counter()
     cells = expand(study, quick=quick)
-    done = {} if rerun else store.versions(study.name, mode)
+    spec = study.task_spec()
+    fp = fingerprint(spec.func)
+    stored = {} if rerun else store.versions(study.name, mode)
+    hashes = {} if rerun else store.task_hashes(study.name, mode)
+    done = {c: v for c, v in stored.items() if hashes.get(c) == fp}
+    n_stale = sum(1 for c in cells if c.id in stored and c.id not in done)
     pending = [c for c in cells if c.id not in done]
     threads = max(1, (os.cpu_count() or 1) // jobs)
     src = str(study.source) if study.source is not None else None
     ver = code_version()
     other = Counter(done[c.id] for c in cells if c.id in done and done[c.id] != ver)
-    args = [(study.task, src, study.name, mode, c, threads, ver) for c in pending]
+    task = None if src else study.task
+    args = [(task, src, study.name, mode, c, threads, ver, fp) for c in pending]
     if progress is None:
         progress = not _quiet()
     from tqdm.auto import tqdm
@@ -274,6 +289,7 @@ def run_study(
         failures=sorted(failures),
         seconds=time.perf_counter() - t0,
         other_versions=dict(sorted(other.items())),
+        n_stale=n_stale,
     )
 
 

@@ -1,15 +1,27 @@
-"""Declarative studies: ``studies/NAME.py`` declares ``STUDY = Study(...)``.
+"""Declarative studies: a study folder holds files that declare ``STUDY = Study(...)``.
 
-Format (one small Python module per study, the same everywhere; STYLE.md section 6)::
+A *studies directory* (``studies/`` in the repository, or any folder given with ``--studies``) holds
+one folder per study family. A family folder holds its study files, the tasks they run, their
+figures, their tests and a README with the pre-registered design::
+
+    studies/
+      empirical_measure/
+        README.md                     design, predictions, registration date and commit
+        tasks.py                      @task functions
+        empirical_measure_interval.py STUDY = Study(task=tasks.empirical_w_interval, ...)
+        test_empirical_measure.py     the family's tests
+
+A study file is a small Python module (the same format everywhere)::
 
     from ratesim.study import Claim, Expr, Study
 
+    from .tasks import empirical_w_interval
+
     STUDY = Study(
         name="empirical_measure_interval",            # = the file name
-        task="empirical_w_interval",                  # a registered task (ratesim.study.tasks)
+        task=empirical_w_interval,                    # the task itself (ratesim.study.tasks)
         grid={
-            "manifold": "interval",                   # a scalar: fixed parameter
-            "k": 1,
+            "k": 1,                                   # a scalar: fixed parameter
             "N": [2**j for j in range(4, 15)],        # a list: an axis of the grid
             "h": Expr("N^(-1/(k+4))"),                # an expression of other parameters
             "sigma, steps": [(0.1, 100), (0.01, 1000)],  # coupled axes: one list of tuples
@@ -18,23 +30,31 @@ Format (one small Python module per study, the same everywhere; STYLE.md section
         quick={"N": [16, 64, 256, 1024]},             # overrides for --quick
         quick_seeds=10,
         seed=0,                                       # the study seed
+        registered=("2026-11-23", "6153192"),         # when the design and claims were fixed
         claims=[Claim(metric="w1", predict={"1/2": -0.5}, group_by=("k",))],
     )
 
+Study files are imported as ``ratesim_studies.<family>.<file>``, so a family's modules import one
+another relatively (``from .tasks import coverage``), in the parent process and in every worker.
 Only ``Expr`` values are evaluated (by the safe interpreter of :mod:`ratesim.study.expr`), in the
 order of the grid, so an expression may use every plain parameter and the expressions before it.
-A study file may also register its own task with ``@task`` (see :mod:`ratesim.study.tasks`).
 
-Validation happens before anything runs: a malformed file, an unknown task, manifold, density,
-estimator, sampler or metric name (with a did-you-mean), an impossible grid (N < 2, k >= d, seeds
-< 1) or an unparsable expression raises :class:`StudyError`, whose message starts with the file and
-the key; the CLI turns it into exit code 2.
+Validation happens before anything runs: a malformed file, a grid key the task does not take (with
+a did-you-mean), a missing task input, an unknown manifold, density, estimator, sampler or metric
+name, an impossible grid (N < 2, k >= d, seeds < 1) or an unparsable expression raises
+:class:`StudyError`, whose message starts with the file and the key; the CLI turns it into exit
+code 2.
 """
 
 from __future__ import annotations
 
+import ast
+import datetime as _dt
+import importlib
 import math
 import numbers
+import os
+import re
 import sys
 import types
 from collections.abc import Mapping, Sequence
@@ -44,7 +64,17 @@ from typing import Any
 
 from .expr import Expr, ExprError
 
-__all__ = ["Study", "Claim", "StudyError", "load_study", "study_files", "FORMS", "VERDICT_RULES"]
+__all__ = [
+    "Study",
+    "Claim",
+    "StudyError",
+    "load_study",
+    "study_files",
+    "discover_studies",
+    "add_studies_dir",
+    "FORMS",
+    "VERDICT_RULES",
+]
 
 FORMS = ("power", "N/logN", "two_term")
 VERDICT_RULES = ("any", "all")
@@ -84,7 +114,7 @@ class Claim:
     on : str
         The sample-size parameter (default ``"N"``).
     form : {"power", "N/logN", "two_term"}
-        The fitted form (SCIENCE.md trap 3): log metric vs log N; vs log(N / log N) (the k = 2
+        The fitted form (see docs/measurement.md): log metric vs log N; vs log(N / log N) (the k = 2
         factor: sqrt(log N / N) = (N / log N)^(-1/2)); or a N^p + c N^(-subleading).
     subleading : float
         The subleading exponent of the ``two_term`` form (default 1/2, the parametric rate).
@@ -105,6 +135,10 @@ class Claim:
         only if every prediction is contradicted; "all" contradicts it if any one is.
     name : str
         A label for tables (default: the metric).
+    posthoc : str
+        Empty for a claim registered before its data were seen. A claim added or changed after
+        seeing data says so here, with the reason and the registered claim it replaces; reports
+        mark it as post hoc.
     """
 
     metric: str
@@ -121,6 +155,7 @@ class Claim:
     bound: bool = False
     rule: str = "any"
     name: str = ""
+    posthoc: str = ""
 
     @property
     def label(self) -> str:
@@ -150,14 +185,15 @@ class Study:
     Parameters
     ----------
     name : str
-        Must equal the file name (``studies/NAME.py``).
-    task : str
-        Name of a registered task (:func:`ratesim.study.tasks.task`).
+        Must equal the file name (``<family>/NAME.py``).
+    task : callable
+        The task, a function declared with :func:`ratesim.study.task`; the grid keys bind to its
+        keyword parameters by name.
     grid : mapping
         Parameter name (or ``"a, b"`` for coupled axes) -> list of values (an axis), a scalar or
         an :class:`Expr` (fixed or derived parameter).
     seeds : int
-        Repetitions per grid point (SCIENCE.md trap 3: >= 10 for rates).
+        Repetitions per grid point (>= 10 for rates).
     seed : int
         The study seed; cell seeds are ``SeedSequence(seed, hash(cell id))``.
     quick : mapping
@@ -169,13 +205,16 @@ class Study:
         One line for ``ratesim list`` and the report (default: the file's docstring).
     figures : sequence of callables
         Study-specific figures and tables beyond the rate plots: each is called by the report as
-        ``figure(df, outdir)`` with the tidy table and the report directory, writes its files into
-        ``outdir`` and returns a markdown section (text, tables, ``![..](file.png)`` links) that
-        the report's README embeds under "Figures". Computed from the tidy table only.
+        ``figure(ctx)`` with a :class:`ratesim.report.ReportContext` (study, tidy table, seed
+        means, claim results with their verdicts, output folder), writes its files into
+        ``ctx.outdir`` and returns a markdown section that the report embeds under "Figures".
+    registered : (str, str), optional
+        ``(date, commit)`` at which the design and claims were registered, before the full run
+        (ISO date, abbreviated commit hash). Reports show it.
     """
 
     name: str
-    task: str
+    task: Any
     grid: Mapping[str, Any]
     seeds: int = 10
     seed: int = 0
@@ -184,6 +223,7 @@ class Study:
     claims: Sequence[Claim] = ()
     description: str = ""
     figures: Sequence[Any] = ()
+    registered: tuple[str, str] | None = None
     source: Path | None = field(default=None, compare=False)
 
     # -- derived ---------------------------------------------------------------------------
@@ -200,11 +240,29 @@ class Study:
     def _err(self, key: str | None, msg: str) -> StudyError:
         return StudyError(msg, path=self.source or f"<study {self.name!r}>", key=key)
 
+    def task_spec(self):
+        """The :class:`ratesim.study.tasks.TaskSpec` of the task (StudyError if invalid)."""
+        from .tasks import LEGACY_TASKS, describe
+
+        if isinstance(self.task, str):  # transition: a task registered by name
+            if self.task not in LEGACY_TASKS:
+                raise self._err("task", f"unknown task {self.task!r}")
+            return _legacy_spec(LEGACY_TASKS[self.task])
+        try:
+            return describe(self.task)
+        except ValueError as e:
+            raise self._err("task", str(e)) from None
+
+    @property
+    def task_name(self) -> str:
+        t = self.task
+        return t if isinstance(t, str) else getattr(t, "__name__", repr(t))
+
     # -- validation -----------------------------------------------------------------------
     def validate(self) -> None:
         """Check everything that can be checked before running; raise :class:`StudyError`."""
         from .grid import expand
-        from .tasks import NAMED_KINDS, did_you_mean, get_task, registry_names
+        from .tasks import did_you_mean
 
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise self._err("name", f"name must be an identifier string (got {self.name!r})")
@@ -212,17 +270,9 @@ class Study:
             raise self._err(
                 "name", f"name {self.name!r} must equal the file name {Path(self.source).stem!r}"
             )
-        if not isinstance(self.task, str):
-            raise self._err("task", f"task must be a task name string (got {self.task!r})")
-        for i, fig in enumerate(self.figures):
-            if not callable(fig):
-                raise self._err(
-                    f"figures[{i}]", f"figures must be callables figure(df, outdir) (got {fig!r})"
-                )
-        try:
-            tsk = get_task(self.task)
-        except ValueError as e:
-            raise self._err("task", str(e)) from None
+        if self.registered is not None:
+            _check_registered(self.registered, self._err)
+        tsk = self.task_spec()
         for key, val, low in (("seeds", self.seeds, 1), ("seed", self.seed, 0)):
             if isinstance(val, bool) or not isinstance(val, numbers.Integral) or val < low:
                 raise self._err(key, f"{key} must be an integer >= {low} (got {val!r})")
@@ -253,20 +303,9 @@ class Study:
             except (ValueError, ExprError) as e:
                 raise self._err("grid", str(e)) from None
         params_all = [c.params for q in (False, True) for c in cells[q]]
-        # names of manifolds, densities, estimators, samplers
-        for kind in NAMED_KINDS:
-            if not any(kind in p for p in params_all):
-                continue  # do not import a science module the study does not use
-            allowed = registry_names(kind, tsk)
-            if allowed is None:
-                continue
-            for p in params_all:
-                if kind in p and p[kind] not in allowed:
-                    raise self._err(
-                        f"grid[{kind!r}]",
-                        f"unknown {kind} {p[kind]!r} for task {self.task!r}"
-                        + did_you_mean(p[kind], allowed),
-                    )
+        if not getattr(tsk, "legacy", False):
+            self._validate_inputs(tsk)
+        self._validate_components(tsk, params_all)
         # claims
         if not isinstance(self.claims, Sequence) or isinstance(self.claims, str):
             raise self._err("claims", f"claims must be a list of Claim (got {self.claims!r})")
@@ -274,23 +313,95 @@ class Study:
         for i, c in enumerate(self.claims):
             self._validate_claim(i, c, tsk, keys, cells)
 
+    def _validate_inputs(self, tsk) -> None:
+        """Every grid key names a task parameter (or a component option); every required
+        parameter is given."""
+        from .grid import grid_names
+        from .tasks import NAMED_KINDS, did_you_mean
+
+        names = grid_names(self.grid)
+        for n, key in names.items():
+            if n in tsk.params:
+                continue
+            kind = n.split("__", 1)[0]
+            if "__" in n and kind in NAMED_KINDS and tsk.components:
+                if kind not in tsk.params:
+                    raise self._err(
+                        f"grid[{key!r}]",
+                        f"{n!r} is an option of a {kind}, but task {tsk.name} takes no {kind!r}",
+                    )
+                continue
+            raise self._err(
+                f"grid[{key!r}]",
+                f"task {tsk.name} has no parameter {n!r}" + did_you_mean(n, tsk.params),
+            )
+        missing = [p for p in tsk.required if p not in names]
+        if missing:
+            raise self._err(
+                "grid",
+                f"task {tsk.name} needs {', '.join(map(repr, missing))}, which the grid does not "
+                "give",
+            )
+
+    def _validate_components(self, tsk, params_all) -> None:
+        """Component names against the task's choices or the registries; component options
+        against the component's constructor."""
+        from .tasks import NAMED_KINDS, component_args, did_you_mean, registry_names
+
+        for kind in NAMED_KINDS:
+            if not any(kind in p for p in params_all):
+                continue  # do not import a package the study does not use
+            allowed = registry_names(kind, tsk)
+            for p in params_all:
+                if kind in p and p[kind] not in allowed:
+                    raise self._err(
+                        f"grid[{kind!r}]",
+                        f"unknown {kind} {p[kind]!r} for task {tsk.name}"
+                        + did_you_mean(p[kind], allowed),
+                    )
+                prefix = f"{kind}__"
+                opts = [n[len(prefix) :] for n in p if n.startswith(prefix)]
+                if not opts or kind not in p:
+                    continue
+                takes = component_args(kind, p[kind])
+                for o in opts:
+                    if takes is not None and o not in takes:
+                        raise self._err(
+                            f"grid[{prefix + o!r}]",
+                            f"{kind} {p[kind]!r} takes no option {o!r}" + did_you_mean(o, takes),
+                        )
+
     def _validate_claim(self, i, c, tsk, keys, cells) -> None:
         from ..rates import METHODS
-        from .tasks import did_you_mean, registry_names
+        from .tasks import did_you_mean
 
         key = f"claims[{i}]"
         if not isinstance(c, Claim):
             raise self._err(key, f"must be a Claim(...) (got {c!r})")
-        metrics = tsk.metrics or registry_names("metric")
+        metrics = tsk.metrics
         if metrics is not None and c.metric not in metrics:
             raise self._err(
                 f"{key}.metric",
-                f"unknown metric {c.metric!r} for task {self.task!r}"
+                f"unknown metric {c.metric!r} for task {tsk.name}"
                 + did_you_mean(c.metric, metrics),
             )
         if c.on not in keys:
             raise self._err(
                 f"{key}.on", f"{c.on!r} is not a grid parameter" + did_you_mean(c.on, keys)
+            )
+        low = math.e if c.form == "N/logN" else 0.0
+        for q in (False, True):
+            for cell in cells[q]:
+                x = cell.params.get(c.on)
+                if isinstance(x, bool) or not isinstance(x, int | float) or not x > low:
+                    raise self._err(
+                        f"{key}.on",
+                        f"the fitted axis {c.on!r} must be a number > {low:g} in every cell "
+                        f"(form {c.form!r}); got {x!r} in {cell.id}",
+                    )
+        if not isinstance(c.posthoc, str):
+            raise self._err(
+                f"{key}.posthoc", f"posthoc must be a string, the reason (got {c.posthoc!r})"
             )
         for g in (*c.group_by, *c.where):
             if g not in keys:
@@ -333,39 +444,181 @@ class Study:
                 )
 
 
+def _check_registered(reg, err) -> None:
+    ok = isinstance(reg, tuple | list) and len(reg) == 2 and all(isinstance(x, str) for x in reg)
+    if ok:
+        try:
+            _dt.date.fromisoformat(reg[0])
+        except ValueError:
+            ok = False
+        ok = ok and re.fullmatch(r"[0-9a-f]{7,40}", reg[1]) is not None
+    if not ok:
+        raise err(
+            "registered",
+            f"registered must be (ISO date, commit hash), e.g. ('2026-11-23', '6153192') "
+            f"(got {reg!r})",
+        )
+
+
+def _legacy_spec(func):
+    """Transition: a ``f(params, rng)`` task registered by name (no declared inputs)."""
+    from .tasks import TaskSpec
+
+    decl = func.__ratesim_task__
+    spec = TaskSpec(
+        func=func,
+        name=decl["legacy"],
+        params={},
+        components=True,
+        metrics=decl["metrics"],
+        choices=decl["choices"],
+    )
+    object.__setattr__(spec, "legacy", True)
+    return spec
+
+
+_SKIP_DIRS = ("_", ".")
+
+
+def _defines_study(path: Path) -> bool:
+    """Whether ``path`` assigns ``STUDY`` at module level (read without importing it)."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (SyntaxError, UnicodeDecodeError):
+        return True  # let load_study report it
+    for node in tree.body:
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        if any(isinstance(t, ast.Name) and t.id == "STUDY" for t in targets):
+            return True
+    return False
+
+
 def study_files(directory: str | Path) -> list[Path]:
-    """The study files of a directory (``*.py`` not starting with ``_``), sorted by name."""
-    return sorted(p for p in Path(directory).glob("*.py") if not p.name.startswith("_"))
+    """The study files of a studies directory, sorted by study name.
+
+    A study file is a ``*.py`` file in a family folder (``DIR/<family>/<name>.py``) that assigns
+    ``STUDY`` at module level; files and folders starting with ``_`` or ``.``, and ``test_*.py``
+    files, are skipped.
+    """
+    root = Path(directory)
+    out = []
+    for fam in sorted(root.iterdir()) if root.is_dir() else []:
+        if not fam.is_dir() or fam.name.startswith(_SKIP_DIRS):
+            continue
+        for p in fam.glob("*.py"):
+            if p.name.startswith(("_", "test_")) or p.stem in ("tasks", "figures", "conftest"):
+                continue
+            if _defines_study(p):
+                out.append(p)
+    # transition: single-file studies at the top level
+    out += [p for p in root.glob("*.py") if not p.name.startswith("_")] if root.is_dir() else []
+    return sorted(out, key=lambda p: p.stem)
 
 
-_LOADED: dict[str, Study] = {}
+def discover_studies(directory) -> list[tuple[str, str, Path]]:
+    """(name, first docstring line, path) of every study file, without importing them."""
+    out = []
+    for path in study_files(directory):
+        try:
+            doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        except SyntaxError as e:
+            doc = f"(syntax error at line {e.lineno}: {e.msg})"
+        out.append((path.stem, doc.strip().splitlines()[0] if doc.strip() else "", path))
+    return out
+
+
+PACKAGE = "ratesim_studies"
+_STAMPS: dict[str, int] = {}
+
+
+def _namespace(root: Path) -> types.ModuleType:
+    """The ``ratesim_studies`` package, with ``root`` on its search path."""
+    pkg = sys.modules.get(PACKAGE)
+    if pkg is None:
+        pkg = types.ModuleType(PACKAGE)
+        pkg.__path__ = []
+        pkg.__doc__ = "Study families, imported from their studies directories by ratesim."
+        sys.modules[PACKAGE] = pkg
+    if str(root) not in pkg.__path__:
+        pkg.__path__.append(str(root))
+    return pkg
+
+
+def add_studies_dir(directory: str | Path) -> None:
+    """Make the families of a studies directory importable as ``ratesim_studies.<family>`` (what
+    :func:`load_study` does for the file it loads; tests of a family call it to import it)."""
+    _namespace(Path(directory).resolve())
+
+
+def _stamp(path) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except (OSError, TypeError):
+        return None
+
+
+def _drop_stale(family: str) -> None:
+    """Forget the modules of ``family`` if one of their files changed since it was imported (a
+    pooled worker outlives a run: an edited task must not run stale)."""
+    prefix = f"{PACKAGE}.{family}"
+    mods = [m for m in list(sys.modules) if m == prefix or m.startswith(prefix + ".")]
+    if any(
+        _STAMPS.get(m) != _stamp(getattr(sys.modules[m], "__file__", None))
+        for m in mods
+        if getattr(sys.modules[m], "__file__", None)
+    ):
+        for m in mods:
+            sys.modules.pop(m, None)
+            _STAMPS.pop(m, None)
+        importlib.invalidate_caches()
+
+
+def import_study_module(path: str | Path) -> types.ModuleType:
+    """Import the study file (or any module of a study family) at ``path`` as
+    ``ratesim_studies.<family>.<stem>``; re-imports the family when one of its files changed."""
+    path = Path(path).resolve()
+    family, root = path.parent.name, path.parent.parent
+    if not family.isidentifier():
+        raise StudyError(f"the family folder name {family!r} must be an identifier", path=path)
+    _namespace(root)
+    _drop_stale(family)
+    modname = f"{PACKAGE}.{family}.{path.stem}"
+    module = importlib.import_module(modname)
+    where = Path(getattr(module, "__file__", "") or "").resolve()
+    if where != path:
+        raise StudyError(
+            f"two study families are named {family!r}: {where.parent} and {path.parent}; "
+            "rename one",
+            path=path,
+        )
+    prefix = f"{PACKAGE}.{family}"
+    for m in list(sys.modules):
+        if (m == prefix or m.startswith(prefix + ".")) and m not in _STAMPS:
+            _STAMPS[m] = _stamp(getattr(sys.modules[m], "__file__", None))
+    return module
 
 
 def load_study(path: str | Path, *, validate: bool = True) -> Study:
-    """Execute a study file and return its validated ``STUDY``.
+    """Import a study file and return its validated ``STUDY``.
 
-    The file is executed as a module named ``ratesim_studies.<stem>`` (so that tasks it registers
-    are importable by name in this process). Errors become :class:`StudyError` naming the file.
+    Errors (a syntax error, an exception while importing, a missing or malformed ``STUDY``)
+    become :class:`StudyError` naming the file.
     """
     path = Path(path)
     if not path.is_file():
         raise StudyError("no such study file", path=path)
     try:
-        source = path.read_text()
-        code = compile(source, str(path), "exec")
+        module = import_study_module(path)
+    except StudyError:
+        raise
     except SyntaxError as e:
         raise StudyError(f"syntax error at line {e.lineno}: {e.msg}", path=path) from None
-    modname = f"ratesim_studies.{path.stem}"
-    module = types.ModuleType(modname)
-    module.__file__ = str(path)
-    sys.modules[modname] = module
-    try:
-        exec(code, module.__dict__)
-    except StudyError as e:
-        raise StudyError(str(e), path=path) from None
     except Exception as e:
-        sys.modules.pop(modname, None)
-        raise StudyError(f"executing the file raised {type(e).__name__}: {e}", path=path) from None
+        raise StudyError(f"importing the file raised {type(e).__name__}: {e}", path=path) from None
     study = module.__dict__.get("STUDY")
     if study is None:
         raise StudyError("the file must define STUDY = Study(...)", path=path, key="STUDY")

@@ -24,7 +24,7 @@ from pathlib import Path
 __all__ = ["ResultsStore", "CellResult", "STANDARD_COLUMNS", "MODES"]
 
 MODES = ("full", "quick")
-# columns every tidy export has (issue 6), in this order; other parameters follow as p_<name>
+# columns every tidy export has, in this order; other parameters follow as p_<name>
 STANDARD_COLUMNS = (
     "study",
     "mode",
@@ -44,6 +44,7 @@ STANDARD_COLUMNS = (
     "seconds",
     "peak_mem_mb",
     "version",
+    "task_hash",
     "finished",
 )
 _PARAM_COLUMNS = ("manifold", "k", "d", "beta", "density", "estimator", "sampler", "N")
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS cells (
     status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
     params TEXT NOT NULL, rep INTEGER NOT NULL, seed INTEGER NOT NULL,
     seconds REAL, peak_mem_mb REAL, maxrss_mb REAL,
-    version TEXT, host TEXT, started TEXT, finished TEXT, error TEXT,
+    version TEXT, host TEXT, started TEXT, finished TEXT, error TEXT, task_hash TEXT,
     PRIMARY KEY (study, mode, cell)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -81,6 +82,7 @@ class CellResult:
     peak_mem_mb: float = 0.0
     maxrss_mb: float = 0.0
     version: str = ""
+    task_hash: str = ""
     host: str = ""
     started: str = ""
     finished: str = ""
@@ -103,6 +105,9 @@ class ResultsStore:
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=FULL")
         self._con.executescript(_SCHEMA)
+        cols = {row[1] for row in self._con.execute("PRAGMA table_info(cells)")}
+        if "task_hash" not in cols:  # a store written before tasks had fingerprints
+            self._con.execute("ALTER TABLE cells ADD COLUMN task_hash TEXT")
 
     def close(self) -> None:
         self._con.close()
@@ -133,7 +138,9 @@ class ResultsStore:
         try:
             con.execute("DELETE FROM results WHERE study=? AND mode=? AND cell=?", key)
             con.execute(
-                "INSERT OR REPLACE INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO cells (study, mode, cell, status, params, rep, seed, "
+                "seconds, peak_mem_mb, maxrss_mb, version, host, started, finished, error, "
+                "task_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     *key,
                     r.status,
@@ -148,6 +155,7 @@ class ResultsStore:
                     r.started,
                     r.finished,
                     r.error,
+                    r.task_hash,
                 ),
             )
             if r.status == "ok":
@@ -176,6 +184,15 @@ class ResultsStore:
             (study, mode),
         )
         return {row[0]: row[1] or "unknown" for row in cur}
+
+    def task_hashes(self, study: str, mode: str) -> dict[str, str]:
+        """Task fingerprint (:func:`ratesim.study.tasks.fingerprint`) of each cell stored with
+        status ``ok``, by cell id (empty for cells stored before fingerprints existed)."""
+        cur = self._con.execute(
+            "SELECT cell, task_hash FROM cells WHERE study=? AND mode=? AND status='ok'",
+            (study, mode),
+        )
+        return {row[0]: row[1] or "" for row in cur}
 
     def failures(self, study: str, mode: str) -> list[tuple[str, str]]:
         """(cell id, traceback) of the cells whose last attempt failed."""
@@ -214,14 +231,14 @@ class ResultsStore:
 
         cur = self._con.execute(
             "SELECT c.cell, c.params, c.rep, c.seed, c.seconds, c.peak_mem_mb, c.version, "
-            "c.finished, r.metric, r.value FROM cells c JOIN results r "
+            "c.task_hash, c.finished, r.metric, r.value FROM cells c JOIN results r "
             "ON c.study=r.study AND c.mode=r.mode AND c.cell=r.cell "
             "WHERE c.study=? AND c.mode=? AND c.status='ok' ORDER BY c.cell, r.metric",
             (study, mode),
         )
         keep = set(cells) if cells is not None else None
         rows = []
-        for cid, params, rep, seed, sec, mem, ver, fin, metric, value in cur:
+        for cid, params, rep, seed, sec, mem, ver, th, fin, metric, value in cur:
             if keep is not None and cid not in keep:
                 continue
             p = json.loads(params)
@@ -229,7 +246,7 @@ class ResultsStore:
             for name in _PARAM_COLUMNS:
                 row[name] = p.get(name)
             row.update(rep=rep, seed=seed, metric=metric, value=value, seconds=sec)
-            row.update(peak_mem_mb=mem, version=ver, finished=fin)
+            row.update(peak_mem_mb=mem, version=ver, task_hash=th or "", finished=fin)
             for name, v in p.items():
                 if name not in _PARAM_COLUMNS:
                     row[f"p_{name}"] = v

@@ -1,124 +1,214 @@
-"""What a study cell measures: registered task functions, and the engine's built-in tasks.
+"""What a study cell measures: tasks, the functions a study names with ``Study(task=...)``.
 
-A task is a plain function ``f(params, rng) -> {metric: float}``: ``params`` is the cell's parameter
-dict (grid values and evaluated expressions, e.g. ``{"N": 1024, "k": 1, "h": 0.25}``) and ``rng``
-a ``numpy.random.Generator`` seeded from the cell key. It must be pure given these two: the engine
-then guarantees identical results whatever the job count, backend or order. Register it by name::
+A task is a plain function whose inputs are keyword parameters and whose output is a dict of
+metrics::
 
-    @task(
-    "empirical_w_interval",
-    metrics=("w1", "w2"),
-    choices={"manifold": ("interval",), "density": ("uniform",)},
-)
-    def _empirical_w_interval(params, rng): ...
+    @task(metrics=("w1", "w2"))
+    def empirical_w_interval(*, N: int, rng: np.random.Generator) -> dict[str, float]:
+        u = rng.uniform(size=N)
+        return {"w1": ..., "w2": ...}
 
-Tasks live in this module (built-ins), in the science modules, or in the study file itself (the
-worker re-executes the study file to find them). ``metrics`` lets study files be checked before
-anything runs (a claim on an unknown metric is an error); ``choices`` restricts the names a study
-may give to ``manifold``, ``density``, ``estimator`` or ``sampler``. Without ``choices`` those names
-are checked against the package registries (``ratesim.manifolds.MANIFOLDS``, ...) when they exist.
+The engine calls it once per cell as ``func(**params, rng=rng)``: ``params`` are the cell's grid
+values (after evaluating expressions) and ``rng`` a ``numpy.random.Generator`` seeded from the cell
+id. It must be pure given these: the engine then guarantees identical results whatever the job
+count, backend or order.
 
-Built-in tasks (numpy/scipy only, exact closed forms; SCIENCE.md trap 1 asks for exact optimal
-transport, which in 1-D is a closed form):
+The signature is the task's declaration of its inputs (:func:`describe`):
 
-``empirical_w_interval``
-    W1 and W2 between the empirical measure of N uniform points on [0, 1] and U[0, 1]. Anchors:
-    E W1 ~ N^(-1/2) (Dudley; Weed & Bach 2019, k = 1), E W2^2 = 1/(6N) exactly.
-``empirical_w_circle``
-    W1 (arc length) between the empirical measure of N uniform angles and the uniform law on the
-    unit circle, by the circular closed form W1 = min_c int |F_N - F - c| (Rabin, Delon, Gousseau
-    2011, Thm 1). E W1 ~ N^(-1/2) (k = 1).
-``synthetic_power``
-    ``C * N^slope * exp(noise * z)``, z standard normal: a metric with a known rate, to test the
-    engine and the verdicts end to end.
+- every grid key must name a parameter of the task; a key that does not is rejected before any
+  cell runs, with a did-you-mean;
+- a parameter without a default must be given by the grid;
+- a parameter with a default that the grid does not give takes its default, and the resolved value
+  is written into the cell's parameters (so into its id and the tidy table). Defaults must
+  therefore be numbers, strings, booleans or None;
+- a task may take registered components by name (a parameter ``manifold``, ``density``,
+  ``estimator`` or ``sampler``) with their options as grid keys ``<kind>__<arg>``
+  (``density__kappa``), collected by a ``**components`` parameter and checked against the
+  component's constructor; :func:`build` turns them into objects.
+
+``@task(metrics=..., choices=...)`` declares the metric names the task returns (checked against the
+study's claims and against what the task returns) and, optionally, the names of components it
+accepts. A task's identity for the results store is its :func:`fingerprint`: a hash of its source
+and of the source of every function and class of its study family it calls, so cells computed by a
+changed task are recomputed, never reused.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
+import inspect
+import marshal
+import math
+import numbers
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
-from .._validation import as_generator, check_int, check_positive
-from ..metrics import wasserstein_circle_uniform as w1_circle_uniform
-
 __all__ = [
-    "TASKS",
-    "Task",
     "task",
-    "get_task",
+    "TaskSpec",
+    "describe",
+    "fingerprint",
     "did_you_mean",
     "registry_names",
     "build",
-    "w1_interval_uniform",
-    "w2_interval_uniform",
-    "w1_circle_uniform",
+    "NAMED_KINDS",
+    "REQUIRED",
 ]
+
+NAMED_KINDS = ("manifold", "density", "estimator", "sampler")
+REQUIRED = inspect.Parameter.empty
 
 
 @dataclass(frozen=True)
-class Task:
-    """A registered task: name, function and what it declares about itself."""
+class TaskSpec:
+    """What a task declares about itself.
 
-    name: str
+    Attributes
+    ----------
+    func : callable
+        The task.
+    name : str
+        ``module.qualname`` of the task (for messages and reports).
+    params : dict
+        Parameter name -> default (:data:`REQUIRED` when the grid must give it); ``rng`` excluded.
+    components : bool
+        Whether the task takes ``<kind>__<arg>`` component options (a ``**`` parameter).
+    metrics : tuple of str
+        The metric names the task returns.
+    choices : dict
+        Allowed names of ``manifold``, ``density``, ``estimator``, ``sampler`` (else registries).
+    """
+
     func: Callable
-    metrics: tuple[str, ...] | None = None
-    choices: Mapping[str, tuple[str, ...]] | None = None
-    doc: str = ""
+    name: str
+    params: Mapping[str, object]
+    components: bool
+    metrics: tuple[str, ...]
+    choices: Mapping[str, tuple[str, ...]]
+
+    @property
+    def defaults(self) -> dict[str, object]:
+        """Parameters with a default: name -> default."""
+        return {k: v for k, v in self.params.items() if v is not REQUIRED}
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(k for k, v in self.params.items() if v is REQUIRED)
 
 
-TASKS: dict[str, Task] = {}
+LEGACY_TASKS: dict[str, Callable] = {}  # transition: f(params, rng) tasks registered by name
 
 
 def task(
-    name: str,
+    func: Callable | None = None,
     *,
     metrics: tuple[str, ...] | list[str] | None = None,
     choices: Mapping[str, tuple[str, ...] | list[str]] | None = None,
 ):
-    """Register ``f(params, rng) -> {metric: float}`` under ``name`` (a decorator).
+    """Declare a function as a task (a decorator; the function itself is returned).
 
     Parameters
     ----------
-    name : str
-        The name study files use (``Study(task=name)``).
-    metrics : sequence of str, optional
-        The metric names the task returns (checked against claims, and against what it returns).
+    metrics : sequence of str
+        The metric names the task returns.
     choices : mapping, optional
-        Allowed values of ``manifold``, ``density``, ``estimator``, ``sampler`` for this task.
+        Allowed values of ``manifold``, ``density``, ``estimator`` or ``sampler`` for this task
+        (default: any name of the package registries).
+
+    Raises
+    ------
+    ValueError
+        If the signature cannot declare inputs (see :func:`describe`).
     """
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"task name must be an identifier string (got {name!r})")
+    if isinstance(func, str):  # transition: legacy @task("name", ...) registration
+        name = func
 
-    def deco(func: Callable) -> Callable:
-        if not callable(func):
-            raise ValueError(f"task {name!r} must decorate a callable (got {func!r})")
-        old = TASKS.get(name)
-        if old is not None and (old.func.__module__, old.func.__qualname__) != (
-            func.__module__,
-            func.__qualname__,
-        ):
-            raise ValueError(
-                f"task name {name!r} is already registered by "
-                f"{old.func.__module__}.{old.func.__qualname__}"
-            )
-        TASKS[name] = Task(
-            name=name,
-            func=func,
-            metrics=tuple(metrics) if metrics is not None else None,
-            choices={k: tuple(v) for k, v in choices.items()} if choices else None,
-            doc=(func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else "",
+        def legacy(f):
+            f.__ratesim_task__ = {
+                "metrics": tuple(metrics) if metrics else None,
+                "choices": {k: tuple(v) for k, v in (choices or {}).items()},
+                "legacy": name,
+            }
+            LEGACY_TASKS[name] = f
+            return f
+
+        return legacy
+    if isinstance(metrics, str) or not metrics or not all(isinstance(m, str) for m in metrics):
+        raise ValueError(f"metrics must be a non-empty sequence of names (got {metrics!r})")
+    for kind in choices or {}:
+        if kind not in NAMED_KINDS:
+            raise ValueError(f"choices keys must be among {NAMED_KINDS} (got {kind!r})")
+
+    def deco(f: Callable) -> Callable:
+        f.__ratesim_task__ = {
+            "metrics": tuple(metrics),
+            "choices": {k: tuple(v) for k, v in (choices or {}).items()},
+        }
+        describe(f)  # fail at definition time on a signature that cannot declare inputs
+        return f
+
+    return deco(func) if func is not None else deco
+
+
+def _scalar(v) -> bool:
+    if v is None or isinstance(v, bool | str):
+        return True
+    return isinstance(v, numbers.Real) and math.isfinite(float(v))
+
+
+def describe(func: Callable) -> TaskSpec:
+    """The :class:`TaskSpec` of ``func``, read from its signature and ``@task`` declaration.
+
+    Raises
+    ------
+    ValueError
+        ``func`` is not callable or not declared with ``@task``, takes no keyword ``rng``, has
+        positional-only or ``*args`` parameters, or a default that is not a number, string,
+        boolean or None.
+    """
+    name = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+    if not callable(func):
+        raise ValueError(f"task must be a callable (got {func!r})")
+    decl = getattr(func, "__ratesim_task__", None)
+    if decl is None:
+        raise ValueError(
+            f"task {name} must be declared with @ratesim.study.task(metrics=(...)) so that "
+            "claims can be checked against its metrics"
         )
-        return func
-
-    return deco
+    sig = inspect.signature(func)
+    params, components = {}, False
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            components = True
+        elif p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL):
+            raise ValueError(
+                f"task {name}: parameter {p.name!r} must be a keyword parameter "
+                "(write the inputs after a bare *: def f(*, N, rng))"
+            )
+        elif p.name != "rng":
+            if p.default is not p.empty and not _scalar(p.default):
+                raise ValueError(
+                    f"task {name}: the default of {p.name!r} must be a number, string, boolean "
+                    f"or None, so that it can enter the cell id (got {p.default!r})"
+                )
+            params[p.name] = p.default
+    if "rng" not in sig.parameters:
+        raise ValueError(f"task {name} must take a keyword parameter rng (a numpy Generator)")
+    return TaskSpec(
+        func=func,
+        name=name,
+        params=params,
+        components=components,
+        metrics=decl["metrics"],
+        choices=decl["choices"],
+    )
 
 
 def did_you_mean(name: str, options) -> str:
-    """`` (did you mean 'x'?)`` or the list of options, for error messages."""
+    """`` (did you mean 'x'? available: ...)`` or the list of options, for error messages."""
     options = sorted(map(str, options))
     close = difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
     if close:
@@ -126,167 +216,161 @@ def did_you_mean(name: str, options) -> str:
     return f" (available: {', '.join(options) or 'none'})"
 
 
-def get_task(name: str) -> Task:
-    """The registered task ``name``; ``ValueError`` with a did-you-mean if unknown."""
-    if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}" + did_you_mean(name, TASKS))
-    return TASKS[name]
+# ---------------------------------------------------------------------------------------------
+# fingerprint
 
 
-# where the science modules keep their string registries (DESIGN.md; STYLE.md section 1)
+def _family(module: str) -> str:
+    """The package a task's helpers are fingerprinted within: its study family folder
+    (``ratesim_studies.<family>``), else its own module."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "ratesim_studies" and len(parts) > 2 else module
+
+
+def _code_names(code: types.CodeType):
+    yield from code.co_names
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            yield from _code_names(c)
+
+
+def _source(obj) -> bytes:
+    try:
+        return inspect.getsource(obj).encode()
+    except (OSError, TypeError):
+        code = getattr(obj, "__code__", None)
+        return marshal.dumps(code) if code is not None else repr(obj).encode()
+
+
+def fingerprint(func: Callable) -> str:
+    """A 16-hex-digit hash of the source of ``func`` and of every function or class of its study
+    family (its folder) that it reaches through global names, recursively.
+
+    Library code is not included: the store records the library version of every cell.
+    """
+    fam = _family(func.__module__)
+    h = hashlib.sha256()
+    seen: set[int] = set()
+    todo = [func]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        h.update(_source(obj))
+        fns = [obj]
+        if isinstance(obj, type):
+            fns = [v for v in vars(obj).values() if isinstance(v, types.FunctionType)]
+        for fn in fns:
+            code = getattr(fn, "__code__", None)
+            glb = getattr(fn, "__globals__", {})
+            if code is None:
+                continue
+            for n in sorted(set(_code_names(code))):
+                ref = glb.get(n)
+                mod = getattr(ref, "__module__", None)
+                if (
+                    isinstance(ref, types.FunctionType | type)
+                    and isinstance(mod, str)
+                    and (mod == fam or mod.startswith(fam + "."))
+                ):
+                    todo.append(ref)
+    return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------------------------
+# components by name
+
 _PACKAGE_REGISTRIES = {
     "manifold": ("ratesim.manifolds", "MANIFOLDS"),
     "density": ("ratesim.densities", "DENSITIES"),
     "estimator": ("ratesim.scores", "SCORES"),
     "sampler": ("ratesim.samplers", "SAMPLERS"),
-    "metric": ("ratesim.metrics", "METRICS"),
 }
-NAMED_KINDS = ("manifold", "density", "estimator", "sampler")
-
-
-def registry_names(kind: str, task_: Task | None = None) -> tuple[str, ...] | None:
-    """Allowed names of ``kind`` for ``task_``: its ``choices``, else the package registry.
-
-    Returns ``None`` when neither exists (then the name cannot be checked before running).
-    """
-    if task_ is not None and task_.choices and kind in task_.choices:
-        return task_.choices[kind]
-    mod_name, attr = _PACKAGE_REGISTRIES[kind]
-    try:
-        reg = getattr(importlib.import_module(mod_name), attr, None)
-    except ImportError:
-        return None
-    return tuple(reg) if reg else None
-
-
 _MAKERS = {
     "manifold": ("ratesim.manifolds", "make_manifold"),
     "density": ("ratesim.densities", "make_density"),
     "estimator": ("ratesim.scores", "make_score"),
 }
-# standard columns of the tidy table that a manifold family may take as constructor arguments
-_MANIFOLD_STANDARD = ("k", "d", "beta")
 
 
-def build(kind: str, params: Mapping, **overrides):
-    """Build the cell's ``manifold``, ``density``, ``estimator`` or ``sampler`` from its params.
+def _registry(kind: str) -> Mapping:
+    mod_name, attr = _PACKAGE_REGISTRIES[kind]
+    return getattr(importlib.import_module(mod_name), attr)
 
-    The name is ``params[kind]``; keyword arguments are the parameters named ``<kind>__<arg>``
-    (``density__kappa=4.0``, ``estimator__bandwidth=Expr("N^(-1/(k+4))")``), then ``overrides``.
-    For a manifold, the standard grid columns ``k``, ``d``, ``beta`` are passed too when the
-    family takes them, so they appear once, as columns of the tidy table. A sampler is returned as
-    ``functools.partial(SAMPLERS[name], **kwargs)``. This is how science tasks plug registered
-    components in by name::
 
-        @task("w1_generated")
-        def _w1(params, rng):
-            M, p = build("manifold", params), build("density", params)
-            X = M.sample(params["N"], p, rng=rng)
-            est = build("estimator", params).fit(X)
-            ...
+def registry_names(kind: str, spec: TaskSpec | None = None) -> tuple[str, ...]:
+    """Allowed names of ``kind`` for a task: its ``choices``, else the package registry."""
+    if spec is not None and kind in spec.choices:
+        return spec.choices[kind]
+    return tuple(_registry(kind))
+
+
+def component_args(kind: str, name: str) -> tuple[str, ...] | None:
+    """The keyword arguments the registered ``kind`` ``name`` takes (None: any, or unknown)."""
+    cls = _registry(kind).get(name)
+    if cls is None:
+        return None
+    target = cls if not isinstance(cls, type) else cls.__init__
+    try:
+        ps = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in ps):
+        return None
+    return tuple(p.name for p in ps if p.name not in ("self", "rng") and p.kind is not p.VAR_POSITIONAL)
+
+
+def options(kind: str, components: Mapping) -> dict:
+    """The ``<kind>__<arg>`` entries of ``components`` as ``{arg: value}``."""
+    prefix = f"{kind}__"
+    return {k[len(prefix) :]: v for k, v in components.items() if k.startswith(prefix)}
+
+
+def build(kind: str, name: str, components: Mapping | None = None, **standard):
+    """Build the registered ``kind`` named ``name`` with the options ``<kind>__<arg>`` found in
+    ``components``.
+
+    Parameters
+    ----------
+    kind : {"manifold", "density", "estimator", "sampler"}
+    name : str
+        The registry name (``"sphere"``, ``"von_mises"``, ``"empirical"``, ``"reverse_sde"``).
+    components : mapping, optional
+        A task's ``**components`` (keys ``<kind>__<arg>``; other kinds' keys are ignored).
+    **standard
+        Grid columns the component takes when its constructor has them (``k``, ``d``, ``beta``
+        for manifolds); ignored otherwise, so they can appear once, as columns of the table.
+
+    Returns
+    -------
+    object
+        The component; a sampler is returned as ``functools.partial(SAMPLERS[name], **options)``.
 
     Raises
     ------
     ValueError
-        Unknown kind, missing name, or what the registry's ``make_*`` raises (unknown name with a
-        did-you-mean, unknown parameter).
+        Unknown kind or name (with a did-you-mean) or an option the component does not take.
     """
     import functools
-    import inspect
 
-    if kind not in (*_MAKERS, "sampler"):
-        raise ValueError(f"kind must be one of {(*_MAKERS, 'sampler')} (got {kind!r})")
-    if kind not in params:
-        raise ValueError(f"the cell has no {kind!r} parameter (has: {', '.join(params)})")
-    name = params[kind]
-    prefix = f"{kind}__"
-    kwargs = {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
-    kwargs.update(overrides)
+    if isinstance(name, Mapping):  # legacy build(kind, params): removed once studies are folders
+        params = name
+        name = params[kind]
+        components = {k: v for k, v in params.items() if k.startswith(f"{kind}__")}
+        components.update({f"{kind}__{k}": v for k, v in standard.items()})
+        standard = {k: params[k] for k in ("k", "d", "beta") if k in params}
+    if kind not in _PACKAGE_REGISTRIES:
+        raise ValueError(f"kind must be one of {tuple(_PACKAGE_REGISTRIES)} (got {kind!r})")
+    kwargs = options(kind, components or {})
+    reg = _registry(kind)
+    if name not in reg:
+        raise ValueError(f"unknown {kind} {name!r}" + did_you_mean(name, reg))
+    takes = component_args(kind, name)
+    for k, v in standard.items():
+        if k not in kwargs and takes is not None and k in takes:
+            kwargs[k] = v
     if kind == "sampler":
-        reg = importlib.import_module("ratesim.samplers").SAMPLERS
-        if name not in reg:
-            raise ValueError(f"unknown sampler {name!r}" + did_you_mean(name, reg))
         return functools.partial(reg[name], **kwargs)
     mod, maker = _MAKERS[kind]
-    module = importlib.import_module(mod)
-    if kind == "manifold":
-        cls = getattr(module, "MANIFOLDS", {}).get(name)
-        if cls is not None:
-            takes = inspect.signature(cls.__init__).parameters
-            for k in _MANIFOLD_STANDARD:
-                if k in params and k in takes and k not in kwargs:
-                    kwargs[k] = params[k]
-    return getattr(module, maker)(name, **kwargs)
-
-
-# ---------------------------------------------------------------------------------------------
-# exact 1-D transport to the uniform law
-
-
-def _sorted_unit(u, name: str) -> np.ndarray:
-    u = np.asarray(u, dtype=np.float64)
-    if u.ndim != 1 or u.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array (got shape {u.shape})")
-    if not np.all(np.isfinite(u)) or np.any(u < 0) or np.any(u > 1):
-        raise ValueError(
-            f"{name} must lie in [0, 1] and be finite (got min {u.min()}, max {u.max()})"
-        )
-    return np.sort(u)
-
-
-def w1_interval_uniform(u) -> float:
-    """Exact W1(mu_N, U[0, 1]) of the empirical measure of points ``u`` in [0, 1]
-    (:func:`ratesim.metrics.wasserstein_1d_population`, exact on polynomial pieces)."""
-    from scipy.stats import uniform
-
-    from ..metrics import wasserstein_1d_population
-
-    return wasserstein_1d_population(_sorted_unit(u, "u"), uniform(), p=1)
-
-
-def w2_interval_uniform(u) -> float:
-    """Exact W2(mu_N, U[0, 1]); E W2^2 = 1/(6N) for uniform samples (STYLE.md section 5)."""
-    from scipy.stats import uniform
-
-    from ..metrics import wasserstein_1d_population
-
-    return wasserstein_1d_population(_sorted_unit(u, "u"), uniform(), p=2)
-
-
-# ---------------------------------------------------------------------------------------------
-# built-in tasks
-
-
-@task(
-    "empirical_w_interval",
-    metrics=("w1", "w2"),
-    choices={"manifold": ("interval",), "density": ("uniform",)},
-)
-def _empirical_w_interval(params, rng):
-    """W1, W2 of the empirical measure of N uniform points on [0, 1] (exact)."""
-    n = check_int(params["N"], "N", low=2)
-    u = as_generator(rng).uniform(size=n)
-    return {"w1": w1_interval_uniform(u), "w2": w2_interval_uniform(u)}
-
-
-@task(
-    "empirical_w_circle",
-    metrics=("w1",),
-    choices={"manifold": ("circle",), "density": ("uniform",)},
-)
-def _empirical_w_circle(params, rng):
-    """W1 (arc length) of the empirical measure of N uniform angles on the circle (exact)."""
-    n = check_int(params["N"], "N", low=2)
-    theta = as_generator(rng).uniform(0.0, 2 * np.pi, size=n)
-    return {"w1": w1_circle_uniform(theta)}
-
-
-@task("synthetic_power", metrics=("value",), choices={"manifold": ("none",)})
-def _synthetic_power(params, rng):
-    """C N^slope exp(noise z): a metric with a known rate, to test the engine."""
-    n = check_int(params["N"], "N", low=2)
-    c = check_positive(params.get("C", 1.0), "C")
-    noise = check_positive(params.get("noise", 0.1), "noise", allow_zero=True)
-    slope = float(params["slope"])
-    z = as_generator(rng).standard_normal()
-    return {"value": float(c * n**slope * np.exp(noise * z))}
+    return getattr(importlib.import_module(mod), maker)(name, **kwargs)

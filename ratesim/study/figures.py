@@ -1,0 +1,151 @@
+"""What a study's own figures receive, and the helpers they share.
+
+A study lists figure functions in ``Study(figures=[...])``. The report calls each as
+``figure(ctx)`` with one :class:`ReportContext` and embeds the markdown it returns under "Figures".
+The context carries the claim results the report itself shows (the fits and verdicts of
+:func:`ratesim.study.evaluate_claims`), so a figure never re-derives a verdict and cannot disagree
+with ``ratesim check``. A figure computes from ``ctx.df`` only (never from a store or a study file)
+and writes its files with :func:`savefig`::
+
+    def error_vs_sigma(ctx):
+        fig, ax = pyplot().subplots()
+        means = ctx.seed_means(by=("sigma",), metric="error")
+        ax.loglog(means["sigma"], means["mean"], "o-")
+        return f"![error vs sigma]({savefig(fig, ctx, 'error_vs_sigma.png')})"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "ReportContext",
+    "plain_table",
+    "seed_means",
+    "md_table",
+    "savefig",
+    "pyplot",
+    "verdict_lines",
+]
+
+
+def plain_table(df):
+    """The tidy table with parameter columns under their own names (``p_sigma`` -> ``sigma``)."""
+    ren = {c: c[2:] for c in df.columns if c.startswith("p_") and c[2:] not in df.columns}
+    return df.rename(columns=ren)
+
+
+def seed_means(df, by: Sequence[str], metric: str | None = None):
+    """Seed statistics of ``value`` per (metric, *by): columns ``mean``, ``geo_mean`` (mean of the
+    log, exponentiated; NaN when a value is <= 0), ``sd``, ``n``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A tidy table (parameter columns under their own names, see :func:`plain_table`).
+    by : sequence of str
+        Parameter columns to group by (the metric is always a group key).
+    metric : str, optional
+        Keep only this metric.
+    """
+    d = df if metric is None else df[df["metric"] == metric]
+    keys = ["metric", *by]
+    v = d["value"].astype(float)
+    logv = np.log(v.where(v > 0))
+    g = d.assign(_v=v, _l=logv).groupby(keys, sort=True, dropna=False)
+    out = g["_v"].agg(mean="mean", sd="std", n="count")
+    out["geo_mean"] = np.exp(g["_l"].mean())
+    return out.reset_index()
+
+
+def md_table(rows: Sequence[Sequence], headers: Sequence[str]) -> str:
+    """A markdown table (floats with 4 significant digits, ``|`` in cells escaped)."""
+
+    def cell(v) -> str:
+        if isinstance(v, float | np.floating):
+            return "" if not np.isfinite(v) else f"{v:.4g}"
+        return str(v).replace("|", "/")
+
+    out = ["| " + " | ".join(map(str, headers)) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def pyplot():
+    """``matplotlib.pyplot`` on the non-interactive Agg backend (reports have no screen)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def savefig(fig, ctx: ReportContext | str | Path, name: str, dpi: int = 110) -> str:
+    """Save ``fig`` as ``name`` in the report folder, close it and return ``name`` (for a
+    markdown link)."""
+    outdir = Path(ctx.outdir if isinstance(ctx, ReportContext) else ctx)
+    outdir.mkdir(parents=True, exist_ok=True)
+    fig.savefig(outdir / name, dpi=dpi)
+    pyplot().close(fig)
+    return name
+
+
+def verdict_lines(results) -> list[str]:
+    """One line per claim group: fitted exponent, CI and the verdict on each prediction, in plain
+    words (the report's own judgement)."""
+    words = {"consistent": "supported", "contradicted": "contradicted", "inconclusive": "inconclusive"}
+    out = []
+    for r in results:
+        tag = " (post hoc)" if getattr(r.claim, "posthoc", "") else ""
+        if r.fit is None:
+            out.append(f"- {r.claim.label}{tag} [{r.group_label}]: no fit ({r.note}).")
+            continue
+        lo, hi = r.fit.ci
+        preds = "; ".join(f"{lab} ({pv:+.3f}): {words.get(v, v)}" for lab, pv, v in r.predictions)
+        out.append(
+            f"- {r.claim.label}{tag} [{r.group_label}]: exponent {r.fit.slope:+.3f}, "
+            f"{100 * r.claim.level:g}% CI [{lo:+.3f}, {hi:+.3f}] -> {preds}."
+        )
+    return out
+
+
+@dataclass
+class ReportContext:
+    """Everything a study figure may use.
+
+    Attributes
+    ----------
+    study : Study
+        The study (its grid, claims, name).
+    df : DataFrame
+        The tidy results, parameter columns under their own names (no ``p_`` prefix).
+    results : list of ClaimResult
+        The fits and verdicts of every claim group, as the report shows them.
+    outdir : Path
+        The report folder (figures write their files here).
+    mode : {"full", "quick"}
+    """
+
+    study: object
+    df: object
+    results: list = field(default_factory=list)
+    outdir: Path = Path(".")
+    mode: str = "full"
+
+    def seed_means(self, by: Sequence[str], metric: str | None = None):
+        """:func:`seed_means` of this report's table."""
+        return seed_means(self.df, by, metric)
+
+    def results_for(self, metric: str | None = None, label: str | None = None) -> list:
+        """The claim results of one metric (or claim label)."""
+        return [
+            r
+            for r in self.results
+            if (metric is None or r.claim.metric == metric)
+            and (label is None or r.claim.label == label)
+        ]
