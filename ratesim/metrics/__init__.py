@@ -10,6 +10,12 @@ between equal-size clouds on flat tori T^2, T^3 or S^2, at sizes beyond dense OT
 Parametric-rate *controls* (N^(-1/2) in any dimension, SCIENCE.md trap 1):
 :func:`sliced_wasserstein`, :func:`mmd2`, :func:`sinkhorn_divergence`.
 
+Laws on the circle (circular Cramer-von Mises / H^-1 D^2 in closed form, exactly unbiased
+U-statistics): :func:`d2_uniform`, :func:`d2_coupled` (paired draws), :func:`d2_two_sample`, their
+floors :func:`d2_uniform_null_sd`, :func:`d2_coupled_null_sd`, the kernel :func:`fourier_kernel`,
+:func:`cross_kernel_sum`, :func:`vonmises_gap2` (closed form to the uniform law),
+:func:`circle_angles`.
+
 Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`.
 Memorization: :func:`nearest_training_distances`, :func:`memorization`, :func:`paired_similarity`.
 Law on M: :func:`intrinsic_angles`, :func:`bin_probabilities`, :func:`binned_divergence`,
@@ -20,6 +26,17 @@ A study cell: :func:`evaluate` runs the groups of :data:`METRIC_GROUPS` and retu
 """
 
 from ._evaluate import METRIC_GROUPS, evaluate
+from ._fourier import (
+    circle_angles,
+    cross_kernel_sum,
+    d2_coupled,
+    d2_coupled_null_sd,
+    d2_two_sample,
+    d2_uniform,
+    d2_uniform_null_sd,
+    fourier_kernel,
+    vonmises_gap2,
+)
 from ._geometry import (
     CoverageResult,
     DistanceSummary,
@@ -91,13 +108,21 @@ __all__ = [
     "bin_probabilities",
     "binned_divergence",
     "choose_reference_size",
+    "circle_angles",
     "coverage_scale",
+    "cross_kernel_sum",
+    "d2_coupled",
+    "d2_coupled_null_sd",
+    "d2_two_sample",
+    "d2_uniform",
+    "d2_uniform_null_sd",
     "density_ratio_curve",
     "distance_to_manifold",
     "evaluate",
     "flipd",
     "flipd_dimension",
     "flipd_empirical",
+    "fourier_kernel",
     "hausdorff",
     "intrinsic_angles",
     "kuiper_pvalue",
@@ -112,6 +137,7 @@ __all__ = [
     "sliced_wasserstein",
     "svd_dimension",
     "uniformity_tests",
+    "vonmises_gap2",
     "wasserstein",
     "wasserstein_1d",
     "wasserstein_1d_population",
