@@ -23,6 +23,7 @@ from ratesim.baselines import (
     GaussianKDE,
     InertialDiffusion,
     IntrinsicKDE,
+    make_baseline,
     sample_vmf,
 )
 from ratesim.manifolds import FlatTorus, Sphere
@@ -63,6 +64,26 @@ def test_contract(name):
         _make(name).fit(Xn)
     with pytest.raises(ValueError, match="at least one point"):
         _make(name).fit(np.empty((0, 5)))
+
+
+def test_make_baseline_by_name():
+    """make_baseline passes the manifold to the baselines that take one and its k to those with a
+    k-rule, and equals the direct construction draw for draw; unknown names and parameters and a
+    missing manifold are refused."""
+    X = S2.sample(200, None, 0)
+    for name in sorted(BASELINES):
+        est = make_baseline(name, S2)
+        assert type(est) is BASELINES[name]
+        assert_allclose(est.fit(X).sample(30, 1), _make(name).fit(X).sample(30, 1))
+    assert make_baseline("inertial", S2).k == 2 and make_baseline("inertial", S2, k=1).k == 1
+    assert make_baseline("intrinsic_kde", S2).manifold is S2
+    assert make_baseline("inertial", sigma=0.1).get_params() == {"k": None, "sigma": 0.1}
+    with pytest.raises(ValueError, match="did you mean 'inertial'"):
+        make_baseline("inertal", S2)
+    with pytest.raises(ValueError, match="did you mean 'bandwidth'"):
+        make_baseline("intrinsic_kde", S2, bandwidht=0.1)
+    with pytest.raises(ValueError, match="needs the manifold"):
+        make_baseline("intrinsic_kde")
 
 
 def test_empirical_measure_returns_training_points():
