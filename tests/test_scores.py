@@ -62,6 +62,7 @@ def _params(name, M):
         "local_polynomial": {"h": 0.3, "degree": 1, "n_noise": 3, "rng": 5},
         "knn": {"k_neighbors": 7},
         "projection": {"h": 0.4, "k": 1},
+        "adaptive_projection": {"h": 0.4, "k": 1},
         "oracle": {"manifold": M, "density": Uniform()},
         "perturbed": {"base": EmpiricalScore(), "gamma": -1.0, "c": 0.5},
     }[name]

@@ -13,6 +13,7 @@ explicit time horizon). Mixing: ``integrated_autocorr_time``, ``two_halves``,
 ``relaxation_steps``, ``suggest_steps``.
 """
 
+from ._coarse import COARSE_SAMPLERS, draw_coarse
 from ._common import SamplerResult, geometric_sigmas
 from ._diffusion import hybrid, probability_flow, reverse_sde
 from ._langevin import (
@@ -42,10 +43,12 @@ SAMPLERS = {
 }
 
 __all__ = [
+    "COARSE_SAMPLERS",
     "SAMPLERS",
     "SamplerResult",
     "TwoHalves",
     "annealed_langevin",
+    "draw_coarse",
     "geometric_sigmas",
     "hybrid",
     "integrated_autocorr_time",

@@ -7,6 +7,7 @@ Build by name with ``make_score("empirical")``; the registry is ``SCORES``.
 """
 
 from ._base import ScoreEstimator, check_sigma, clone
+from ._coarse import AdaptiveProjectionScore, coarse_bandwidth, gaussian_ess
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
 from ._oracle import OracleScore, exponential_family_params
 from ._perturbed import PerturbedScore, double_well, double_well_grad
@@ -21,6 +22,7 @@ from ._regression import (
 
 __all__ = [
     "SCORES",
+    "AdaptiveProjectionScore",
     "ClosedFormScore",
     "EmpiricalScore",
     "KNNScore",
@@ -34,9 +36,11 @@ __all__ = [
     "SmoothedScore",
     "check_sigma",
     "clone",
+    "coarse_bandwidth",
     "double_well",
     "double_well_grad",
     "exponential_family_params",
+    "gaussian_ess",
     "local_polynomial_regression",
     "make_score",
 ]

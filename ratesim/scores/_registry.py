@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 from ._base import ScoreEstimator
+from ._coarse import AdaptiveProjectionScore
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
 from ._oracle import OracleScore
 from ._perturbed import PerturbedScore
@@ -20,6 +21,7 @@ SCORES: dict[str, type[ScoreEstimator]] = {
     "local_polynomial": LocalPolynomialScore,
     "knn": KNNScore,
     "projection": ProjectionScore,
+    "adaptive_projection": AdaptiveProjectionScore,
     "oracle": OracleScore,
     "perturbed": PerturbedScore,
 }
