@@ -449,14 +449,14 @@ def _naive_curve_delta_star(manifold, X, density, deltas, c, n_dense=4000):
 
 def test_coverage_scale_on_curves_is_the_exact_supremum():
     """k = 1 path: the supremum over all centres (events), not a grid. (i) uniform circle: equal
-    to the exact atom-based formula of ratesim.theory.minimax (tested there against a naive
-    twin) and never below a grid-only supremum; (ii) a Holder curve with a non-uniform (von
-    Mises) and a discontinuous (piecewise-constant) law: equal to the brute-force definition;
-    (iii) arc length L = the curve's volume."""
+    to the exact atom-based formula ratesim.metrics.coverage_scale_circle (tested against a
+    naive twin in test_metrics_curves.py) and never below a grid-only supremum; (ii) a Holder
+    curve with a non-uniform (von Mises) and a discontinuous (piecewise-constant) law: equal to
+    the brute-force definition; (iii) arc length L = the curve's volume."""
     from ratesim.densities import PiecewiseConstant
     from ratesim.manifolds import HolderCurve
+    from ratesim.metrics import coverage_scale_circle
     from ratesim.metrics._geometry import _curve_cdfs
-    from ratesim.theory.minimax import coverage_scale_circle
 
     C = Sphere(k=1, d=3, seed=0)
     deltas = np.geomspace(0.005, np.pi, 120)

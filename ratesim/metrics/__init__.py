@@ -5,7 +5,9 @@ Exact OT (rate claims): :func:`wasserstein`, :func:`wasserstein_1d`, :func:`wass
 :func:`wasserstein_1d_population`, :func:`wasserstein_to_population`,
 :func:`wasserstein_to_reference` (with its sampling floor), :func:`sampling_floor`,
 :func:`choose_reference_size`, :func:`wasserstein_sparse_exact` (exact, certified geodesic W1
-between equal-size clouds on flat tori T^2, T^3 or S^2, at sizes beyond dense OT such as 1e5).
+between equal-size clouds on flat tori T^2, T^3 or S^2, at sizes beyond dense OT such as 1e5),
+:func:`wasserstein_curve_uniform` (exact geodesic W1 to the volume law on a closed curve, through
+its :class:`ArcLength` chart).
 
 Parametric-rate *controls* (N^(-1/2) in any dimension, SCIENCE.md trap 1):
 :func:`sliced_wasserstein`, :func:`mmd2`, :func:`sinkhorn_divergence`.
@@ -16,7 +18,9 @@ floors :func:`d2_uniform_null_sd`, :func:`d2_coupled_null_sd`, the kernel :func:
 :func:`cross_kernel_sum`, :func:`vonmises_gap2` (closed form to the uniform law),
 :func:`circle_angles`.
 
-Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`.
+Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`,
+:func:`coverage_scale_circle` (exact supremum over centres, uniform law on the circle),
+:func:`coverage_from_ratios`, :func:`cap_fraction` (uniform mass of a geodesic cap of S^k).
 Memorization: :func:`nearest_training_distances`, :func:`memorization`, :func:`paired_similarity`.
 Law on M: :func:`intrinsic_angles`, :func:`bin_probabilities`, :func:`binned_divergence`,
 :func:`uniformity_tests`, :func:`kuiper_pvalue`, :func:`density_ratio_curve`.
@@ -25,6 +29,7 @@ Intrinsic dimension: :func:`flipd`, :func:`flipd_empirical`, :func:`flipd_dimens
 A study cell: :func:`evaluate` runs the groups of :data:`METRIC_GROUPS` and returns {name: value}.
 """
 
+from ._curves import ArcLength, wasserstein_curve_uniform
 from ._evaluate import METRIC_GROUPS, evaluate
 from ._fourier import (
     circle_angles,
@@ -41,7 +46,10 @@ from ._geometry import (
     CoverageResult,
     DistanceSummary,
     HausdorffResult,
+    cap_fraction,
+    coverage_from_ratios,
     coverage_scale,
+    coverage_scale_circle,
     distance_to_manifold,
     hausdorff,
 )
@@ -90,6 +98,7 @@ from ._wasserstein import (
 )
 
 __all__ = [
+    "ArcLength",
     "BinnedDivergence",
     "CoverageResult",
     "DensityRatioCurve",
@@ -107,9 +116,12 @@ __all__ = [
     "WassersteinResult",
     "bin_probabilities",
     "binned_divergence",
+    "cap_fraction",
     "choose_reference_size",
     "circle_angles",
+    "coverage_from_ratios",
     "coverage_scale",
+    "coverage_scale_circle",
     "cross_kernel_sum",
     "d2_coupled",
     "d2_coupled_null_sd",
@@ -143,6 +155,7 @@ __all__ = [
     "wasserstein_1d_population",
     "wasserstein_circle",
     "wasserstein_circle_uniform",
+    "wasserstein_curve_uniform",
     "wasserstein_sparse_exact",
     "wasserstein_to_population",
     "wasserstein_to_reference",

@@ -169,9 +169,31 @@ def _pairwise_ball_distance(manifold, ua, ub, kind):
     return np.asarray(g, dtype=float).reshape(na, nb)
 
 
+def cap_fraction(k: int, delta: ArrayLike) -> np.ndarray:
+    """Normalized volume mu(B(y, delta)) of a geodesic ball (cap) of radius delta on the unit
+    sphere S^k under the uniform law.
+
+    (1/2) I_(sin^2 delta)(k/2, 1/2) for delta <= pi/2 and 1 - (1/2) I_(sin^2 delta)(k/2, 1/2)
+    above (regularized incomplete beta); k = 1: delta / pi, k = 2: (1 - cos delta) / 2.
+
+    Parameters
+    ----------
+    k : int >= 1
+        Dimension of the sphere.
+    delta : array_like
+        Geodesic radii (any shape; clipped to [0, pi]).
+
+    Returns
+    -------
+    ndarray
+        The cap fractions, same shape as ``delta``.
+    """
+    k = check_int(k, "k", low=1)
+    return _cap_fraction(k, np.asarray(delta, dtype=np.float64))
+
+
 def _cap_fraction(k: int, delta: np.ndarray) -> np.ndarray:
-    """Normalized volume of a geodesic ball of radius delta on the unit sphere S^k:
-    (1/2) I_{sin^2 delta}(k/2, 1/2) for delta <= pi/2, mirrored above."""
+    """:func:`cap_fraction` without input checks (delta a float array)."""
     d = np.clip(delta, 0, np.pi)
     half = 0.5 * betainc(k / 2.0, 0.5, np.sin(np.minimum(d, np.pi / 2)) ** 2)
     other = 1.0 - 0.5 * betainc(k / 2.0, 0.5, np.sin(d) ** 2)
@@ -441,3 +463,84 @@ def coverage_scale(
     boots = np.asarray(boots)
     se = float(np.std(boots, ddof=1)) if n_boot > 1 and np.all(np.isfinite(boots)) else float("nan")
     return CoverageResult(d0, se, c, kind, mu_method, deltas, worst, n, G, n_boot)
+
+
+def coverage_from_ratios(lo_ratio: ArrayLike, hi_ratio: ArrayLike, deltas: ArrayLike, c: float):
+    """Coverage scale delta*(c) from the extreme ratios nu(B) / mu(B) over the centres, per
+    radius of a sorted grid.
+
+    delta* is the smallest grid radius from which on (for it and every larger grid radius) every
+    ball satisfies c^-1 <= nu(B) / mu(B) <= c: the grid value just above the largest failing
+    radius (the rule of :func:`coverage_scale`).
+
+    Parameters
+    ----------
+    lo_ratio, hi_ratio : array_like, shape (J,)
+        Smallest and largest nu(B(y, delta_j)) / mu(B(y, delta_j)) over the centres y.
+    deltas : array_like, shape (J,)
+        The radii, increasing.
+    c : float > 1
+
+    Returns
+    -------
+    float
+        delta*; ``deltas[0]`` if no radius fails, ``inf`` if the largest one fails.
+    """
+    lo = np.asarray(lo_ratio, dtype=float)
+    hi = np.asarray(hi_ratio, dtype=float)
+    deltas = np.asarray(deltas, dtype=float)
+    bad = (lo < 1.0 / c) | (hi > c)
+    if not bad.any():
+        return float(deltas[0])
+    last = int(np.nonzero(bad)[0].max())
+    if last == deltas.size - 1:
+        return float("inf")
+    return float(deltas[last + 1])
+
+
+def coverage_scale_circle(theta: ArrayLike, c: float = 2.0, deltas: ArrayLike | None = None):
+    """Exact coverage scale delta*(c) of the empirical law of angles ``theta`` relative to the
+    uniform law on the unit circle (geodesic balls: arcs [y - delta, y + delta], mu(B) =
+    delta / pi).
+
+    The supremum over every centre y is exact: as y moves, the count of an arc of length
+    2 delta changes only when an end crosses an atom, so the largest count is attained by an arc
+    starting at an atom, max_i #[theta_i, theta_i + 2 delta], and the smallest by an arc starting
+    just after one, min_i #(theta_i, theta_i + 2 delta] (atoms distinct). Cost O(N log N) per
+    radius, no quadrature: the uniform-law special case of the curve path of
+    :func:`coverage_scale`, on angles rather than points.
+
+    Parameters
+    ----------
+    theta : array_like, shape (N,)
+        Angles (read mod 2 pi).
+    c : float > 1
+    deltas : array_like, shape (J,), optional
+        Radii in (0, pi/2] (sorted here; default 400 log-spaced values from 1e-7 to pi/2).
+
+    Returns
+    -------
+    float
+        delta* (see :func:`coverage_from_ratios`).
+    """
+    th = np.sort(np.mod(np.asarray(theta, dtype=np.float64).ravel(), 2 * np.pi))
+    n = th.size
+    if n < 1 or not np.all(np.isfinite(th)):
+        raise ValueError("theta must be a non-empty finite array")
+    c = check_in_range(c, "c", low=1.0, low_open=True)
+    deltas = np.geomspace(1e-7, np.pi / 2, 400) if deltas is None else deltas
+    deltas = np.sort(np.asarray(deltas, dtype=np.float64).ravel())
+    if deltas.size == 0 or not np.all(np.isfinite(deltas)) or deltas[0] <= 0:
+        raise ValueError("deltas must be a non-empty array of finite values > 0")
+    if deltas[-1] > np.pi / 2:
+        raise ValueError(f"deltas must be <= pi/2 (got {deltas[-1]})")
+    ext = np.concatenate([th, th + 2 * np.pi])
+    lo_r, hi_r = np.empty(deltas.size), np.empty(deltas.size)
+    for j, dl in enumerate(deltas):
+        end = th + 2 * dl
+        n_closed = np.searchsorted(ext, end, side="right") - np.arange(n)  # [theta_i, end]
+        n_open = n_closed - 1  # (theta_i, end]
+        mu = dl / np.pi
+        hi_r[j] = n_closed.max() / (n * mu)
+        lo_r[j] = n_open.min() / (n * mu)
+    return coverage_from_ratios(lo_r, hi_r, deltas, c)
