@@ -1,7 +1,8 @@
 """Reports: ``reports/STUDY/`` with log-log rate plots, fitted-vs-predicted tables and a README.
 
-Everything here is computed from the tidy results table only: the fits and verdicts are those of :func:`ratesim.study.evaluate_claims`, so a report and ``ratesim check`` never
-disagree. Files written into the output directory:
+Everything here is computed from the tidy results table only: the fits and verdicts are those of
+:func:`ratesim.study.evaluate_claims`, so a report and ``ratesim check`` never disagree. Files
+written into the output directory:
 
 - ``<claim>.png``: one log-log plot per claim, one facet per group (k, beta, estimator, ...); grey
   dots are the individual seeds, black dots with bars the seed geometric mean +- one seed standard
@@ -10,7 +11,10 @@ disagree. Files written into the output directory:
 - ``fits.md`` and ``fits.tex``: fitted against predicted exponents with CI, R^2, local slopes and
   verdicts;
 - ``results.csv`` (and ``results.parquet`` when pyarrow is present): the tidy table;
-- ``README.md``: embeds the above and says how it was produced (command, version, date, machine).
+- ``README.md``: embeds the above, the study's own figures (each called with one
+  :class:`ratesim.study.figures.ReportContext`), says how it was produced (command, version, date,
+  machine, when the design was registered) and links ``reading.md``, the hand-written reading of
+  the run, when there is one.
 """
 
 from __future__ import annotations

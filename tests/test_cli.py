@@ -3,18 +3,21 @@
 import textwrap
 from pathlib import Path
 
+import engine_tasks
 import pytest
 
 from ratesim.cli import REPO_ROOT, main
-from ratesim.study import load_study
+from ratesim.study import load_study, study_files
 
 GOOD = '''
 """A fast study with a known slope."""
 from ratesim.study import Claim, Study
 
+from .tasks import synthetic_power
+
 STUDY = Study(
     name="NAME",
-    task="synthetic_power",
+    task=synthetic_power,
     grid={"N": [16, 64, 256, 1024], "slope": -0.5, "noise": 0.05},
     seeds=4,
     quick={"N": [16, 256, 4096]},
@@ -25,10 +28,14 @@ STUDY = Study(
 
 
 def _studies(tmp_path, **preds):
+    """A studies folder with one family (the engine's test tasks as its tasks.py) holding one
+    study per keyword (name=predicted exponent)."""
     d = tmp_path / "studies"
-    d.mkdir(exist_ok=True)
+    fam = d / "fam"
+    fam.mkdir(parents=True, exist_ok=True)
+    (fam / "tasks.py").write_text(Path(engine_tasks.__file__).read_text())
     for name, pred in preds.items():
-        (d / f"{name}.py").write_text(GOOD.replace("NAME", name).replace("PRED", pred))
+        (fam / f"{name}.py").write_text(GOOD.replace("NAME", name).replace("PRED", pred))
     return d
 
 
@@ -36,14 +43,18 @@ def _args(tmp_path, d):
     return ["--studies", str(d), "--out", str(tmp_path / "res"), "--reports", str(tmp_path / "rep")]
 
 
+@pytest.mark.slow
 def test_main_command_runs_quick_studies_and_writes_their_reports(tmp_path, capsys):
     """`ratesim run all --quick && ratesim report all --quick` with the repository's studies;
-    quick reports go under --out, never into reports/."""
+    quick reports go under --out, never into reports/. Slow (every quick study, minutes): CI runs
+    the README's main command itself after the test suite (.ci/run); each study's contract test
+    runs one cell of it in the default suite."""
     out = tmp_path / "results"
     before = {p: p.stat().st_mtime for p in (REPO_ROOT / "reports").rglob("*") if p.is_file()}
     assert main(["run", "all", "--quick", "--out", str(out)]) == 0
     assert main(["report", "all", "--quick", "--out", str(out)]) == 0
-    names = [p.stem for p in (REPO_ROOT / "studies").glob("*.py") if not p.stem.startswith("_")]
+    files = {p.stem: p for p in study_files(REPO_ROOT / "studies")}
+    names = list(files)
     assert names
     for n in names:
         readme = out / "reports" / n / "README.md"
@@ -59,7 +70,7 @@ def test_main_command_runs_quick_studies_and_writes_their_reports(tmp_path, caps
     text = capsys.readouterr().out
     assert "CONSISTENT" in text and "MISSING" not in text
     for n in names:
-        st = load_study(REPO_ROOT / "studies" / f"{n}.py")
+        st = load_study(files[n])
         if st.claims:
             assert f" {n} claim" in text, n
 
@@ -75,6 +86,17 @@ def test_run_fit_check_report_export(tmp_path, capsys):
     assert main(["run", "good", *a]) == 0
     out = capsys.readouterr().out
     assert "16 already stored, 0 computed" in out and "other code versions" not in out
+    # an edited task: its cells are recomputed, and the run says so
+    t = d / "fam" / "tasks.py"
+    t.write_text(t.read_text().replace("np.exp(noise * rng", "np.exp(1.0 * noise * rng"))
+    import os
+
+    os.utime(t, ns=(t.stat().st_mtime_ns + 10**9,) * 2)
+    assert main(["run", "good", *a]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "0 already stored, 16 computed" in out and "16 stored cells were computed by another" in out
+    )
     # cells computed by another code version are reused, and the run says so
     import sqlite3
 
@@ -138,19 +160,18 @@ def test_run_fit_check_report_export(tmp_path, capsys):
 
 def test_failed_cells_exit_1_and_are_listed(tmp_path, capsys):
     d = tmp_path / "studies"
-    d.mkdir()
-    (d / "flaky.py").write_text(
+    (d / "fam").mkdir(parents=True)
+    (d / "fam" / "flaky.py").write_text(
         textwrap.dedent("""
         from ratesim.study import Study, task
 
-        @task("flaky_task_for_cli_test", metrics=("m",))
-        def _t(params, rng):
-            if params["N"] == 20:
+        @task(metrics=("m",))
+        def flaky_task(*, N, rng):
+            if N == 20:
                 raise ValueError("cannot do N=20")
-            return {"m": 1.0 / params["N"]}
+            return {"m": 1.0 / N}
 
-        STUDY = Study(name="flaky", task="flaky_task_for_cli_test", grid={"N": [10, 20, 40]},
-                      seeds=2)
+        STUDY = Study(name="flaky", task=flaky_task, grid={"N": [10, 20, 40]}, seeds=2)
         """)
     )
     assert main(["run", "flaky", *_args(tmp_path, d)]) == 1
@@ -161,14 +182,19 @@ def test_failed_cells_exit_1_and_are_listed(tmp_path, capsys):
 
 BAD_FILES = {
     "syntax": ("x = (", "syntax error"),
-    "unknown_task": (GOOD.replace("synthetic_power", "synthetic_powr"), "did you mean"),
+    "unknown_task": (GOOD.replace("task=synthetic_power", "task=synthetic_powr"), "synthetic_powr"),
+    "typo_key": (
+        GOOD.replace('"noise": 0.05', '"nosie": 0.05'),
+        "grid['nosie']: task fam.tasks.synthetic_power has no parameter 'nosie' "
+        "(did you mean 'noise'",
+    ),
     "small_n": (GOOD.replace("[16, 64, 256, 1024]", "[1, 64]"), "grid['N']"),
     "k_ge_d": (GOOD.replace('"noise": 0.05', '"noise": 0.05, "k": 3, "d": [4, 3]'), "k = 3 >= d"),
     "bad_expr": (
-        GOOD.replace('"noise": 0.05', '"noise": 0.05, "h": Expr("N^(-1/(k+4)")').replace(
+        GOOD.replace('"noise": 0.05', '"noise": 0.05, "C": Expr("N^(-1/(k+4)")').replace(
             "import Claim, Study", "import Claim, Expr, Study"
         ),
-        "grid['h']",
+        "grid['C']",
     ),
     "bad_metric": (GOOD.replace('metric="value"', 'metric="valeu"'), "did you mean 'value'"),
     "bad_manifold": (
@@ -182,7 +208,7 @@ BAD_FILES = {
 def test_bad_input_exit_2_and_nothing_written(tmp_path, capsys, case):
     body, match = BAD_FILES[case]
     d = _studies(tmp_path, good="-0.5")
-    (d / f"{case}.py").write_text(body.replace("NAME", case).replace("PRED", "-0.5"))
+    (d / "fam" / f"{case}.py").write_text(body.replace("NAME", case).replace("PRED", "-0.5"))
     a = _args(tmp_path, d)
     assert main(["run", "all", *a]) == 2  # the good study must not run either
     err = capsys.readouterr().err

@@ -1,7 +1,5 @@
 """ratesim.report and claim evaluation: plots, tables, README, committed tables for check."""
 
-import textwrap
-
 import pandas as pd
 import pytest
 
@@ -11,11 +9,13 @@ from ratesim.study.claims import combine
 
 FACETS = '''
 """Two known slopes in one study: facets by slope."""
+from engine_tasks import synthetic_power
+
 from ratesim.study import Claim, Study
 
 STUDY = Study(
     name="facets",
-    task="synthetic_power",
+    task=synthetic_power,
     grid={"slope": [-0.5, -0.25], "N": [16, 64, 256, 1024, 4096], "noise": 0.1, "C": 2.0},
     seeds=6,
     claims=[
@@ -28,11 +28,8 @@ STUDY = Study(
 
 
 @pytest.fixture
-def facets(tmp_path):
-    d = tmp_path / "studies"
-    d.mkdir()
-    (d / "facets.py").write_text(textwrap.dedent(FACETS))
-    st = load_study(d / "facets.py")
+def facets(tmp_path, write_study):
+    st = load_study(write_study("facets", FACETS))
     with ResultsStore(tmp_path / "results" / "ratesim.sqlite") as store:
         assert run_study(st, store, progress=False).ok
         df = store.tidy("facets", "full")
@@ -158,29 +155,46 @@ def test_report_refuses_empty_results(facets):
         write_report(st, df.iloc[:0], tmp / "x")
 
 
-def test_study_figures_are_written_and_embedded(tmp_path):
-    """A study's own figure hook is called with the tidy table and its markdown is embedded."""
+def test_study_figures_get_the_report_context_and_are_embedded(tmp_path):
+    """A study's figure is called with the report context: the table (parameters under their own
+    names), the claim results the report shows, the output folder; its markdown is embedded. A
+    post hoc claim, the registration and a hand-written reading appear in the README."""
     import numpy as np
     import pandas as pd
+    from engine_tasks import synthetic_power
 
     from ratesim.report import write_report
     from ratesim.study import Claim, Study
+    from ratesim.study.figures import md_table, pyplot, savefig, verdict_lines
 
     seen = {}
 
-    def fig(df, outdir):
-        seen["rows"] = len(df)
-        (outdir / "extra.txt").write_text("x")
-        return "### Extra\n\n![extra](extra.txt)"
+    def fig(ctx):
+        seen["rows"] = len(ctx.df)
+        seen["columns"] = set(ctx.df.columns)
+        seen["verdicts"] = [r.verdict for r in ctx.results]
+        means = ctx.seed_means(by=("N",), metric="value")
+        f, ax = pyplot().subplots()
+        ax.loglog(means["N"], means["geo_mean"], "o-")
+        name = savefig(f, ctx, "extra.png")
+        table = md_table(means[["N", "mean"]].to_numpy().tolist(), ["N", "mean"])
+        return "\n".join(
+            ["### Extra", "", f"![extra]({name})", "", table, *verdict_lines(ctx.results)]
+        )
 
     st = Study(
         name="figs",
-        task="synthetic_power",
-        grid={"N": [10, 100, 1000]},
+        task=synthetic_power,
+        grid={"N": [10, 100, 1000], "slope": -0.5},
         seeds=2,
-        claims=[Claim(metric="m", predict=-0.5)],
+        registered=("2026-12-01", "abc1234"),
+        claims=[
+            Claim(metric="value", predict=-0.5),
+            Claim(metric="value", predict=-0.25, name="late", posthoc="added after the run"),
+        ],
         figures=[fig],
     )
+    (tmp_path / "reading.md").write_text("# figs: reading of the full run\n")
     rng = np.random.default_rng(0)
     rows = [
         {
@@ -190,19 +204,28 @@ def test_study_figures_are_written_and_embedded(tmp_path):
             "N": n,
             "rep": r,
             "seed": r,
-            "metric": "m",
+            "metric": "value",
             "value": n**-0.5 * np.exp(0.01 * rng.standard_normal()),
             "seconds": 0.1,
             "version": "t",
+            "p_slope": -0.5,
         }
         for n in (10, 100, 1000)
         for r in range(2)
     ]
     readme = write_report(st, pd.DataFrame(rows), tmp_path)
     text = readme.read_text()
-    assert seen["rows"] == 6 and (tmp_path / "extra.txt").exists()
-    assert "## Figures" in text and "![extra](extra.txt)" in text
-    st_bad = Study(name="figs", task="synthetic_power", grid={"N": [10, 100]}, figures=["nope"])
+    assert seen["rows"] == 6 and (tmp_path / "extra.png").stat().st_size > 1000
+    assert "slope" in seen["columns"] and "p_slope" not in seen["columns"]
+    assert seen["verdicts"] == ["consistent", "contradicted"]  # the report's own verdicts
+    assert "## Figures" in text and "![extra](extra.png)" in text
+    assert "- value [all]: exponent -0.5" in text and "- late (post hoc) [all]" in text
+    assert "2. *post hoc* `value`" in text and "Post hoc (written after" in text
+    assert "registered on 2026-12-01 at commit abc1234" in text
+    assert "[reading.md](reading.md)" in text
+    st_bad = Study(
+        name="figs", task=synthetic_power, grid={"N": [10, 100], "slope": -0.5}, figures=["nope"]
+    )
     import pytest
 
     from ratesim.study import StudyError

@@ -3,12 +3,11 @@
 import re
 import subprocess
 import sys
-from pathlib import Path
+
+from conftest import ROOT
 
 import ratesim
 from ratesim.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _readme_commands():
@@ -16,14 +15,15 @@ def _readme_commands():
     return re.findall(r"```bash\n(.+?)\n```", text)
 
 
-def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
+def test_readme_has_exactly_two_setup_commands_and_ci_runs_both():
     cmds = _readme_commands()
     assert len(cmds) == 2, cmds
     main_cmd, test_cmd = cmds
     assert main_cmd.startswith("pip install -e .") and "ratesim" in main_cmd
     assert "pytest" in test_cmd
     ci_lines = [ln.strip() for ln in (ROOT / ".ci/run").read_text().splitlines()]
-    assert test_cmd.strip() in ci_lines
+    # the test suite first, then the main command end to end
+    assert ci_lines.index(test_cmd.strip()) < ci_lines.index(main_cmd.strip())
 
 
 def test_version_and_help(capsys):

@@ -1,26 +1,24 @@
 """Study specification, expressions, grid expansion, seeding, the store and the built-in tasks."""
 
 import sqlite3
-import textwrap
 
-import naive_study as naive
 import numpy as np
 import pytest
+from engine_tasks import component_task, synthetic_power
 
 from ratesim.study import (
-    CellResult,
     Claim,
     Expr,
     ExprError,
     ResultsStore,
     Study,
     StudyError,
-    cell_id,
-    cell_seed,
     expand,
     load_study,
+    task,
 )
-from ratesim.study.tasks import w1_circle_uniform, w1_interval_uniform, w2_interval_uniform
+from ratesim.study.grid import cell_id, cell_seed
+from ratesim.study.store import CellResult
 
 # ----------------------------------------------------------------------------------- expressions
 
@@ -87,8 +85,8 @@ def test_expr_pickles():
 def _study(**kw):
     base = dict(
         name="s",
-        task="synthetic_power",
-        grid={"N": [10, 100], "slope": -0.5, "h": Expr("N^(-1/(k+4))"), "k": 1},
+        task=synthetic_power,
+        grid={"N": [10, 100], "slope": -0.5, "C": Expr("N^(-1/(k+4))"), "k": 1},
         seeds=3,
         claims=[Claim(metric="value", predict=-0.5)],
     )
@@ -97,20 +95,28 @@ def _study(**kw):
 
 
 def test_expand_product_expressions_ids_and_seeds():
-    st = _study(grid={"N": [10, 100], "k": [1, 2], "slope": -0.5, "h": Expr("N^(-1/(k+4))")})
+    st = _study(grid={"N": [10, 100], "k": [1, 2], "slope": -0.5, "C": Expr("N^(-1/(k+4))")})
     st.validate()
     cells = expand(st)
     assert len(cells) == 2 * 2 * 3
     c = cells[0]
-    assert c.params == {"N": 10, "k": 1, "slope": -0.5, "h": 10 ** (-1 / 5)}
-    assert c.id == f"s[N=10,h={10 ** (-1 / 5)!r},k=1,slope=-0.5,rep=0]"
+    # the task's defaults for the inputs the grid does not give are part of the cell
+    c5 = 10 ** (-1 / 5)
+    assert c.params == {"N": 10, "k": 1, "slope": -0.5, "C": c5, "noise": 0.1, "manifold": "none"}
+    assert c.id == f"s[C={c5!r},N=10,k=1,manifold=none,noise=0.1,slope=-0.5,rep=0]"
     assert c.seed == cell_seed(0, c.id)
     assert len({x.id for x in cells}) == len({x.seed for x in cells}) == len(cells)
     # ids do not depend on the order of the grid keys; seeds depend on the study seed
-    st2 = _study(grid={"slope": -0.5, "h": Expr("N^(-1/(k+4))"), "k": [2, 1], "N": [100, 10]})
+    st2 = _study(grid={"slope": -0.5, "C": Expr("N^(-1/(k+4))"), "k": [2, 1], "N": [100, 10]})
     assert {x.id: x.seed for x in expand(st2)} == {x.id: x.seed for x in cells}
     st3 = _study(grid=st.grid, seed=1)
     assert {x.seed for x in expand(st3)}.isdisjoint({x.seed for x in cells})
+    # a default given explicitly is the same cell (same id, same seed)
+    st4 = _study(grid={**st.grid, "noise": 0.1})
+    assert {x.id: x.seed for x in expand(st4)} == {x.id: x.seed for x in cells}
+    # a changed default is another cell
+    st5 = _study(grid={**st.grid, "noise": 0.2})
+    assert {x.id for x in expand(st5)}.isdisjoint({x.id for x in cells})
 
 
 def test_cell_seed_is_stable_across_processes():
@@ -135,12 +141,12 @@ def test_cell_seed_is_stable_across_processes():
 
 def test_coupled_axes_and_quick_grid():
     st = _study(
-        grid={"N, sigma": [(10, 0.1), (100, 0.01)], "slope": -0.5},
-        quick={"N, sigma": [(10, 0.1)]},
+        grid={"N, noise": [(10, 0.1), (100, 0.01)], "slope": -0.5},
+        quick={"N, noise": [(10, 0.1)]},
         quick_seeds=2,
     )
     st.validate()
-    assert [(c.params["N"], c.params["sigma"]) for c in expand(st)][::3] == [(10, 0.1), (100, 0.01)]
+    assert [(c.params["N"], c.params["noise"]) for c in expand(st)][::3] == [(10, 0.1), (100, 0.01)]
     q = expand(st, quick=True)
     assert len(q) == 2 and all(c.params["N"] == 10 for c in q)
 
@@ -148,23 +154,50 @@ def test_coupled_axes_and_quick_grid():
 # --------------------------------------------------------------------------- validation errors
 
 BAD = [
-    (dict(task="synthetic_powr"), "task", "did you mean 'synthetic_power'"),
+    (
+        dict(grid={"N": [10], "slope": -0.5, "noize": 0.2}),
+        "grid['noize']",
+        "has no parameter 'noize' \\(did you mean 'noise'",
+    ),
+    (dict(grid={"N": [10]}), "grid", "needs 'slope'"),
+    (dict(task="synthetic_power"), "task", "must be a callable"),
+    (dict(task=lambda N, rng: {}), "task", "must be declared with @ratesim.study.task"),
+    (dict(registered=("2026-13-01", "abc1234")), "registered", "ISO date, commit hash"),
+    (dict(registered=("2026-11-01", "HEAD")), "registered", "ISO date, commit hash"),
+    (
+        dict(claims=[Claim(metric="value", predict=-0.5, on="slope")]),
+        "claims[0].on",
+        "must be a number > 0",
+    ),
+    (
+        dict(
+            grid={"N": [10, 100], "slope": -0.5, "C": [0.5, 2.0]},
+            claims=[Claim(metric="value", predict=-0.5, on="C", form="N/logN")],
+        ),
+        "claims[0].on",
+        "must be a number > 2.71828",
+    ),
+    (
+        dict(claims=[Claim(metric="value", predict=-0.5, posthoc=True)]),
+        "claims[0].posthoc",
+        "posthoc must be a string",
+    ),
     (dict(grid={"N": [1, 10], "slope": -0.5}), "grid['N']", "N must be an integer >= 2"),
     (dict(grid={"N": [10], "k": 3, "d": 3, "slope": -0.5}), "grid['k']", "k = 3 >= d = 3"),
     (
-        dict(grid={"N": [10], "h": Expr("N^(-1/(k+4)"), "slope": -0.5, "k": 1}),
-        "grid['h']",
+        dict(grid={"N": [10], "C": Expr("N^(-1/(k+4)"), "slope": -0.5, "k": 1}),
+        "grid['C']",
         "cannot parse",
     ),
     (
-        dict(grid={"N": [10], "h": Expr("N^(-1/(q+4))"), "slope": -0.5}),
-        "grid['h']",
+        dict(grid={"N": [10], "C": Expr("N^(-1/(q+4))"), "slope": -0.5}),
+        "grid['C']",
         "unknown variable",
     ),
     (dict(grid={"N": [], "slope": -0.5}), "grid['N']", "at least one value"),
-    (dict(grid={"N, h": [(10,)], "slope": -0.5}), "grid['N, h']", "tuple of 2"),
+    (dict(grid={"N, C": [(10,)], "slope": -0.5}), "grid['N, C']", "tuple of 2"),
     (dict(grid={"N": [10], "slope": -0.5, "rep": 1}), "grid['rep']", "reserved"),
-    (dict(grid={"N": [10], "slope": -0.5, "f": [object()]}), "grid['f']", "values must be"),
+    (dict(grid={"N": [10], "slope": -0.5, "C": [object()]}), "grid['C']", "values must be"),
     (dict(seeds=0), "seeds", "seeds must be an integer >= 1"),
     (dict(quick={"M": [1]}), "quick['M']", "unknown grid key"),
     (
@@ -205,25 +238,57 @@ def test_bad_studies_name_the_key(kw, key, match):
 
 
 def test_unknown_names_are_checked_against_task_choices_and_registries():
-    # task choices: the circle task knows only the circle and the uniform law
-    st = Study(
-        name="c",
-        task="empirical_w_circle",
-        grid={"N": [10], "manifold": "circle", "density": "unifrom"},
-    )
-    with pytest.raises(StudyError, match="unknown density 'unifrom'.*did you mean 'uniform'"):
+    # task choices: synthetic_power knows only the manifold "none"
+    st = _study(grid={"N": [10], "slope": -0.5, "manifold": "nones"})
+    with pytest.raises(StudyError, match="unknown manifold 'nones'.*did you mean 'none'"):
         st.validate()
     # package registries (ratesim.densities.DENSITIES, ratesim.manifolds.MANIFOLDS) otherwise
-    for kind in ("density", "manifold"):
-        st = _study(grid={"N": [10], "slope": -0.5, kind: "no_such_thing"})
-        with pytest.raises(StudyError, match=f"unknown {kind} 'no_such_thing'"):
-            st.validate()
+    st = Study(name="c", task=component_task, grid={"N": [10], "density": "unifrom"})
+    with pytest.raises(StudyError, match="unknown density 'unifrom'.*did you mean 'uniform'"):
+        st.validate()
+    st = Study(name="c", task=component_task, grid={"N": [10], "manifold": "no_such_thing"})
+    with pytest.raises(StudyError, match="unknown manifold 'no_such_thing'"):
+        st.validate()
 
 
-def _write(tmp_path, name, body):
-    p = tmp_path / f"{name}.py"
-    p.write_text(textwrap.dedent(body))
-    return p
+def test_component_options_are_checked_against_the_component():
+    ok = Study(name="c", task=component_task, grid={"N": [10], "manifold__seed": 3, "k": 2})
+    ok.validate()
+    assert expand(ok)[0].params["manifold__seed"] == 3
+    bad = Study(name="c", task=component_task, grid={"N": [10], "manifold__sed": 3})
+    with pytest.raises(
+        StudyError, match="grid\\['manifold__sed'\\].*takes no option 'sed'.*'seed'"
+    ):
+        bad.validate()
+    # options of a kind the task does not take, or on a task without **components
+    bad = Study(name="c", task=component_task, grid={"N": [10], "estimator__h": 0.1})
+    with pytest.raises(StudyError, match="takes no 'estimator'"):
+        bad.validate()
+    with pytest.raises(StudyError, match="has no parameter 'manifold__seed'"):
+        _study(grid={"N": [10], "slope": -0.5, "manifold__seed": 1}).validate()
+
+
+def test_task_declarations_are_checked_when_defined():
+    with pytest.raises(ValueError, match="keyword parameter rng"):
+
+        @task(metrics=("m",))
+        def no_rng(*, N):
+            return {}
+
+    with pytest.raises(ValueError, match="default of 'grid' must be a number, string"):
+
+        @task(metrics=("m",))
+        def list_default(*, N, rng, grid=(1, 2)):
+            return {}
+
+    with pytest.raises(ValueError, match="must be a keyword parameter"):
+
+        @task(metrics=("m",))
+        def positional(N, /, *, rng):
+            return {}
+
+    with pytest.raises(ValueError, match="metrics must be a non-empty"):
+        task(metrics=())
 
 
 @pytest.mark.parametrize(
@@ -231,41 +296,75 @@ def _write(tmp_path, name, body):
     [
         ("x = (", "syntax error at line 1"),
         ("raise RuntimeError('boom')", "RuntimeError: boom"),
-        ("X = 1", "STUDY = Study"),
         ("STUDY = 3", "STUDY must be a Study"),
         (
-            "from ratesim.study import Study\nSTUDY = Study(name='other', task='synthetic_power', "
-            "grid={'N': [10], 'slope': -0.5})",
+            "from engine_tasks import synthetic_power\nfrom ratesim.study import Study\n"
+            "STUDY = Study(name='other', task=synthetic_power, grid={'N': [10], 'slope': -0.5})",
             "must equal the file name",
         ),
     ],
 )
-def test_malformed_files(tmp_path, body, match):
-    p = _write(tmp_path, "bad", body)
+def test_malformed_files(write_study, body, match):
+    p = write_study("bad", body)
     with pytest.raises(StudyError, match=match) as e:
         load_study(p)
     assert str(p) in str(e.value)
 
 
-def test_study_file_may_register_its_own_task(tmp_path):
-    p = _write(
-        tmp_path,
-        "own",
-        """
-        '''A study with its own task.'''
-        from ratesim.study import Claim, Study, task
+OWN_TASKS = """
+import numpy as np
+from ratesim.study import task
 
-        @task("own_task_for_test", metrics=("m",))
-        def _own(params, rng):
-            return {"m": params["N"] ** -0.5 * rng.uniform(0.9, 1.1)}
+def _scale(N):
+    return N ** -0.5
 
-        STUDY = Study(name="own", task="own_task_for_test", grid={"N": [10, 100]}, seeds=2,
-                      claims=[Claim(metric="m", predict=-0.5)])
-        """,
-    )
+def _unrelated():
+    return 1
+
+@task(metrics=("m",))
+def own(*, N, rng, spread=0.1):
+    return {"m": _scale(N) * rng.uniform(1 - spread, 1 + spread)}
+"""
+
+OWN_STUDY = '''"""A study with its family's own task."""
+from ratesim.study import Claim, Study
+
+from .tasks import own
+
+STUDY = Study(name="own", task=own, grid={"N": [10, 100]}, seeds=2,
+              claims=[Claim(metric="m", predict=-0.5)])
+'''
+
+
+def test_a_family_holds_its_tasks_and_studies(write_study, tmp_path):
+    files = {"tasks.py": OWN_TASKS, "README.md": "# my family"}
+    p = write_study("own", OWN_STUDY, family="myfam", files=files)
+    write_study("not_a_study", "X = 1", family="myfam")
     st = load_study(p)
-    assert st.description == "A study with its own task."
-    assert len(expand(st)) == 4
+    assert st.description == "A study with its family's own task."
+    assert st.task.__module__ == "ratesim_studies.myfam.tasks"
+    assert [c.params for c in expand(st)][0] == {"N": 10, "spread": 0.1}
+    from ratesim.study import study_files
+
+    assert [f.name for f in study_files(tmp_path / "studies")] == ["own.py"]
+
+
+def test_fingerprint_follows_the_task_and_its_family_helpers(write_study):
+    import os
+
+    from ratesim.study import fingerprint
+
+    def load(text):
+        p = write_study("own", OWN_STUDY, family="fpfam", files={"tasks.py": text})
+        t = p.parent / "tasks.py"
+        os.utime(t, ns=(t.stat().st_mtime_ns + 10**9,) * 2)  # a visible edit, however fast
+        return fingerprint(load_study(p).task)
+
+    base = load(OWN_TASKS)
+    assert load(OWN_TASKS) == base  # deterministic
+    assert load(OWN_TASKS.replace("return 1", "return 2")) == base  # unreached code: same task
+    assert load(OWN_TASKS.replace("N ** -0.5", "N ** -0.25")) != base  # a helper it calls
+    assert load(OWN_TASKS.replace("1 - spread", "1 - 2 * spread")) != base  # the task itself
 
 
 # ------------------------------------------------------------------------------------- store
@@ -327,105 +426,45 @@ def test_store_one_transaction_per_cell(tmp_path):
         con.execute("INSERT INTO results VALUES ('s','full','c1','a',9.0)")
 
 
-# ---------------------------------------------------------------------- built-in task closed forms
+def test_build_components_by_name():
+    from ratesim.study import build
 
-
-@pytest.mark.parametrize("n", [1, 2, 5, 37])
-def test_exact_w_against_dense_grids(n):
-    rng = np.random.default_rng(n)
-    u = rng.uniform(size=n)
-    tol = 1 / naive.M  # see naive_study's docstring
-    np.testing.assert_allclose(w1_interval_uniform(u), naive.w1_interval(u), rtol=0, atol=tol)
-    # the quantile function jumps N times by up to 1 in (q - s)^2: bound N h
-    np.testing.assert_allclose(w2_interval_uniform(u) ** 2, naive.w2_interval(u) ** 2, atol=n * tol)
-    th = 2 * np.pi * u
-    np.testing.assert_allclose(
-        w1_circle_uniform(th), naive.w1_circle(th), rtol=0, atol=2 * np.pi * tol
-    )
-    # the circle can only be closer: it may shift the CDF difference
-    assert w1_circle_uniform(th) <= 2 * np.pi * w1_interval_uniform(u) + 1e-12
-
-
-def test_exact_w_special_cases():
-    # one atom at x: W1 = x^2/2 + (1-x)^2/2, W2^2 = x^2 - x + 1/3; on the circle: 1/4 of 2 pi
-    x = 0.3
-    assert w1_interval_uniform([x]) == pytest.approx(x**2 / 2 + (1 - x) ** 2 / 2, rel=1e-14)
-    assert w2_interval_uniform([x]) ** 2 == pytest.approx(x**2 - x + 1 / 3, rel=1e-14)
-    assert w1_circle_uniform([2 * np.pi * x]) == pytest.approx(2 * np.pi / 4, rel=1e-14)
-    # equispaced points: W1 to uniform on the circle = 1/(4N) (x 2 pi), invariant by rotation
-    n = 8
-    th = 2 * np.pi * (np.arange(n) + 0.37) / n
-    assert w1_circle_uniform(th) == pytest.approx(2 * np.pi / (4 * n), rel=1e-12)
-    with pytest.raises(ValueError, match="u must lie in"):
-        w1_interval_uniform([1.5])
-    with pytest.raises(ValueError, match="theta"):
-        w1_circle_uniform([np.nan])
-
-
-def test_w2_mean_matches_closed_form():
-    """E W2^2(mu_N, U[0,1]) = 1/(6N). Over R = 4000 draws at N = 20 the sample mean's standard
-    error is sd/sqrt(R) (sd estimated); |z| <= 4.4 is Bonferroni alpha = 1e-5 over this file."""
-    rng = np.random.default_rng(123)
-    n, R = 20, 4000
-    v = np.array([w2_interval_uniform(rng.uniform(size=n)) ** 2 for _ in range(R)])
-    z = (v.mean() - 1 / (6 * n)) / (v.std(ddof=1) / np.sqrt(R))
-    assert abs(z) < 4.4
-    # negative control: 1/(5N) is off by 20 % and must be rejected at this precision
-    z_bad = (v.mean() - 1 / (5 * n)) / (v.std(ddof=1) / np.sqrt(R))
-    assert abs(z_bad) > 4.4
-
-
-def test_build_components_from_cell_params():
-    from ratesim.study.tasks import build
-
-    params = {
-        "manifold": "sphere",
-        "k": 2,
-        "d": 4,
-        "manifold__seed": 1,
-        "density": "uniform",
-        "N": 10,
-        "sampler": "langevin",
-        "sampler__steps": 7,
-    }
-    M = build("manifold", params)
-    assert (M.k, M.d) == (2, 4)
+    comps = {"manifold__seed": 1, "density__kappa": 2.0, "sampler__steps": 7}
+    M = build("manifold", "sphere", comps, k=2, d=4)
+    assert (M.k, M.d, M.seed) == (2, 4, 1)
     # the circle family takes no k: the standard column is not passed
-    C = build("manifold", {"manifold": "circle", "k": 1, "d": 3})
+    C = build("manifold", "circle", {}, k=1, d=3)
     assert (C.k, C.d) == (1, 3)
-    p = build("density", params)
+    p = build("density", "uniform", {})
     X = M.sample(5, p, rng=np.random.default_rng(0))
     assert X.shape == (5, 4)
+    assert build("density", "von_mises", comps).kappa == 2.0
     with pytest.raises(ValueError, match="sphree"):
-        build("manifold", {**params, "manifold": "sphree"})
+        build("manifold", "sphree", comps)
     with pytest.raises(ValueError, match="bogus"):
-        build("manifold", {**params, "manifold__bogus": 1})
+        build("manifold", "sphere", {"manifold__bogus": 1})
     with pytest.raises(ValueError, match="kind must be one of"):
-        build("metric", params)
-    with pytest.raises(ValueError, match="no 'estimator' parameter"):
-        build("estimator", params)
+        build("metric", "w1")
 
 
 @pytest.mark.slow
 def test_build_sampler():
     """Slow only because importing ratesim.samplers takes seconds (statsmodels.tsa)."""
-    from ratesim.study.tasks import build
+    from ratesim.study import build
 
-    params = {"sampler": "langevin", "sampler__steps": 7}
-    assert build("sampler", params).keywords == {"steps": 7}
+    assert build("sampler", "langevin", {"sampler__steps": 7}).keywords == {"steps": 7}
     with pytest.raises(ValueError, match="unknown sampler 'langevn'.*did you mean 'langevin'"):
-        build("sampler", {**params, "sampler": "langevn"})
+        build("sampler", "langevn", {})
 
 
-def test_studies_readme_example_is_a_valid_study(tmp_path):
+def test_studies_readme_example_is_a_valid_study(write_study, root):
+    """The two code blocks of studies/README.md, a task module and a study file, are a family."""
     import re
-    from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "studies" / "README.md").read_text()
-    body = re.search(r"```python\n(.+?)\n```", text, re.S).group(1)
-    p = tmp_path / "my_study.py"
-    p.write_text(body)
-    st = load_study(p)
+    text = (root / "studies" / "README.md").read_text()
+    tasks, body = re.findall(r"```python\n(.+?)\n```", text, re.S)[:2]
+    st = load_study(write_study("my_study", body, family="readme_fam", files={"tasks.py": tasks}))
     cells = expand(st)
-    assert len(cells) == 2 * 13 * 2 * 40 and len(expand(st, quick=True)) == 2 * 4 * 2 * 12
-    assert cells[0].params["h"] == pytest.approx(16 ** (-1 / 5))
+    assert len(cells) == 13 * 2 * 40 and len(expand(st, quick=True)) == 4 * 2 * 12
+    out = st.task(**cells[0].params, rng=np.random.default_rng(cells[0].seed))
+    assert set(out) == {"w1"} and 0 < out["w1"] < 0.5

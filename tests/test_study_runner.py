@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
@@ -20,18 +19,18 @@ import numpy as np
 from ratesim.study import Claim, Study, task
 
 
-@task("runner_test_task", metrics=("a", "b"))
-def _t(params, rng):
-    time.sleep(params.get("sleep", 0.0))
-    if params["N"] == params.get("fail_at", -1):
-        raise RuntimeError(f"planned failure at N={params['N']}")
-    x = rng.standard_normal(params["N"])
-    return {"a": float(np.mean(np.abs(x)) * params["N"] ** -0.5), "b": float(np.std(x))}
+@task(metrics=("a", "b"))
+def runner_test_task(*, N, rng, sleep=0.0, fail_at=-1):
+    time.sleep(sleep)
+    if N == fail_at:
+        raise RuntimeError(f"planned failure at N={N}")
+    x = rng.standard_normal(N)
+    return {"a": float(np.mean(np.abs(x)) * N ** -0.5), "b": float(np.std(x))}
 
 
 STUDY = Study(
     name="runner_test",
-    task="runner_test_task",
+    task=runner_test_task,
     grid={"N": [10, 20, 40, 80, 160], "sleep": SLEEP, "fail_at": FAIL_AT},
     seeds=SEEDS,
     claims=[Claim(metric="a", predict=-0.5)],
@@ -40,8 +39,8 @@ STUDY = Study(
 
 
 def _study_file(tmp_path, sleep=0.0, fail_at=-1, seeds=4):
-    d = tmp_path / "studies"
-    d.mkdir(exist_ok=True)
+    d = tmp_path / "studies" / "runner_family"
+    d.mkdir(parents=True, exist_ok=True)
     p = d / "runner_test.py"
     body = STUDY.replace("SLEEP", repr(sleep)).replace("FAIL_AT", repr(fail_at))
     p.write_text(body.replace("SEEDS", str(seeds)))
@@ -88,9 +87,7 @@ def test_order_does_not_matter(tmp_path):
 
     with ResultsStore(db2) as store:
         for c in reversed(expand(st)):
-            store.write(
-                execute_cell(st.task, str(st.source), st.name, "full", c, 1, code_version())
-            )
+            store.write(execute_cell(None, str(st.source), st.name, "full", c, 1, code_version()))
     assert _values(db1) == _values(db2)
 
 
@@ -127,7 +124,7 @@ def test_resume_after_kill_9(tmp_path):
             "run",
             "runner_test",
             "--studies",
-            str(src.parent),
+            str(src.parent.parent),
             "--out",
             str(out),
         ],
@@ -182,45 +179,43 @@ def test_bad_runner_arguments(tmp_path):
         assert store.count(st.name, "full") == (0, 0)
 
 
-def test_non_finite_metrics_fail_the_cell(tmp_path):
-    d = tmp_path / "studies"
-    d.mkdir()
-    (d / "nanny.py").write_text(
-        textwrap.dedent("""
+def test_non_finite_metrics_fail_the_cell(tmp_path, write_study):
+    p = write_study(
+        "nanny",
+        """
         from ratesim.study import Study, task
 
-        @task("nan_task_for_test")
-        def _t(params, rng):
+        @task(metrics=("m",))
+        def nan_task(*, N, rng):
             return {"m": float("nan")}
 
-        STUDY = Study(name="nanny", task="nan_task_for_test", grid={"N": [10]}, seeds=1)
-        """)
+        STUDY = Study(name="nanny", task=nan_task, grid={"N": [10]}, seeds=1)
+        """,
     )
-    st = load_study(d / "nanny.py")
+    st = load_study(p)
     with ResultsStore(tmp_path / "r.sqlite") as store:
         s = run_study(st, store, progress=False)
     assert len(s.failures) == 1 and "non-finite m = nan" in s.failures[0][1]
 
 
-def test_thread_budget_peak_memory_and_quiet_progress(tmp_path, monkeypatch):
+def test_thread_budget_peak_memory_and_quiet_progress(tmp_path, monkeypatch, write_study):
     """Workers get max(1, cores // jobs) numba threads; peak memory and wall time are recorded."""
-    d = tmp_path / "studies"
-    d.mkdir()
-    (d / "budget.py").write_text(
-        textwrap.dedent("""
+    p = write_study(
+        "budget",
+        """
         import numba
         import numpy as np
         from ratesim.study import Study, task
 
-        @task("budget_task_for_test", metrics=("threads", "mb"))
-        def _t(params, rng):
-            x = np.ones(params["N"] * 1_000_000 // 8)  # N MB
+        @task(metrics=("threads", "mb"))
+        def budget_task(*, N, rng):
+            x = np.ones(N * 1_000_000 // 8)  # N MB
             return {"threads": numba.get_num_threads(), "mb": x.nbytes / 2**20}
 
-        STUDY = Study(name="budget", task="budget_task_for_test", grid={"N": [8, 40]}, seeds=2)
-        """)
+        STUDY = Study(name="budget", task=budget_task, grid={"N": [8, 40]}, seeds=2)
+        """,
     )
-    st = load_study(d / "budget.py")
+    st = load_study(p)
     db = tmp_path / "r.sqlite"
     with ResultsStore(db) as store:
         assert run_study(st, store, jobs=2, progress=False).ok
@@ -238,17 +233,25 @@ def test_thread_budget_peak_memory_and_quiet_progress(tmp_path, monkeypatch):
     assert _quiet()
 
 
-def test_pooled_workers_pick_up_an_edited_task(tmp_path):
-    """loky workers outlive a run; an edited study file must not run its old task."""
+def test_an_edited_task_is_recomputed_even_by_pooled_workers(tmp_path):
+    """loky workers outlive a run; an edited task must not run its old code, and the cells its
+    old version computed are recomputed without --rerun (their task fingerprint changed)."""
     p = _study_file(tmp_path, seeds=1)
     with ResultsStore(tmp_path / "r.sqlite") as store:
-        run_study(load_study(p), store, jobs=2, progress=False)
+        s1 = run_study(load_study(p), store, jobs=2, progress=False)
         before = store.tidy("runner_test", "full")
         p.write_text(p.read_text().replace('"b": float(np.std(x))', '"b": -1.0'))
         st = os.stat(p)
         os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
-        run_study(load_study(p), store, jobs=2, progress=False, rerun=True)
+        s2 = run_study(load_study(p), store, jobs=2, progress=False)
         after = store.tidy("runner_test", "full")
+        # an edit outside the task (the study's docstring) keeps the cells
+        p.write_text(p.read_text().replace("Engine test study", "The engine test study"))
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 2 * 10**9))
+        s3 = run_study(load_study(p), store, jobs=2, progress=False)
+    assert s1.n_computed == 5 and s2.n_computed == 5 and s2.n_stale == 5
+    assert s3.n_computed == 0 and s3.n_cached == 5
+    assert set(after["task_hash"]) != set(before["task_hash"])
     assert (before[before["metric"] == "b"]["value"] > 0).all()
     assert (after[after["metric"] == "b"]["value"] == -1.0).all()
     a = after[after["metric"] == "a"]["value"].to_numpy()
@@ -303,7 +306,7 @@ def test_reused_cells_of_another_code_version_are_reported(tmp_path):
     computed them (the CLI prints it), and --rerun (``rerun=True``) recomputes them."""
     import sqlite3
 
-    from ratesim.study import code_version
+    from ratesim.study.runner import code_version
 
     st = load_study(_study_file(tmp_path, fail_at=-1))
     db = tmp_path / "r.sqlite"

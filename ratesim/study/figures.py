@@ -98,7 +98,11 @@ def savefig(fig, ctx: ReportContext | str | Path, name: str, dpi: int = 110) -> 
 def verdict_lines(results) -> list[str]:
     """One line per claim group: fitted exponent, CI and the verdict on each prediction, in plain
     words (the report's own judgement)."""
-    words = {"consistent": "supported", "contradicted": "contradicted", "inconclusive": "inconclusive"}
+    words = {
+        "consistent": "supported",
+        "contradicted": "contradicted",
+        "inconclusive": "inconclusive",
+    }
     out = []
     for r in results:
         tag = " (post hoc)" if getattr(r.claim, "posthoc", "") else ""

@@ -16,7 +16,6 @@ import json
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -134,20 +133,22 @@ def _as_int(v, name, low, key, err):
 
 def _check_cell(p: dict, keys: dict, err) -> None:
     if "N" in p:
-        p["N"] = _as_int(p["N"], "N", 2, keys["N"], err)
+        p["N"] = _as_int(p["N"], "N", 2, keys.get("N", "N"), err)
     for name in ("k", "d"):
         if name in p:
-            p[name] = _as_int(p[name], name, 1, keys[name], err)
+            p[name] = _as_int(p[name], name, 1, keys.get(name, name), err)
     if "k" in p and "d" in p and p["k"] >= p["d"]:
         raise err(
-            f"grid[{keys['k']!r}]",
+            f"grid[{keys.get('k', 'k')!r}]",
             f"impossible grid point k = {p['k']} >= d = {p['d']}: a k-dimensional submanifold "
             "needs an ambient dimension d > k",
         )
     if "beta" in p:
         b = p["beta"]
         if isinstance(b, bool) or not isinstance(b, int | float) or not b > 0:
-            raise err(f"grid[{keys['beta']!r}]", f"beta must be a number > 0 (got {b!r})")
+            raise err(
+                f"grid[{keys.get('beta', 'beta')!r}]", f"beta must be a number > 0 (got {b!r})"
+            )
 
 
 def expand(study, quick: bool = False) -> list[Cell]:

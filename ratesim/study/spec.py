@@ -246,7 +246,9 @@ class Study:
 
         if isinstance(self.task, str):  # transition: a task registered by name
             if self.task not in LEGACY_TASKS:
-                raise self._err("task", f"unknown task {self.task!r}")
+                raise self._err(
+                    "task", f"task must be a callable declared with @task (got {self.task!r})"
+                )
             return _legacy_spec(LEGACY_TASKS[self.task])
         try:
             return describe(self.task)
@@ -273,6 +275,12 @@ class Study:
         if self.registered is not None:
             _check_registered(self.registered, self._err)
         tsk = self.task_spec()
+        for i, fig in enumerate(self.figures):
+            if not callable(fig):
+                raise self._err(
+                    f"figures[{i}]",
+                    f"figures must be callables figure(ctx) returning markdown (got {fig!r})",
+                )
         for key, val, low in (("seeds", self.seeds, 1), ("seed", self.seed, 0)):
             if isinstance(val, bool) or not isinstance(val, numbers.Integral) or val < low:
                 raise self._err(key, f"{key} must be an integer >= {low} (got {val!r})")
@@ -571,10 +579,15 @@ def _drop_stale(family: str) -> None:
         for m in mods
         if getattr(sys.modules[m], "__file__", None)
     ):
-        for m in mods:
-            sys.modules.pop(m, None)
-            _STAMPS.pop(m, None)
-        importlib.invalidate_caches()
+        _forget(family)
+
+
+def _forget(family: str) -> None:
+    prefix = f"{PACKAGE}.{family}"
+    for m in [m for m in list(sys.modules) if m == prefix or m.startswith(prefix + ".")]:
+        sys.modules.pop(m, None)
+        _STAMPS.pop(m, None)
+    importlib.invalidate_caches()
 
 
 def import_study_module(path: str | Path) -> types.ModuleType:
@@ -584,17 +597,21 @@ def import_study_module(path: str | Path) -> types.ModuleType:
     family, root = path.parent.name, path.parent.parent
     if not family.isidentifier():
         raise StudyError(f"the family folder name {family!r} must be an identifier", path=path)
-    _namespace(root)
+    pkg = _namespace(root)
+    pkg.__path__.remove(str(root))
+    pkg.__path__.insert(0, str(root))  # the folder asked for wins over same-named families
     _drop_stale(family)
     modname = f"{PACKAGE}.{family}.{path.stem}"
     module = importlib.import_module(modname)
-    where = Path(getattr(module, "__file__", "") or "").resolve()
-    if where != path:
-        raise StudyError(
-            f"two study families are named {family!r}: {where.parent} and {path.parent}; "
-            "rename one",
-            path=path,
-        )
+    if Path(getattr(module, "__file__", "") or "").resolve() != path:
+        _forget(family)  # a same-named family of another studies directory was loaded before
+        module = importlib.import_module(modname)
+        where = Path(getattr(module, "__file__", "") or "").resolve()
+        if where != path:
+            raise StudyError(
+                f"two study families are named {family!r}: {where.parent} and {path.parent}",
+                path=path,
+            )
     prefix = f"{PACKAGE}.{family}"
     for m in list(sys.modules):
         if (m == prefix or m.startswith(prefix + ".")) and m not in _STAMPS:

@@ -71,7 +71,8 @@ class TaskSpec:
     func : callable
         The task.
     name : str
-        ``module.qualname`` of the task (for messages and reports).
+        ``module.qualname`` of the task, ``<family>.<module>.<name>`` for a study family's task
+        (for messages and reports).
     params : dict
         Parameter name -> default (:data:`REQUIRED` when the grid must give it); ``rng`` excluded.
     components : bool
@@ -169,7 +170,8 @@ def describe(func: Callable) -> TaskSpec:
         positional-only or ``*args`` parameters, or a default that is not a number, string,
         boolean or None.
     """
-    name = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+    module = str(getattr(func, "__module__", "?")).removeprefix("ratesim_studies.")
+    name = f"{module}.{getattr(func, '__qualname__', repr(func))}"
     if not callable(func):
         raise ValueError(f"task must be a callable (got {func!r})")
     decl = getattr(func, "__ratesim_task__", None)
@@ -318,7 +320,9 @@ def component_args(kind: str, name: str) -> tuple[str, ...] | None:
         return None
     if any(p.kind is p.VAR_KEYWORD for p in ps):
         return None
-    return tuple(p.name for p in ps if p.name not in ("self", "rng") and p.kind is not p.VAR_POSITIONAL)
+    return tuple(
+        p.name for p in ps if p.name not in ("self", "rng") and p.kind is not p.VAR_POSITIONAL
+    )
 
 
 def options(kind: str, components: Mapping) -> dict:
