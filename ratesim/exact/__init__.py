@@ -8,5 +8,30 @@ from __future__ import annotations
 __all__: list[str] = []
 
 # -- stationary laws of tempered-score Langevin (stationary.py) --
+from .stationary import (  # noqa: E402
+    TV_BINS,
+    StationaryLaw,
+    angle_tv,
+    circle_log_p_sigma,
+    circle_score,
+    double_well,
+    double_well_grad,
+    normal_width_em,
+    tempered_stationary_law,
+    tv_to_uniform,
+)
+
+__all__ += [
+    "TV_BINS",
+    "StationaryLaw",
+    "angle_tv",
+    "circle_log_p_sigma",
+    "circle_score",
+    "double_well",
+    "double_well_grad",
+    "normal_width_em",
+    "tempered_stationary_law",
+    "tv_to_uniform",
+]
 
 # -- tilted families (tilted.py) --

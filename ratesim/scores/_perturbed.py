@@ -1,43 +1,34 @@
-"""Controlled score errors of size c sigma^gamma, for the rate-separation studies of P2."""
+"""Controlled score errors of size c sigma^gamma (Li, Shen, Hsieh, He 2026, "When scores learn
+geometry"): a known error field added to a base score."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .._validation import check_in_range
+from ..exact.stationary import double_well, double_well_grad
 from ._base import ScoreEstimator, clone
 
 _KINDS = ("gradient", "rotational")
 _FD_STEP = 1e-5
 
 
-def double_well(x: np.ndarray) -> np.ndarray:
-    """phi(x) = (|x_1| - 1)^2, the corruption potential of P2's appendix D, shape (m,)."""
-    return (np.abs(x[:, 0]) - 1.0) ** 2
-
-
-def double_well_grad(x: np.ndarray) -> np.ndarray:
-    """grad phi(x) = 2 (|x_1| - 1) sign(x_1) e_1 (0 on the kink x_1 = 0), shape (m, d)."""
-    g = np.zeros_like(x)
-    g[:, 0] = 2.0 * (np.abs(x[:, 0]) - 1.0) * np.sign(x[:, 0])
-    return g
-
-
 class PerturbedScore(ScoreEstimator):
-    """A base score plus a controlled error field of size c sigma^gamma (P2, Thm 4.1 and 5.1-5.2).
+    """A base score plus a controlled error field of size c sigma^gamma (Thm 4.1, 5.1-5.2).
 
     s_pert(x, sigma) = s_base(x, sigma) + c sigma^gamma e(x) with
 
     ``kind="gradient"``    e = -grad phi: the score of pi_sigma proportional to
-        p_sigma exp(-c sigma^gamma phi) (P2's family: gamma > -2 concentrates on M, gamma > 0
+        p_sigma exp(-c sigma^gamma phi) (the paper's family: gamma > -2 concentrates on M, gamma > 0
         recovers mu_data, gamma = 0 tilts it by exp(-c phi), -2 < gamma < 0 collapses onto
-        argmin_M phi). Default phi(x) = (|x_1| - 1)^2 (P2 appendix D) with its analytic gradient,
-        x_1 the first *ambient* coordinate (the paper's setting is the canonical circle,
-        ``Sphere(k=1, seed=None)``; pass your own phi for an embedded manifold);
+        argmin_M phi). Default phi(x) = (|x_1| - 1)^2 (:func:`ratesim.exact.double_well`, the
+        paper's appendix D) with its analytic gradient, x_1 the first *ambient* coordinate (the
+        paper's setting is the canonical circle, ``Sphere(k=1, seed=None)``; pass your own phi for
+        an embedded manifold);
         a user ``phi`` comes with ``grad_phi`` or is differentiated by central differences
         (step 1e-5 max(1, |x|), error O(1e-10) relative for smooth phi).
     ``kind="rotational"``  e = J x with J antisymmetric in the first two coordinates
-        ((J x)_1 = -x_2, (J x)_2 = x_1): a non-gradient error (P2 Thm 5.2), no potential.
+        ((J x)_1 = -x_2, (J x)_2 = x_1): a non-gradient error (Thm 5.2), no potential.
 
     Parameters
     ----------
