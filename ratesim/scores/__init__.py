@@ -9,6 +9,7 @@ Build by name with ``make_score("empirical")``; the registry is ``SCORES``.
 from ._base import ScoreEstimator, check_sigma, clone
 from ._coarse import AdaptiveProjectionScore, coarse_bandwidth, gaussian_ess
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
+from ._exact_coarse import ExactCoarseScore
 from ._oracle import OracleScore, exponential_family_params
 
 # double_well(_grad): transition names, their home is ratesim.exact (not in __all__)
@@ -27,6 +28,7 @@ __all__ = [
     "AdaptiveProjectionScore",
     "ClosedFormScore",
     "EmpiricalScore",
+    "ExactCoarseScore",
     "KNNScore",
     "KernelSmoothedScore",
     "LocalPolynomialScore",

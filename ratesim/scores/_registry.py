@@ -7,6 +7,7 @@ import difflib
 from ._base import ScoreEstimator
 from ._coarse import AdaptiveProjectionScore
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
+from ._exact_coarse import ExactCoarseScore
 from ._oracle import OracleScore
 from ._perturbed import PerturbedScore
 from ._projection import ProjectionScore
@@ -22,6 +23,7 @@ SCORES: dict[str, type[ScoreEstimator]] = {
     "knn": KNNScore,
     "projection": ProjectionScore,
     "adaptive_projection": AdaptiveProjectionScore,
+    "exact_coarse": ExactCoarseScore,
     "oracle": OracleScore,
     "perturbed": PerturbedScore,
 }
