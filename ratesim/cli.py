@@ -9,10 +9,12 @@
     ratesim demo [--out DIR]                      a small tour of the geometry core
     ratesim bench NAME                            speed ratios against baselines (benchmarks/)
 
-The results store is ``<out>/ratesim.sqlite`` (``--out`` defaults to ``results/`` at the repository
-root, git-ignored). Full-run reports go to ``reports/STUDY/`` and are committed with their tidy
-``results.csv``, which ``ratesim check`` reads on a fresh checkout; quick runs never touch
-``reports/``: their reports go to ``<out>/reports/STUDY/``.
+The studies directory (``--studies``, default the repository's ``studies/``) holds one folder per
+study family. The results store is ``<out>/ratesim.sqlite`` (``--out`` defaults to ``results/``
+beside the studies directory, git-ignored in the repository). Full-run reports go to
+``reports/STUDY/`` beside the studies directory and are committed with their tidy ``results.csv``,
+which ``ratesim check`` reads on a fresh checkout; quick runs never touch ``reports/``: their
+reports go to ``<out>/reports/STUDY/``.
 
 Exit codes: 0 success, 1 a failed cell, a contradicted claim or missing results, 2 bad input.
 """
@@ -170,7 +172,7 @@ def _cmd_fit(args) -> int:
                 continue
             print("   " + r.fit.summary().replace("\n", "\n   "))
             if r.note:
-                print(f"   design: {r.note} (SCIENCE.md trap 3)")
+                print(f"   design: {r.note} (see docs/measurement.md, trap 3)")
             for lab, p, vd in r.predictions:
                 print(f"   predicted {lab}: {p:+.4f} -> {vd}")
             for form, f in r.corrected.items():
@@ -313,11 +315,20 @@ def _positive_int(text: str) -> int:
 def _common(sp, quick_help: str) -> None:
     sp.add_argument("--quick", action="store_true", help=quick_help)
     sp.add_argument(
-        "--out", default=str(REPO_ROOT / "results"), help="results directory (ratesim.sqlite)"
+        "--out",
+        default=None,
+        help="results directory holding ratesim.sqlite (default: results/ beside the studies "
+        "directory, git-ignored)",
     )
-    sp.add_argument("--studies", default=str(REPO_ROOT / "studies"), help="studies directory")
     sp.add_argument(
-        "--reports", default=str(REPO_ROOT / "reports"), help="full-run reports directory"
+        "--studies",
+        default=str(REPO_ROOT / "studies"),
+        help="studies directory: one folder per study family (default: the repository's)",
+    )
+    sp.add_argument(
+        "--reports",
+        default=None,
+        help="full-run reports directory (default: reports/ beside the studies directory)",
     )
 
 
@@ -331,7 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     sp = sub.add_parser("list", help="list the studies and their claims")
-    sp.add_argument("--studies", default=str(REPO_ROOT / "studies"), help="studies directory")
+    sp.add_argument(
+        "--studies", default=str(REPO_ROOT / "studies"), help="studies directory (families)"
+    )
     sp.set_defaults(func=_cmd_list)
 
     sp = sub.add_parser("run", help="run a study's missing cells into the results store")
@@ -389,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if hasattr(args, "studies"):
+        beside = Path(args.studies).resolve().parent
+        for name, folder in (("out", "results"), ("reports", "reports")):
+            if hasattr(args, name) and getattr(args, name) is None:
+                setattr(args, name, str(beside / folder))
     return int(args.func(args) or 0)
 
 

@@ -150,8 +150,8 @@ def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
 
 
 def design_note(fit) -> str:
-    """Warnings about the design behind a fit (SCIENCE.md trap 3: span at least two decades of N,
-    use >= 10 seeds per N); empty when the design is adequate."""
+    """Warnings about the design behind a fit (docs/measurement.md, trap 3: span at least two
+    decades of N, use >= 10 seeds per N); empty when the design is adequate."""
     notes = []
     decades = float(np.log10(fit.N.max() / fit.N.min()))
     if decades < 2:
