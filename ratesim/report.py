@@ -239,7 +239,7 @@ def plot_claim(study, claim_results, df, path) -> Path:
     return path
 
 
-def _figure_sections(study, df, outdir, results, mode) -> list[str]:
+def figure_sections(study, df, outdir, results, mode: str = "full") -> list[str]:
     """Markdown of the study's own figures (``Study.figures``), each called with one
     :class:`ratesim.study.figures.ReportContext` and writing into ``outdir``."""
     import inspect
@@ -387,7 +387,7 @@ def write_report(study, df, outdir, *, mode: str = "full", command: str = "", so
         "Grey: seeds; black: seed geometric mean +- one sd; blue: fitted rate and its CI band; "
         "dashed/dotted: predicted slopes (green consistent, red contradicted, amber inconclusive).",
         "",
-        *_figure_sections(study, df, outdir, results, mode),
+        *figure_sections(study, df, outdir, results, mode),
         *(
             [
                 "## Reading",

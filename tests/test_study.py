@@ -260,12 +260,24 @@ def test_component_options_are_checked_against_the_component():
         StudyError, match="grid\\['manifold__sed'\\].*takes no option 'sed'.*'seed'"
     ):
         bad.validate()
+    # None means "not given": a coupled grid may set an option for some components only
+    st = Study(name="c", task=component_task, grid={"N": [10], "manifold__sed": None})
+    st.validate()
+    assert component_task(**expand(st)[0].params, rng=np.random.default_rng(0))["mean_norm"] > 0
     # options of a kind the task does not take, or on a task without **components
     bad = Study(name="c", task=component_task, grid={"N": [10], "estimator__h": 0.1})
     with pytest.raises(StudyError, match="takes no 'estimator'"):
         bad.validate()
     with pytest.raises(StudyError, match="has no parameter 'manifold__seed'"):
         _study(grid={"N": [10], "slope": -0.5, "manifold__seed": 1}).validate()
+
+
+def test_the_fitted_axis_is_checked_on_the_cells_a_claim_keeps():
+    grid = {"N": [10, 100], "slope": -0.5, "C": [0.0, 0.5, 2.0]}
+    ok = Claim(metric="value", predict=-0.5, on="C", where={"C": [0.5, 2.0]})
+    _study(grid=grid, claims=[ok]).validate()
+    with pytest.raises(StudyError, match="claims\\[0\\].on.*got 0.0"):
+        _study(grid=grid, claims=[Claim(metric="value", predict=-0.5, on="C")]).validate()
 
 
 def test_task_declarations_are_checked_when_defined():

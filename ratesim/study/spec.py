@@ -368,7 +368,9 @@ class Study:
                         + did_you_mean(p[kind], allowed),
                     )
                 prefix = f"{kind}__"
-                opts = [n[len(prefix) :] for n in p if n.startswith(prefix)]
+                opts = [
+                    n[len(prefix) :] for n, v in p.items() if n.startswith(prefix) and v is not None
+                ]
                 if not opts or kind not in p:
                     continue
                 takes = component_args(kind, p[kind])
@@ -400,6 +402,8 @@ class Study:
         low = math.e if c.form == "N/logN" else 0.0
         for q in (False, True):
             for cell in cells[q]:
+                if not _where_matches(c.where, cell.params):
+                    continue
                 x = cell.params.get(c.on)
                 if isinstance(x, bool) or not isinstance(x, int | float) or not x > low:
                     raise self._err(
@@ -505,6 +509,15 @@ def _defines_study(path: Path) -> bool:
     return False
 
 
+def _where_matches(where, params) -> bool:
+    """Whether a cell's parameters satisfy a claim's ``where`` (a value or a list of values)."""
+    for k, allowed in where.items():
+        vals = list(allowed) if isinstance(allowed, list | tuple | set) else [allowed]
+        if params.get(k) not in vals:
+            return False
+    return True
+
+
 def study_files(directory: str | Path) -> list[Path]:
     """The study files of a studies directory, sorted by study name.
 
@@ -523,7 +536,11 @@ def study_files(directory: str | Path) -> list[Path]:
             if _defines_study(p):
                 out.append(p)
     # transition: single-file studies at the top level
-    out += [p for p in root.glob("*.py") if not p.name.startswith("_")] if root.is_dir() else []
+    out += (
+        [p for p in root.glob("*.py") if not p.name.startswith("_") and p.stem != "conftest"]
+        if root.is_dir()
+        else []
+    )
     return sorted(out, key=lambda p: p.stem)
 
 

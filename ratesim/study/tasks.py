@@ -24,7 +24,8 @@ The signature is the task's declaration of its inputs (:func:`describe`):
 - a task may take registered components by name (a parameter ``manifold``, ``density``,
   ``estimator`` or ``sampler``) with their options as grid keys ``<kind>__<arg>``
   (``density__kappa``), collected by a ``**components`` parameter and checked against the
-  component's constructor; :func:`build` turns them into objects.
+  component's constructor (a None value means "not given": a coupled grid may set an option for
+  some components only); :func:`build` turns them into objects.
 
 ``@task(metrics=..., choices=...)`` declares the metric names the task returns (checked against the
 study's claims and against what the task returns) and, optionally, the names of components it
@@ -326,9 +327,12 @@ def component_args(kind: str, name: str) -> tuple[str, ...] | None:
 
 
 def options(kind: str, components: Mapping) -> dict:
-    """The ``<kind>__<arg>`` entries of ``components`` as ``{arg: value}``."""
+    """The ``<kind>__<arg>`` entries of ``components`` as ``{arg: value}``; an entry whose value
+    is None is not given (a coupled grid may set an option for some components only)."""
     prefix = f"{kind}__"
-    return {k[len(prefix) :]: v for k, v in components.items() if k.startswith(prefix)}
+    return {
+        k[len(prefix) :]: v for k, v in components.items() if k.startswith(prefix) and v is not None
+    }
 
 
 def build(kind: str, name: str, components: Mapping | None = None, **standard):
