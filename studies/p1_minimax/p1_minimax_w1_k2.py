@@ -1,16 +1,21 @@
 """P1 minimax baseline at k = 2: exact W1 of the empirical measure on T^2 and S^2, N = 100 .. 1e5.
 
-Issue 8, part 1 (SCIENCE.md P1, anchors, trap 3): on a compact 2-manifold, E W1(mu_N, mu) ~
-sqrt(log N / N) (Ajtai-Komlos-Tusnady). ``p1_minimax_w1`` covers k = 2 up to N = 1000 only (dense
-network simplex against a 4N reference); here the two-sample W1 between N uniform points and N
-independent reference points on the flat torus T^2 (geodesic = wrapped Euclidean distance) and on
-the unit sphere S^2 (great-circle distance; curved, the k-NN graph is chordal and the certificate's
-cell bounds are chordal lower bounds) is computed EXACTLY by
-``ratesim.metrics.wasserstein_sparse_exact``: a k-NN candidate
-graph, an eps-scaling auction (optimal for integer costs rint(2^40 d) + 1), dual potentials from
-residual shortest paths and a certificate u_i + v_j <= c_ij over all N^2 pairs with column
-generation (tests/test_sparse_ot.py: equal to POT ot.emd2 to 1e-9 relative). A reference of size
-N (not 4N) changes the constant, not the exponent (triangle inequality; AKT for two samples).
+docs/science.md P1: on a compact 2-manifold, E W1(mu_N, mu) ~ sqrt(log N / N) (Ajtai-Komlos-
+Tusnady; a log factor that a plain power fit misreads, docs/measurement.md: the local slope of
+sqrt(log N / N) is -0.43 at N = 1e3 and -0.46 at 1e6). ``p1_minimax_w1`` covers k = 2 up to
+N = 1000 only (dense network simplex against a 4N reference); here the two-sample W1 between N
+uniform points and N independent reference points on the flat torus T^2 (geodesic = wrapped
+Euclidean distance) and on the unit sphere S^2 (great-circle distance; curved, the k-NN graph is
+chordal and the certificate's cell bounds are chordal lower bounds) is computed EXACTLY by
+``ratesim.metrics.wasserstein_sparse_exact`` (``tasks.empirical_w1_two_sample_k2``): a k-NN
+candidate graph, an eps-scaling auction (optimal for integer costs rint(2^40 d) + 1), dual
+potentials from residual shortest paths and a certificate u_i + v_j <= c_ij over all N^2 pairs
+with column generation (tests/test_sparse_ot.py: equal to POT ot.emd2 to 1e-9 relative).
+
+By the triangle inequality W1(mu_N, nu_N) lies between |W1(mu_N, mu) - W1(nu_N, mu)| and
+W1(mu_N, mu) + W1(nu_N, mu), and E W1(mu_N, nu_N) ~ c' sqrt(log N / N) with another constant
+(AKT): a reference of size N (instead of the 4 N of ``p1_minimax_w1``) changes the constant, not
+the exponent.
 
 Grid: N = 100 .. 1e5 in half-decade steps (3 decades) on T^2 and N = 100 .. 3.16e4 (2.5 decades)
 on S^2, 10 seeds (the T^2 cells keep their ids and seeds from the first, T^2-only run, so they
@@ -27,29 +32,27 @@ Claims (the metric is the seed mean of the exact W1):
   |b| <= 1 moves the slope in this form by up to 0.05 over N = 1e2 .. 3e4 (as p1_minimax_w1).
 - competing predictions in the plain power form (rule "any", the report says which holds):
   -1/2 (no log factor) and Lyu et al.'s -2/(k+4) = -1/3, tolerance 0.05 (the plain-power local
-  slope of sqrt(log N / N) is -0.42 .. -0.45 over this range, SCIENCE.md trap 3: a power fit is
-  expected to sit between the two; the N/logN form is the one that should be consistent).
-
-Result (full run, 10 seeds): N/logN slopes -0.506 [-0.514, -0.498] (T^2, N to 1e5) and -0.508
-[-0.530, -0.485] (S^2, N to 3.16e4), consistent with -1/2; plain power -0.444 and -0.441, Lyu's
--1/3 contradicted on both. The T^2 cells of the two runs agree to 4e-10 relative (ties of the
-integer-cost assignment move the real cost by at most 1 / scale per atom).
+  slope of sqrt(log N / N) is -0.42 .. -0.45 over this range: a power fit is expected to sit
+  between the two; the N/logN form is the one that should be consistent).
 """
 
 from ratesim.study import Claim, Study
-from ratesim.theory import minimax_k2 as _minimax_k2  # noqa: F401  (registers p1_w1_k2)
+
+from .figures import verdicts, w1_k2_constants
+from .tasks import empirical_w1_two_sample_k2
 
 N_GRID = [100, 316, 1000, 3162, 10000, 31623, 100000]
 S2_CELLS = [("sphere", n) for n in N_GRID[:-1]]  # N = 1e5 on S^2: a bigger machine
 
 STUDY = Study(
     name="p1_minimax_w1_k2",
-    task="p1_w1_k2",
+    task=empirical_w1_two_sample_k2,
     grid={"k": 2, "manifold, N": [("flat_torus", n) for n in N_GRID] + S2_CELLS},
     seeds=10,
     quick={"manifold, N": [("flat_torus", n) for n in (100, 316, 1000, 3162)]},
     quick_seeds=10,
     seed=20261123,
+    registered=("2026-11-23", "eda6b0a"),
     claims=[
         Claim(
             metric="w1",
@@ -71,4 +74,5 @@ STUDY = Study(
             rule="any",
         ),
     ],
+    figures=[verdicts, w1_k2_constants],
 )

@@ -1,45 +1,46 @@
 """P1 minimax baseline: exact W1 of the empirical measure and of minimax baselines vs N, k = 1..4.
 
-Issue 8, part 1 (SCIENCE.md P1 and anchors; Dudley; Weed & Bach 2019; Divol 2021): on a compact
-k-manifold with a density bounded above and below, E W1(mu_N, mu) ~ N^(-1/2) (k = 1),
-sqrt(log N / N) (k = 2), N^(-1/k) (k >= 3), independent of the ambient d. Uniform (volume) law on
-unit spheres S^k, flat tori T^k and Holder-4.5 graphs over T^k, each at its native ambient
-dimension and (spheres; the k = 1 Holder curve) in a higher one (d = 10, 11 or 12, random
-isometric embedding).
+docs/science.md P1 (Dudley; Weed & Bach 2019; Divol 2021): on a compact k-manifold with a density
+bounded above and below, E W1(mu_N, mu) ~ N^(-1/2) (k = 1), sqrt(log N / N) (k = 2), N^(-1/k)
+(k >= 3), independent of the ambient d. Uniform (volume) law on unit spheres S^k, flat tori T^k
+and Holder-4.5 graphs over T^k, each at its native ambient dimension and (spheres; the k = 1
+Holder curve) in a higher one (d = 10, 11 or 12, random isometric embedding).
 
-Methods (``ratesim.theory.minimax``): ``empirical`` (mu_N itself), ``intrinsic_kde`` (kernel
-density estimate along M, h = N^(-1/(k+4)), Divol 2022) and ``inertial`` (inertial diffusion,
-Lyu et al. 2025, sigma = N^(-1/(k+4))); a baseline is scored by its N-point output, so a perfect
-sampler of mu scores exactly the empirical row (the floor of any N-point generator).
+Methods (``tasks.minimax_w1``): ``empirical`` (mu_N itself), ``intrinsic_kde`` (kernel density
+estimate along M, h = N^(-1/(k+4)), Divol 2022) and ``inertial`` (inertial diffusion, Lyu et al.
+2025, sigma = N^(-1/(k+4))); a baseline is scored by its N-point output, so a perfect sampler of
+mu scores exactly the empirical row (the floor of any N-point generator).
 
-Metrics (exact OT only, SCIENCE.md trap 1):
+Metrics (exact OT only, no regularized or sliced proxy; docs/measurement.md):
 - k = 1: geodesic W1 of the projected law to the population (arc-length circle formula, closed
-  form, no reference sample, no floor), N = 10 .. 1e5 (1e4 for the inertial baseline, whose
-  softmax step costs O(N^2)).
+  form, no reference sample, no floor; ``ratesim.metrics.wasserstein_curve_uniform``),
+  N = 10 .. 1e5 (1e4 for the inertial baseline, whose softmax step costs O(N^2)).
 - k >= 2: exact network simplex (chordal cost in R^d) against a fresh population sample of size
-  m = 4 N (trap 2). Its own error W1(mu_4N, mu) is the empirical row at 4N, i.e. the floor is
-  4^(-1/k) = 0.50 (k = 2, up to the log), 0.63 (k = 3), 0.71 (k = 4) of the signal at every N: it
-  scales like the signal, so the exponent is unbiased and only the constant moves (the measured
-  W1 lies in [1 - 4^(-1/k), 1 + 4^(-1/k)] times W1(mu_N, mu) asymptotically). N = 10 .. 1000
-  (two decades): a network simplex on 1000 x 4000 atoms takes ~1.5 s on one core.
-  A bigger machine would add N up to 1e5 at k = 2 (1e5 x 4e5 simplex, hours per cell), m = 16 N
-  to shrink the floor, and more seeds.
+  m = 4 N (a two-sample floor, docs/measurement.md). Its own error W1(mu_4N, mu) is the empirical
+  row at 4N, i.e. the floor is 4^(-1/k) = 0.50 (k = 2, up to the log), 0.63 (k = 3), 0.71
+  (k = 4) of the signal at every N: it scales like the signal, so the exponent is unbiased and
+  only the constant moves (the measured W1 lies in [1 - 4^(-1/k), 1 + 4^(-1/k)] times
+  W1(mu_N, mu) asymptotically). N = 10 .. 1000 (two decades): a network simplex on 1000 x 4000
+  atoms takes ~1.5 s on one core. A bigger machine would add N up to 1e5 at k = 2 (1e5 x 4e5
+  simplex, hours per cell), m = 16 N to shrink the floor, and more seeds.
 
-Claims (SCIENCE.md trap 3 for the forms; tolerances are the stated pre-asymptotic biases):
+Claims (log-factor and two-term forms, docs/measurement.md; tolerances are the stated
+pre-asymptotic biases):
 - k = 1, power form, -1/2; tolerance 0.03: E W1 = c N^(-1/2) (1 + O(N^(-1/2))) for the circle
   formula (the relative correction of the mean of |Brownian bridge - median| at N = 10 moves the
   log-log slope by about 0.02 over two decades).
 - k = 2, N/logN form (sqrt(log N / N) = (N / log N)^(-1/2)), -1/2; tolerance 0.05: the
   Ajtai-Komlos-Tusnady constant comes with an additive term, sqrt((log N + b) / N); for |b| <= 1
   the local slope in this form over N = 10 .. 1000 deviates from -1/2 by up to 0.05.
-- k = 3, 4, two-term form a N^(-1/k) + b N^(-1/2) (trap 3), -1/k; tolerance 0.03.
+- k = 3, 4, two-term form a N^(-1/k) + b N^(-1/2), -1/k; tolerance 0.03.
 - inertial diffusion: the minimax exponent and Lyu et al.'s upper-bound exponent -2/(k+4)
   (competing predictions, rule "any"; the report says which one the data support).
 """
 
 from ratesim.study import Claim, Study
-from ratesim.theory import minimax as _minimax  # noqa: F401  (registers the p1_w1 task)
-from ratesim.theory.minimax_figures import verdict_summary, w1_methods_figure
+
+from .figures import verdicts, w1_methods
+from .tasks import METHODS, minimax_w1
 
 N_K1 = [10, 32, 100, 316, 1000, 3162, 10000, 31623, 100000]
 N_K1_INERTIAL = [n for n in N_K1 if n <= 10000]
@@ -66,7 +67,6 @@ def _cells(combos, methods):
     return out
 
 
-METHODS = ("empirical", "intrinsic_kde", "inertial")
 CELLS = _cells(K1, METHODS) + _cells(KH, METHODS)
 QUICK = [("sphere", 1, d, m, n) for d in (2, 10) for m in METHODS for n in (10, 32, 100, 316, 1000)]
 QUICK += [("sphere", k, k + 1, m, n) for k in (2, 3) for m in METHODS for n in (10, 22, 46, 100)]
@@ -113,7 +113,7 @@ _LYU = {"-2/(k+4) (Lyu bound)": "-2/(k+4)"}
 
 STUDY = Study(
     name="p1_minimax_w1",
-    task="p1_w1",
+    task=minimax_w1,
     grid={
         "manifold, k, d, method, N": CELLS,
         "ref_ratio": 4,
@@ -122,10 +122,11 @@ STUDY = Study(
     quick={"manifold, k, d, method, N": QUICK},
     quick_seeds=10,
     seed=20261108,
+    registered=("2026-11-23", "93946d4"),
     claims=[
         *_claims("empirical"),
         *_claims("intrinsic_kde"),
         *_claims("inertial", {1: _LYU, 2: _LYU, 3: _LYU}),
     ],
-    figures=[verdict_summary("p1_minimax_w1"), w1_methods_figure],
+    figures=[verdicts, w1_methods],
 )

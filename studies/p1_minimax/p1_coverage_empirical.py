@@ -1,17 +1,18 @@
 """P1: the coverage scale of the empirical measure shrinks like (log N / N)^(1/k), k = 1, 2, 3.
 
-Issue 8, part 1 (SCIENCE.md P1): nu has delta-coverage if c^-1 <= nu(B_M(y, delta)) /
-mu(B_M(y, delta)) <= c for every centre y (geodesic balls), and delta*(N) is the smallest such
-delta; for the empirical measure of N uniform points, delta* ~ (log N / N)^(1/k). We use c = 2
-and the uniform (volume) law on the unit sphere S^k and the flat torus T^k (intrinsic: the
-ambient d plays no role, balls are geodesic). ``ratesim.theory.minimax``:
+docs/science.md P1: nu has delta-coverage if c^-1 <= nu(B_M(y, delta)) / mu(B_M(y, delta)) <= c
+for every centre y (geodesic balls), and delta*(N) is the smallest such delta; for the empirical
+measure of N uniform points, delta* ~ (log N / N)^(1/k). We use c = 2 and the uniform (volume)
+law on the unit sphere S^k and the flat torus T^k (intrinsic: the ambient d plays no role, balls
+are geodesic). ``tasks.coverage_empirical``:
 
 - k = 1 (circle): exact supremum over every centre (arcs starting at an atom, or just after
-  one), 200 radii from expected count 0.25 to 150 (relative step 3%), N = 100 .. 1e5.
+  one; ``ratesim.metrics.coverage_scale_circle``), 200 radii from expected count 0.25 to 150
+  (relative step 3%), N = 100 .. 1e5.
 - k = 2, 3: supremum over 4 N uniform centres, counts from the 320 nearest samples (cKDTree,
   periodic on the torus), exact ball masses (cap fractions on S^k, Euclidean volumes on T^k),
-  160 radii from expected count 0.5 to 150. N = 100 .. 1e4 (a cell at 1e4 takes ~6 s; a bigger
-  machine would add N = 1e5 and k = 4).
+  160 radii from expected count 0.5 to 150 (``tasks.coverage_scale_knn``). N = 100 .. 1e4 (a
+  cell at 1e4 takes ~6 s; a bigger machine would add N = 1e5 and k = 4).
 
 Claim: log delta* against log(N / log N) (form "N/logN") has slope -1/k. Tolerance 0.05: with
 the Chernoff rate I(c) of a Poisson count, delta*^k ~ log(N / (lambda log N)) / (N I(c)), whose
@@ -20,8 +21,9 @@ at most 0.05 / k, i.e. 0.05 at k = 1.
 """
 
 from ratesim.study import Claim, Study
-from ratesim.theory import minimax as _minimax  # noqa: F401  (registers the p1_coverage task)
-from ratesim.theory.minimax_figures import coverage_figure, verdict_summary
+
+from .figures import coverage, verdicts
+from .tasks import coverage_empirical
 
 N1 = [100, 316, 1000, 3162, 10000, 31623, 100000]
 N23 = [100, 316, 1000, 3162, 10000]
@@ -32,12 +34,13 @@ QUICK += [("flat_torus", 2, n) for n in (100, 316, 1000)]
 
 STUDY = Study(
     name="p1_coverage_empirical",
-    task="p1_coverage",
+    task=coverage_empirical,
     grid={"manifold, k, N": CELLS, "c": 2.0},
     seeds=10,
     quick={"manifold, k, N": QUICK},
     quick_seeds=10,
     seed=20261109,
+    registered=("2026-11-23", "5bf17b7"),
     claims=[
         Claim(
             metric="delta",
@@ -49,5 +52,5 @@ STUDY = Study(
             max_halfwidth=0.1,
         ),
     ],
-    figures=[verdict_summary("p1_coverage_empirical"), coverage_figure],
+    figures=[verdicts, coverage],
 )

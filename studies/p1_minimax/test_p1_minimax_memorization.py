@@ -1,4 +1,4 @@
-"""Issue 8 part 2: memorization by the exact empirical score and the commitment scale.
+"""P1 minimax family: memorization by the exact empirical score and the commitment scale.
 
 The posterior weight and the commitment scan against naive NumPy twins and closed forms; the
 task through the study engine (sigma_c slope -1/k not contradicted; the ambient -1/d and a
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ratesim_studies.p1_minimax import memorization_tasks as mem
 
 from ratesim.study import Claim, ResultsStore, Study, evaluate_claims, run_study
-from ratesim.theory import memorization as mem
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,7 +126,7 @@ def test_engine_commitment_rate_and_negative_controls(tmp_path, one_thread):
     ambient -1/d = -1/2 is contradicted; outputs are training points."""
     study = Study(
         name="t_p1_mem",
-        task="p1_memorization",
+        task=mem.commitment,
         grid={
             "manifold": "sphere",
             "k": 1,

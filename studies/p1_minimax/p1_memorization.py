@@ -1,10 +1,10 @@
 """P1 control: the exact empirical score memorizes; trajectories commit at sigma_c ~ N^(-1/k).
 
-Issue 8, part 2 (SCIENCE.md P1 and anchors; Biroli et al. 2024). N uniform points on the unit
+docs/science.md P1 (the memorization anchor: Biroli et al. 2024). N uniform points on the unit
 sphere S^k (k = 1, 2, 3) embedded in R^d (native d = k + 1, and d = 10 for k = 1, 2), the exact
 empirical score (``ratesim.scores.EmpiricalScore``), the reverse VE SDE (Euler-Maruyama) from
 sigma_max = 3 to sigma_min = 1e-5 on 300 geometric steps (step 4.4% in sigma), 100 chains, final
-Tweedie step. ``ratesim.theory.memorization``:
+Tweedie step. ``memorization_tasks.commitment``:
 
 - ``sigma_commit``: median over chains of the commitment scale sigma_c, the largest schedule
   sigma from which on the largest posterior weight over training points stays > 1/2 on the
@@ -15,25 +15,26 @@ Tweedie step. ``ratesim.theory.memorization``:
 - ``mem_fraction``: fraction of outputs within 1% of the median spacing of a training point;
 - ``novelty``: median nearest-training distance of the outputs over the median spacing.
 
-Claims: sigma_commit ~ N^p with the competing predictions p = -1/k (intrinsic spacing, SCIENCE.md
-anchors) and p = -1/d (the ambient-Gaussian formula tau_C^2 = s^2 / (N^(2/d) - 1) of Biroli et
-al.); commit_ratio ~ N^0. Tolerance 0.03: the median nearest-neighbour spacing on the unit S^k is
-c N^(-1/k) (1 + O(N^(-2/k))) (curvature of the ball volume), whose log-log slope over
+Claims: sigma_commit ~ N^p with the competing predictions p = -1/k (intrinsic spacing,
+docs/science.md) and p = -1/d (the ambient-Gaussian formula tau_C^2 = s^2 / (N^(2/d) - 1) of
+Biroli et al.); commit_ratio ~ N^0. Tolerance 0.03: the median nearest-neighbour spacing on the
+unit S^k is c N^(-1/k) (1 + O(N^(-2/k))) (curvature of the ball volume), whose log-log slope over
 N = 32 .. 3162 deviates from -1/k by at most ~0.02 at k = 3 and less below. N = 32 .. 3162 (two
 decades), 10 seeds; a bigger machine would add N = 1e4 .. 1e5 (a 1e4 cell takes ~20-100 s: the
 scan evaluates the exact posterior at every step of the committed tail) and k = 4.
 """
 
 from ratesim.study import Claim, Study
-from ratesim.theory import memorization as _memorization  # noqa: F401  (registers the task)
-from ratesim.theory.minimax_figures import memorization_figure, verdict_summary
+
+from .figures import memorization, verdicts
+from .memorization_tasks import commitment
 
 NS = [32, 100, 316, 1000, 3162]
 COMBOS = [(1, 2), (1, 10), (2, 3), (2, 10), (3, 4)]
 
 STUDY = Study(
     name="p1_memorization",
-    task="p1_memorization",
+    task=commitment,
     grid={
         "manifold": "sphere",
         "k, d": COMBOS,
@@ -47,6 +48,7 @@ STUDY = Study(
     quick={"k, d": [(1, 2), (2, 3)], "N": [32, 100, 316, 1000], "chains": 50, "steps": 150},
     quick_seeds=10,
     seed=20261110,
+    registered=("2026-11-23", "5a92d92"),
     claims=[
         Claim(
             metric="sigma_commit",
@@ -63,5 +65,5 @@ STUDY = Study(
             max_halfwidth=0.1,
         ),
     ],
-    figures=[verdict_summary("p1_memorization"), memorization_figure],
+    figures=[verdicts, memorization],
 )

@@ -1,15 +1,18 @@
-"""P1 minimax baseline at k = 2 (ratesim.theory.minimax_k2, studies/p1_minimax_w1_k2.py): the
+"""P1 minimax baseline at k = 2 (tasks.empirical_w1_two_sample_k2, p1_minimax_w1_k2.py): the
 task against POT's dense network simplex, and the engine on a small grid with the study's claims
 not contradicted and wrong exponents contradicted (negative controls)."""
+
+from pathlib import Path
 
 import numpy as np
 import ot
 import pytest
+from ratesim_studies.p1_minimax import tasks as mk
 
 from ratesim.metrics._sparse_ot import geodesic_cost
 from ratesim.study import Claim, ResultsStore, Study, evaluate_claims, load_study, run_study
-from ratesim.study.tasks import get_task
-from ratesim.theory import minimax_k2 as mk
+
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.mark.parametrize("manifold", ["flat_torus", "sphere"])
@@ -32,11 +35,11 @@ def test_task_equals_dense_two_sample_w1(manifold):
     w = ot.emd2(np.full(n, 1 / n), np.full(n, 1 / n), C, numItermax=10**8)
     assert out["w1"] == pytest.approx(w, rel=1e-9)
     assert out["cand_gap"] >= 0 and out["rounds"] >= 1
-    f = get_task("p1_w1_k2").func
+    f = mk.empirical_w1_two_sample_k2
     p = {"manifold": "flat_torus", "k": 2, "N": 300}
-    assert f(p, np.random.default_rng(0)) == f(p, np.random.default_rng(0))
+    assert f(**p, rng=np.random.default_rng(0)) == f(**p, rng=np.random.default_rng(0))
     with pytest.raises(ValueError):
-        f({**p, "k": 3}, np.random.default_rng(0))
+        f(**{**p, "k": 3}, rng=np.random.default_rng(0))
     with pytest.raises(ValueError):
         mk.empirical_w1_k2(1, np.random.default_rng(0))
     with pytest.raises(ValueError, match="manifold"):
@@ -47,10 +50,10 @@ def test_engine_quick_rate_and_negative_controls(tmp_path):
     """N = 100 .. 3162 (1.5 decades), 10 seeds, the study's claims as written (N/logN form -1/2
     and plain power {-1/2, -1/3}, tolerance 0.05) must not be contradicted; the k = 1 exponent
     -1 and the k >= 3-type exponent -1/4 in the N/logN form are 0.25+ away and must be."""
-    st = load_study("studies/p1_minimax_w1_k2.py")
+    st = load_study(HERE / "p1_minimax_w1_k2.py")
     study = Study(
         name="t_p1_w1_k2",
-        task="p1_w1_k2",
+        task=mk.empirical_w1_two_sample_k2,
         grid={"manifold": "flat_torus", "k": 2, "N": [100, 316, 1000, 3162]},
         seeds=10,
         seed=5,
