@@ -1,11 +1,11 @@
 """Rates: log-log fits with confidence intervals, local slopes, corrected forms and verdicts.
 
-The model is ``metric ~ C N^b`` (SCIENCE.md anchors), fitted on the log scale,
+The model is ``metric ~ C N^b``, fitted on the log scale,
 ``log metric = a + b x`` with ``x = log N`` (form ``"power"``) or ``x = log(N / log N)`` (form
 ``"N/logN"``, the k = 2 factor: sqrt(log N / N) = (N / log N)^(-1/2), so its fitted exponent is -1/2
-instead of the local slopes -0.43 ... -0.46 of a plain fit, SCIENCE.md trap 3), or the two-term form
-``metric ~ A N^b + c N^(-q)`` (a leading power plus a subleading, typically parametric, term) by
-nonlinear least squares.
+instead of the local slopes -0.43 ... -0.46 of a plain fit, docs/measurement.md, trap 3), or the
+two-term form ``metric ~ A N^b + c N^(-q)`` (a leading power plus a subleading, typically
+parametric, term) by nonlinear least squares.
 
 Why weighted least squares on seed means (the default, ``method="wls"``)
 ----------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def fit_rate(
         WLS on seed means (default) or cluster-robust OLS on all seeds; see the module docstring
         for the choice.
     transform : {"N", "N/logN"}
-        The regressor: log N, or log(N / log N) (the k = 2 log factor, SCIENCE.md trap 3).
+        The regressor: log N, or log(N / log N) (the k = 2 log factor, docs/measurement.md, trap 3).
     level : float
         Confidence level in (0, 1).
 
@@ -386,11 +386,12 @@ def _two_term_log(theta, logN, q):
 def fit_two_term(N, values, *, subleading: float = 0.5, level: float = 0.95) -> RateFit:
     """Fit ``metric ~ A N^b + c N^(-q)`` (leading power plus a subleading term) by NLS.
 
-    SCIENCE.md trap 3: at k >= 3, finite-N corrections bend the log-log plot of a N^(-1/k) rate;
-    with ``q = 1/2`` the parametric part is absorbed by ``c N^(-1/2)`` and ``b`` estimates the
-    leading exponent. Fitted on the seed means of log metric, weighted by their standard errors
-    (as :func:`fit_rate`), with ``scipy.optimize.least_squares``; the covariance of (log A, b, c)
-    is the Gauss-Newton one, inflated by ``max(1, chi2 / (L - 3))``. Needs >= 4 distinct N.
+    docs/measurement.md, trap 3: at k >= 3, finite-N corrections bend the log-log plot of a
+    N^(-1/k) rate; with ``q = 1/2`` the parametric part is absorbed by ``c N^(-1/2)`` and ``b``
+    estimates the leading exponent. Fitted on the seed means of log metric, weighted by their
+    standard errors (as :func:`fit_rate`), with ``scipy.optimize.least_squares``; the covariance
+    of (log A, b, c) is the Gauss-Newton one, inflated by ``max(1, chi2 / (L - 3))``. Needs >= 4
+    distinct N.
 
     Returns
     -------
@@ -467,7 +468,7 @@ def effective_exponent(N, func) -> float:
 
     E.g. ``effective_exponent(N, lambda n: np.sqrt(np.log(n) / n))`` is the exponent to expect at
     k = 2 from ``fit_rate(..., transform="N")`` over that range of N (-0.43 near N = 1e3,
-    SCIENCE.md trap 3); its local value at N is -1/2 + 1/(2 log N).
+    docs/measurement.md, trap 3); its local value at N is -1/2 + 1/(2 log N).
     """
     lv = np.unique(np.asarray(N, dtype=np.float64))
     if lv.size < 2 or np.any(lv < 2) or not np.all(np.isfinite(lv)):

@@ -105,7 +105,7 @@ def gaussian_kde_logpdf(X, x, h):
 
 
 def sphere_uniform_score(x, sigma):
-    """Exact score of Uniform(S^(m-1)) * N(0, sigma^2 I_m) (SCIENCE.md, vMF with kappa -> 0):
+    """Exact score of Uniform(S^(m-1)) * N(0, sigma^2 I_m) (vMF with kappa -> 0):
     s = -x/sigma^2 + (I_(m/2) / I_(m/2-1))(|v|) v / (|v| sigma^2), v = x / sigma^2."""
     from scipy.special import ive
 

@@ -4,7 +4,7 @@ Obviously-right loops, used by tests/test_samplers.py:
 - twins of the numba kernels (``lincomb2`` ...) and whole samplers consuming the rng in the same
   order (so results agree to rounding);
 - exact scores: Gaussian data (convolved score -(x - m)/(s0^2 + sigma^2)), the circle von Mises
-  score of SCIENCE.md "Exact references", and the empirical score (log-sum-exp softmax);
+  score (docs/science.md, exact references), and the empirical score (log-sum-exp softmax);
 - exact laws of the discretized chains for Gaussian data (linear recursions of mean and variance);
 - the quadrature of the tempered stationary law p_sigma^(sigma^alpha) on the circle.
 """
@@ -56,7 +56,7 @@ class GaussianScore:
 class CircleVonMisesScore:
     """Exact score of p_sigma for von Mises(kappa, mean angle) on the unit circle in R^2.
 
-    SCIENCE.md: v = x/sigma^2 + kappa mu, s = -x/sigma^2 + (I1/I0)(|v|) v / (|v| sigma^2), with
+    Closed form: v = x/sigma^2 + kappa mu, s = -x/sigma^2 + (I1/I0)(|v|) v / (|v| sigma^2), with
     scaled Bessel functions. Computed in hat form (sigma^2 s) to keep precision at tiny sigma.
     """
 
@@ -268,7 +268,7 @@ def tempered_posterior_mean_cos(
 ):
     """E[cos theta] under exp(lam x_1) p_sigma(x)^(sigma^alpha) on R^2 (polar quadrature).
 
-    The stationary law of posterior Langevin with v(x) = -lam x_1 (SCIENCE.md Thm 6.1).
+    The stationary law of posterior Langevin with v(x) = -lam x_1 (P2 Thm 6.1).
     """
     sc = CircleVonMisesScore(kappa, mean_angle)
     w = sigma ** (1 - alpha / 2)

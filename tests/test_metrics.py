@@ -176,7 +176,7 @@ def test_floor_reference_size_and_two_sample():
 
 
 # ----------------------------------------------------------------------------------------------
-# intrinsic-dimension invariance of the exact W_1 rate (SCIENCE.md anchors, trap 3)
+# intrinsic-dimension invariance of the exact W_1 rate (docs/measurement.md, trap 3)
 # ----------------------------------------------------------------------------------------------
 PRE_ASYMPTOTIC = 0.05  # allowed gap between the fitted and the theoretical local slope (trap 3)
 
@@ -658,7 +658,7 @@ def test_flipd_on_affine_subspace_recovers_k(k):
 
 
 def test_flipd_plateau_on_circle_and_sphere():
-    """Exact population scores of the uniform S^1 and S^2 (SCIENCE.md closed form): the FLIPD
+    """Exact population scores of the uniform S^1 and S^2 (docs/science.md closed form): the FLIPD
     plateau sits at k within 0.1; the empirical measure (held-out queries) within 0.2."""
     sig = np.geomspace(1e-3, 3.0, 30)
     rng = np.random.default_rng(5)

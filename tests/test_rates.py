@@ -137,8 +137,8 @@ def test_cluster_method_agrees_on_balanced_data():
 
 
 def test_k2_log_factor_form():
-    """sqrt(log N / N): the plain fit shows ~-0.44 over 1e2..1e6 (SCIENCE.md trap 3) and, with
-    small noise (sd 0.02, SE ~ 0.001), contradicts -1/2; the N/logN form recovers -1/2."""
+    """sqrt(log N / N): the plain fit shows ~-0.44 over 1e2..1e6 (docs/measurement.md, trap 3) and,
+    with small noise (sd 0.02, SE ~ 0.001), contradicts -1/2; the N/logN form recovers -1/2."""
     rng = np.random.default_rng(3)
     N = np.repeat(np.geomspace(100, 1e6, 9), 10)
     v = np.sqrt(np.log(N) / N) * np.exp(0.02 * rng.standard_normal(N.size))

@@ -1,4 +1,4 @@
-"""Tests of ratesim.samplers (issue 4).
+"""Tests of ratesim.samplers.
 
 Statistical tolerances. Every Monte-Carlo assertion is a z-test |estimate - reference| <= Z * SE
 with Z = 4.5 (two-sided p = 6.8e-6 per assertion). The file makes fewer than 120 such assertions
@@ -425,7 +425,7 @@ def _tempered_tv_check(n, h, steps, seed, kappa_control):
     tv_hat = ns.tv_hist(ang, B)
     _, p = ns.tempered_angular_law(4.0, np.pi, sigma, alpha)
     tv720 = ns.binned_tv_to_uniform(p, 720)[0]
-    assert abs(tv720 - 0.0127) < 5e-5  # SCIENCE.md's reference value
+    assert abs(tv720 - 0.0127) < 5e-5  # docs/science.md, P2 reference table
     tv4, P4 = ns.binned_tv_to_uniform(p, B)
     brng = np.random.default_rng(12345)
     e, sd = ns.bootstrap_tv(P4, n, B, 4000, brng)
@@ -460,7 +460,7 @@ def test_tempered_langevin_tv_to_uniform_paper_step():
 
 @pytest.mark.slow
 def test_posterior_langevin_circle_tempered_prior():
-    """SCIENCE.md Thm 6.1: likelihood v(x) = -lam x_1 (lam = 2) with the tempered von Mises
+    """P2 Thm 6.1: likelihood v(x) = -lam x_1 (lam = 2) with the tempered von Mises
     prior (kappa = 4, mean pi; alpha = 1.5, sigma = 1e-4) gives exp(-v) times the *uniform* law.
 
     Reference: E[cos theta] of the continuous stationary law exp(-v) p_sigma^(sigma^alpha) by polar

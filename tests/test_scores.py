@@ -1,4 +1,4 @@
-"""Tests of ratesim.scores (issue 3): closed forms, identities, numba twins, the contract suite.
+"""Tests of ratesim.scores: closed forms, identities, numba twins, the contract suite.
 
 Tolerances: deterministic identities are checked at rtol ~1e-10 (float64 rounding amplified by at
 most ~1e4 through softmax normalizations and 1/sigma^2); approximation orders are checked by the
@@ -197,7 +197,7 @@ def _mean_kw(D):
 
 
 def test_collapse_remainder_matches_science_reference_values():
-    """SCIENCE.md P2 check values: circle, von Mises kappa = 4, mean pi, point at angle 0.7.
+    """P2 check values (docs/science.md): circle, von Mises kappa = 4, mean pi, point at angle 0.7.
     The tabulated quantity is the Theta(1)-expansion remainder of the log density,
     log p_sigma(x) - [log p(u0) - (1/2) log(2 pi sigma^2)] (x on M, so dist = 0 and H = g = 1);
     given to 3 significant digits, so the tolerance is half a unit in the last digit."""

@@ -1,4 +1,4 @@
-"""Minimax baselines for estimating mu_data from N samples (SCIENCE.md, anchors).
+"""Minimax baselines for estimating mu_data from N samples (docs/science.md, anchors).
 
 - :class:`EmpiricalMeasure`: mu_N itself; E W_1(mu_N, mu) ~ N^(-1/k) (k >= 3; Weed & Bach 2019).
 - :class:`GaussianKDE`: ambient Gaussian kernel density estimate mu_N * N(0, h^2 I_d).

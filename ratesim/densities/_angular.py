@@ -1,7 +1,7 @@
 """Irregular densities of the first angle theta = manifold.angle(u): Holder cusps and jumps.
 
 They are the densities for which P1 predicts that only the support's smoothness matters
-(SCIENCE.md, P1: "favourable when the density is irregular"). Both are functions of theta only,
+(docs/science.md, P1: "favourable when the density is irregular"). Both are functions of theta only,
 defined on every manifold (on spheres theta is the azimuth in the (u_0, u_1)-plane), normalized
 w.r.t. the Riemannian volume by Z = int f(theta) m(theta) d theta with m the angular marginal of the
 volume (see ``_quadrature``).

@@ -2,8 +2,8 @@
 
 A density is a small immutable object of hyper-parameters; the manifold it is evaluated on is passed
 to every call, so one ``VonMises(kappa=4)`` serves the circle, the ellipse and a Holder curve.
-Densities are *volume* densities (SCIENCE.md, P2 trap): on the ellipse, ``Uniform()`` is uniform in
-arc length, not in the angle parameter.
+Densities are *volume* densities (docs/measurement.md, trap 5): on the ellipse, ``Uniform()`` is
+uniform in arc length, not in the angle parameter.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Normalizing constants of densities on manifolds: the quadrature machinery.
 
-All densities in ratesim are densities w.r.t. the Riemannian volume (SCIENCE.md, P2 trap), so their
-normalizing constants are integrals against the volume element J(u) = sqrt(det g(u)) of the chart:
+All densities in ratesim are densities w.r.t. the Riemannian volume (docs/measurement.md, trap 5),
+so their normalizing constants are integrals against the volume element J(u) = sqrt(det g(u)) of
+the chart:
 
     Z = int_M f dvol = int_[0, 2 pi)^k f(u) J(u) du          (angle-coordinate manifolds)
 

@@ -1,9 +1,9 @@
 """Smooth densities: von Mises on angle coordinates, von Mises-Fisher on spheres, and the chart
 (angle-parameter) von Mises law of the P2 experiments.
 
-All are densities w.r.t. the Riemannian volume (SCIENCE.md, P2 trap). ``VonMises`` on the ellipse
-is proportional to exp(kappa cos(t - mean)) *per unit arc length*; the paper's experiment instead
-puts a von Mises law on the angle parameter t itself, which is ``ChartVonMises`` (its volume
+All are densities w.r.t. the Riemannian volume (docs/measurement.md, trap 5). ``VonMises`` on the
+ellipse is proportional to exp(kappa cos(t - mean)) *per unit arc length*; the paper's experiment
+instead puts a von Mises law on the angle parameter t itself, which is ``ChartVonMises`` (its volume
 density is the chart density divided by the volume element |Phi'(t)|).
 """
 
@@ -121,7 +121,8 @@ class VonMises(Density):
     (J constant) Z = J (2 pi I_0(kappa))^k in closed form; on curved manifolds with k <= 2 (ellipse,
     standard torus, Holder curves and graphs) Z comes from the manifold's quadrature, relative
     error < 1e-10; k > 2 needs a constant volume element. This is the density of the P2
-    experiments (SCIENCE.md) written w.r.t. volume, *not* their chart law: see ``ChartVonMises``.
+    experiments (docs/science.md, P2) written w.r.t. volume, *not* their chart law: see
+    ``ChartVonMises``.
 
     Parameters
     ----------
@@ -229,7 +230,7 @@ class ChartVonMises(Density):
 
     .. math:: p(u) = q(u) / J(u),
 
-    J the volume element (SCIENCE.md, P2: the paper writes densities w.r.t. Lebesgue measure on the
+    J the volume element (P2 writes densities w.r.t. Lebesgue measure on the
     chart). It differs from ``VonMises`` exactly when J is not constant: on the ellipse with
     kappa = 0 it is the *chart-uniform* law (uniform in t), not the arc-length-uniform one. On the
     circle and the flat torus the two coincide.
@@ -307,7 +308,7 @@ class VonMisesFisher(Density):
     .. math:: p(x) = C_m(\kappa) \exp(\kappa \langle \mu, x \rangle),
               \quad C_m(z) = \frac{z^{m/2-1}}{(2\pi)^{m/2} I_{m/2-1}(z)}
 
-    (SCIENCE.md, "Exact references"), with C_m(0) = 1 / vol(S^k). Bessel functions are evaluated
+    (docs/science.md, exact references), with C_m(0) = 1 / vol(S^k). Bessel functions are evaluated
     scaled (``scipy.special.ive``) so that large kappa does not overflow. On the circle (m = 2) it
     is the von Mises law of the angle.
 

@@ -2,7 +2,7 @@
 
 For data y_1..y_N in R^d with log-weights l_i (default 0), a query q and a bandwidth sigma, the
 weights are w_i = exp(l_i - |q - y_i|^2 / (2 sigma^2)). Everything the score estimators need is a
-normalized average under these weights (SCIENCE.md, "Empirical score": s(x) = (sum_i w_i x_i - x) /
+normalized average under these weights (the empirical score s(x) = (sum_i w_i x_i - x) /
 sigma^2 with w = softmax(-|x - x_i|^2 / (2 sigma^2))) or the log of their sum (log p_sigma of the
 empirical measure up to the Gaussian normalization). All of it is computed in log-sum-exp form.
 
@@ -350,7 +350,7 @@ def neighbour_counts(
 log_sum_exp_gauss.__doc__ = f"""Stable log sum_i a_i exp(-|q - y_i|^2 / (2 sigma^2)) for each query.
 
     This is log p_sigma(q) of the (weighted) empirical measure up to the constant
-    -log(N) - (d/2) log(2 pi sigma^2) (SCIENCE.md, log-sum-exp trap 6).
+    -log(N) - (d/2) log(2 pi sigma^2) (log-sum-exp: docs/measurement.md, trap 6).
 
     Parameters
     ----------{_COMMON_PARAMS}
@@ -365,7 +365,7 @@ softmax_average.__doc__ = f"""Softmax average sum_i w_i v_i / sum_i w_i.
     Weights w_i = a_i exp(-|q - y_i|^2 / (2 sigma^2)), a_i = exp(log_weights_i).
 
     With values = data this is the empirical denoiser E[x0 | x = q] (Tweedie; the empirical score is
-    (average - q) / sigma^2, SCIENCE.md "Empirical score").
+    (average - q) / sigma^2).
 
     Parameters
     ----------{_COMMON_PARAMS}

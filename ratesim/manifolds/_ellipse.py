@@ -18,7 +18,7 @@ class Ellipse(Manifold):
 
     The coordinate is the parameter angle t (``angle(u) = t``); the volume element is the speed
     |Phi'(t)| = sqrt(a^2 sin^2 t + b^2 cos^2 t), so the uniform (volume) law is uniform in arc
-    length, not in t (SCIENCE.md, the chart/volume trap of P2). Exact sampling: t uniform, accepted
+    length, not in t (docs/measurement.md, trap 5). Exact sampling: t uniform, accepted
     with probability |Phi'(t)| / max(a, b).
 
     Volume: the perimeter 4 A E(1 - (B / A)^2) with A = max(a, b), B = min(a, b) and E the complete

@@ -13,8 +13,8 @@ term is below 2^(-21 beta) <= 2^(-52.5) (the double-precision unit roundoff of t
 embedding; for beta in (2, 2.5) pass n_terms up to 30 to push it further), and its wavelength
 2 pi 2^(-21) ~ 3e-6 is far below any scale a study at N <= 1e6 resolves (the coverage scale
 N^(-1/k) >= 1e-6). These are the supports of prescribed regularity beta on which P1 (Shen, Hsieh,
-He, arXiv 2603.23792) predicts rates that depend on beta (SCIENCE.md). For beta = inf (analytic)
-g is a trigonometric polynomial of four low-frequency terms,
+He, arXiv 2603.23792) predicts rates that depend on beta (docs/science.md, P1). For beta = inf
+(analytic) g is a trigonometric polynomial of four low-frequency terms,
 sum_{j=1}^4 2^(-j) cos(j <omega_j, u> + phi_j).
 
 Reach certificate. With A_0 = sum a_j, A_1 = sum a_j |w_j|, A_2 = sum a_j |w_j|^2 (a_j the

@@ -1,7 +1,7 @@
 """One call for a study cell: every metric group on generated samples, as flat ``{name: value}``.
 
 ``evaluate(samples, manifold, density, training=X, rng=seed)`` returns the rows that the study
-store keeps (DESIGN.md: ``metrics(Y, manifold, density, X) -> rows (metric, value)``). Groups are
+store keeps (``metrics(Y, manifold, density, X) -> rows (metric, value)``). Groups are
 registered in :data:`METRIC_GROUPS` by name; each returns finite floats only (a quantity that does
 not apply, e.g. binned angles for k > 2, is left out rather than reported as NaN).
 """
@@ -110,7 +110,7 @@ reference of the same size with its floor (``w1``, ``w1_floor``); distance: ``di
 ``hausdorff_recall``; coverage: ``coverage_scale`` (+ ``coverage_scale_se``); memorization (needs
 training): ``memorized_fraction``, ``heldout_memorized_fraction``, ``nn_distance_median``,
 ``novelty_ratio``; law (k <= 2): ``tv_angle``, ``tv_angle_corrected``, ``kl_angle_corrected``;
-controls (parametric, SCIENCE.md trap 1): ``sliced_w1``, ``mmd2`` (bandwidth 1).
+controls (parametric, docs/measurement.md, trap 1): ``sliced_w1``, ``mmd2`` (bandwidth 1).
 """
 
 

@@ -1,8 +1,9 @@
 """Geometry of a generated sample relative to the known manifold M.
 
 Distance to M (fidelity), Hausdorff precision / recall (Aamari & Levrard 2019 measure manifold
-estimation in this distance), and the coverage scale delta*(c) of SCIENCE.md P1: the smallest delta
-with c^-1 <= nu(B_M(y, delta)) / mu_data(B_M(y, delta)) <= c for every y of an intrinsic grid.
+estimation in this distance), and the coverage scale delta*(c) of P1 (docs/science.md): the
+smallest delta with c^-1 <= nu(B_M(y, delta)) / mu_data(B_M(y, delta)) <= c for every y of an
+intrinsic grid.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class HausdorffResult:
 
 @dataclass(frozen=True)
 class CoverageResult:
-    """Coverage scale delta*(c) (SCIENCE.md P1) of a sample nu relative to mu_data.
+    """Coverage scale delta*(c) (docs/science.md, P1) of a sample nu relative to mu_data.
 
     Attributes
     ----------
@@ -345,8 +346,9 @@ def coverage_scale(
 ) -> CoverageResult:
     """Coverage scale delta*(c) of the law of ``samples`` relative to mu = density x vol_M.
 
-    SCIENCE.md P1: nu has delta-coverage if c^-1 <= nu(B_M(y, delta)) / mu(B_M(y, delta)) <= c for
-    all y in M; delta* is the smallest such delta. Here y runs over an intrinsic grid of about
+    docs/science.md, P1: nu has delta-coverage if
+    c^-1 <= nu(B_M(y, delta)) / mu(B_M(y, delta)) <= c for all y in M; delta* is the smallest such
+    delta. Here y runs over an intrinsic grid of about
     ``n_grid`` points (quadrature nodes for k <= 2, a uniform sample otherwise; for the
     (log N / N)^(1/k) law the grid must resolve delta, so take n_grid of the order of n), and
     delta over ``deltas`` (default: 300 log-spaced values from 1e-4 to the diameter of the grid).

@@ -3,7 +3,7 @@
 FLIPD (Kamkari et al., NeurIPS 2024): FLIPD(x, sigma) = d + sigma^2 (tr grad s(x) + |s(x)|^2) for
 the score s of p_sigma = mu * N(0, sigma^2 I). For the empirical measure s(x) = (m(x) - x) / sigma^2
 with m(x) the softmax mean, grad s = (Cov_w / sigma^2 - I) / sigma^2, so FLIPD = sum_i w_i
-|x - x_i|^2 / sigma^2 (SCIENCE.md, anchors): near 0 at training points when sigma is below the
+|x - x_i|^2 / sigma^2 (docs/science.md, anchors): near 0 at training points when sigma is below the
 spacing, a plateau at k above it, decaying like sigma^-2 once sigma exceeds the diameter.
 
 Normal-space SVD (Stanczuk, Batzolis, Deveney & Schonlieb, ICML 2024): at small sigma the scores

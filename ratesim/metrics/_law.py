@@ -3,8 +3,8 @@ Kolmogorov-Smirnov uniformity tests on the circle, density-ratio curves with con
 
 All of them look at the law of the angle ``manifold.angle(P_M(x))`` of the projected samples (the
 first angular coordinate; on the circle the arc-length position). Densities are w.r.t. the
-Riemannian volume (SCIENCE.md, P2 trap), so population bin probabilities are integrated with the
-volume element by ``manifold.quadrature``.
+Riemannian volume (docs/measurement.md, trap 5), so population bin probabilities are integrated
+with the volume element by ``manifold.quadrature``.
 """
 
 from __future__ import annotations

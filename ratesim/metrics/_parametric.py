@@ -1,6 +1,6 @@
 """Parametric-rate controls: sliced Wasserstein, MMD and the Sinkhorn divergence.
 
-**These converge like N^(-1/2) in every dimension** (SCIENCE.md, measurement trap 1): between
+**These converge like N^(-1/2) in every dimension** (docs/measurement.md, trap 1): between
 the empirical measure and its population they decay parametrically, so they cannot show an
 N^(-1/k) rate.
 They are provided as *controls* -- a rate measured in one of them that differs from N^(-1/2) says

@@ -1,6 +1,6 @@
 """Exact Wasserstein distances, population references and sampling floors.
 
-SCIENCE.md, measurement traps 1-2: rate claims about N^(-1/k) need *exact* optimal transport
+docs/measurement.md, traps 1-2: rate claims about N^(-1/k) need *exact* optimal transport
 (network simplex, or the 1-D and circle closed forms) and a reference whose own sampling error is
 reported. The transport itself is POT's (Flamary et al., JMLR 2021): ``ot.emd2`` (network simplex,
 Bonneel et al. 2011), ``ot.wasserstein_1d`` (quantile coupling) and ``ot.binary_search_circle``
@@ -50,7 +50,7 @@ class WassersteinResult:
         How it was computed (e.g. ``"emd"``, ``"circle-geodesic"``, ``"quadrature-emd"``).
     floor : float or None
         Sampling floor: mean of the same metric between two independent reference samples of sizes
-        (n, m) (SCIENCE.md trap 2). ``None`` for population references.
+        (n, m) (docs/measurement.md, trap 2). ``None`` for population references.
     floor_se : float or None
         Standard error of ``floor`` over its repetitions.
     resolution : float or None
@@ -343,8 +343,8 @@ def sampling_floor(
     reps: int = 3,
 ) -> Floor:
     """The floor of a two-sample metric: ``metric`` between two independent samples of sizes
-    (n, m) from the population itself (SCIENCE.md trap 2), mean and standard error over ``reps``
-    independent pairs. A measured value is informative only well above it."""
+    (n, m) from the population itself (docs/measurement.md, trap 2), mean and standard error over
+    ``reps`` independent pairs. A measured value is informative only well above it."""
     if not callable(metric):
         raise ValueError(f"metric must be a callable metric(X, Y) -> float (got {metric!r})")
     n = check_int(n, "n", low=1)

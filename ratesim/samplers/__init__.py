@@ -5,7 +5,7 @@ step): ``reverse_sde`` (Euler-Maruyama or exponential integrator), ``probability
 ``hybrid`` (SDE then ODE), ``annealed_langevin``, ``predictor_corrector``.
 
 Fixed-sigma Langevin samplers (hat form x <- x + h s_hat + sqrt(2 h sigma^(2-alpha)) xi,
-SCIENCE.md P2): ``langevin``, ``tempered_langevin``, ``posterior_langevin``.
+docs/science.md, P2): ``langevin``, ``tempered_langevin``, ``posterior_langevin``.
 
 Every sampler is vectorized over chains, deterministic given ``rng``, and returns a
 ``SamplerResult`` (array-like samples plus optional snapshots, a trace of a user statistic and the

@@ -111,7 +111,7 @@ def reverse_sde(
       DDPM ancestral step in VE form): same drift, noise sqrt((v_i - v_(i+1)) v_(i+1) / v_i) z.
 
     Both are weak order 1 in the log-sigma step. The optional final Tweedie step returns
-    D(x, sigma_min) = x + sigma_min^2 s(x, sigma_min) (SCIENCE.md "hat" score), which removes the
+    D(x, sigma_min) = x + sigma_min^2 s(x, sigma_min) (Tweedie's denoiser), which removes the
     last sigma_min of noise.
 
     Parameters

@@ -1,6 +1,6 @@
 """Langevin samplers: fixed-sigma (plain, tempered, posterior), annealed, predictor-corrector.
 
-All fixed-sigma samplers use the "hat" discretization of SCIENCE.md P2 (Li, Shen, Hsieh, He 2026,
+All fixed-sigma samplers use the "hat" discretization of P2 (Li, Shen, Hsieh, He 2026,
 Thm 5.1 and their experiments): with s_hat = sigma^2 s (= E[x0 | x] - x, Tweedie) the SDE
 
     dX = sigma^alpha s(X, sigma) dt + sqrt(2) dW
@@ -102,7 +102,7 @@ def tempered_langevin(
     trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
-    """Tempered-score (TS) Langevin at fixed sigma (SCIENCE.md P2, Thm 5.1; the modified corrector).
+    """Tempered-score (TS) Langevin at fixed sigma (P2 Thm 5.1; the modified corrector).
 
     Integrates dX = sigma^alpha s(X, sigma) dt + sqrt(2) dW in the hat form
     x <- x + h s_hat + sqrt(2 h sigma^(2 - alpha)) xi, s_hat = sigma^2 s (dt = h sigma^(2-alpha)).
@@ -194,7 +194,7 @@ def posterior_langevin(
     trace: TraceFn | None = None,
     trace_every: int = 1,
 ) -> SamplerResult:
-    """Langevin for a Bayesian inverse problem with a (tempered) score prior (SCIENCE.md Thm 6.1).
+    """Langevin for a Bayesian inverse problem with a (tempered) score prior (P2 Thm 6.1).
 
     dx = -grad v(x) dt + sigma^alpha s(x, sigma) dt + sqrt(2) dW: the likelihood potential v is not
     tempered, the prior score is (alpha = 0: the usual plug-and-play posterior exp(-v) p_sigma).

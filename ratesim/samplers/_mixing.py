@@ -1,4 +1,4 @@
-"""Mixing diagnostics for Langevin-type samplers (SCIENCE.md, measurement trap 4).
+"""Mixing diagnostics for Langevin-type samplers (docs/measurement.md, trap 4).
 
 - ``integrated_autocorr_time``: tau = 1 + 2 sum_k rho_k of a recorded statistic, with Sokal's
   automatic window (Sokal 1997, "Monte Carlo methods in statistical mechanics", sec. 3: the
@@ -8,8 +8,8 @@
   significant difference means the run has not reached stationarity.
 - ``relaxation_steps`` / ``suggest_steps``: on a circle of radius R the first angular mode of
   dX = sigma^alpha s dt + sqrt(2) dW relaxes at rate 1/R^2 in time, i.e. in about
-  R^2 / (h sigma^(2 - alpha)) steps of the hat-form scheme (SCIENCE.md P2, mixing): 1e3 steps for
-  alpha = 1, sigma = 0.01, h = 0.1, but 1e5 for alpha = 0.
+  R^2 / (h sigma^(2 - alpha)) steps of the hat-form scheme (docs/science.md, P2 mixing): 1e3 steps
+  for alpha = 1, sigma = 0.01, h = 0.1, but 1e5 for alpha = 0.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def relaxation_steps(sigma: float, alpha: float, h: float, radius: float = 1.0) 
     """Steps for the first angular mode on a circle of radius R to relax by a factor e.
 
     R^2 / (h sigma^(2 - alpha)): the angular diffusion at unit speed in time dt = h sigma^(2-alpha)
-    per step relaxes the first Fourier mode at rate 1/R^2 (SCIENCE.md P2, mixing).
+    per step relaxes the first Fourier mode at rate 1/R^2 (docs/science.md, P2 mixing).
     """
     sigma = check_positive(sigma, "sigma")
     alpha = check_in_range(alpha, "alpha", low=0.0, high=2.0, high_open=True)

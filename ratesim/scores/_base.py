@@ -1,4 +1,4 @@
-"""The score-estimator contract (scikit-learn style, STYLE.md section 3).
+"""The score-estimator contract (scikit-learn style).
 
 Every estimator stores its hyper-parameters verbatim in ``__init__``, validates them and the
 training set in ``fit(X)`` (which returns ``self``), and exposes, for the variance-exploding family

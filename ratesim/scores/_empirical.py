@@ -1,7 +1,7 @@
 """The empirical score and its smoothed (coarse) versions.
 
-All four estimators are built on the Gaussian softmax of the training points (SCIENCE.md, "Exact
-references"): with w_i(x) = softmax_i(-|x - x_i|^2 / (2 sigma^2)),
+All four estimators are built on the Gaussian softmax of the training points (docs/science.md,
+exact references): with w_i(x) = softmax_i(-|x - x_i|^2 / (2 sigma^2)),
 
     s_N(x, sigma) = (sum_i w_i x_i - x) / sigma^2,
     log p_sigma^N(x) = log (1/N) sum_i N(x; x_i, sigma^2 I).
@@ -68,7 +68,7 @@ class EmpiricalScore(ScoreEstimator):
     """Exact score of the smoothed empirical measure mu_N * N(0, sigma^2 I).
 
     s_N(x) = (sum_i w_i x_i - x) / sigma^2 with weights w_i = softmax(-|x - x_i|^2/(2 sigma^2))
-    (SCIENCE.md "Exact references"; the equal-weight Gaussian mixture). It is the global minimizer
+    (the score of the equal-weight Gaussian mixture). It is the global minimizer
     of denoising score matching on the training set, and it memorizes: as sigma -> 0 its denoiser
     returns the nearest training point (reverse diffusion reproduces the training set; Biroli et
     al. 2024; the control of P1). ``log_density`` is exact.

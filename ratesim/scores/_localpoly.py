@@ -1,7 +1,7 @@
 """Numba cores for local polynomial regression and the moving-least-squares projection.
 
 Both are Gaussian-weighted least-squares fits, one independent problem per query row (``prange``).
-Layer 3 of STYLE.md section 2: float64 C-contiguous arrays in, preallocated ``out`` filled. The
+Numba kernel layer: float64 C-contiguous arrays in, preallocated ``out`` filled. The
 plain NumPy twins live in tests/naive_scores.py.
 
 Weights below exp(-LOG_CUT) times the largest weight of a query are skipped: each skipped term is
@@ -425,7 +425,7 @@ def _mls_one(X, x, h, k, exps, ridge, n_iter, n_newton, y):
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
 def _mls_projection_kernel(X, queries, h, k, exps, ridge, n_iter, n_newton, out):
-    """Moving-least-squares projection onto the k-manifold sampled by X (P1 proxy, SCIENCE.md).
+    """Moving-least-squares projection onto the k-manifold sampled by X (P1's coarse score).
 
     For each query x: centre y <- x; repeat n_iter times: Gaussian weights w_j of |X_j - y| at
     bandwidth h; weighted mean c and covariance C; tangent frame T = top-k eigenvectors of C,

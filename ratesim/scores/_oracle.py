@@ -49,7 +49,7 @@ def _log_ive(nu: float, z: np.ndarray) -> np.ndarray:
 
 def _log_sphere_mgf(m: int, z: np.ndarray) -> np.ndarray:
     """log int_{S^(m-1)} exp(<v, u>) du for |v| = z: log((2 pi)^(m/2) I_nu(z) / z^nu), nu = m/2 - 1
-    (1 / C_m(z) of SCIENCE.md), with scaled Bessel functions and a series for z < 1e-4."""
+    (1 / C_m(z), docs/science.md), with scaled Bessel functions and a series for z < 1e-4."""
     nu = 0.5 * m - 1.0
     out = np.empty_like(z)
     small = z < _SMALL_Z
@@ -114,12 +114,12 @@ class OracleScore(ScoreEstimator):
         Mises / von Mises-Fisher(kappa, mu) or uniform (detected from ``density.log_pdf``): with
         v = y / sigma^2 + kappa mu (y the native coordinates of x),
         p_sigma(y) = (2 pi sigma^2)^(-m/2) exp(-(|y|^2 + 1)/(2 sigma^2)) C_m(kappa) / C_m(|v|) and
-        s(y) = -y/sigma^2 + (I_(m/2)/I_(m/2-1))(|v|) v / (|v| sigma^2) (SCIENCE.md "Exact
-        references"; scaled Bessel functions ``scipy.special.ive``). The d - m flat directions of
+        s(y) = -y/sigma^2 + (I_(m/2)/I_(m/2-1))(|v|) v / (|v| sigma^2) (docs/science.md, exact
+        references; scaled Bessel functions ``scipy.special.ive``). The d - m flat directions of
         the random isometry contribute N(0, sigma^2) factors (score -x_perp / sigma^2).
     ``quadrature``  any manifold with k <= 2: log p_sigma(x) = log sum_j p(u_j) w_j
         N(x; Phi(u_j), sigma^2 I) over ``manifold.quadrature(n)`` (log-sum-exp, kernel engine) and
-        s(x) = (E[Phi(u) | x] - x) / sigma^2 (SCIENCE.md; P2 eq. of Thm 3.1's proof). The grid
+        s(x) = (E[Phi(u) | x] - x) / sigma^2 (P2, proof of Thm 3.1). The grid
         must be much finer than sigma: n is chosen per call so that the largest spacing between
         neighbouring nodes in R^d is at most sigma / ``grid_ratio`` (the periodic trapezoid rule on
         a Gaussian of width sigma then errs by about exp(-2 pi^2 grid_ratio^2), and the grid

@@ -23,8 +23,8 @@ class ProjectionScore(ScoreEstimator):
 
     The leading Theta(sigma^-2) term of the true score is -(x - P_M x) / sigma^2 (P2 Thm 3.1; the
     coarse score of P1, Shen, Hsieh and He, arXiv 2603.23792). Here P_M is replaced by P_hat, a
-    moving-least-squares projection estimated from the N samples (SCIENCE.md P1, "our proxy
-    design"; Levin 1998, Aamari and Levrard 2019 for the local polynomial estimator of a
+    moving-least-squares projection estimated from the N samples (reading A of P1
+    in docs/science.md; Levin 1998, Aamari and Levrard 2019 for the local polynomial estimator of a
     C^beta manifold). For each query x, with Gaussian weights of bandwidth h around the current
     centre y (initially x):
 
