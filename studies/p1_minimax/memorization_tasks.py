@@ -32,7 +32,7 @@ def max_posterior_weight(X, x, sigma: float, tree: cKDTree | None = None):
 
     w_max = exp(-|x - X_(i*)|^2 / (2 sigma^2) - log sum_i exp(-|x - X_i|^2 / (2 sigma^2))), with
     X_(i*) the nearest training point (cKDTree) and the log-sum-exp from the kernel engine
-    (``ratesim.kernels.log_sum_exp_gauss``, stable at any sigma, even far below the spacing).
+    (``ratesim.kernels.log_sum_exp_gauss``, stable at any sigma; docs/measurement.md, trap 6).
 
     Returns
     -------

@@ -11,12 +11,12 @@ estimate along M, h = N^(-1/(k+4)), Divol 2022) and ``inertial`` (inertial diffu
 2025, sigma = N^(-1/(k+4))); a baseline is scored by its N-point output, so a perfect sampler of
 mu scores exactly the empirical row (the floor of any N-point generator).
 
-Metrics (exact OT only, no regularized or sliced proxy; docs/measurement.md):
+Metrics (exact OT only, no parametric proxy; docs/measurement.md, trap 1):
 - k = 1: geodesic W1 of the projected law to the population (arc-length circle formula, closed
   form, no reference sample, no floor; ``ratesim.metrics.wasserstein_curve_uniform``),
   N = 10 .. 1e5 (1e4 for the inertial baseline, whose softmax step costs O(N^2)).
 - k >= 2: exact network simplex (chordal cost in R^d) against a fresh population sample of size
-  m = 4 N (a two-sample floor, docs/measurement.md). Its own error W1(mu_4N, mu) is the empirical
+  m = 4 N (docs/measurement.md, trap 2). Its own error W1(mu_4N, mu) is the empirical
   row at 4N, i.e. the floor is 4^(-1/k) = 0.50 (k = 2, up to the log), 0.63 (k = 3), 0.71
   (k = 4) of the signal at every N: it scales like the signal, so the exponent is unbiased and
   only the constant moves (the measured W1 lies in [1 - 4^(-1/k), 1 + 4^(-1/k)] times
@@ -24,7 +24,7 @@ Metrics (exact OT only, no regularized or sliced proxy; docs/measurement.md):
   atoms takes ~1.5 s on one core. A bigger machine would add N up to 1e5 at k = 2 (1e5 x 4e5
   simplex, hours per cell), m = 16 N to shrink the floor, and more seeds.
 
-Claims (log-factor and two-term forms, docs/measurement.md; tolerances are the stated
+Claims (log-factor and two-term forms, docs/measurement.md, trap 3; tolerances are the stated
 pre-asymptotic biases):
 - k = 1, power form, -1/2; tolerance 0.03: E W1 = c N^(-1/2) (1 + O(N^(-1/2))) for the circle
   formula (the relative correction of the mean of |Brownian bridge - median| at N = 10 moves the

@@ -1,7 +1,7 @@
 """P1 minimax baseline at k = 2: exact W1 of the empirical measure on T^2 and S^2, N = 100 .. 1e5.
 
 docs/science.md P1: on a compact 2-manifold, E W1(mu_N, mu) ~ sqrt(log N / N) (Ajtai-Komlos-
-Tusnady; a log factor that a plain power fit misreads, docs/measurement.md: the local slope of
+Tusnady; a log factor that a plain power fit misreads, docs/measurement.md, trap 3: the slope of
 sqrt(log N / N) is -0.43 at N = 1e3 and -0.46 at 1e6). ``p1_minimax_w1`` covers k = 2 up to
 N = 1000 only (dense network simplex against a 4N reference); here the two-sample W1 between N
 uniform points and N independent reference points on the flat torus T^2 (geodesic = wrapped

@@ -1,7 +1,7 @@
 """Tasks of P1's minimax baseline: W1 of the empirical measure and of minimax density estimators,
 and the coverage scale of the empirical measure, on k-dimensional manifolds as functions of N.
 
-Exact transport only (no Monte-Carlo floor in the exponent; docs/measurement.md):
+Exact transport only (docs/measurement.md, traps 1 and 2):
 
 - k = 1 (closed curves): the geodesic W1 between the law of P_M(sample) and the volume law, in
   closed form through the arc-length chart (``ratesim.metrics.wasserstein_curve_uniform``).
