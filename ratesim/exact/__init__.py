@@ -35,3 +35,20 @@ __all__ += [
 ]
 
 # -- tilted families (tilted.py) --
+
+# -- posterior moments of the oracle denoiser (_posterior.py) --
+from ._posterior import (  # noqa: E402
+    denoiser_jacobian_eigenvalues,
+    oracle_posterior_moments,
+    quadrature_posterior_moments,
+    torus_posterior_moments,
+    vmf_posterior_moments,
+)
+
+__all__ += [
+    "denoiser_jacobian_eigenvalues",
+    "oracle_posterior_moments",
+    "quadrature_posterior_moments",
+    "torus_posterior_moments",
+    "vmf_posterior_moments",
+]

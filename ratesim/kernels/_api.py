@@ -390,9 +390,10 @@ softmax_moments.__doc__ = f"""Log-sum-exp, posterior mean and mean squared dista
 
 softmax_covariance.__doc__ = f"""Mean and covariance Cov(x0 | x = q) of the softmax weights.
 
-    The Jacobian of the empirical denoiser is cov / sigma^2 (used by the collapse study). Computed
-    in two passes (mean first, then centered second moments with the correction term
-    sum w (y - mean)), so no cancellation at small sigma.
+    The Jacobian of the empirical denoiser is cov / sigma^2 (its rank: k on the manifold regime, 0
+    where the denoiser returns a training point). Computed in two passes (mean first, then
+    centered second moments with the correction term sum w (y - mean)), so no cancellation at
+    small sigma.
 
     Parameters
     ----------{_COMMON_PARAMS}

@@ -26,6 +26,10 @@ Law on M: :func:`intrinsic_angles`, :func:`bin_probabilities`, :func:`binned_div
 :func:`uniformity_tests`, :func:`kuiper_pvalue`, :func:`density_ratio_curve`.
 Intrinsic dimension: :func:`flipd`, :func:`flipd_empirical`, :func:`flipd_dimension`,
 :func:`svd_dimension`.
+Score and denoiser against M: :func:`normal_tangent_errors` (a score's error split into its normal
+and tangent parts), :func:`finite_difference_jacobian`, :func:`jacobian_singular_values`,
+:func:`soft_rank` (the rank of a denoiser's linearization: k, 0 when it memorizes, d when it does
+not collapse).
 A study cell: :func:`evaluate` runs the groups of :data:`METRIC_GROUPS` and returns {name: value}.
 """
 
@@ -80,6 +84,12 @@ from ._memorization import (
     paired_similarity,
 )
 from ._parametric import median_bandwidth, mmd2, sinkhorn_divergence, sliced_wasserstein
+from ._score_geometry import (
+    finite_difference_jacobian,
+    jacobian_singular_values,
+    normal_tangent_errors,
+    soft_rank,
+)
 from ._sparse_ot import SparseOTResult, wasserstein_sparse_exact
 from ._wasserstein import (
     Floor,
@@ -131,22 +141,26 @@ __all__ = [
     "density_ratio_curve",
     "distance_to_manifold",
     "evaluate",
+    "finite_difference_jacobian",
     "flipd",
     "flipd_dimension",
     "flipd_empirical",
     "fourier_kernel",
     "hausdorff",
     "intrinsic_angles",
+    "jacobian_singular_values",
     "kuiper_pvalue",
     "median_bandwidth",
     "memorization",
     "mmd2",
     "nearest_training_distances",
+    "normal_tangent_errors",
     "paired_similarity",
     "population_quadrature",
     "sampling_floor",
     "sinkhorn_divergence",
     "sliced_wasserstein",
+    "soft_rank",
     "svd_dimension",
     "uniformity_tests",
     "vonmises_gap2",

@@ -1,11 +1,11 @@
 """P3 intrinsic dimension from scores: the FLIPD plateau at k starts at sigma ~ N^(-1/k).
 
 FLIPD(x, sigma) = d + sigma^2 (tr grad s + |s|^2) (Kamkari et al., NeurIPS 2024) of the exact
-empirical score of N samples equals sum_i w_i |x - x_i|^2 / sigma^2 (SCIENCE.md anchors): at
+empirical score of N samples equals sum_i w_i |x - x_i|^2 / sigma^2 (docs/science.md, anchors): at
 training points it is ~0 while sigma is below the sample spacing (the denoiser has collapsed onto
 the sample, ``p3_collapse_learned``), then it plateaus at k, and it decays like sigma^-2 above the
 diameter. The plateau onset therefore scales like the spacing, expected ~ N^(-1/k) (Huang et al.,
-"Collapse and refine", arXiv 2605.20235, read operationally; SCIENCE.md P3).
+"Collapse and refine", arXiv 2605.20235, read operationally; docs/science.md, P3).
 
 Per cell: N samples of the uniform law on the circle (k = 1, d = 3), S^2 (k = 2, d = 10), the flat
 T^2 (k = 2, d = 10), S^3 (k = 3, d = 10) and a Holder graph (beta = 4.5, k = 1, d = 50); FLIPD on
@@ -29,8 +29,9 @@ needs N ~ 1e5 to span two decades of the onset.
 """
 
 from ratesim.study import Claim, Study
-from ratesim.theory import collapse  # noqa: F401  (registers the task)
-from ratesim.theory.collapse_figures import intrinsic_figure
+
+from .figures import intrinsic_figure
+from .tasks import intrinsic_dimension
 
 MANIFOLDS = [
     ("circle", 1, 3),
@@ -42,7 +43,7 @@ MANIFOLDS = [
 
 STUDY = Study(
     name="p3_intrinsic_dim",
-    task="p3_intrinsic_dim",
+    task=intrinsic_dimension,
     grid={
         "manifold, k, d": MANIFOLDS,
         "manifold__seed": 1,
@@ -66,6 +67,7 @@ STUDY = Study(
     },
     quick_seeds=10,
     seed=2605_20235,
+    registered=("2026-11-23", "4568370"),
     claims=[
         Claim(
             metric="flipd_onset",

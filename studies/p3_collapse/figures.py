@@ -1,45 +1,21 @@
-"""Study-specific figures of the P3 collapse and intrinsic-dimension studies.
-
-Each function takes the tidy results table and the report directory, writes its files there and
-returns a markdown section (embedded by :mod:`ratesim.report`). Computed from the table only.
+"""Figures of the collapse family: each takes the report context (:mod:`ratesim.study.figures`),
+writes its files into the report folder and returns a markdown section. Computed from the tidy
+table only.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+
+from ratesim.study.figures import pyplot, savefig
 
 __all__ = ["oracle_figure", "learned_figure", "intrinsic_figure"]
 
 
-def _col(df, name: str) -> str:
-    if name in df.columns:
-        return name
-    if f"p_{name}" in df.columns:
-        return f"p_{name}"
-    raise KeyError(name)
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _norm(df, names):
-    return df.rename(columns={_col(df, c): c for c in names})
-
-
-def oracle_figure(df, outdir) -> str:
+def oracle_figure(ctx) -> str:
     """Normalized oracle errors (metric / sigma^2: flat if O(sigma^2)) and the rank table."""
-    plt = _plt()
-    outdir = Path(outdir)
-    df = _norm(df, ("manifold", "k", "d", "sigma"))
-    df = df.assign(sigma=df["sigma"].astype(float))
+    plt = pyplot()
+    df = ctx.df.assign(sigma=ctx.df["sigma"].astype(float))
     metrics = ("denoise_sup", "tan_dev", "normal_max")
     fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharex=True)
     for ax, m in zip(axes, metrics, strict=True):
@@ -54,8 +30,7 @@ def oracle_figure(df, outdir) -> str:
         ax.set_title(f"{m} / sigma^2")
     axes[0].legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(outdir / "oracle_over_sigma2.png", dpi=110)
-    plt.close(fig)
+    png = savefig(fig, ctx, "oracle_over_sigma2.png")
     smin = float(df["sigma"].min())
     lines = [
         "### Oracle: errors / sigma^2 at the smallest sigma, and the rank of grad D",
@@ -81,17 +56,16 @@ def oracle_figure(df, outdir) -> str:
         "normal eigenvalues are (curvature)^2 sigma^2 / 2 (1/2 for unit circles) and exactly 0 in "
         "the d - native flat directions.",
         "",
-        "![oracle errors / sigma^2](oracle_over_sigma2.png)",
+        f"![oracle errors / sigma^2]({png})",
     ]
     return "\n".join(lines)
 
 
-def learned_figure(df, outdir) -> str:
+def learned_figure(ctx) -> str:
     """Collapse level against N (with the sample spacing) and the rank of learned denoisers at
     the smallest sigma for every estimator."""
-    plt = _plt()
-    outdir = Path(outdir)
-    df = _norm(df, ("manifold", "k", "d", "N", "estimator"))
+    plt = pyplot()
+    df = ctx.df
     lines = ["### Collapse level of the empirical denoiser against N", ""]
     emp = df[df["estimator"] == "empirical"]
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -112,9 +86,8 @@ def learned_figure(df, outdir) -> str:
     ax.set_ylabel("collapse sigma (solid), NN spacing (dotted)")
     ax.legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(outdir / "collapse_sigma.png", dpi=110)
-    plt.close(fig)
-    lines += tab + ["", "![collapse sigma](collapse_sigma.png)", ""]
+    png = savefig(fig, ctx, "collapse_sigma.png")
+    lines += tab + ["", f"![collapse sigma]({png})", ""]
     lines += [
         "### Rank of grad D_sigma at the smallest sigma, by estimator (mean over seeds)",
         "",
@@ -133,12 +106,11 @@ def learned_figure(df, outdir) -> str:
     return "\n".join(lines)
 
 
-def intrinsic_figure(df, outdir) -> str:
+def intrinsic_figure(ctx) -> str:
     """FLIPD plateau onset against N and the dimension estimates (FLIPD plateau, normal-space
     SVD, and scikit-dimension's TwoNN / MLE when present) per manifold and N."""
-    plt = _plt()
-    outdir = Path(outdir)
-    df = _norm(df, ("manifold", "k", "d", "N"))
+    plt = pyplot()
+    df = ctx.df
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for (man, k, d), g in df[df["metric"] == "flipd_onset"].groupby(["manifold", "k", "d"]):
         m = g.groupby("N")["value"].mean()
@@ -147,8 +119,7 @@ def intrinsic_figure(df, outdir) -> str:
     ax.set_ylabel("FLIPD plateau onset sigma")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(outdir / "flipd_onset.png", dpi=110)
-    plt.close(fig)
+    png = savefig(fig, ctx, "flipd_onset.png")
     est = [
         m for m in ("flipd_dim", "svd_dim", "skdim_twonn", "skdim_mle") if m in set(df["metric"])
     ]
@@ -164,5 +135,5 @@ def intrinsic_figure(df, outdir) -> str:
             v = g[g["metric"] == m]["value"]
             cells.append(f"{v.mean():.2f} +- {v.std():.2f}" if len(v) else "")
         lines.append(f"| {man} | {k} | {d} | {n} | " + " | ".join(cells) + " |")
-    lines += ["", "![FLIPD onset](flipd_onset.png)"]
+    lines += ["", f"![FLIPD onset]({png})"]
     return "\n".join(lines)

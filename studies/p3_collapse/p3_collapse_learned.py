@@ -1,12 +1,12 @@
 """P3 collapse (learned scores): below sigma_c ~ N^(-1/k) the denoiser collapses onto the sample.
 
-Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235; SCIENCE.md
-P3 and the memorization anchor, Biroli et al. 2024): the population denoiser collapses onto M
-(rank k of grad D_sigma, ``p3_collapse_oracle``), but a denoiser learned from N samples resolves
-the sample below the spacing: the exact empirical score's D_sigma(x) = softmax-weighted mean of
-the training points tends to the nearest training point, grad D_sigma = Cov_w / sigma^2 -> 0
-(rank 0). The transition happens at the sample spacing, expected ~ N^(-1/k), whatever the
-ambient d.
+Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235;
+docs/science.md, P3, and the memorization anchor, Biroli et al. 2024): the population denoiser
+collapses onto M (rank k of grad D_sigma, ``p3_collapse_oracle``), but a denoiser learned from N
+samples resolves the sample below the spacing: the exact empirical score's D_sigma(x) =
+softmax-weighted mean of the training points tends to the nearest training point, grad D_sigma =
+Cov_w / sigma^2 -> 0 (rank 0). The transition happens at the sample spacing, expected
+~ N^(-1/k), whatever the ambient d.
 
 Each cell draws N training points and held-out query points of M (uniform law), computes the
 rank of grad D_sigma (number of eigen/singular values > 1/2; empirical: exact posterior covariance
@@ -37,8 +37,9 @@ bigger machine would add N = 4096 and d = 50 for them.
 """
 
 from ratesim.study import Claim, Study
-from ratesim.theory import collapse  # noqa: F401  (registers the task)
-from ratesim.theory.collapse_figures import learned_figure
+
+from .figures import learned_figure
+from .tasks import collapse_learned
 
 EMP_MANIFOLDS = [
     ("circle", 1, 3),
@@ -81,7 +82,7 @@ def _claim(metric):
 
 STUDY = Study(
     name="p3_collapse_learned",
-    task="p3_collapse_learned",
+    task=collapse_learned,
     grid={
         "manifold, k, d, estimator, N, n_query, n_sigma, refine": CELLS,
         "manifold__seed": 1,
@@ -95,6 +96,7 @@ STUDY = Study(
     quick={"manifold, k, d, estimator, N, n_query, n_sigma, refine": QUICK_CELLS},
     quick_seeds=10,
     seed=2605_20235,
+    registered=("2026-11-23", "5984df0"),
     claims=[_claim("collapse_sigma"), _claim("spacing")],
     figures=[learned_figure],
 )

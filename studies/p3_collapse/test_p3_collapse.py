@@ -1,10 +1,9 @@
-"""P3 "Collapse and refine" (arXiv 2605.20235): operational checks of ratesim.theory.collapse.
+"""The collapse family ("Collapse and refine", arXiv 2605.20235): operational checks of its tasks.
 
-Exact posterior moments against naive NumPy quadratures and against the oracle score (Tweedie),
-grad D_sigma = Cov(x0 | x) / sigma^2 against finite differences of the oracle denoiser, the
-O(sigma^2) collapse with negative controls, the learned-score collapse and FLIPD onsets, and the
-three quick studies (p3_collapse_oracle, p3_collapse_learned, p3_intrinsic_dim) through the engine
-with wrong exponents contradicted.
+The O(sigma^2) collapse of the oracle with negative controls, the learned-score collapse and FLIPD
+onsets, the tasks' validation, and the three quick studies (p3_collapse_oracle,
+p3_collapse_learned, p3_intrinsic_dim) through the engine with wrong exponents contradicted. The
+exact posterior moments themselves are tested with the library (tests/test_exact_posterior.py).
 """
 
 import dataclasses
@@ -13,111 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ratesim_studies.p3_collapse import tasks as C
 
-from ratesim.densities import VonMises, VonMisesFisher
-from ratesim.manifolds import Circle, FlatTorus, HolderGraph, Sphere
-from ratesim.scores import OracleScore
-from ratesim.theory import collapse as C
+from ratesim.densities import VonMisesFisher
+from ratesim.exact import oracle_posterior_moments
+from ratesim.manifolds import Circle, Sphere
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _naive_circle_moments(y, sigma, kappa, mean, n=40000):
-    """Posterior mean / covariance of x0 on the unit circle by the trapezoid rule (log-sum-exp)."""
-    t = 2 * np.pi * np.arange(n) / n
-    P = np.stack([np.cos(t), np.sin(t)], axis=1)
-    out_m, out_c = [], []
-    for yi in np.atleast_2d(y):
-        a = kappa * np.cos(t - mean) - np.sum((yi - P) ** 2, axis=1) / (2 * sigma**2)
-        w = np.exp(a - a.max())
-        w /= w.sum()
-        m = w @ P
-        out_m.append(m)
-        out_c.append((P - m).T @ ((P - m) * w[:, None]))
-    return np.array(out_m), np.array(out_c)
-
-
-def _naive_s2_moments(y, sigma, a, n=800):
-    """Posterior moments on S^2 by a product midpoint rule in (cos theta, phi): the area element
-    is d(cos theta) d phi, so uniform nodes in cos theta are exact weights."""
-    c = -1 + (np.arange(n) + 0.5) * 2 / n
-    ph = 2 * np.pi * np.arange(2 * n) / (2 * n)
-    C_, PH = np.meshgrid(c, ph, indexing="ij")
-    s = np.sqrt(1 - C_**2)
-    P = np.stack([s * np.cos(PH), s * np.sin(PH), C_], axis=-1).reshape(-1, 3)
-    out_m, out_c = [], []
-    for yi in np.atleast_2d(y):
-        lw = P @ a - np.sum((yi - P) ** 2, axis=1) / (2 * sigma**2)
-        w = np.exp(lw - lw.max())
-        w /= w.sum()
-        m = w @ P
-        out_m.append(m)
-        out_c.append((P - m).T @ ((P - m) * w[:, None]))
-    return np.array(out_m), np.array(out_c)
-
-
-def test_vmf_moments_match_naive_quadratures():
-    """Circle (von Mises 4, mean pi) and S^2 (vMF 4, mu = -e_1) at sigma = 0.2, 0.05 and points
-    on and off M: the closed form equals the quadratures. Trapezoid on the circle: spectral,
-    error ~1e-12; the S^2 midpoint rule with 800 x 1600 nodes (spacing 3.9e-3 = sigma / 13):
-    relative error ~(spacing / sigma)^2 / 24 ~ 2.5e-4 of the covariance, so rtol 1e-3."""
-    rng = np.random.default_rng(0)
-    y = rng.normal(size=(4, 2))
-    y /= np.linalg.norm(y, axis=1, keepdims=True)
-    y *= rng.uniform(0.8, 1.2, size=(4, 1))
-    for s in (0.2, 0.05):
-        m, c = C.vmf_posterior_moments(y, s, 4.0 * np.array([-1.0, 0.0]))
-        mn, cn = _naive_circle_moments(y, s, 4.0, np.pi)
-        np.testing.assert_allclose(m, mn, atol=1e-10)
-        np.testing.assert_allclose(c, cn, atol=1e-10)
-    a = np.array([-4.0, 0.0, 0.0])
-    y3 = rng.normal(size=(3, 3))
-    y3 /= np.linalg.norm(y3, axis=1, keepdims=True)
-    for s in (0.2, 0.05):
-        m, c = C.vmf_posterior_moments(y3, s, a)
-        mn, cn = _naive_s2_moments(y3, s, a)
-        np.testing.assert_allclose(m, mn, atol=1e-6)
-        np.testing.assert_allclose(c, cn, rtol=1e-3, atol=1e-3 * s**2 * 1e-2)
-
-
-def test_posterior_mean_is_the_oracle_denoiser_and_torus_quadrature_twin():
-    """E[x0 | x] = x + sigma^2 s(x) (Tweedie) with the library's OracleScore on every supported
-    family, in d = 10 (closed forms to rounding; the Holder graph's two quadratures to 1e-10);
-    the flat-torus closed form equals the trapezoid posterior (a different code path)."""
-    cases = [
-        (Circle(d=10, seed=2), VonMises(kappa=4.0, mean=np.pi)),
-        (Sphere(k=2, d=10, seed=2), VonMisesFisher(kappa=4.0, mu=[-1.0, 0.0, 0.0])),
-        (FlatTorus(k=2, d=10, seed=2), None),
-        (HolderGraph(k=1, beta=4.5, eps=0.1, d=10, seed=2), None),
-    ]
-    for M, p in cases:
-        x = C.tube_points(M, 6, 0.2, np.random.default_rng(1))
-        for s in (0.1, 0.02):
-            mean, _ = C.posterior_moments(M, p, x, s)
-            np.testing.assert_allclose(mean, OracleScore(M, p).fit().denoise(x, s), atol=1e-10)
-    M = FlatTorus(k=2, d=4, seed=None)
-    x = C.tube_points(M, 5, 0.3, np.random.default_rng(2))
-    y, _ = M.to_native(x)
-    m1, c1 = C.torus_posterior_moments(y, 0.15)
-    m2, c2 = C.quadrature_posterior_moments(M, None, y, 0.15)
-    np.testing.assert_allclose(m1, m2, atol=1e-10)
-    np.testing.assert_allclose(c1, c2, atol=1e-10)
-
-
-def test_jacobian_is_posterior_covariance_over_sigma2():
-    """grad D_sigma = Cov(x0 | x) / sigma^2: central differences of the oracle denoiser (step
-    1e-4 sigma, error ~1e-8 relative) match the exact covariance on S^2 in R^5 and on the Holder
-    graph in R^3, on and off M."""
-    for M, p in (
-        (Sphere(k=2, d=5, seed=3), VonMisesFisher(kappa=2.0, mu=[0.0, 0.0, 1.0])),
-        (HolderGraph(k=1, beta=4.5, eps=0.1, d=3, seed=3), None),
-    ):
-        x = C.tube_points(M, 4, 0.15, np.random.default_rng(4))
-        s = 0.05
-        _, cov = C.posterior_moments(M, p, x, s)
-        ora = OracleScore(M, p).fit()
-        J = C.finite_difference_jacobian(ora.denoise, x, s, h=1e-4 * s)
-        np.testing.assert_allclose(J, cov / s**2, atol=1e-6)
+HERE = Path(__file__).resolve().parent
 
 
 def test_oracle_collapse_is_order_sigma2_and_controls_fail():
@@ -136,25 +37,13 @@ def test_oracle_collapse_is_order_sigma2_and_controls_fail():
     x = C.tube_points(M, 64, 0.2, np.random.default_rng(6))
     P = M.project(x).point
     assert np.max(np.linalg.norm(x - P, axis=1)) > 0.15  # identity: O(1), no collapse
-    mean1, _ = C.posterior_moments(M, p, x, 0.01)
-    mean2, _ = C.posterior_moments(M, p, x, 0.001)
+    mean1, _ = oracle_posterior_moments(M, p, x, 0.01)
+    mean2, _ = oracle_posterior_moments(M, p, x, 0.001)
     bias = np.zeros_like(x)
     bias[:, 0] = 1.0
     e1 = np.max(np.linalg.norm(mean1 + 0.01 * bias - P, axis=1))
     e2 = np.max(np.linalg.norm(mean2 + 0.001 * bias - P, axis=1))
     assert e1 / e2 < 15.0  # an O(sigma) bias: ratio ~10, far from 100
-
-
-def test_extra_ambient_dimensions_give_zero_eigenvalues():
-    """The oracle posterior lives in the native subspace: in R^50 the circle has one eigenvalue
-    near 1, one O(sigma^2) and 48 exactly (to rounding) zero."""
-    M = Circle(d=50, seed=7)
-    x = M.sample(5, None, np.random.default_rng(8))
-    _, cov = C.posterior_moments(M, None, x, 0.01)
-    lam = C.jacobian_eigenvalues(cov, 0.01)
-    np.testing.assert_allclose(lam[:, 0], 1.0, atol=1e-3)
-    assert np.all(lam[:, 1] < 1e-3) and np.all(lam[:, 1] > 1e-5)
-    np.testing.assert_allclose(lam[:, 2:], 0.0, atol=1e-9)
 
 
 def test_empirical_covariance_twin_and_learned_collapse():
@@ -184,6 +73,21 @@ def test_empirical_covariance_twin_and_learned_collapse():
     assert r["rank_small"] == 4.0 and "collapse_sigma" not in r
 
 
+def test_tasks_build_their_manifold_from_the_grid_keys():
+    """The oracle task builds the Holder graph with the grid's ``graph_eps`` as its amplitude
+    (``eps`` is the tube radius) and ``manifold__seed``: the same numbers as the explicit build;
+    a grid without ``graph_eps`` keeps the family's default amplitude, so the results differ."""
+    from ratesim.manifolds import HolderGraph
+
+    kw = dict(manifold="holder_graph", k=1, d=3, sigma=0.05, n_points=8, eps=0.2, beta=4.5)
+    got = C.collapse_oracle(**kw, graph_eps=0.1, manifold__seed=1, rng=np.random.default_rng(0))
+    M = HolderGraph(k=1, beta=4.5, eps=0.1, d=3, seed=1)
+    want = C.oracle_collapse_metrics(M, None, 0.05, 8, 0.2, np.random.default_rng(0))
+    assert got == want
+    other = C.collapse_oracle(**kw, manifold__seed=1, rng=np.random.default_rng(0))
+    assert other != want
+
+
 def test_onset_sigma_and_validation():
     """Log-linear interpolation of the up-crossing; None without a crossing; bad inputs raise."""
     s = np.array([1e-3, 1e-2, 1e-1])
@@ -191,14 +95,10 @@ def test_onset_sigma_and_validation():
     assert C.onset_sigma(s[::-1], [1.0, 1.0, 0.0], 0.5) == pytest.approx(math.sqrt(1e-5))
     assert C.onset_sigma(s, [1.0, 1.0, 1.0], 0.5) is None
     assert C.onset_sigma(s, [0.0, 0.1, 0.2], 0.5) is None
-    with pytest.raises(ValueError, match="sigma"):
-        C.vmf_posterior_moments(np.ones((1, 2)), 0.0)
     with pytest.raises(ValueError, match="reach"):
         C.tube_points(Circle(d=2), 3, 1.5, 0)
     with pytest.raises(ValueError, match="estimator"):
         C.learned_collapse_metrics(Circle(d=2), None, 10, "bogus", 0.1, [0.1, 1.0], 2, 0)
-    with pytest.raises(ValueError, match="pairs"):
-        C.torus_posterior_moments(np.ones((1, 3)), 0.1)
 
 
 def test_flipd_plateau_reads_k():
@@ -240,7 +140,7 @@ def _check_study(study, df, evaluate_claims, wrong):
 
 
 WRONG = {
-    "p3_collapse_oracle": -1.0,  # O(sigma) instead of O(sigma^2)
+    "p3_collapse_oracle": 1.0,  # O(sigma) instead of O(sigma^2)
     "p3_collapse_learned": "-1/(2*k)",  # N^(-1/(2k)) instead of N^(-1/k)
     "p3_intrinsic_dim": "-1/(k+2)",
 }
@@ -266,7 +166,7 @@ TRIMMED = {
 def _load(name):
     from ratesim.study import load_study
 
-    return load_study(ROOT / "studies" / f"{name}.py")
+    return load_study(HERE / f"{name}.py")
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
