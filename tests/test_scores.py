@@ -65,6 +65,7 @@ def _params(name, M):
         "adaptive_projection": {"h": 0.4, "k": 1},
         "oracle": {"manifold": M, "density": Uniform()},
         "perturbed": {"base": EmpiricalScore(), "gamma": -1.0, "c": 0.5},
+        "exact_coarse": {"manifold": M},
     }[name]
 
 
@@ -455,7 +456,7 @@ def test_contract_suite(name):
     c = clone(est)
     assert not hasattr(c, "n_features_in_") and repr(c) == repr(est)
     assert_allclose(c.fit(X).score(x, 0.1), s, rtol=1e-14)
-    with pytest.raises(ValueError, match="invalid parameter"):
+    with pytest.raises(ValueError, match="takes no parameter 'not_a_param'"):
         est.set_params(not_a_param=1)
 
 
@@ -471,7 +472,7 @@ def test_set_params_reaches_nested_estimators_and_did_you_mean():
         make_score("knn", k_neighbours=3)
 
 
-_EQUIVARIANT = [n for n in SCORES if n not in ("oracle", "perturbed")]
+_EQUIVARIANT = [n for n in SCORES if n not in ("oracle", "perturbed", "exact_coarse")]
 
 
 @pytest.mark.parametrize("name", _EQUIVARIANT)
@@ -667,6 +668,8 @@ def test_scores_are_finite_at_extreme_sigma_and_far_queries(name):
         params = {"manifold": M, "density": VonMises(kappa=4.0, mean=1.0)}
     est = make_score(name, **params).fit(X)
     x = np.array([[1e3, -1e3, 5.0], [0.0, 0.0, 0.0], [0.3, 0.2, 0.1]])
+    if name == "exact_coarse":  # P_M is undefined at the centre: it raises there
+        x = x[[0, 2]]
     for sigma in (1e-4, 1e2):
         assert np.all(np.isfinite(est.score(x, sigma)))
         if hasattr(est, "log_density"):
