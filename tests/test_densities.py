@@ -692,9 +692,9 @@ def test_registry_builds_every_density_and_suggests_names():
             assert isinstance(make_density(name), cls) and isinstance(cls(), Density)
     with pytest.raises(ValueError, match="did you mean 'von_mises'"):
         make_density("von_mise")
-    with pytest.raises(ValueError, match="unknown density name 'gaussian'"):
+    with pytest.raises(ValueError, match="unknown density 'gaussian'"):
         make_density("gaussian")
-    with pytest.raises(ValueError, match="no parameter.*sigma.*allowed: kappa, mean"):
+    with pytest.raises(ValueError, match="no parameter.*sigma.*available: kappa, mean"):
         make_density("von_mises", sigma=1.0)
 
 

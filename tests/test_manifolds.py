@@ -601,7 +601,7 @@ def test_registry_builds_every_family():
 def test_make_manifold_errors():
     with pytest.raises(ValueError, match="did you mean 'ellipse'"):
         make_manifold("elipse")
-    with pytest.raises(ValueError, match="name must be one of"):
+    with pytest.raises(ValueError, match="unknown manifold 'banana' \\(available: circle, "):
         make_manifold("banana")
     with pytest.raises(ValueError, match="radius"):
         make_manifold("circle", radius=2.0)

@@ -4,9 +4,7 @@ Common interface: ``fit(X)`` then ``sample(n, rng)``. :data:`BASELINES` maps nam
 :func:`make_baseline` builds one by name for a given manifold.
 """
 
-import difflib
-import inspect
-
+from .._registry import Registry
 from ._base import Baseline
 from ._estimators import (
     EmpiricalMeasure,
@@ -16,12 +14,15 @@ from ._estimators import (
     sample_vmf,
 )
 
-BASELINES = {
-    "empirical": EmpiricalMeasure,
-    "ambient_kde": GaussianKDE,
-    "intrinsic_kde": IntrinsicKDE,
-    "inertial": InertialDiffusion,
-}
+BASELINES: Registry = Registry(
+    "baseline",
+    {
+        "empirical": EmpiricalMeasure,
+        "ambient_kde": GaussianKDE,
+        "intrinsic_kde": IntrinsicKDE,
+        "inertial": InertialDiffusion,
+    },
+)
 
 
 def make_baseline(name: str, manifold=None, **params) -> Baseline:
@@ -49,20 +50,8 @@ def make_baseline(name: str, manifold=None, **params) -> Baseline:
         Unknown name or parameter (with a did-you-mean), or a baseline that needs a manifold
         and got none.
     """
-    if not isinstance(name, str) or name not in BASELINES:
-        hint = difflib.get_close_matches(str(name), list(BASELINES), n=1)
-        extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise ValueError(f"unknown baseline {name!r} (known: {', '.join(BASELINES)}){extra}")
-    cls = BASELINES[name]
-    takes = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    for key in params:
-        if key not in takes:
-            hint = difflib.get_close_matches(key, takes, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ValueError(
-                f"invalid parameter {key!r} for baseline {name!r} (valid: "
-                f"{', '.join(takes) or 'none'}){extra}"
-            )
+    BASELINES.check(name, params)
+    takes = BASELINES.parameters(name) or ()
     kwargs = dict(params)
     if "manifold" in takes:
         if manifold is None:
@@ -70,7 +59,7 @@ def make_baseline(name: str, manifold=None, **params) -> Baseline:
         kwargs["manifold"] = manifold
     if "k" in takes and "k" not in kwargs and manifold is not None:
         kwargs["k"] = manifold.k
-    return cls(**kwargs)
+    return BASELINES.make(name, **kwargs)
 
 
 __all__ = [

@@ -11,6 +11,9 @@ Every sampler is vectorized over chains, deterministic given ``rng``, and return
 ``SamplerResult`` (array-like samples plus optional snapshots, a trace of a user statistic and the
 explicit time horizon). Mixing: ``integrated_autocorr_time``, ``two_halves``,
 ``relaxation_steps``, ``suggest_steps``.
+
+Build by name with ``make_sampler("langevin", h=0.1, steps=200)`` (a ``functools.partial`` of the
+sampler function); the registry is ``SAMPLERS``.
 """
 
 from ._coarse import COARSE_SAMPLERS, draw_coarse
@@ -30,17 +33,7 @@ from ._mixing import (
     suggest_steps,
     two_halves,
 )
-
-SAMPLERS = {
-    "reverse_sde": reverse_sde,
-    "probability_flow": probability_flow,
-    "hybrid": hybrid,
-    "annealed_langevin": annealed_langevin,
-    "predictor_corrector": predictor_corrector,
-    "langevin": langevin,
-    "tempered_langevin": tempered_langevin,
-    "posterior_langevin": posterior_langevin,
-}
+from ._registry import SAMPLERS, make_sampler
 
 __all__ = [
     "COARSE_SAMPLERS",
@@ -53,6 +46,7 @@ __all__ = [
     "hybrid",
     "integrated_autocorr_time",
     "langevin",
+    "make_sampler",
     "posterior_langevin",
     "predictor_corrector",
     "probability_flow",

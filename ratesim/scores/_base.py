@@ -15,12 +15,12 @@ subclass scikit-learn's ``BaseEstimator``: ``score`` means something else there.
 from __future__ import annotations
 
 import copy
-import difflib
 import inspect
 from abc import ABC, abstractmethod
 
 import numpy as np
 
+from .._registry import did_you_mean
 from .._validation import NotFittedError, as_points, check_positive
 
 
@@ -81,11 +81,8 @@ class ScoreEstimator(ABC):
         for key, value in params.items():
             name, _, sub = key.partition("__")
             if name not in valid:
-                hint = difflib.get_close_matches(name, valid, n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else ""
                 raise ValueError(
-                    f"invalid parameter {name!r} for {type(self).__name__} "
-                    f"(valid: {', '.join(valid)}){extra}"
+                    f"{type(self).__name__} takes no parameter {name!r}" + did_you_mean(name, valid)
                 )
             if sub:
                 nested.setdefault(name, {})[sub] = value

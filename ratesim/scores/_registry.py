@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
-
+from .._registry import Registry
 from ._base import ScoreEstimator
 from ._coarse import AdaptiveProjectionScore
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
@@ -13,38 +12,44 @@ from ._perturbed import PerturbedScore
 from ._projection import ProjectionScore
 from ._regression import KNNScore, LocalPolynomialScore, NadarayaWatsonScore
 
-SCORES: dict[str, type[ScoreEstimator]] = {
-    "empirical": EmpiricalScore,
-    "smoothed": SmoothedScore,
-    "closed_form": ClosedFormScore,
-    "kernel_smoothed": KernelSmoothedScore,
-    "nadaraya_watson": NadarayaWatsonScore,
-    "local_polynomial": LocalPolynomialScore,
-    "knn": KNNScore,
-    "projection": ProjectionScore,
-    "adaptive_projection": AdaptiveProjectionScore,
-    "exact_coarse": ExactCoarseScore,
-    "oracle": OracleScore,
-    "perturbed": PerturbedScore,
-}
+SCORES: Registry = Registry(
+    "score estimator",
+    {
+        "empirical": EmpiricalScore,
+        "smoothed": SmoothedScore,
+        "closed_form": ClosedFormScore,
+        "kernel_smoothed": KernelSmoothedScore,
+        "nadaraya_watson": NadarayaWatsonScore,
+        "local_polynomial": LocalPolynomialScore,
+        "knn": KNNScore,
+        "projection": ProjectionScore,
+        "adaptive_projection": AdaptiveProjectionScore,
+        "exact_coarse": ExactCoarseScore,
+        "oracle": OracleScore,
+        "perturbed": PerturbedScore,
+    },
+)
 
 
-def make_score(name: str, **params) -> ScoreEstimator:
-    """Build the estimator registered as ``name`` with hyper-parameters ``params``.
+def make_score(name: str, /, **params) -> ScoreEstimator:
+    """Build the estimator registered as ``name`` in ``SCORES``, unfitted.
 
-    Unknown names and parameters raise a ValueError with a did-you-mean suggestion.
+    Parameters
+    ----------
+    name : str
+        A key of ``SCORES`` (``"empirical"``, ``"smoothed"``, ``"knn"``, ...).
+    **params
+        Hyper-parameters of that estimator (``h``, ``k_neighbors``, ...).
+
+    Returns
+    -------
+    ScoreEstimator
+        The unfitted estimator.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a parameter the estimator does not take (with a did-you-mean and
+        the valid names).
     """
-    if not isinstance(name, str) or name not in SCORES:
-        hint = difflib.get_close_matches(str(name), list(SCORES), n=1)
-        extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise ValueError(f"unknown score estimator {name!r} (known: {', '.join(SCORES)}){extra}")
-    cls = SCORES[name]
-    valid = cls._get_param_names()
-    for key in params:
-        if key not in valid:
-            hint = difflib.get_close_matches(key, valid, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ValueError(
-                f"invalid parameter {key!r} for score {name!r} (valid: {', '.join(valid)}){extra}"
-            )
-    return cls(**params)
+    return SCORES.make(name, **params)

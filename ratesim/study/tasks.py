@@ -36,7 +36,6 @@ changed task are recomputed, never reused.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib
 import inspect
@@ -46,6 +45,8 @@ import numbers
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from .._registry import Registry, did_you_mean
 
 __all__ = [
     "task",
@@ -210,15 +211,6 @@ def describe(func: Callable) -> TaskSpec:
     )
 
 
-def did_you_mean(name: str, options) -> str:
-    """`` (did you mean 'x'? available: ...)`` or the list of options, for error messages."""
-    options = sorted(map(str, options))
-    close = difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean {close[0]!r}? available: {', '.join(options)})"
-    return f" (available: {', '.join(options) or 'none'})"
-
-
 # ---------------------------------------------------------------------------------------------
 # fingerprint
 
@@ -290,14 +282,9 @@ _PACKAGE_REGISTRIES = {
     "estimator": ("ratesim.scores", "SCORES"),
     "sampler": ("ratesim.samplers", "SAMPLERS"),
 }
-_MAKERS = {
-    "manifold": ("ratesim.manifolds", "make_manifold"),
-    "density": ("ratesim.densities", "make_density"),
-    "estimator": ("ratesim.scores", "make_score"),
-}
 
 
-def _registry(kind: str) -> Mapping:
+def _registry(kind: str) -> Registry:
     mod_name, attr = _PACKAGE_REGISTRIES[kind]
     return getattr(importlib.import_module(mod_name), attr)
 
@@ -310,20 +297,13 @@ def registry_names(kind: str, spec: TaskSpec | None = None) -> tuple[str, ...]:
 
 
 def component_args(kind: str, name: str) -> tuple[str, ...] | None:
-    """The keyword arguments the registered ``kind`` ``name`` takes (None: any, or unknown)."""
-    cls = _registry(kind).get(name)
-    if cls is None:
+    """The keyword arguments the registered ``kind`` ``name`` takes, ``rng`` excluded (None: any,
+    or unknown)."""
+    reg = _registry(kind)
+    if name not in reg:
         return None
-    target = cls if not isinstance(cls, type) else cls.__init__
-    try:
-        ps = inspect.signature(target).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_KEYWORD for p in ps):
-        return None
-    return tuple(
-        p.name for p in ps if p.name not in ("self", "rng") and p.kind is not p.VAR_POSITIONAL
-    )
+    takes = reg.parameters(name)
+    return None if takes is None else tuple(p for p in takes if p != "rng")
 
 
 def options(kind: str, components: Mapping) -> dict:
@@ -353,15 +333,14 @@ def build(kind: str, name: str, components: Mapping | None = None, **standard):
     Returns
     -------
     object
-        The component; a sampler is returned as ``functools.partial(SAMPLERS[name], **options)``.
+        The component, ``REGISTRY.make(name, **options)``: a sampler is returned as
+        ``functools.partial(SAMPLERS[name], **options)``.
 
     Raises
     ------
     ValueError
         Unknown kind or name (with a did-you-mean) or an option the component does not take.
     """
-    import functools
-
     if isinstance(name, Mapping):  # legacy build(kind, params): removed once studies are folders
         params = name
         name = params[kind]
@@ -378,7 +357,4 @@ def build(kind: str, name: str, components: Mapping | None = None, **standard):
     for k, v in standard.items():
         if k not in kwargs and takes is not None and k in takes:
             kwargs[k] = v
-    if kind == "sampler":
-        return functools.partial(reg[name], **kwargs)
-    mod, maker = _MAKERS[kind]
-    return getattr(importlib.import_module(mod), maker)(name, **kwargs)
+    return reg.make(name, **kwargs)
