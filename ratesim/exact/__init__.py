@@ -35,6 +35,42 @@ __all__ += [
 ]
 
 # -- tilted families (tilted.py) --
+from .tilted import (  # noqa: E402
+    CircleLaw,
+    CirclePrior,
+    circle_prior,
+    circle_tilted_law,
+    circular_w1_to_point,
+    tv_to_density,
+    von_mises_angle_logpdf,
+)
+
+__all__ += [
+    "CircleLaw",
+    "CirclePrior",
+    "circle_prior",
+    "circle_tilted_law",
+    "circular_w1_to_point",
+    "tv_to_density",
+    "von_mises_angle_logpdf",
+]
+
+# -- small-noise expansion of log p_sigma and the score near a manifold (small_noise.py) --
+from .small_noise import (  # noqa: E402
+    half_log_det_ratio,
+    leading_log_density,
+    log_density_remainder,
+    score_remainder,
+    tube_points,
+)
+
+__all__ += [
+    "half_log_det_ratio",
+    "leading_log_density",
+    "log_density_remainder",
+    "score_remainder",
+    "tube_points",
+]
 
 # -- posterior moments of the oracle denoiser (_posterior.py) --
 from ._posterior import (  # noqa: E402
