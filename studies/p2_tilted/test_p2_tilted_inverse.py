@@ -1,52 +1,18 @@
 """Thm 6.1 of Li, Shen, Hsieh, He (arXiv 2509.24912): posterior Langevin with a tempered prior.
 
-Checks of :mod:`ratesim.theory.inverse_problem`: the closed-form circle score against the oracle
-and finite differences of log p_sigma (NumPy twins), the gradients of v and psi against finite
-differences, the limits of the exact stationary laws, a Monte-Carlo chain against the quadrature,
-and the quick studies through the engine with negative controls.
+Checks of the posterior tasks: the gradients of v and psi against finite differences, the limits of
+the exact stationary laws, a Monte-Carlo chain against the quadrature, and the quick studies
+through the engine with negative controls. The closed-form circle score of the chains is tested
+in tests/test_exact_tilted.py.
 """
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ratesim_studies.p2_tilted import tasks as I
 
-from ratesim.theory import inverse_problem as I
-from ratesim.theory import tilted as T
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_circle_score_matches_oracle_and_log_density():
-    """circle_score equals OracleScore.score (1e-8 relative) and the central difference of
-    log_p_sigma_circle (step 1e-6 sigma: error O(1e-12 / sigma^2) relative to |s| ~ 1/sigma)."""
-    from ratesim.densities import VonMises
-    from ratesim.manifolds import Circle
-    from ratesim.scores import OracleScore
-
-    o = OracleScore(Circle(d=2, seed=None), VonMises(kappa=4.0, mean=math.pi)).fit()
-    s = I.circle_score()
-    rng = np.random.default_rng(1)
-    for sig in (0.3, 0.01, 1e-3):
-        th = rng.uniform(0, 2 * np.pi, 20)
-        r = 1 + sig * rng.standard_normal(20)
-        x = np.stack([r * np.cos(th), r * np.sin(th)], axis=1)
-        np.testing.assert_allclose(s(x, sig), o.score(x, sig), rtol=1e-8, atol=1e-8 / sig)
-        h = 1e-6 * sig
-        fd = np.empty_like(x)
-        for j in range(2):
-            e = np.zeros(2)
-            e[j] = h
-            lp = [
-                T.log_p_sigma_circle(
-                    np.hypot(*(x + t * e).T), np.arctan2((x + t * e)[:, 1], (x + t * e)[:, 0]),
-                    sig, 4.0, math.pi,
-                )
-                for t in (1, -1)
-            ]  # fmt: skip
-            fd[:, j] = (lp[0] - lp[1]) / (2 * h)
-        np.testing.assert_allclose(s(x, sig), fd, rtol=1e-4, atol=1e-4 / sig)
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.mark.parametrize("forward", ["linear", "nonlinear"])
@@ -82,6 +48,28 @@ def test_validation():
         I.likelihood("quadratic")
     with pytest.raises(ValueError, match="method"):
         I.limit_logpdf("map", "linear")
+    with pytest.raises(ValueError, match="inv_sigma"):
+        I.posterior_limits(
+            method="ts", forward="linear", sigma=0.01, alpha=1.0, beta_err=0.0, inv_sigma=10.0,
+            rng=np.random.default_rng(0),
+        )  # fmt: skip
+
+
+def test_tasks_call_the_metrics():
+    """The tasks equal the metric functions with the same generator state."""
+    got = I.posterior_limits(
+        method="ts", forward="linear", sigma=0.01, alpha=1.0, beta_err=0.0, n_theta=256,
+        case="ts_err0", inv_sigma=100.0, rng=np.random.default_rng(5),
+    )  # fmt: skip
+    want = I.inverse_metrics("ts", "linear", 0.01, 1.0, 0.0, rng=np.random.default_rng(5),
+                             n_theta=256)  # fmt: skip
+    assert got == want
+    got = I.posterior_chains_vs_exact(
+        method="ts", forward="linear", sigma=0.1, alpha=1.0, beta_err=0.0, N=20, h=0.04,
+        time=0.5, rng=np.random.default_rng(6),
+    )  # fmt: skip
+    want = I.mc_metrics("ts", "linear", 0.1, 1.0, 0.0, 20, 0.04, 0.5, np.random.default_rng(6))
+    assert got == want
 
 
 def test_chains_match_quadrature_tempered():
@@ -105,7 +93,7 @@ def _quick(name, tmp_path):
     from ratesim.study.runner import run_study
     from ratesim.study.store import ResultsStore
 
-    study = load_study(ROOT / "studies" / f"{name}.py")
+    study = load_study(HERE / f"{name}.py")
     with ResultsStore(tmp_path / "ratesim.sqlite") as st:
         summary = run_study(study, st, quick=True, jobs=1, progress=False)
         df = st.tidy(name, "quick")
@@ -127,13 +115,13 @@ def test_quick_inverse_study_through_engine(tmp_path):
     wrong = [
         Claim(
             metric="tv_limit",
-            predict={"PnP converges with O(1) error": -1.0},
-            on="inv_sigma",
+            predict={"PnP converges with O(1) error": 1.0},
+            on="sigma",
             group_by=("case",),
             where={"case": ["pnp_plateau"]},
             tolerance=0.05,
         ),
-        dataclasses.replace(study.claims[0], predict={"sigma^2": -2.0}),
+        dataclasses.replace(study.claims[0], predict={"sigma^2": 2.0}),
     ]
     bad = evaluate_claims(dataclasses.replace(study, claims=wrong), df)
     assert bad and all(r.verdict == CONTRADICTED for r in bad)

@@ -4,10 +4,9 @@ Li, Shen, Hsieh, He, "When scores learn geometry" (arXiv 2509.24912), Theorem 6.
 ``p2_inverse_problem`` computes the stationary laws of posterior Langevin by exact quadrature; here
 N independent chains of ``ratesim.samplers.posterior_langevin`` (hat-form Euler-Maruyama, exact
 circle prior score plus the error -sigma^beta grad psi, linear forward map) are run at sigma = 0.1
-and their angle histogram (24 equal arcs) is compared with the exact law binned alike
-(:func:`ratesim.theory.inverse_problem.mc_metrics`). ``tv_floor`` is the expected TV of N i.i.d.
-draws of the exact law (multinomial, 200 replicates), the pure sampling error; ``tv_excess`` =
-tv_mc / tv_floor.
+and their angle histogram (24 equal arcs) is compared with the exact law binned alike (task
+:func:`tasks.posterior_chains_vs_exact`). ``tv_floor`` is the expected TV of N i.i.d. draws of the
+exact law (multinomial, 200 replicates), the pure sampling error; ``tv_excess`` = tv_mc / tv_floor.
 
 Claim (axis N, 10 ... 1000 chains, 2 decades, 10 seeds): if the chains sample the exact law,
 tv_mc tracks the floor at every N and tv_excess is flat (exponent 0); a bias b (discretization,
@@ -15,24 +14,25 @@ incomplete mixing) makes tv_mc -> b while the floor decays like N^-1/2, so tv_ex
 N^(1/2) (a negative control in the tests). Tolerance 0.1: at the smallest N the floor is not yet in
 its N^-1/2 regime, which bends the ratio of two nearly equal numbers by a few percent only.
 
-Step counts follow the mixing rule of SCIENCE.md P2 (the first angular mode relaxes in ~1/(h
-sigma^(2 - alpha)) steps, i.e. one time unit on the free circle), from angles uniform on M, with
-dt = h sigma^(2 - alpha): tempered (alpha = 1, beta = 0, h = 0.02) 5 time units = 2500 steps
-(uniform prior: one well of v, residual ~exp(-5)); plug-and-play (alpha = 0, beta = 1, h = 0.2)
-20 time units = 10^4 steps: its posterior exp(-v) p is bimodal (the prior at pi against the two
-solutions of G(x) = y), and 5 time units left a measured bias (24-bin TV 0.043 against a floor of
-0.026 at N = 3000; 0.016 against 0.026 after 20 units). h = 0.2 inflates the normal variance by
-1/(1 - h/2) = 1.11 (SCIENCE.md), which moves the angular law by O(0.1 sigma^2) only. A bigger
-machine would run N up to 1e5 (a floor of 4e-3, sharper against small biases), sigma = 0.03 and
-the nonlinear map.
+Step counts follow the mixing rule of docs/science.md (P2, appendix D: the first angular mode
+relaxes in ~1/(h sigma^(2 - alpha)) steps, i.e. one time unit on the free circle), from angles
+uniform on M, with dt = h sigma^(2 - alpha): tempered (alpha = 1, beta = 0, h = 0.02) 5 time units =
+2500 steps (uniform prior: one well of v, residual ~exp(-5)); plug-and-play (alpha = 0, beta = 1, h
+= 0.2) 20 time units = 10^4 steps: its posterior exp(-v) p is bimodal (the prior at pi against the
+two solutions of G(x) = y), and 5 time units left a measured bias (24-bin TV 0.043 against a floor
+of 0.026 at N = 3000; 0.016 against 0.026 after 20 units). h = 0.2 inflates the normal variance by
+1/(1 - h/2) = 1.11 (Euler-Maruyama on the stiff normal mode; docs/science.md, Thm 5.1), which moves
+the angular law by O(0.1 sigma^2) only. A bigger machine would run N up to 1e5 (a floor of 4e-3,
+sharper against small biases), sigma = 0.03 and the nonlinear map.
 """
 
 from ratesim.study import Claim, Study
-from ratesim.theory import inverse_problem  # noqa: F401  (registers the task)
+
+from .tasks import posterior_chains_vs_exact
 
 STUDY = Study(
     name="p2_inverse_mc",
-    task="p2_inverse_mc",
+    task=posterior_chains_vs_exact,
     grid={
         "manifold": "circle",
         "k": 1,
@@ -56,6 +56,7 @@ STUDY = Study(
     },
     quick_seeds=3,
     seed=2509_24912_62,
+    registered=("2026-11-23", "ff86e33"),
     claims=[
         Claim(
             metric="tv_excess",
