@@ -1,6 +1,6 @@
 """P2 synthetic figure: O(1) score error on the circle: reverse diffusion misses p, TS-1 is uniform.
 
-Li, Shen, Hsieh, He (2026), the controlled synthetic experiment (SCIENCE.md): exact circle score
+Li, Shen, Hsieh, He (2026), the controlled synthetic experiment (Sec. 5): exact circle score
 (von Mises kappa = 4, mean pi) plus the O(1) error field e(x) = -grad(|x - (1, 0)|^4 / 2).
 Reverse diffusion (Euler-Maruyama, sigma 1 -> 0.01, 2000 steps; sigma_max = 1 because the
 cubic error field makes larger starting noise unstable for Euler) with the corrupted score misses
@@ -11,16 +11,17 @@ per relaxation: it is run for the same 5000 steps, a caveat stated in the report
 panel, one seed (the panels are figures, not rates; the TV floors and KS critical values give the
 sampling error). The ellipse (1, 2) panels (ChartVonMises kappa = 1, exact and learned score)
 are the study ``p2_paper_ellipse`` (its exact score is a weighted Gaussian softmax over a
-quadrature grid on the truncated KD-tree engine, ``ratesim.theory.ellipse_p2``).
+quadrature grid on the truncated KD-tree engine, in this family's ``paper_tasks``).
 """
 
 from ratesim.study import Study
-from ratesim.theory import paper_figures_p2  # noqa: F401  (registers the task)
-from ratesim.theory.figures_p2 import circle_experiment_figure
+
+from .figures import circle_experiment_figure
+from .paper_tasks import circle_panel
 
 STUDY = Study(
     name="p2_paper_figures",
-    task="p2_circle_experiment",
+    task=circle_panel,
     grid={
         "manifold": "circle",
         "density": "von_mises",
@@ -36,6 +37,7 @@ STUDY = Study(
     quick={"n_chains": 1000, "relax": 2.0},
     quick_seeds=1,
     seed=20261126,
+    registered=("2026-11-23", "14a7bf4"),
     claims=[],
     figures=[circle_experiment_figure],
 )

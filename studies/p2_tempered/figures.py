@@ -1,26 +1,26 @@
-"""Study-specific figures and tables of the P2 tempered-Langevin studies (``Study.figures``).
-
-Each function is ``figure(df, outdir) -> markdown``: it reads the tidy results table only (columns
-``p_<name>`` for the study parameters, ``metric``, ``value``), writes its files into ``outdir`` and
-returns the markdown section the report embeds (Li, Shen, Hsieh, He 2026, Thm 5.1-5.2).
+"""Figures and tables of the tempered-score Langevin studies: each is ``figure(ctx) -> markdown``
+(a :class:`ratesim.study.figures.ReportContext`), drawn from the tidy table ``ctx.df``; the exact
+reference curves (stationary laws) are recomputed from the library, never read from a store.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-__all__ = [
-    "phase_diagram_figure",
-    "chains_figure",
-    "mixing_figure",
-    "circle_experiment_figure",
-    "col",
-    "pivot_metric",
-]
+from ratesim.exact import tempered_stationary_law
+from ratesim.study.figures import pyplot, savefig
 
-# SCIENCE.md reference values (exact quadrature, unit circle, von Mises kappa = 4, mean pi)
+from .paper_tasks import (
+    HIST_BINS,
+    TWO_PI,
+    EllipseChartScore,
+    quartic_phi,
+    speed,
+    stationary_t_bins,
+)
+
+# Reference TV values of the exact-score law (an independent quadrature; unit circle, von Mises
+# kappa = 4, mean pi, 720 bins); the library tests reproduce them (tests/test_exact_stationary.py)
 REFERENCE_TV = {
     0.5: {0.03: 0.210, 0.01: 0.125, 0.003: 0.0694, 0.001: 0.0402},
     1.0: {0.03: 0.0381, 0.01: 0.0127, 0.003: 0.00382, 0.001: 0.00127},
@@ -28,35 +28,12 @@ REFERENCE_TV = {
 }
 
 
-def col(df, name: str) -> str:
-    """The column of parameter ``name`` in a tidy table (``name`` or ``p_name``)."""
-    if name in df.columns:
-        return name
-    return f"p_{name}"
-
-
-def pivot_metric(df, metric: str):
-    """Rows of ``metric`` with the parameter columns renamed without their ``p_`` prefix."""
-    sub = df[df["metric"] == metric].copy()
-    sub.columns = [c[2:] if c.startswith("p_") else c for c in sub.columns]
-    return sub
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def phase_diagram_figure(df, outdir) -> str:
+def phase_diagram_figure(ctx) -> str:
     """Heat map of the TV to uniform at the smallest sigma and of the fitted sigma-slope over
-    (alpha, beta_err), TV-vs-sigma curves per beta_err, and the SCIENCE.md reference table."""
-    plt = _plt()
-    outdir = Path(outdir)
-    tv = pivot_metric(df, "tv")
+    (alpha, beta_err), TV-vs-sigma curves per beta_err, and the reference table."""
+    plt = pyplot()
+    df = ctx.df
+    tv = df[df["metric"] == "tv"].copy()
     if tv.empty:
         return "No TV results."
     tv["sigma"] = tv["sigma"].astype(float)
@@ -100,8 +77,7 @@ def phase_diagram_figure(df, outdir) -> str:
                             color="w" if cmap == "viridis" and M[i, j] < 0.5 else "k")  # fmt: skip
         fig.colorbar(im, ax=ax)
     fig.tight_layout()
-    fig.savefig(outdir / "phase_diagram.png", dpi=120)
-    plt.close(fig)
+    savefig(fig, ctx, "phase_diagram.png", dpi=120)
     # TV vs sigma per beta label
     fig, axes = plt.subplots(1, len(labels), figsize=(3.2 * len(labels), 3.2), sharey=True)
     axes = np.atleast_1d(axes)
@@ -116,8 +92,7 @@ def phase_diagram_figure(df, outdir) -> str:
     axes[0].set_ylabel("TV to uniform (720 bins)")
     axes[-1].legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(outdir / "tv_vs_sigma.png", dpi=120)
-    plt.close(fig)
+    savefig(fig, ctx, "tv_vs_sigma.png", dpi=120)
     # reference table
     lines = [
         "### Phase diagram (exact quadrature of p_sigma^(sigma^alpha))",
@@ -132,7 +107,7 @@ def phase_diagram_figure(df, outdir) -> str:
         "",
         "![TV vs sigma](tv_vs_sigma.png)",
         "",
-        "### SCIENCE.md reference values (exact score)",
+        "### Reference values (exact score, independent quadrature)",
         "",
         "| alpha | sigma | reference | computed | rel. diff |",
         "|---|---|---|---|---|",
@@ -163,23 +138,23 @@ def phase_diagram_figure(df, outdir) -> str:
     return "\n".join(lines)
 
 
-def chains_figure(df, outdir) -> str:
+def chains_figure(ctx) -> str:
     """Monte-Carlo chains against the exact stationary law: z-scores of E cos t and E cos 2t,
     KS p-values, widths (table), and the MC-vs-quadrature moments plot."""
-    plt = _plt()
-    outdir = Path(outdir)
+    plt = pyplot()
+    df = ctx.df
     names = ["m1_mc", "m1_quad", "m1_se", "m1_z", "m2_mc", "m2_quad", "m2_z", "ks_p",
              "width_ratio", "tv_mc", "tv_floor", "steps"]  # fmt: skip
     keys = ["kind", "c_err", "alpha", "beta_err", "sigma"]
     tabs = {}
     for nm in names:
-        sub = pivot_metric(df, nm)
+        sub = df[df["metric"] == nm]
         if sub.empty:
             continue
         tabs[nm] = sub.groupby(keys)["value"]
     if "m1_z" not in tabs:
         return "No chain results."
-    m1z = pivot_metric(df, "m1_z")
+    m1z = df[df["metric"] == "m1_z"]
     groups = m1z.groupby(keys)
     lines = [
         "### Chains against the exact stationary law",
@@ -225,18 +200,17 @@ def chains_figure(df, outdir) -> str:
     ax.set_xlabel("E cos t, exact quadrature")
     ax.set_ylabel("E cos t, chains (+- 2 SE)")
     fig.tight_layout()
-    fig.savefig(outdir / "chains_vs_quadrature.png", dpi=120)
-    plt.close(fig)
+    savefig(fig, ctx, "chains_vs_quadrature.png", dpi=120)
     lines += ["", "![chains vs quadrature](chains_vs_quadrature.png)", ""]
     return "\n".join(lines)
 
 
-def mixing_figure(df, outdir) -> str:
+def mixing_figure(ctx) -> str:
     """Relaxation time (SDE time and hat-form steps) of plain and TS Langevin against sigma."""
-    plt = _plt()
-    outdir = Path(outdir)
-    lt = pivot_metric(df, "log_t_relax")
-    ls = pivot_metric(df, "log10_steps")
+    plt = pyplot()
+    df = ctx.df
+    lt = df[df["metric"] == "log_t_relax"]
+    ls = df[df["metric"] == "log10_steps"]
     if lt.empty:
         return "No mixing results."
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -263,22 +237,18 @@ def mixing_figure(df, outdir) -> str:
         ax.set_xlabel("sigma")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(outdir / "mixing.png", dpi=120)
-    plt.close(fig)
+    savefig(fig, ctx, "mixing.png", dpi=120)
     lines.append("")
     return "\n".join(lines)
 
 
-def circle_experiment_figure(df, outdir) -> str:
+def circle_experiment_figure(ctx) -> str:
     """Angle histograms of reverse diffusion, TS-1 and plain Langevin (exact and O(1)-error
     score) against the data law p, the uniform law and the exact stationary law, with TV and KS."""
-    plt = _plt()
-    from .paper_figures_p2 import HIST_BINS, quartic_phi
-    from .stationary import tempered_stationary_law
-
-    outdir = Path(outdir)
-    wide = df.copy()
-    wide.columns = [c[2:] if c.startswith("p_") else c for c in wide.columns]
+    plt = pyplot()
+    wide = ctx.df
+    if wide.empty or not {"sampler", "error"} <= set(wide.columns):
+        return "No results."
     samplers = [s for s in ("reverse_sde", "plain", "ts") if s in set(wide["sampler"])]
     errors = [e for e in ("none", "quartic") if e in set(wide["error"])]
     if not samplers:
@@ -342,8 +312,153 @@ def circle_experiment_figure(df, outdir) -> str:
             )
     axes[0, 0].legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(outdir / "circle_experiment.png", dpi=120)
-    plt.close(fig)
+    savefig(fig, ctx, "circle_experiment.png", dpi=120)
+    hist_rows = wide[wide["metric"].str.match(r"h\d\d$")]
+    n_chains = float(hist_rows["value"].sum()) / max(1, (wide["metric"] == "h00").sum())
+    lines += [
+        "",
+        f"KS 1 % critical value for n = {n_chains:.0f} chains: 1.63 / sqrt(n) = "
+        f"{1.63 / np.sqrt(max(n_chains, 1.0)):.4f}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def learned_chains_figure(ctx) -> str:
+    """Seed means (+- standard errors) of the chain-vs-exact-law distances against N, per
+    estimator: the unbiased squared Fourier distance (log-log plot where positive), KS and 72-bin
+    TV with their Monte-Carlo floors."""
+    plt = pyplot()
+    wide = ctx.df
+    if wide.empty or "estimator" not in wide.columns:
+        return "No results."
+    lines = [
+        "### Chains of TS-1 with learned scores against the exact TS law, vs N",
+        "",
+        "![distances vs N](learned_chains.png)",
+        "",
+        "Seed mean +- standard error over training sets. fd2: unbiased estimate of "
+        "sum_{k<=8} |E e^{ik theta} - c_k|^2 (no Monte-Carlo floor; its sd at Q = P is "
+        "sqrt(16)/n); KS and TV (72 bins) with their floors for n chains in brackets. 'exact' is "
+        "the closed-form score through the same chains (Euler bias + Monte-Carlo control).",
+        "",
+        "| estimator | N | seeds | fd2 | KS [floor] | TV72 [floor] |",
+        "|---|---|---|---|---|---|",
+    ]
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    for i, (est, g) in enumerate(wide.groupby("estimator")):
+        xs, ys, es = [], [], []
+        for N, gn in g.groupby("N"):
+            m = gn.pivot_table(index="seed", columns="metric", values="value")
+            n = len(m)
+            se = m.std(ddof=1) / np.sqrt(n) if n > 1 else m.mean() * 0
+            mu = m.mean()
+            lines.append(
+                f"| {est} | {int(N)} | {n} | {mu['fd2']:.2e} +- {se['fd2']:.1e} "
+                f"| {mu['ks']:.4f} +- {se['ks']:.4f} [{mu['ks_floor']:.4f}] "
+                f"| {mu['tv72']:.4f} +- {se['tv72']:.4f} [{mu['tv72_floor']:.4f}] |"
+            )
+            xs.append(float(N)), ys.append(mu["fd2"]), es.append(se["fd2"])
+        xs, ys, es = map(np.asarray, (xs, ys, es))
+        if est == "exact":
+            ax.axhline(max(ys.mean(), 1e-6), color="0.5", ls=":", label="exact score (control)")
+            continue
+        ok = ys > 0
+        ax.errorbar(xs[ok], ys[ok], yerr=es[ok], fmt="o-", color=f"C{i}", label=est, capsize=2)
+    if len(wide) and "fd2_se0" in set(wide["metric"]):
+        se0 = float(wide[wide["metric"] == "fd2_se0"]["value"].mean())
+        ax.axhline(se0, color="k", ls="--", lw=0.8, label="sd of fd2 at Q = P")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("N (training samples)")
+    ax.set_ylabel("fd2 (squared Fourier distance)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    savefig(fig, ctx, "learned_chains.png", dpi=120)
+    return "\n".join(lines + [""])
+
+
+def ellipse_experiment_figure(ctx) -> str:
+    """Angle (chart t) histograms of plain Langevin and TS-1 on the ellipse, exact and empirical
+    score, against p (black), the uniform arc-length law (grey) and the exact-score stationary
+    law of the sampler (red), with the TV / KS table and the mixing diagnostics."""
+    plt = pyplot()
+    wide = ctx.df
+    need = {"sampler", "score", "init"}
+    if wide.empty or not need <= set(wide.columns):
+        return "No results."
+    order = (("plain", "data"), ("plain", "uniform"), ("ts", "data"), ("ts", "uniform"))
+    panels = [
+        (sm, it) for sm, it in order if ((wide["sampler"] == sm) & (wide["init"] == it)).any()
+    ]
+    scores = [s for s in ("exact", "empirical") if s in set(wide["score"])]
+    sig = float(wide["sigma"].iloc[0]) if "sigma" in wide.columns else 0.01
+    alpha = float(wide["alpha"].iloc[0]) if "alpha" in wide.columns else 1.0
+    t = np.linspace(0, TWO_PI, 721)
+    p = np.exp(np.cos(t) - 1.0)
+    p /= np.trapezoid(p, t)
+    u = speed(t)
+    u /= np.trapezoid(u, t)
+    est = EllipseChartScore(sigma_min=sig)
+    laws = {}
+    for sm in ("plain", "ts"):
+        law = stationary_t_bins(est.log_density, sig, alpha if sm == "ts" else 0.0, bins=720)
+        laws[sm] = law * 720 / TWO_PI
+    tc = (np.arange(720) + 0.5) * TWO_PI / 720
+    fig, axes = plt.subplots(len(scores), len(panels), figsize=(3.6 * len(panels),
+                             3.2 * len(scores)), squeeze=False)  # fmt: skip
+    lines = [
+        "### Ellipse (1, 2), von Mises kappa = 1 in the chart angle t (the paper's figure)",
+        "",
+        "![angle histograms](ellipse_experiment.png)",
+        "",
+        "Histograms (72 bins, density scale) of the chart angle t of P_M x for the chains' final "
+        "states, against the data law p (von Mises 1 in t; black), the uniform arc-length law "
+        "(density in t proportional to sqrt(sin^2 t + 4 cos^2 t); grey) and the exact-score "
+        f"stationary law of the sampler (red; quadrature of p_sigma^(sigma^a), a = {alpha:g} for "
+        "TS, 0 for plain). TV on 72 bins, sampling floor in brackets; KS statistics. "
+        "'TV stat.' compares with the stationary law of the score actually used (for the "
+        "empirical score: exp(sigma^a log p^N_sigma), by the same quadrature). Mixing: 'relax.' "
+        "is the run length in relaxation times (L/2 pi)^2 / (h sigma^(2-a)); 'start / half / "
+        "end' are the TVs to the stationary law at step 0, steps/2 and the end (mixed: half ~ "
+        "end ~ floor).",
+        "",
+        "| score | sampler | start | steps | relax. | TV to p [floor] | KS to p | TV to uniform "
+        "[floor] | KS to uniform | TV stat. start / half / end [floor] | KS stat. | law: TV(p) "
+        "/ TV(unif) | normal rms | nn ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    width = TWO_PI / HIST_BINS
+    centers = (np.arange(HIST_BINS) + 0.5) * width
+    for i, sc in enumerate(scores):
+        for j, (sm, it) in enumerate(panels):
+            ax = axes[i, j]
+            g = wide[(wide["sampler"] == sm) & (wide["init"] == it) & (wide["score"] == sc)]
+            if g.empty:
+                ax.axis("off")
+                continue
+            m = g.groupby("metric")["value"].mean()
+            h = np.array([m.get(f"h{k:02d}", 0.0) for k in range(HIST_BINS)])
+            ax.bar(centers, h / (h.sum() * width), width=width, color="C0", alpha=0.6)
+            ax.plot(t, p, "k-", lw=1, label="data p")
+            ax.plot(t, u, "-", color="0.5", lw=1, label="uniform (arc length)")
+            ax.plot(tc, laws[sm], "r-", lw=0.8, label="stationary law (exact score)")
+            ax.set_title(f"{sm}, {sc} score, start {it}\nTV(p)={m['tv_p']:.3f} "
+                         f"TV(unif)={m['tv_uniform']:.3f}", fontsize=8)  # fmt: skip
+            ax.set_xlabel("chart angle t")
+            nn = m.get("nn_ratio", -1.0)
+            lines.append(
+                f"| {sc} | {sm} | {it} | {m['steps']:.0f} | {m['n_relax']:.3g} "
+                f"| {m['tv_p']:.3f} [{m['tv_p_floor']:.3f}] | {m['ks_p']:.3f} "
+                f"| {m['tv_uniform']:.3f} [{m['tv_uniform_floor']:.3f}] | {m['ks_uniform']:.3f} "
+                f"| {m['tv_stationary_start']:.3f} / {m['tv_stationary_half']:.3f} / "
+                f"{m['tv_stationary']:.3f} [{m['tv_stationary_floor']:.3f}] "
+                f"| {m['ks_stationary']:.3f} | {m['law_tv_p']:.4f} / {m['law_tv_uniform']:.4f} "
+                f"| {m['normal_rms']:.4f} | {'-' if nn < 0 else f'{nn:.2f}'} |"
+            )
+    axes[0, 0].legend(fontsize=6)
+    fig.tight_layout()
+    savefig(fig, ctx, "ellipse_experiment.png", dpi=120)
     hist_rows = wide[wide["metric"].str.match(r"h\d\d$")]
     n_chains = float(hist_rows["value"].sum()) / max(1, (wide["metric"] == "h00").sum())
     lines += [

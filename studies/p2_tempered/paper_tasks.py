@@ -1,19 +1,30 @@
-"""The paper's ellipse panels (P2, synthetic figure): plain Langevin against TS-1 on the ellipse.
+"""Tasks of the paper's synthetic figures: the O(1)-error circle experiment and the ellipse panels.
 
-Li, Shen, Hsieh, He (2026), "When scores learn geometry" (arXiv 2509.24912), Sec. 5 synthetic
-experiments (SCIENCE.md "The paper's synthetic experiments"): ellipse Phi(t) = (a cos t, b sin t),
-(a, b) = (1, 2), data von Mises(kappa = 1) in the chart angle t (``ChartVonMises``: the t-law is
-von Mises, its density w.r.t. arc length is q(t) / |Phi'(t)|), sigma = 0.01, h = 0.1, 1e4 chains,
-alpha = 1. Thm 5.1: TS Langevin dX = sigma^alpha s dt + sqrt(2) dW has the stationary law
+Circle (Li, Shen, Hsieh, He 2026, Sec. 5 synthetic experiment): exact circle score (von Mises
+kappa = 4, mean pi) plus the O(1) error field e(x) = -grad(|x - (1, 0)|^4 / 2). Reverse diffusion
+with this score misses the data law p (it samples the tilted law); the tempered corrector TS-1
+(alpha = 1, sigma = 0.01, h = 0.1) run from the reverse-diffusion output recovers the uniform
+(volume) law, as Thm 5.1 predicts for an O(1) = o(sigma^beta_err), beta_err > -1 error; plain
+Langevin (alpha = 0) at the same sigma keeps the tilt. :func:`circle_panel` stores 72-bin angle
+histograms (the figures are drawn from the tidy table), TV to the target laws (72 and 720 bins,
+with their sampling floors) and KS statistics. Mixing (sampler burn-in, docs/measurement.md): TS-1
+runs 5 relaxation times 1/(h sigma^(2-alpha)) = 5000 steps; plain Langevin would need
+1/(h sigma^2) = 1e5 steps per relaxation: it is run for the same 5000 steps from the
+reverse-diffusion output and reported with that caveat (its target law is within O(sigma) of the
+reverse-diffusion one anyway).
+
+Ellipse Phi(t) = (a cos t, b sin t), (a, b) = (1, 2), data von Mises(kappa = 1) in the chart angle
+t (``ChartVonMises``: the t-law is von Mises, its density w.r.t. arc length is q(t) / |Phi'(t)|),
+sigma = 0.01, h = 0.1, 1e4 chains, alpha = 1. Thm 5.1: TS Langevin has the stationary law
 proportional to p_sigma^(sigma^alpha), whose law on M tends to the uniform (arc-length) law: in t
 its density is proportional to |Phi'(t)| = sqrt(a^2 sin^2 t + b^2 cos^2 t). Plain Langevin
 (alpha = 0) has the stationary law p_sigma, whose law on M tends to p as sigma -> 0.
 
-Exact score, fast. With trapezoid nodes t_j = 2 pi j / n on the chart and the chart density q,
-p(u) w(u) = q(t_j) 2 pi / n (the volume element cancels), so
+Exact ellipse score, fast. With trapezoid nodes t_j = 2 pi j / n on the chart and the chart
+density q, p(u) w(u) = q(t_j) 2 pi / n (the volume element cancels), so
 
     p_sigma(x) ~ (2 pi sigma^2)^(-1) sum_j (2 pi / n) q(t_j) exp(-|x - Phi(t_j)|^2 / (2 sigma^2)),
-    s(x) = (E[Phi(t) | x] - x) / sigma^2                       (P2, proof of Thm 3.1)
+    s(x) = (E[Phi(t) | x] - x) / sigma^2                       (proof of Thm 3.1)
 
 a weighted Gaussian softmax over the nodes, evaluated by :func:`ratesim.kernels.softmax_average`
 in its truncated mode on a KD-tree (:class:`ratesim.kernels.GaussianIndex`) built once. The node
@@ -21,12 +32,12 @@ spacing max|Phi'| 2 pi / n is at most sigma_min / ``grid_ratio`` (periodic trape
 Gaussian of width sigma: error about exp(-2 pi^2 grid_ratio^2)), the rule ``OracleScore`` uses;
 the tests check the two agree to 1e-8.
 
-Stationary laws by quadrature, in the tube coordinates x = Phi(t) + r n(t) (n the outer unit
-normal; volume |Phi'(t)| (1 + kappa_c(t) r) dr dt, kappa_c = a b / |Phi'|^3 the curvature):
-Gauss-Legendre in r on [-min(span w, 0.9 reach), span w], w = sigma^(1 - alpha/2) the normal width
-(the inner cut keeps the coordinates one-to-one: reach = a^2 / b = 0.5; at alpha = 1, sigma = 0.01
-it sits at 4.5 w, a Gaussian tail mass ~ 3e-6), midpoints in t. The chains' angle is the chart
-coordinate of the exact projection P_M x, the same map as the tube coordinates.
+Stationary laws on the ellipse by quadrature, in the tube coordinates x = Phi(t) + r n(t) (n the
+outer unit normal; volume |Phi'(t)| (1 + kappa_c(t) r) dr dt, kappa_c = a b / |Phi'|^3 the
+curvature): Gauss-Legendre in r on [-min(span w, 0.9 reach), span w], w = sigma^(1 - alpha/2) the
+normal width (the inner cut keeps the coordinates one-to-one: reach = a^2 / b = 0.5; at alpha = 1,
+sigma = 0.01 it sits at 4.5 w, a Gaussian tail mass ~ 3e-6), midpoints in t. The chains' angle is
+the chart coordinate of the exact projection P_M x, the same map as the tube coordinates.
 """
 
 from __future__ import annotations
@@ -34,28 +45,110 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import i0e, logsumexp
 
-from .._validation import as_generator, as_points, check_in_range, check_int, check_positive
-from .stationary import TWO_PI, angle_tv
+from ratesim._validation import as_generator, as_points, check_in_range, check_int, check_positive
+from ratesim.exact import angle_tv, tempered_stationary_law
+from ratesim.study import task
 
-__all__ = [
-    "HIST_BINS",
-    "EllipseChartScore",
-    "ellipse",
-    "speed",
-    "uniform_t_bins",
-    "von_mises_t_bins",
-    "stationary_t_bins",
-    "chain_angles",
-    "relaxation_steps_ellipse",
-    "ellipse_experiment",
-]
+from .tasks import chain_score
+
+TWO_PI = 2.0 * np.pi
+
+# ---------------------------------------------------------------------------------------------
+# the circle with an O(1) error
 
 HIST_BINS = 72
+E1 = np.array([1.0, 0.0])
+
+
+def quartic_phi(x) -> np.ndarray:
+    """phi(x) = |x - (1, 0)|^4 / 2, shape (m,)."""
+    r2 = np.sum((np.asarray(x, dtype=np.float64) - E1) ** 2, axis=1)
+    return 0.5 * r2 * r2
+
+
+def quartic_grad(x) -> np.ndarray:
+    """grad phi = 2 |x - e1|^2 (x - e1), shape (m, 2)."""
+    y = np.asarray(x, dtype=np.float64) - E1
+    return 2.0 * np.sum(y * y, axis=1)[:, None] * y
+
+
+def _angles(x):
+    x = np.asarray(x)
+    return np.mod(np.arctan2(x[:, 1], x[:, 0]), TWO_PI)
+
+
+def _von_mises_cdf_bins(bins, kappa=4.0, mean=np.pi):
+    t = (np.arange(bins * 64) + 0.5) * TWO_PI / (bins * 64)
+    w = np.exp(kappa * np.cos(t - mean))
+    return (w.reshape(bins, 64).sum(1)) / w.sum()
+
+
+def circle_experiment(sampler: str, error: str, *, rng, n_chains=10_000, sigma=0.01, alpha=1.0,
+                      h=0.1, relax=5.0, rd_steps=2000, sigma_max=1.0) -> dict:  # fmt: skip
+    """One panel: ``sampler`` in {"reverse_sde", "ts", "plain"}, ``error`` in {"none", "quartic"}.
+
+    Returns TV (72 and 720 bins, with floors) and KS statistics of the angles against the data
+    law p (von Mises 4, pi), the uniform law, and the exact stationary law of the sampler
+    (quadrature; reverse diffusion: none), plus the 72-bin histogram ``h00``..``h71``.
+    """
+    from ratesim.metrics import uniformity_tests
+    from ratesim.samplers import reverse_sde, tempered_langevin
+    from ratesim.scores import PerturbedScore
+
+    rng = as_generator(rng)
+    base = chain_score()
+    if error == "none":
+        est = base
+    elif error == "quartic":
+        est = PerturbedScore(base.__class__(**base.get_params()), gamma=0.0, c=1.0,
+                             phi=quartic_phi, grad_phi=quartic_grad).fit()  # fmt: skip
+    else:
+        raise ValueError(f"error must be 'none' or 'quartic' (got {error!r})")
+    x = reverse_sde(est, sigma_max=sigma_max, sigma_min=sigma, steps=rd_steps, rng=rng,
+                    n=n_chains, d=2, final_denoise=False).samples  # fmt: skip
+    steps = 0
+    a = {"ts": alpha, "plain": 0.0}.get(sampler)
+    if sampler in ("ts", "plain"):
+        steps = int(np.ceil(relax / (h * sigma ** (2.0 - alpha))))
+        x = tempered_langevin(est, x, sigma, a, h, steps, rng).samples
+    elif sampler != "reverse_sde":
+        raise ValueError(f"sampler must be 'reverse_sde', 'ts' or 'plain' (got {sampler!r})")
+    th = _angles(x)
+    out = {"steps": float(steps)}
+    p72 = _von_mises_cdf_bins(HIST_BINS)
+    out["tv_p"], out["tv_p_floor"] = angle_tv(th, p72, bins=HIST_BINS)
+    out["tv_uniform"], out["tv_uniform_floor"] = angle_tv(th, None, bins=HIST_BINS)
+    out["tv720_uniform"], out["tv720_floor"] = angle_tv(th, None, bins=720)
+    tt = (np.arange(720 * 64) + 0.5) * TWO_PI / (720 * 64)
+    w = np.exp(4.0 * np.cos(tt - np.pi))
+    cdf_p = np.concatenate(([0.0], np.cumsum(w) / w.sum()))
+    grid = np.linspace(0, TWO_PI, tt.size + 1)
+    out["ks_p"] = uniformity_tests(th, cdf=lambda t: np.interp(t, grid, cdf_p)).ks_stat
+    out["ks_uniform"] = uniformity_tests(th).ks_stat
+    if sampler in ("ts", "plain"):
+        law = tempered_stationary_law(sigma, a, c_err=0.0 if error == "none" else 1.0,
+                                      beta_err=0.0, phi=quartic_phi)  # fmt: skip
+        out["tv_stationary"], out["tv_stationary_floor"] = angle_tv(
+            th, law.bin_probs.reshape(HIST_BINS, -1).sum(1), bins=HIST_BINS
+        )
+        out["ks_stationary"] = uniformity_tests(th, cdf=law.cdf).ks_stat
+        out["tv720_stationary_vs_uniform"] = law.tv
+    else:
+        out["tv_stationary"] = out["tv_stationary_floor"] = out["ks_stationary"] = np.nan
+        out["tv720_stationary_vs_uniform"] = np.nan
+    hist = np.bincount((th / TWO_PI * HIST_BINS).astype(int) % HIST_BINS, minlength=HIST_BINS)
+    for j, c in enumerate(hist):
+        out[f"h{j:02d}"] = float(c)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the ellipse
 
 
 def ellipse(a: float = 1.0, b: float = 2.0):
     """The ellipse (a, b) in R^2 (identity frame)."""
-    from ..manifolds import Ellipse
+    from ratesim.manifolds import Ellipse
 
     return Ellipse(a=a, b=b, d=2, seed=None)
 
@@ -89,7 +182,7 @@ class EllipseChartScore:
 
     def __init__(self, a=1.0, b=2.0, kappa=1.0, mean=0.0, sigma_min=0.01, grid_ratio=4.0,
                  tol=1e-14):  # fmt: skip
-        from ..kernels import GaussianIndex
+        from ratesim.kernels import GaussianIndex
 
         self.a = check_positive(a, "a")
         self.b = check_positive(b, "b")
@@ -123,7 +216,7 @@ class EllipseChartScore:
 
     def denoise(self, x, sigma) -> np.ndarray:
         """E[Phi(t) | x] under mu * N(0, sigma^2 I), shape (m, 2)."""
-        from ..kernels import softmax_average
+        from ratesim.kernels import softmax_average
 
         x, sigma = self._check(x, sigma)
         return softmax_average(self.index, x, sigma, log_weights=self.log_weights,
@@ -136,7 +229,7 @@ class EllipseChartScore:
 
     def log_density(self, x, sigma) -> np.ndarray:
         """log p_sigma(x), shape (m,)."""
-        from ..kernels import log_sum_exp_gauss
+        from ratesim.kernels import log_sum_exp_gauss
 
         x, sigma = self._check(x, sigma)
         lse = log_sum_exp_gauss(self.index, x, sigma, log_weights=self.log_weights,
@@ -213,7 +306,7 @@ def relaxation_steps_ellipse(sigma, alpha, h, a=1.0, b=2.0) -> float:
     Along M the hat-form chain diffuses in arc length with unit coefficient in the time
     dt = h sigma^(2 - alpha) per step (the drift along M is O(sigma^alpha) for TS); on a loop of
     length L the slowest Fourier mode of the tangential heat equation relaxes in (L / 2 pi)^2
-    (SCIENCE.md's unit-circle rule 1 / (h sigma^(2 - alpha)) has L = 2 pi). For plain Langevin
+    (the unit-circle rule 1 / (h sigma^(2 - alpha)) has L = 2 pi). For plain Langevin
     the drift along M is O(1) (log p), so this is the order of magnitude, not the exact gap.
     """
     L = float(np.sum(speed((np.arange(4096) + 0.5) * TWO_PI / 4096, a, b)) * TWO_PI / 4096)
@@ -239,10 +332,10 @@ def ellipse_experiment(sampler: str, score: str, init: str, *, rng, n_chains=10_
     points to their nearest training point over that of fresh samples of p (< 1: pulled onto
     the training set); the 72-bin histogram ``h00``..``h71``.
     """
-    from ..densities import ChartVonMises, Uniform
-    from ..metrics import uniformity_tests
-    from ..samplers import tempered_langevin
-    from ..scores import EmpiricalScore
+    from ratesim.densities import ChartVonMises, Uniform
+    from ratesim.metrics import uniformity_tests
+    from ratesim.samplers import tempered_langevin
+    from ratesim.scores import EmpiricalScore
 
     rng = as_generator(rng)
     n_chains, steps, N = (check_int(n_chains, "n_chains", low=10), check_int(steps, "steps", low=2),
@@ -303,7 +396,7 @@ def ellipse_experiment(sampler: str, score: str, init: str, *, rng, n_chains=10_
     return out
 
 
-METRICS = (
+ELLIPSE_METRICS = (
     "steps", "n_relax", "tv_p", "tv_p_floor", "tv_uniform", "tv_uniform_floor", "tv_stationary",
     "tv_stationary_floor", "ks_stationary", "tv_p_half", "tv_uniform_half", "tv_stationary_half",
     "ks_stationary_half", "tv_stationary_start", "ks_p", "ks_uniform", "law_tv_p",
@@ -311,123 +404,77 @@ METRICS = (
 )  # fmt: skip
 
 
-def _register_tasks():
-    from ..study.tasks import task
-
-    @task("p2_ellipse_experiment", metrics=METRICS,
-          choices={"sampler": ("ts", "plain"), "score": ("exact", "empirical"),
-                   "init": ("data", "uniform")})  # fmt: skip
-    def p2_ellipse_experiment(params, rng):
-        """Angle law of plain Langevin / TS-1 on the ellipse (1, 2), exact or empirical score."""
-        out = ellipse_experiment(
-            params["sampler"], params["score"], params["init"], rng=rng,
-            n_chains=int(params.get("n_chains", 10_000)), sigma=float(params.get("sigma", 0.01)),
-            alpha=float(params.get("alpha", 1.0)), h=float(params.get("h", 0.1)),
-            steps=int(params.get("steps", 10_000)), N=int(params.get("N", 10_000)),
-            kappa=float(params.get("kappa", 1.0)),
-        )  # fmt: skip
-        return {k: (float(v) if np.isfinite(v) else -1.0) for k, v in out.items()}
+CIRCLE_METRICS = (
+    "steps", "tv_p", "tv_p_floor", "tv_uniform", "tv_uniform_floor", "tv720_uniform",
+    "tv720_floor", "ks_p", "ks_uniform", "tv_stationary", "tv_stationary_floor",
+    "ks_stationary", "tv720_stationary_vs_uniform",
+    *(f"h{j:02d}" for j in range(HIST_BINS)),
+)  # fmt: skip
 
 
-_register_tasks()
+def _finite(out: dict) -> dict[str, float]:
+    """Metrics that do not apply to a panel (NaN) are stored as -1."""
+    return {k: (float(v) if np.isfinite(v) else -1.0) for k, v in out.items()}
 
 
-def ellipse_experiment_figure(df, outdir) -> str:
-    """Angle (chart t) histograms of plain Langevin and TS-1 on the ellipse, exact and empirical
-    score, against p (black), the uniform arc-length law (grey) and the exact-score stationary
-    law of the sampler (red), with the TV / KS table and the mixing diagnostics."""
-    from pathlib import Path
+@task(
+    metrics=CIRCLE_METRICS,
+    choices={"manifold": ("circle",), "density": ("von_mises",),
+             "sampler": ("reverse_sde", "ts", "plain")},
+)  # fmt: skip
+def circle_panel(
+    *,
+    sampler: str,
+    error: str,
+    rng: np.random.Generator,
+    manifold: str = "circle",
+    density: str = "von_mises",
+    n_chains: int = 10_000,
+    sigma: float = 0.01,
+    alpha: float = 1.0,
+    h: float = 0.1,
+    relax: float = 5.0,
+) -> dict[str, float]:
+    """Angle law of reverse diffusion / TS-1 / plain Langevin with the exact or the O(1)-error
+    circle score (:func:`circle_experiment`; ``error`` in {"none", "quartic"})."""
+    out = circle_experiment(
+        sampler,
+        error,
+        rng=rng,
+        n_chains=int(n_chains),
+        sigma=float(sigma),
+        alpha=float(alpha),
+        h=float(h),
+        relax=float(relax),
+    )
+    return _finite(out)
 
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    outdir = Path(outdir)
-    wide = df.copy()
-    wide.columns = [c[2:] if c.startswith("p_") else c for c in wide.columns]
-    need = {"sampler", "score", "init"}
-    if wide.empty or not need <= set(wide.columns):
-        return "No results."
-    order = (("plain", "data"), ("plain", "uniform"), ("ts", "data"), ("ts", "uniform"))
-    panels = [
-        (sm, it) for sm, it in order if ((wide["sampler"] == sm) & (wide["init"] == it)).any()
-    ]
-    scores = [s for s in ("exact", "empirical") if s in set(wide["score"])]
-    sig = float(wide["sigma"].iloc[0]) if "sigma" in wide.columns else 0.01
-    alpha = float(wide["alpha"].iloc[0]) if "alpha" in wide.columns else 1.0
-    t = np.linspace(0, TWO_PI, 721)
-    p = np.exp(np.cos(t) - 1.0)
-    p /= np.trapezoid(p, t)
-    u = speed(t)
-    u /= np.trapezoid(u, t)
-    est = EllipseChartScore(sigma_min=sig)
-    laws = {}
-    for sm in ("plain", "ts"):
-        law = stationary_t_bins(est.log_density, sig, alpha if sm == "ts" else 0.0, bins=720)
-        laws[sm] = law * 720 / TWO_PI
-    tc = (np.arange(720) + 0.5) * TWO_PI / 720
-    fig, axes = plt.subplots(len(scores), len(panels), figsize=(3.6 * len(panels),
-                             3.2 * len(scores)), squeeze=False)  # fmt: skip
-    lines = [
-        "### Ellipse (1, 2), von Mises kappa = 1 in the chart angle t (the paper's figure)",
-        "",
-        "![angle histograms](ellipse_experiment.png)",
-        "",
-        "Histograms (72 bins, density scale) of the chart angle t of P_M x for the chains' final "
-        "states, against the data law p (von Mises 1 in t; black), the uniform arc-length law "
-        "(density in t proportional to sqrt(sin^2 t + 4 cos^2 t); grey) and the exact-score "
-        f"stationary law of the sampler (red; quadrature of p_sigma^(sigma^a), a = {alpha:g} for "
-        "TS, 0 for plain). TV on 72 bins, sampling floor in brackets; KS statistics. "
-        "'TV stat.' compares with the stationary law of the score actually used (for the "
-        "empirical score: exp(sigma^a log p^N_sigma), by the same quadrature). Mixing: 'relax.' "
-        "is the run length in relaxation times (L/2 pi)^2 / (h sigma^(2-a)); 'start / half / "
-        "end' are the TVs to the stationary law at step 0, steps/2 and the end (mixed: half ~ "
-        "end ~ floor).",
-        "",
-        "| score | sampler | start | steps | relax. | TV to p [floor] | KS to p | TV to uniform "
-        "[floor] | KS to uniform | TV stat. start / half / end [floor] | KS stat. | law: TV(p) "
-        "/ TV(unif) | normal rms | nn ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    width = TWO_PI / HIST_BINS
-    centers = (np.arange(HIST_BINS) + 0.5) * width
-    for i, sc in enumerate(scores):
-        for j, (sm, it) in enumerate(panels):
-            ax = axes[i, j]
-            g = wide[(wide["sampler"] == sm) & (wide["init"] == it) & (wide["score"] == sc)]
-            if g.empty:
-                ax.axis("off")
-                continue
-            m = g.groupby("metric")["value"].mean()
-            h = np.array([m.get(f"h{k:02d}", 0.0) for k in range(HIST_BINS)])
-            ax.bar(centers, h / (h.sum() * width), width=width, color="C0", alpha=0.6)
-            ax.plot(t, p, "k-", lw=1, label="data p")
-            ax.plot(t, u, "-", color="0.5", lw=1, label="uniform (arc length)")
-            ax.plot(tc, laws[sm], "r-", lw=0.8, label="stationary law (exact score)")
-            ax.set_title(f"{sm}, {sc} score, start {it}\nTV(p)={m['tv_p']:.3f} "
-                         f"TV(unif)={m['tv_uniform']:.3f}", fontsize=8)  # fmt: skip
-            ax.set_xlabel("chart angle t")
-            nn = m.get("nn_ratio", -1.0)
-            lines.append(
-                f"| {sc} | {sm} | {it} | {m['steps']:.0f} | {m['n_relax']:.3g} "
-                f"| {m['tv_p']:.3f} [{m['tv_p_floor']:.3f}] | {m['ks_p']:.3f} "
-                f"| {m['tv_uniform']:.3f} [{m['tv_uniform_floor']:.3f}] | {m['ks_uniform']:.3f} "
-                f"| {m['tv_stationary_start']:.3f} / {m['tv_stationary_half']:.3f} / "
-                f"{m['tv_stationary']:.3f} [{m['tv_stationary_floor']:.3f}] "
-                f"| {m['ks_stationary']:.3f} | {m['law_tv_p']:.4f} / {m['law_tv_uniform']:.4f} "
-                f"| {m['normal_rms']:.4f} | {'-' if nn < 0 else f'{nn:.2f}'} |"
-            )
-    axes[0, 0].legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(outdir / "ellipse_experiment.png", dpi=120)
-    plt.close(fig)
-    hist_rows = wide[wide["metric"].str.match(r"h\d\d$")]
-    n_chains = float(hist_rows["value"].sum()) / max(1, (wide["metric"] == "h00").sum())
-    lines += [
-        "",
-        f"KS 1 % critical value for n = {n_chains:.0f} chains: 1.63 / sqrt(n) = "
-        f"{1.63 / np.sqrt(max(n_chains, 1.0)):.4f}.",
-        "",
-    ]
-    return "\n".join(lines)
+@task(
+    metrics=ELLIPSE_METRICS,
+    choices={"manifold": ("ellipse",), "density": ("chart_von_mises",), "sampler": ("ts", "plain")},
+)
+def ellipse_panel(
+    *,
+    sampler: str,
+    score: str,
+    init: str,
+    rng: np.random.Generator,
+    manifold: str = "ellipse",
+    density: str = "chart_von_mises",
+    n_chains: int = 10_000,
+    sigma: float = 0.01,
+    alpha: float = 1.0,
+    h: float = 0.1,
+    steps: int = 10_000,
+    N: int = 10_000,
+    kappa: float = 1.0,
+) -> dict[str, float]:
+    """Angle law of plain Langevin / TS-1 on the ellipse (1, 2) with the exact or the empirical
+    score (:func:`ellipse_experiment`; ``score`` in {"exact", "empirical"}, ``init`` in {"data",
+    "uniform"})."""
+    out = ellipse_experiment(
+        sampler, score, init, rng=rng, n_chains=int(n_chains), sigma=float(sigma),
+        alpha=float(alpha), h=float(h), steps=int(steps), N=int(N), kappa=float(kappa),
+    )  # fmt: skip
+    return _finite(out)

@@ -1,16 +1,17 @@
-"""P2 Thm 5.1 with regression scores, by chains (Li, Shen, Hsieh, He 2026): the unbiased Fourier
-distance against closed forms and a naive loop twin, its unbiasedness and power, the chain task
-(exact-score control consistent with 0, Nadaraya-Watson at tiny N detected), the quick study."""
+"""TS Langevin with regression scores, by chains (Li, Shen, Hsieh, He 2026, Thm 5.1): the unbiased
+Fourier distance against closed forms and a naive loop twin, its unbiasedness and power, the chain
+task (exact-score control consistent with 0, Nadaraya-Watson at tiny N detected), the quick
+study."""
 
 from pathlib import Path
 
 import numpy as np
+from ratesim_studies.p2_tempered import tasks as lc
 from scipy.special import iv
 
-from ratesim.theory import learned_chains_p2 as lc
-from ratesim.theory.stationary import tempered_stationary_law
+from ratesim.exact import tempered_stationary_law
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 
 
 def _naive_fd2(theta, c):
@@ -78,7 +79,7 @@ def test_quick_study_through_engine(tmp_path):
     from ratesim.report import write_report
     from ratesim.study import ResultsStore, evaluate_claims, load_study, run_study
 
-    study = load_study(ROOT / "studies" / "p2_ts_learned_chains.py")
+    study = load_study(HERE / "p2_ts_learned_chains.py")
     with ResultsStore(tmp_path / "ratesim.sqlite") as store:
         summ = run_study(study, store, quick=True, progress=False)
         df = store.tidy(study.name, "quick")

@@ -1,24 +1,25 @@
-"""P2 synthetic figure, ellipse panels (Li, Shen, Hsieh, He 2026; SCIENCE.md synthetic experiments).
+"""The paper's ellipse panels (Li, Shen, Hsieh, He 2026, Sec. 5 synthetic experiments).
 
 The fast exact ellipse score against ``OracleScore`` and a naive NumPy twin, the tube quadrature of
-the stationary laws against the polar quadrature of ``ratesim.theory.stationary`` on the circle and
-against the limits of Thm 5.1 (TS-1 -> uniform arc-length law, plain -> p), chains against the
-quadrature (with negative controls that must be rejected), and the quick study through the CLI.
+the stationary laws against the polar quadrature of :func:`ratesim.exact.tempered_stationary_law`
+on the circle and against the limits of Thm 5.1 (TS-1 -> uniform arc-length law, plain -> p),
+chains against the quadrature (with negative controls that must be rejected), and the quick study
+through the engine and the report.
 """
 
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ratesim_studies.p2_tempered import paper_tasks as ep
 from scipy.special import logsumexp
 
 from ratesim.densities import ChartVonMises
+from ratesim.exact import tempered_stationary_law
 from ratesim.metrics import uniformity_tests
 from ratesim.scores import OracleScore
-from ratesim.theory import ellipse_p2 as ep
-from ratesim.theory.stationary import tempered_stationary_law
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 
 
 def _points(n, spread, seed=0):
@@ -115,7 +116,7 @@ def test_chains_reach_the_quadrature_law_and_negative_controls():
     # final-state KS statistics obey the triangle inequality through the stationary law, whose
     # KS distance to uniform is at most its TV on 72 bins plus one bin's mass (1/72 * 1.1)
     assert out["ks_uniform"] <= out["ks_stationary"] + out["law_tv_uniform"] + 0.016
-    # the normal profile: width sigma^(1 - alpha/2) / sqrt(1 - h/2) = 0.229 (SCIENCE.md), within 5 %
+    # the normal profile: width sigma^(1 - alpha/2) / sqrt(1 - h/2) = 0.229 (Euler-Maruyama), 5 %
     assert abs(out["normal_rms"] / (0.05**0.5 / np.sqrt(0.95)) - 1) < 0.05
     # plain Langevin from the data law stays at p (stationary), and the uniform law is rejected
     out = ep.ellipse_experiment("plain", "exact", "data", rng=rng, n_chains=n, sigma=0.05,
@@ -143,7 +144,7 @@ def test_quick_study_through_engine(tmp_path):
     from ratesim.report import write_report
     from ratesim.study import ResultsStore, evaluate_claims, load_study, run_study
 
-    study = load_study(ROOT / "studies" / "p2_paper_ellipse.py")
+    study = load_study(HERE / "p2_paper_ellipse.py")
     with ResultsStore(tmp_path / "ratesim.sqlite") as store:
         summ = run_study(study, store, quick=True, progress=False)
         df = store.tidy(study.name, "quick")

@@ -1,21 +1,23 @@
-"""P2 appendix D (mixing) and the paper's controlled circle experiment (Li, Shen, Hsieh, He 2026).
+"""Mixing with the double-well corruption (appendix D of Li, Shen, Hsieh, He 2026), the paper's
+controlled circle experiment and the learned-score laws.
 
 Spectral gap of the reduced angle against closed forms and a naive finite-difference generator,
 two-state (Kramers) times against the gap where both apply, the mixing study through the engine
-(with a wrong-exponent negative control), the circle-experiment task on a small sample, and a
-regression test of the report for studies without claims (``ratesim.report`` fix).
+(with a wrong-exponent negative control), the circle-experiment task on a small sample, a
+regression test of the report for studies without claims, and the learned-law quadrature against
+the exact law.
 """
 
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ratesim_studies.p2_tempered import paper_tasks as pf
+from ratesim_studies.p2_tempered import tasks as mx
 
 from ratesim.rates import fit_rate, verdict
-from ratesim.theory import mixing_p2 as mx
-from ratesim.theory import paper_figures_p2 as pf
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 
 
 def _grid(n):
@@ -77,7 +79,7 @@ def test_quick_mixing_study_through_engine(tmp_path):
     """The quick mixing study (alpha = 0 and 1 on the full sigma range): every claim consistent."""
     from ratesim.study import ResultsStore, evaluate_claims, load_study, run_study
 
-    study = load_study(ROOT / "studies" / "p2_mixing.py")
+    study = load_study(HERE / "p2_mixing.py")
     with ResultsStore(tmp_path / "ratesim.sqlite") as store:
         run_study(study, store, quick=True, progress=False)
         df = store.tidy(study.name, "quick")
@@ -103,14 +105,13 @@ def test_report_without_claims(tmp_path):
     from ratesim.report import write_report
     from ratesim.study import Study
 
-    study = Study(name="noclaims", task="synthetic_power", grid={"manifold": "none", "N": 4,
-                  "slope": -0.5})  # fmt: skip
+    study = Study(name="noclaims", task=mx.ts_mixing, grid={"sigma": 0.01, "alpha": 1.0})
     from ratesim.study.store import STANDARD_COLUMNS
 
     row = {c: None for c in STANDARD_COLUMNS}
-    row.update(study="noclaims", mode="quick", cell="c", N=4, metric="value", value=0.5, rep=0,
+    row.update(study="noclaims", mode="quick", cell="c", metric="t_relax", value=0.5, rep=0,
                seed=1, seconds=0.0, peak_mem_mb=0.0, version="test",
-               finished="2026-01-01T00:00:00+00:00", p_slope=-0.5)  # fmt: skip
+               finished="2026-01-01T00:00:00+00:00", p_sigma=0.01, p_alpha=1.0)  # fmt: skip
     df = pd.DataFrame([row])
     readme = write_report(study, df, tmp_path, mode="quick")
     assert Path(readme).exists()
@@ -123,20 +124,19 @@ def test_learned_law_quadrature_twin_and_rate():
     at N = 256 and 4096: the mean TV drops by more than 2.5x, N^-1/2 predicts 4x, seed spread
     ~15 %); a broken estimator (training set from the wrong law, kappa = 4) stays far."""
     from ratesim.densities import VonMises
+    from ratesim.exact import tempered_stationary_law
     from ratesim.manifolds import Sphere
     from ratesim.scores import EmpiricalScore
-    from ratesim.theory import learned_p2 as lp
-    from ratesim.theory import stationary as st
 
-    exact = st.tempered_stationary_law(0.1, 1.0, kappa=1.0, sub=4, n_r=48).bin_probs
-    est = st.chain_score((1.0, np.pi))
-    q = lp.learned_stationary_bins(est, 0.1, 1.0)
+    exact = tempered_stationary_law(0.1, 1.0, kappa=1.0, sub=4, n_r=48).bin_probs
+    est = mx.chain_score((1.0, np.pi))
+    q = mx.learned_stationary_bins(est, 0.1, 1.0)
     assert 0.5 * np.abs(q - exact).sum() < 1e-4
     M = Sphere(k=1, d=2, seed=None)
 
     def tv(n, kappa, seed):
         X = M.sample(n, VonMises(kappa, np.pi), rng=np.random.default_rng(seed))
-        qn = lp.learned_stationary_bins(EmpiricalScore().fit(X), 0.1, 1.0)
+        qn = mx.learned_stationary_bins(EmpiricalScore().fit(X), 0.1, 1.0)
         return 0.5 * np.abs(qn - exact).sum()
 
     small = np.mean([tv(256, 1.0, s) for s in range(3)])
@@ -148,7 +148,7 @@ def test_learned_law_quadrature_twin_and_rate():
 def _quick(name, tmp_path):
     from ratesim.study import ResultsStore, evaluate_claims, load_study, run_study
 
-    study = load_study(ROOT / "studies" / f"{name}.py")
+    study = load_study(HERE / f"{name}.py")
     with ResultsStore(tmp_path / "ratesim.sqlite") as store:
         summ = run_study(study, store, quick=True, progress=False)
         df = store.tidy(study.name, "quick")
