@@ -1,4 +1,4 @@
-"""P1 irregular densities (ratesim.theory.irregular, studies/p1_irregular_density.py).
+"""The irregular-density study (p1_irregular_density): its science functions, task and figures.
 
 Closed forms and naive NumPy twins of the science functions, the derived L1 bias constants, the
 quick study through the engine with its claims not contradicted, and negative controls.
@@ -11,12 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import integrate
-from scipy.special import gamma, i0e
-
-from ratesim.densities import Uniform, VonMises
-from ratesim.manifolds import Circle
-from ratesim.theory.irregular import (
+from ratesim_studies.p1_coarse.irregular_tasks import (
     cusp_bias_l1,
     cusp_constant,
     cusp_profile,
@@ -29,8 +24,13 @@ from ratesim.theory.irregular import (
     predicted_l1_exponent,
     singular_points,
 )
+from scipy import integrate
+from scipy.special import gamma, i0e
 
-ROOT = Path(__file__).resolve().parents[2]
+from ratesim.densities import Uniform, VonMises
+from ratesim.manifolds import Circle
+
+STUDY_FILE = Path(__file__).resolve().parent / "p1_irregular_density.py"
 C = Circle(d=2)
 DENS = irregular_densities(ratio=2.0, s=0.5)
 
@@ -292,10 +292,12 @@ def test_light_study_through_engine(tmp_path):
     table."""
     from dataclasses import replace
 
-    from ratesim.study import Claim, evaluate_claims, load_study
-    from ratesim.theory.irregular_figures import exponent_comparison_figure, kde_profile_figure
+    from ratesim_studies.p1_coarse import irregular_figures as F
 
-    st = load_study(ROOT / "studies" / "p1_irregular_density.py")
+    from ratesim.study import Claim, evaluate_claims, load_study
+    from ratesim.study.figures import ReportContext, plain_table
+
+    st = load_study(STUDY_FILE)
     light = replace(st, quick={**st.quick, "m": 60, "steps": 8, "n_quad": 2**12}, quick_seeds=2)
     df, res = _engine(tmp_path, light)
     assert len(res) >= len(st.claims)
@@ -317,9 +319,12 @@ def test_light_study_through_engine(tmp_path):
         q = piv[f"precision_{t}"] / piv["precision_smooth"]
         # the same float division; doubles go through the store unchanged
         np.testing.assert_allclose(piv[f"precision_ratio_{t}"], q, rtol=1e-12)
-    md = exponent_comparison_figure(df, tmp_path) + kde_profile_figure(df, tmp_path)
+    ctx = ReportContext(study=light, df=plain_table(df), results=res, outdir=tmp_path)
+    md = F.exponent_comparison_figure(ctx) + F.kde_profile_figure(ctx)
+    md += F.plain_verdicts_figure(ctx) + F.reading_section(ctx)
     assert (tmp_path / "exponents_by_density.png").is_file() and "| l1_bias | jump |" in md
     assert "| precision_ratio | jump |" in md and "| precision | holder |" in md
+    assert "### Verdicts in plain words" in md and "precision_ratio_jump (post hoc)" in md
 
 
 @pytest.mark.slow
@@ -327,7 +332,7 @@ def test_quick_study_through_engine(tmp_path):
     """The QUICK grid itself through the engine: no claim contradicted, negative controls are."""
     from ratesim.study import evaluate_claims, load_study
 
-    st = load_study(ROOT / "studies" / "p1_irregular_density.py")
+    st = load_study(STUDY_FILE)
     df, res = _engine(tmp_path, st)
     for r in res:
         assert r.verdict != "contradicted", (r.claim.label, r.fit and r.fit.summary())
@@ -338,7 +343,9 @@ def test_quick_study_through_engine(tmp_path):
 def test_study_file_spans_two_decades():
     from ratesim.study import expand, load_study
 
-    st = load_study(ROOT / "studies" / "p1_irregular_density.py")
+    st = load_study(STUDY_FILE)
+    st.validate()
+    assert st.registered == ("2026-11-23", "8cc88e5")
     cells = expand(st, quick=False)
     n = sorted({c.params["N"] for c in cells})
     nc = sorted({c.params["N_cov"] for c in cells})

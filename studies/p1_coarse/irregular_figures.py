@@ -1,15 +1,25 @@
-"""Figures of the P1 irregular-density study (``studies/p1_irregular_density.py``).
+"""Figures of the irregular-density study (p1_irregular_density).
 
-Each function takes the tidy results table and the report directory, writes a PNG there and returns
-a markdown section that ``ratesim.report`` embeds in the README. Computed from the table only.
+Each takes a :class:`ratesim.study.figures.ReportContext`, writes its PNG into the report folder
+and returns a markdown section; everything is computed from ``ctx.df`` and the verdicts come from
+``ctx.results``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .coarse_k2 import predicted_exponents
-from .irregular import DENSITY_TAGS, predicted_l1_exponent
+from ratesim.rates import fit_rate, fit_two_term
+from ratesim.study.figures import pyplot, savefig, verdict_lines
+
+from .exponents import predicted_exponents
+from .irregular_tasks import (
+    DENSITY_TAGS,
+    cusp_bias_l1,
+    irregular_densities,
+    jump_bias_l1,
+    predicted_l1_exponent,
+)
 
 __all__ = [
     "exponent_table",
@@ -32,40 +42,17 @@ _FAMILIES = (
 )
 
 
-def _col(df, name: str) -> str:
-    if name in df.columns:
-        return name
-    if f"p_{name}" in df.columns:
-        return f"p_{name}"
-    raise KeyError(name)
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _s(df) -> float:
-    try:
-        return float(df[_col(df, "s")].iloc[0])
-    except KeyError:
-        return 0.5
+    return float(df["s"].iloc[0]) if "s" in df.columns else 0.5
 
 
 def _beta(df) -> float:
-    try:
-        return float(df[_col(df, "manifold__beta")].iloc[0])
-    except KeyError:
-        return 4.5
+    return float(df["manifold__beta"].iloc[0]) if "manifold__beta" in df.columns else 4.5
 
 
 def predictions(family: str, tag: str, s: float, beta: float = 4.5) -> dict[str, float]:
     """Predicted exponents of a metric family for a density tag (module docstring of
-    :mod:`ratesim.theory.irregular`); for ``precision``, P1's upper bounds (k = 1)."""
+    :mod:`.irregular_tasks`); for ``precision``, P1's upper bounds (k = 1)."""
     if family == "precision":
         return {f"bound {lab}": p for lab, p in predicted_exponents(beta, 1).items()}
     if family in ("l1", "l1_bias"):
@@ -83,8 +70,6 @@ def predictions(family: str, tag: str, s: float, beta: float = 4.5) -> dict[str,
 
 
 def _fit(N, v, form):
-    from ..rates import fit_rate, fit_two_term
-
     if form == "two_term" and np.unique(N).size >= 4:
         return fit_two_term(N, v, subleading=0.4)
     return fit_rate(N, v)
@@ -101,7 +86,7 @@ def exponent_table(df) -> list[dict]:
             sub = df[df["metric"] == f"{fam}_{tag}"]
             if sub.empty:
                 continue
-            N = sub[_col(sub, axis)].to_numpy(dtype=float)
+            N = sub[axis].to_numpy(dtype=float)
             v = sub["value"].to_numpy(dtype=float)
             if np.unique(N).size < 3 or np.any(~np.isfinite(v)) or np.any(v <= 0):
                 continue
@@ -121,11 +106,10 @@ def exponent_table(df) -> list[dict]:
     return rows
 
 
-def exponent_comparison_figure(df, outdir) -> str:
+def exponent_comparison_figure(ctx) -> str:
     """Fitted exponents with 95% CIs per metric family and density, next to the predictions."""
-    from pathlib import Path
-
-    plt = _plt()
+    plt = pyplot()
+    df = ctx.df
     s, beta = _s(df), _beta(df)
     rows = exponent_table(df)
     fams = [f for f, _, _ in _FAMILIES] + ["precision_ratio"]
@@ -176,8 +160,7 @@ def exponent_comparison_figure(df, outdir) -> str:
     )
     ax.legend(loc="lower left")
     fig.tight_layout()
-    fig.savefig(Path(outdir) / "exponents_by_density.png", dpi=120)
-    plt.close(fig)
+    savefig(fig, ctx, "exponents_by_density.png", dpi=120)
 
     lines = [
         "### Exponents compared across densities",
@@ -206,17 +189,16 @@ def _means(df, metric, axis):
     sub = df[df["metric"] == metric]
     if sub.empty:
         return np.zeros(0), np.zeros(0)
-    g = sub.groupby(_col(sub, axis))["value"]
+    g = sub.groupby(axis)["value"]
     m = np.exp(g.apply(lambda v: np.mean(np.log(v.astype(float)))))
     return m.index.to_numpy(dtype=float), m.to_numpy()
 
 
-def kde_profile_figure(df, outdir) -> str:
+def kde_profile_figure(ctx) -> str:
     """L1 of the KDE (total, bias, stochastic) and the empirical W1 against N; delta* with its
     floor and the precision against N_cov, per density (seed geometric means)."""
-    from pathlib import Path
-
-    plt = _plt()
+    plt = pyplot()
+    df = ctx.df
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.3))
     ax = axes[0]
     for tag in DENSITY_TAGS:
@@ -262,8 +244,7 @@ def kde_profile_figure(df, outdir) -> str:
     ax.set_title("precision: largest distance of a generated sample to M", fontsize=9)
     ax.legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(Path(outdir) / "profiles_by_density.png", dpi=120)
-    plt.close(fig)
+    savefig(fig, ctx, "profiles_by_density.png", dpi=120)
     lines = [
         "### Profiles",
         "",
@@ -283,34 +264,14 @@ def kde_profile_figure(df, outdir) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _words(verdict: str) -> str:
-    return {"consistent": "SUPPORTED", "contradicted": "CONTRADICTED"}.get(verdict, verdict.upper())
-
-
-def plain_verdicts_figure(df, outdir, claims=()) -> str:
-    """The claims' verdicts in plain words, the derived L1-bias constants against the measured
-    bias, and the floor-limitation of delta* (computed from the table; ``claims``: the study's
-    claims, bound with ``functools.partial`` in the study file)."""
-    from types import SimpleNamespace
-
-    from ..study.claims import evaluate_claims
-    from .irregular import cusp_bias_l1, irregular_densities, jump_bias_l1
-
-    lines = ["### Verdicts in plain words", ""]
-    for r in evaluate_claims(SimpleNamespace(claims=list(claims)), df):
-        if r.fit is None:
-            lines.append(f"- {r.claim.label}: no fit ({r.note}).")
-            continue
-        preds = "; ".join(f"{lab} ({p:+.3f}): {_words(v)}" for lab, p, v in r.predictions)
-        lines.append(
-            f"- {r.claim.label} (vs {r.claim.on}, {r.fit.form}): exponent {r.fit.slope:+.3f}, "
-            f"95% CI [{r.fit.ci[0]:+.3f}, {r.fit.ci[1]:+.3f}] -> {preds}."
-        )
+def plain_verdicts_figure(ctx) -> str:
+    """The report's verdicts in plain words (:func:`ratesim.study.figures.verdict_lines`), the
+    derived L1-bias constants against the measured bias, and the floor-limitation of delta*
+    (computed from the table)."""
+    df = ctx.df
+    lines = ["### Verdicts in plain words", "", *verdict_lines(ctx.results)]
     # derived bias constants vs the measured bias
-    try:
-        ratio = float(df[_col(df, "ratio")].iloc[0])
-    except KeyError:
-        ratio = 2.0
+    ratio = float(df["ratio"].iloc[0]) if "ratio" in df.columns else 2.0
     dens = irregular_densities(ratio=ratio, s=_s(df))
     lines += [
         "",
@@ -351,7 +312,7 @@ def _tail_reading(df) -> str:
     smooth = df[df["metric"] == "precision_smooth"]
     if smooth.empty:
         return ""
-    col = _col(smooth, "N_cov")
+    col = "N_cov"
     ref = smooth.groupby(col)["value"].median()
     for tag in ("holder", "jump"):
         sub = df[df["metric"] == f"precision_{tag}"]
@@ -380,7 +341,7 @@ def _tail_reading(df) -> str:
         "Reading (post hoc, not a claim). The median seeds of the three densities agree within "
         "a small factor at every N_cov: where the precision ratio's exponent departs from 0, a "
         "minority of seeds with a far larger largest error makes it. The diagnosis of two such "
-        "seeds (jump density, N_cov = 1600) is in the study file's docstring: a query in a "
+        "seeds (jump density, N_cov = 1600) is in the reading of the full run: a query in a "
         "sparse stretch of the low-density half, where the effective sample size falls below "
         "the threshold of the moving-least-squares degree ladder (``ratesim.scores._localpoly``) "
         "and the fit loses a degree; the estimator's bandwidth constant, chosen for the uniform "
@@ -389,9 +350,10 @@ def _tail_reading(df) -> str:
     return "\n".join(lines)
 
 
-def reading_section(df, outdir) -> str:
+def reading_section(ctx) -> str:
     """What the measurements establish, in words computed from the table: where delta* meets
     its floor for each density, and the ordering of the KDE's L1 exponents."""
+    df = ctx.df
     rows = {(r["family"], r["tag"]): r for r in exponent_table(df)}
     out = ["### Reading", ""]
     reach = {}

@@ -1,7 +1,7 @@
 r"""P1, irregular densities: coarse-score coverage is regularity-blind, density estimation is not.
 
-Issue 8, part 4 (SCIENCE.md P1, "favourable when the density is irregular"; Shen, Hsieh, He,
-arXiv 2603.23792). Two independent experiments per study cell, on three data densities with the
+P1's "favourable when the density is irregular" (Shen, Hsieh, He, arXiv 2603.23792;
+docs/science.md). Two independent experiments per study cell, on three data densities with the
 same amplitude ratio p_max / p_min = R (default R = 2) and different regularity:
 
 - ``smooth``: von Mises, kappa = log(R) / 2 (C^infinity; ratio e^(2 kappa) = R);
@@ -11,7 +11,7 @@ same amplitude ratio p_max / p_min = R (default R = 2) and different regularity:
   jumps).
 
 (a) Coarse-score coverage (P1). The coarse score (P_hat(x) - x) / sigma^2 of
-:class:`ratesim.theory.coarse.AdaptiveProjectionScore` is geometry-only: the density enters only
+:class:`ratesim.scores.AdaptiveProjectionScore` is geometry-only: the density enters only
 through where the N training points fall. Its N -> infinity law nu_inf is therefore a fixed law on
 M (close to the arc-length law), not mu_data, and P1's statement is coverage *up to the constant
 c*: c^-1 <= nu(B(y, delta)) / mu(B(y, delta)) <= c. For every density with p_max / p_min = R the
@@ -19,25 +19,26 @@ small-ball ratio nu_inf(B) / mu(B) -> q(y) / p(y) stays in [1 / R, R] when nu_in
 between p_min and p_max (normalized densities with ratio R lie in [1 / R, R] relative to each
 other); we take c = 2 R (= 4): the geometry-only law is then comparable to every one of the three
 mu_data with a margin of 2 for the sampling fluctuations, whatever the regularity. Support: the
-closed Holder curve beta = 4.5, eps = 0.1 (as part 3); coverage balls are those of
+closed Holder curve beta = 4.5, eps = 0.1 (as p1_coarse_coverage); coverage balls are those of
 :func:`ratesim.metrics.coverage_scale` on that curve; the Monte-Carlo floor of m fresh draws from
-mu_data (SCIENCE.md trap 2) is returned next to delta*. As in part 3, delta* meets that floor
+mu_data (the two-sample floor of docs/measurement.md) is returned next to delta*. As in
+p1_coarse_coverage, delta* meets that floor
 after the first N_cov level (the coarse law is comparable to every mu_data at every scale m
 resolves), so it cannot carry a rate; the floor-free part of the coverage is the precision
 (largest distance of a generated sample to M, exact per sample): the coverage of ambient
-neighbourhoods of M is bounded by max(delta*, precision) (:mod:`ratesim.theory.coarse`).
+neighbourhoods of M is bounded by max(delta*, precision) (:mod:`.coverage_tasks`).
 Prediction: the density enters the moving-least-squares projection only through the local design
 (where the N_cov points fall), whose density ratio is bounded by R, so the MLS error keeps its
 order h^min(beta, p + 1) with a constant changed by a bounded factor: precision_holder /
 precision_smooth and precision_jump / precision_smooth ~ N^0 (same exponent), and every
 precision_t decays at least as fast as P1's scales N^(-beta/(4k)), N^(-(beta-1)/(4k)) and the
-empirical measure's N^(-1/k) (upper bounds, as in part 3).
+empirical measure's N^(-1/k) (upper bounds, as in p1_coarse_coverage).
 
 (b) Density estimation degrades. The intrinsic KDE (:class:`ratesim.baselines.IntrinsicKDE`, the
 von Mises kernel with kappa = 1 / h^2 on the unit circle, h = N^(-1/5): the minimax bandwidth for
 C^2 densities, what a practitioner uses for smooth data) is compared with the exact density by
-L1 = int |p_hat - p| d theta, computed by quadrature against the exact density (SCIENCE.md trap 2:
-no histogram): Gauss-Legendre panels that break at the singular points of p and are graded
+L1 = int |p_hat - p| d theta, computed by quadrature against the exact density (no histogram:
+docs/measurement.md): Gauss-Legendre panels that break at the singular points of p and are graded
 geometrically toward the cusps, p_hat and K_h * p evaluated from their Fourier series (exact up to
 the 1e-17 truncation of the kernel's coefficients I_xi(kappa) / I_0(kappa)).
 
@@ -67,8 +68,8 @@ p_hat - p = (p_hat - K_h * p) + (K_h * p - p), stochastic plus bias.
   is h^(1+s) and not the sup-norm rate h^s. For this family the O(h^2) coefficient in fact
   vanishes: |sin|^s is concave between its cusps, so int |p''| = -int p'' reduces to the boundary
   values of p', whose divergent part is the tail of g_s already counted (its finite part is 0 by
-  symmetry); measured (study report): bias / (2 a' G_s h^(1+s)) - 1 = -0.041 ... -0.0011 for
-  h = 0.40 ... 0.063, i.e. a relative O(h^2) correction.
+  symmetry), and the first correction to the leading cusp term is a relative O(h^2) (the report's
+  table of measured over derived bias shows it).
 
 So with the smooth-density bandwidth the L1 exponent degrades from -2/5 to -(1+s)/5 (cusps) and
 -1/5 (jumps): the claims on ``l1_*`` fit A N^b + C N^(-2/5) (``two_term``, the stochastic part
@@ -78,7 +79,7 @@ separately (``l1_bias_*``: deterministic given N; ``l1_stoch_*`` ~ N^(-2/5) for 
 
 Minimax reference: the empirical measure's exact W1 on the circle (arc-length cost,
 :func:`ratesim.metrics.wasserstein_to_population`), E W1(mu_N, mu) ~ N^(-1/2) for every density
-bounded above and below at k = 1 (SCIENCE.md anchors): regularity is irrelevant for W1 as well.
+bounded above and below at k = 1 (docs/science.md): regularity is irrelevant for W1 as well.
 """
 
 from __future__ import annotations
@@ -88,8 +89,15 @@ import math
 import numpy as np
 from scipy.special import gamma, hyp1f1, ive
 
-from .._validation import as_generator, check_int, check_positive
-from ..study.tasks import build, task
+from ratesim import metrics
+from ratesim._validation import as_generator, check_int, check_positive
+from ratesim.baselines import IntrinsicKDE
+from ratesim.densities import HolderDensity, PiecewiseConstant, Uniform, VonMises
+from ratesim.densities._angular import abs_sin_power_coefficients
+from ratesim.manifolds import Circle
+from ratesim.samplers import draw_coarse
+from ratesim.scores import AdaptiveProjectionScore
+from ratesim.study import build, task
 
 __all__ = [
     "DENSITY_TAGS",
@@ -105,6 +113,7 @@ __all__ = [
     "jump_bias_l1",
     "cusp_bias_l1",
     "predicted_l1_exponent",
+    "irregular_density",
 ]
 
 DENSITY_TAGS = ("smooth", "holder", "jump")
@@ -138,8 +147,6 @@ def irregular_densities(ratio: float = 2.0, s: float = 0.5, theta0: float = 0.0,
         ``smooth``: ``VonMises(kappa=log(R) / 2, mean)``; ``holder``: ``HolderDensity(s,
         c=R - 1, theta0)``; ``jump``: ``PiecewiseConstant(levels=(1, R))`` (jumps at 0 and pi).
     """
-    from ..densities import HolderDensity, PiecewiseConstant, VonMises
-
     ratio = float(ratio)
     if not (math.isfinite(ratio) and ratio > 1.0):
         raise ValueError(f"ratio must be a finite number > 1 (got {ratio!r})")
@@ -155,8 +162,6 @@ def irregular_densities(ratio: float = 2.0, s: float = 0.5, theta0: float = 0.0,
 
 def singular_points(density) -> tuple[np.ndarray, np.ndarray]:
     """(cusps, jumps): angles in [0, 2 pi) where ``density`` is not smooth (on the unit circle)."""
-    from ..densities import HolderDensity, PiecewiseConstant
-
     none = np.zeros(0)
     if isinstance(density, HolderDensity):
         t0 = density.theta0
@@ -182,9 +187,6 @@ def density_fourier(density, xi) -> np.ndarray:
     xi : array of int
         Frequencies (any sign).
     """
-    from ..densities import HolderDensity, PiecewiseConstant, Uniform, VonMises
-    from ..densities._angular import abs_sin_power_coefficients
-
     xi = np.asarray(xi)
     if xi.ndim != 1 or not np.issubdtype(xi.dtype, np.integer):
         raise ValueError(f"xi must be a 1-D array of integers (got {xi!r})")
@@ -318,8 +320,6 @@ def kde_l1(theta, density, h: float, kernel: str = "vmf", n_panels: int = 2048) 
         Bandwidth.
     kernel : {"vmf", "wrapped-gaussian"}
     """
-    from ..manifolds import Circle
-
     theta = np.mod(np.asarray(theta, dtype=float).ravel(), TWO_PI)
     if theta.size < 1 or not np.all(np.isfinite(theta)):
         raise ValueError("theta must be a non-empty array of finite angles")
@@ -381,8 +381,6 @@ def jump_bias_l1(density, h: float) -> float:
 def cusp_bias_l1(density, h: float) -> float:
     """Leading L1 bias at the two cusps of ``HolderDensity(s, c)``: 2 (c / Z) G_s h^(1+s),
     Z = 2 pi (1 + c a_0) (the normalizer on the unit circle)."""
-    from ..densities._angular import abs_sin_power_coefficients
-
     a0 = abs_sin_power_coefficients(density.s, 1)[0]
     z = TWO_PI * (1.0 + density.c * a0)
     return float(
@@ -416,42 +414,74 @@ def predicted_l1_exponent(kind: str, s: float | None = None, k: int = 1) -> floa
     raise ValueError(f"kind must be 'smooth', 'holder' or 'jump' (got {kind!r})")
 
 
-@task("p1_irregular_density", metrics=IRREGULAR_METRICS, choices={"manifold": ("holder_curve",)})
-def _p1_irregular_density(params, rng):
+@task(metrics=IRREGULAR_METRICS, choices={"manifold": ("holder_curve",)})
+def irregular_density(
+    *,
+    N: int,
+    N_cov: int,
+    m: int,
+    c: float,
+    ratio: float,
+    s: float,
+    manifold: str,
+    d: int,
+    h_a: float,
+    sigma_max: float,
+    sigma_ratio: float,
+    steps: int,
+    rng: np.random.Generator,
+    k: int = 1,
+    n_grid: int = 512,
+    n_quad: int = 2**16,
+    **components,
+) -> dict[str, float]:
     """Coarse-score coverage (at N_cov) and KDE / empirical-measure accuracy (at N) for three
     densities with the same amplitude ratio and different regularity.
 
-    Cell parameters: ``N`` (density-estimation sample size, unit circle), ``N_cov`` (coarse-sampler
-    training size, on ``manifold`` = holder_curve with ``manifold__*``), ``k``, ``ratio``, ``s``,
-    ``m`` (generated samples), ``c`` (coverage constant), ``n_grid``, ``h_a`` (MLS bandwidth
-    h = h_a (log N_cov / N_cov)^(1/k)), ``sigma_max``, ``sigma_ratio`` (sigma_min = ratio * h),
-    ``steps``.
+    Parameters
+    ----------
+    N : int >= 2
+        Density-estimation sample size (unit circle).
+    N_cov : int >= 3
+        Coarse-sampler training size, on ``manifold`` = holder_curve (options ``manifold__*``; the
+        MLS degree follows ``manifold__beta``, default inf).
+    m : int >= 10
+        Generated samples.
+    c : float
+        Coverage constant.
+    ratio, s : float
+        Amplitude ratio p_max / p_min and cusp exponent of :func:`irregular_densities`.
+    h_a : float
+        MLS bandwidth h = h_a (log N_cov / N_cov)^(1/k).
+    sigma_max, sigma_ratio, steps
+        Reverse-SDE schedule sigma_max -> sigma_ratio * h in ``steps`` steps.
+    n_grid, n_quad : int
+        Coverage grid and quadrature sizes of :func:`ratesim.metrics.coverage_scale`.
 
-    Metrics, per density tag t in (smooth, holder, jump): ``delta_star_t`` (coverage scale of m
-    reverse-SDE samples of the coarse score fitted on N_cov draws from p_t, relative to p_t),
-    ``delta_floor_t`` (m fresh draws from p_t: the Monte-Carlo floor), ``precision_t`` (largest
-    distance of the m samples to M, no floor), ``l1_t``, ``l1_bias_t``,
-    ``l1_stoch_t`` (intrinsic KDE, h = N^(-1/5), :func:`kde_l1`), ``w1emp_t`` (exact W1 of the
-    empirical measure of the N draws on the circle); and the paired ratios
-    ``precision_ratio_holder`` = precision_holder / precision_smooth, ``precision_ratio_jump``.
+    Returns
+    -------
+    dict
+        Per density tag t in (smooth, holder, jump): ``delta_star_t`` (coverage scale of m
+        reverse-SDE samples of the coarse score fitted on N_cov draws from p_t, relative to p_t),
+        ``delta_floor_t`` (m fresh draws from p_t: the Monte-Carlo floor), ``precision_t``
+        (largest distance of the m samples to M, no floor), ``l1_t``, ``l1_bias_t``,
+        ``l1_stoch_t`` (intrinsic KDE, h = N^(-1/5), :func:`kde_l1`), ``w1emp_t`` (exact W1 of
+        the empirical measure of the N draws on the circle); and the paired ratios
+        ``precision_ratio_holder`` = precision_holder / precision_smooth,
+        ``precision_ratio_jump``.
     """
-    from .. import metrics
-    from ..baselines import IntrinsicKDE
-    from ..manifolds import Circle
-    from .coarse import AdaptiveProjectionScore, draw_coarse
-
     rng = as_generator(rng)
-    n = check_int(params["N"], "N", low=2)
-    n_cov = check_int(params["N_cov"], "N_cov", low=3)
-    k = check_int(params.get("k", 1), "k", low=1)
-    m = check_int(params["m"], "m", low=10)
-    c = float(params["c"])
-    n_grid = check_int(params.get("n_grid", 512), "n_grid", low=16)
-    n_quad = check_int(params.get("n_quad", 2**16), "n_quad", low=16)
-    dens = irregular_densities(ratio=float(params["ratio"]), s=float(params["s"]))
-    M = build("manifold", params)
-    beta = float(params.get("manifold__beta", params.get("beta", "inf")))
-    h_cov = float(params["h_a"]) * (math.log(n_cov) / n_cov) ** (1.0 / k)
+    n = check_int(N, "N", low=2)
+    n_cov = check_int(N_cov, "N_cov", low=3)
+    k = check_int(k, "k", low=1)
+    m = check_int(m, "m", low=10)
+    c = float(c)
+    n_grid = check_int(n_grid, "n_grid", low=16)
+    n_quad = check_int(n_quad, "n_quad", low=16)
+    dens = irregular_densities(ratio=float(ratio), s=float(s))
+    M = build("manifold", manifold, components, k=k, d=d)
+    beta = float(components.get("manifold__beta", "inf"))
+    h_cov = float(h_a) * (math.log(n_cov) / n_cov) ** (1.0 / k)
     grid_seed = int(rng.integers(2**31))  # the same coverage grid for the three densities
     C = Circle(d=2)
     out = {}
@@ -463,9 +493,9 @@ def _p1_irregular_density(params, rng):
             est,
             "reverse_sde",
             m,
-            sigma_max=float(params["sigma_max"]),
-            sigma_min=float(params["sigma_ratio"]) * h_cov,
-            steps=int(params["steps"]),
+            sigma_max=float(sigma_max),
+            sigma_min=float(sigma_ratio) * h_cov,
+            steps=int(steps),
             rng=rng,
         )
         if not np.all(np.isfinite(Y)):

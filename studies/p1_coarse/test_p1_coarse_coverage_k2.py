@@ -1,10 +1,11 @@
-"""P1 coarse-score coverage at k = 2 (issue 8 part 3): ratesim.theory.coarse_k2 and its study.
+"""Coarse-score coverage at k = 2 (p1_coarse_coverage_k2): the family's exponents and design
+scales, and the study.
 
-Checks: closed forms (bandwidth, predicted exponents, MLS order, floor scale) and the Gaussian
-effective sample size against a naive NumPy computation on sampled data; the bandwidth constant
-keeps the degree-4 fit admissible on M; the reverse SDE driven by the safeguarded MLS score on the
-torus graph (which used to throw chains to |x| ~ 1e124); the quick study through the engine with
-its claims not contradicted, negative controls, and the report figures.
+Checks: closed forms (bandwidth, predicted exponents, MLS order, floor scale); the bandwidth
+constant keeps the degree-4 fit admissible on M (naive effective sample size of sampled data);
+the reverse SDE driven by the safeguarded MLS score on the torus graph (which used to throw
+chains to |x| ~ 1e124); the quick study through the engine with its claims not contradicted,
+negative controls, and the report figures.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ratesim_studies.p1_coarse import coverage_figures
+from ratesim_studies.p1_coarse import exponents as coarse_k2
 
 from ratesim import metrics
-from ratesim.manifolds import FlatTorus, HolderGraph
+from ratesim.manifolds import HolderGraph
+from ratesim.samplers import draw_coarse
+from ratesim.scores import AdaptiveProjectionScore, gaussian_ess
 from ratesim.study import Claim, ResultsStore, evaluate_claims, load_study, run_study
-from ratesim.theory import coarse_k2
-from ratesim.theory.coarse import AdaptiveProjectionScore, draw_coarse
+from ratesim.study.figures import ReportContext, plain_table
 
-ROOT = Path(__file__).resolve().parents[2]
-STUDY_FILE = ROOT / "studies" / "p1_coarse_coverage_k2.py"
+STUDY_FILE = Path(__file__).resolve().parent / "p1_coarse_coverage_k2.py"
 
 
 def _naive_ess(X, y, h):
@@ -35,10 +38,6 @@ def _naive_ess(X, y, h):
 def test_closed_forms_and_validation():
     assert coarse_k2.k2_bandwidth(1000) == pytest.approx(4 * math.sqrt(math.log(1000) / 1000))
     assert coarse_k2.k2_bandwidth(300, a=2.0) == pytest.approx(2 * math.sqrt(math.log(300) / 300))
-    assert coarse_k2.gaussian_ess(100, 0.1, 2, 4 * math.pi**2) == pytest.approx(1 / math.pi)
-    assert coarse_k2.gaussian_ess(50, 0.2, 1, 2 * math.pi) == pytest.approx(
-        50 * math.sqrt(4 * math.pi) * 0.2 / (2 * math.pi)
-    )
     assert coarse_k2.predicted_exponents(4.5) == {
         "beta/(4k)": -0.5625,
         "(beta-1)/(4k)": -0.4375,
@@ -61,26 +60,12 @@ def test_closed_forms_and_validation():
     for bad in (
         lambda: coarse_k2.k2_bandwidth(2),
         lambda: coarse_k2.k2_bandwidth(100, a=0.0),
-        lambda: coarse_k2.gaussian_ess(10, -1.0, 2, 1.0),
         lambda: coarse_k2.predicted_exponents(1.0),
         lambda: coarse_k2.mls_precision_exponent(0.5),
         lambda: coarse_k2.coverage_floor_scale(0, 2, 1.0),
     ):
         with pytest.raises(ValueError):
             bad()
-
-
-def test_gaussian_ess_matches_naive_computation_on_the_flat_torus():
-    """N = 20000 uniform points on the flat torus T^2 in R^4 (volume 4 pi^2), h = 0.1: the
-    small-h formula N 4 pi h^2 / vol = N h^2 / pi = 63.7. The naive ESS at 20 points of M is a
-    ratio of kernel sums over ~N h^2 / pi points; its relative sd is about 1 / sqrt(64) ~ 0.12
-    per point, 0.03 for the mean of 20; chordal vs flat distances bias it by O(h^2) ~ 1%.
-    Tolerance 0.1 relative (3 sd)."""
-    M = FlatTorus(k=2)
-    X = M.sample(20000, rng=np.random.default_rng(0))
-    Y = M.sample(20, rng=np.random.default_rng(1))
-    ess = np.mean([_naive_ess(X, y, 0.1) for y in Y])
-    assert ess == pytest.approx(coarse_k2.gaussian_ess(20000, 0.1, 2, 4 * math.pi**2), rel=0.1)
 
 
 @pytest.mark.parametrize("N", [300, 3000])
@@ -94,7 +79,7 @@ def test_bandwidth_keeps_the_degree_four_fit_admissible_on_M(N):
     h = coarse_k2.k2_bandwidth(N)
     ess = np.array([_naive_ess(X, y, h) for y in M.sample(300, rng=np.random.default_rng(1))])
     assert ess.min() >= 22.5, ess.min()
-    assert ess.mean() == pytest.approx(coarse_k2.gaussian_ess(N, h, 2, 4 * math.pi**2), rel=0.2)
+    assert ess.mean() == pytest.approx(gaussian_ess(N, h, 2, 4 * math.pi**2), rel=0.2)
 
 
 def test_reverse_sde_on_the_torus_graph_stays_on_M():
@@ -129,6 +114,7 @@ def test_study_file_design():
     st = load_study(STUDY_FILE)
     st.validate()
     assert st.name == "p1_coarse_coverage_k2" and st.seeds >= 10
+    assert st.registered == ("2026-11-23", "51e2cdb")
     cells = st.grid["manifold__beta, N"]
     Ns = sorted({n for _, n in cells})
     assert Ns[-1] / Ns[0] >= 100  # two decades
@@ -166,6 +152,7 @@ def test_quick_study_through_the_engine_with_negative_controls(tmp_path):
     assert [r.verdict for r in neg] == ["contradicted", "contradicted"], [
         r.fit.summary() for r in neg
     ]
-    md = coarse_k2.k2_reading_figure(df, tmp_path) + coarse_k2.precision_figure(df, tmp_path)
+    ctx = ReportContext(study=st, df=plain_table(df), results=res, outdir=tmp_path)
+    md = coverage_figures.k2_reading_figure(ctx) + coverage_figures.precision_figure(ctx)
     assert (tmp_path / "precision_vs_n.png").is_file()
     assert "| 4.5 | 1000 |" in md and "| 4.5 | 4 | -2.250 | -2.250 |" in md

@@ -1,15 +1,16 @@
 """P1 coarse-score coverage at k = 2: coverage scale vs floor, precision, novelty on T^2 graphs.
 
-Issue 8, part 3 at k = 2 (SCIENCE.md P1; Shen, Hsieh, He, arXiv 2603.23792). Support: the graph of
-0.1 g_beta over the flat torus T^2 in R^5 (``HolderGraph(k=2, beta, eps=0.1, seed=0)``; beta in
-{2.5, 4.5, 6.5} and inf, the analytic graph), uniform (volume) data law. Estimator and samplers are
-the k = 1 study's (``ratesim.theory.coarse``, task ``p1_coarse_coverage``): the coarse score
+The k = 2 counterpart of p1_coarse_coverage (P1: Shen, Hsieh, He, arXiv 2603.23792;
+docs/science.md). Support: the graph of 0.1 g_beta over the flat torus T^2 in R^5
+(``HolderGraph(k=2, beta, eps=0.1, seed=0)``; beta in {2.5, 4.5, 6.5} and inf, the analytic
+graph), uniform (volume) data law. Estimator and samplers are
+the k = 1 study's (task :func:`.coverage_tasks.coarse_coverage`): the coarse score
 (P_hat(x) - x) / sigma^2, P_hat the moving-least-squares projection of degree ceil(beta) - 1
 clipped to [1, 4] (15 monomials at degree 4), now with the kernel's safeguards for queries where
 few samples carry weight (``ratesim.scores._localpoly``: before them, chains started at sigma = 2
 were thrown to |x| ~ 1e124 and the fit raised inside numba). Bandwidth h_N = 4 (log N / N)^(1/2)
-(``ratesim.theory.coarse_k2.k2_bandwidth``: the smallest round constant that keeps the degree-4
-fit admissible on M, n_eff = 16 log N / pi >= 22.5). Noise schedule: sigma_max = 2,
+(:func:`.exponents.k2_bandwidth`: the smallest round constant that keeps the degree-4 fit
+admissible on M, n_eff = 16 log N / pi >= 22.5). Noise schedule: sigma_max = 2,
 sigma_min = h_N / 10, 10 geometric reverse-SDE steps (the k = 1 study used 20: cost is linear in
 the steps), final Tweedie step. Sampler: the reverse SDE only (the hybrid and tempered samplers
 agreed with it at k = 1, and each would add the whole cost again).
@@ -17,16 +18,18 @@ agreed with it at k = 1, and each would add the whole cost again).
 Metrics (per cell): delta* of m = 1000 generated samples (``delta_star``, c = 2, CHORDAL balls
 centred on a 512-node quadrature grid: the Holder graphs have no closed-form geodesic distance;
 chordal and geodesic radii differ by O(delta^3)), of the N training points (``delta_emp``) and of
-m fresh draws from mu_data (``delta_floor``, its Monte-Carlo floor, SCIENCE.md trap 2); the
+m fresh draws from mu_data (``delta_floor``, its Monte-Carlo floor, docs/measurement.md); the
 largest distance of a generated sample to M (``precision``: exact per sample, no floor);
 novelty (``nn_dist``, ``novelty_ratio``) and fidelity.
 
-What is claimed. With m = 1000 the Monte-Carlo floor of delta* is about 0.6 (a fifth of M's
-chordal diameter) and delta* sits on it at every N (delta*/floor 0.91-1.13): delta*(N) measures
-m, not N, so it is shown against its floor (coverage_vs_n and the reading table), not fitted, as
-in the k = 1 study. A previous version claimed P1's exponents on it (rule "any", tolerance 0.07):
-fitted -0.005 / +0.020 / +0.012 / -0.013 for beta = 2.5 / 4.5 / 6.5 / inf, "contradicted" by the
-floor, not by P1. The claims:
+What is claimed. With m = 1000 the Monte-Carlo floor of delta* is of order 0.6
+(:func:`.exponents.coverage_floor_scale`, a fifth of M's chordal diameter), far above P1's
+predicted scales, so delta*(N) is shown against its floor (coverage_vs_n and the reading table),
+not fitted, as in the k = 1 study. The registered design also claimed P1's exponents on delta*
+(delta_star ~ N^p, p in {-beta/8, -(beta-1)/8, -1/2}, rule "any", tolerance 0.07: the local
+slope of (log N / N)^(1/2) is -0.43 at N = 1e3 and -0.46 at 1e6, i.e. 0.04-0.07 from -1/2 over
+our range; max_halfwidth 0.15); those claims were withdrawn after the full run found delta* on
+its floor at every N (reading.md of the report). The claims:
 - delta_emp ~ (N / log N)^(-1/2) (form N/logN), tolerance 0.05.
 - nn_dist ~ N^(-1/2): generated samples sit at the data spacing from the training set, tol. 0.05.
 - precision ~ (N / log N)^(-min(beta, p + 1)/2), p the MLS degree (the deterministic order of a
@@ -35,27 +38,27 @@ floor, not by P1. The claims:
   samples is an extreme value whose location moves with N. max_halfwidth 0.3.
 - precision decays at least as fast as P1's scales N^(-beta/8), N^(-(beta-1)/8) (bound=True,
   tolerance 0.05): the coverage of ambient neighbourhoods of M is bounded by max(delta*,
-  precision) (``ratesim.theory.coarse``), and precision is the part of it that m does not floor.
+  precision) (:mod:`.coverage_tasks`), and precision is the part of it that m does not floor.
 
 Budget (2 cores shared by 4 engineers; ~20 single-core minutes): N = 300, 3000, 30000 (two
 decades; fewer N rather than fewer seeds: 3 levels x 10 seeds), m = 1000, 512 coverage centres.
 Measured single-thread cell times (beta = 4.5): 4.5 s (N = 300), 13.5 s (3000), 24 s (30000),
 dominated by the sampler's 11 m MLS projections (each fits the ~1000 samples within the
-exp(-50) weight cut, ~10 h). The full run took 1833 s wall with --jobs 1 (2 numba threads) on a
-machine at load 6-12. A bigger machine would add: m = 1e5 (the floor falls like
+exp(-50) weight cut, ~10 h). A bigger machine would add: m = 1e5 (the floor falls like
 (log m / m)^(1/2): m = 1000 leaves it at ~0.6, a fifth of M's chordal diameter, far above P1's
 predicted scales), N = 1e3 and 1e4 (5 levels), 20 steps and the hybrid / tempered samplers.
 """
 
 from ratesim.study import Claim, Expr, Study
-from ratesim.theory import coarse as _coarse  # noqa: F401  (registers the p1_coarse_coverage task)
-from ratesim.theory.coarse_figures import coverage_vs_n_figure, exponent_vs_beta_figure
-from ratesim.theory.coarse_k2 import (
+
+from .coverage_figures import (
+    coverage_vs_n_figure,
+    exponent_vs_beta_figure,
     k2_reading_figure,
-    mls_precision_exponent,
     precision_figure,
-    predicted_exponents,
 )
+from .coverage_tasks import coarse_coverage
+from .exponents import mls_precision_exponent, predicted_exponents
 
 K = 2
 N_FULL = [300, 3000, 30000]
@@ -95,7 +98,7 @@ def _precision_bound_claim(beta):
 
 STUDY = Study(
     name="p1_coarse_coverage_k2",
-    task="p1_coarse_coverage",
+    task=coarse_coverage,
     grid={
         "manifold": "holder_graph",
         "manifold__eps": 0.1,
@@ -118,6 +121,7 @@ STUDY = Study(
     quick={"manifold__beta, N": QUICK, "m": 200, "n_grid": 256},
     quick_seeds=3,
     seed=20261123,
+    registered=("2026-11-23", "51e2cdb"),
     claims=[
         Claim(
             metric="delta_emp",
