@@ -37,9 +37,12 @@ class Projection:
 
     Attributes
     ----------
-    u : (n, c) intrinsic coordinates of P_M(x)
-    point : (n, d) the foot point P_M(x) in R^d
-    dist : (n,) Euclidean distance |x - P_M(x)|
+    u : (n, c) array
+        Intrinsic coordinates of P_M(x).
+    point : (n, d) array
+        The foot point P_M(x) in R^d.
+    dist : (n,) array
+        Euclidean distance |x - P_M(x)|.
     """
 
     u: np.ndarray
@@ -103,27 +106,63 @@ class Manifold(ABC):
 
     @property
     @abstractmethod
-    def volume(self) -> float: ...
+    def volume(self) -> float:
+        """The Riemannian volume (k-dimensional measure) of M, a float > 0."""
 
     @property
     @abstractmethod
-    def reach(self) -> float: ...
+    def reach(self) -> float:
+        """The reach of M in R^d (exact, or a certified lower bound where the family says so)."""
 
     # ----- public API ---------------------------------------------------------------------------
     def embed(self, u) -> np.ndarray:
-        """Points Phi(u) of M in R^d, shape (n, d)."""
+        """Points Phi(u) of M in R^d.
+
+        Parameters
+        ----------
+        u : (n, c) array
+            Intrinsic coordinates (a single point may be given as a (c,) array).
+
+        Returns
+        -------
+        (n, d) array
+            The points of M.
+        """
         u = self._check_coords(u)
         return self._phi(u) @ self.frame.T
 
     def to_native(self, x) -> tuple[np.ndarray, np.ndarray]:
-        """Split x in R^d into its native component y (n, native_dim) and the orthogonal residual
-        (n, d)."""
+        """Split x in R^d into its native component and the residual orthogonal to the native space.
+
+        Parameters
+        ----------
+        x : (n, d) array
+            Points of R^d.
+
+        Returns
+        -------
+        y : (n, native_dim) array
+            Native coordinates ``x @ frame``.
+        resid : (n, d) array
+            ``x - y @ frame.T``, orthogonal to the native space.
+        """
         x = as_points(x, "x", d=self.d)
         y = x @ self.frame
         return y, x - y @ self.frame.T
 
     def project(self, x) -> Projection:
-        """Nearest-point projection P_M(x) with intrinsic coordinates, foot point and distance."""
+        """Nearest-point projection P_M(x) with intrinsic coordinates, foot point and distance.
+
+        Parameters
+        ----------
+        x : (n, d) array
+            Points of R^d (a single point may be given as a (d,) array).
+
+        Returns
+        -------
+        Projection
+            ``u`` (n, c) coordinates, ``point`` (n, d) foot points, ``dist`` (n,) distances.
+        """
         y, resid = self.to_native(x)
         u = self._project_native(y)
         foot = self._phi(u)
@@ -132,25 +171,69 @@ class Manifold(ABC):
         return Projection(u=u, point=foot @ self.frame.T, dist=dist)
 
     def distance(self, x) -> np.ndarray:
-        """dist(x, M) for each row of x."""
+        """dist(x, M) for each row of x.
+
+        Parameters
+        ----------
+        x : (n, d) array
+            Points of R^d.
+
+        Returns
+        -------
+        (n,) array
+            Euclidean distances to M (``project(x).dist``).
+        """
         return self.project(x).dist
 
     def volume_element(self, u) -> np.ndarray:
-        """sqrt(det g(u)), the Riemannian volume element in the coordinates u, shape (n,)."""
+        """sqrt(det g(u)), the Riemannian volume element in the coordinates u.
+
+        Parameters
+        ----------
+        u : (n, c) array
+            Intrinsic coordinates.
+
+        Returns
+        -------
+        (n,) array
+            The volume element, > 0.
+        """
         u = self._check_coords(u)
         J = self._jacobian(u)
         g = np.einsum("nai,naj->nij", J, J)
         return np.sqrt(np.linalg.det(g))
 
     def tangent_basis(self, u) -> np.ndarray:
-        """Orthonormal basis of T_{Phi(u)} M in R^d, shape (n, d, k)."""
+        """Orthonormal basis of T_{Phi(u)} M in R^d.
+
+        Parameters
+        ----------
+        u : (n, c) array
+            Intrinsic coordinates.
+
+        Returns
+        -------
+        (n, d, k) array
+            Column j of ``[i]`` is the j-th basis vector of the tangent space at point i.
+        """
         u = self._check_coords(u)
         J = self._jacobian(u)
         q, _ = np.linalg.qr(J)
         return np.einsum("da,nak->ndk", self.frame, q)
 
     def normal_basis(self, u) -> np.ndarray:
-        """Orthonormal basis of the normal space at Phi(u) in R^d, shape (n, d, d - k)."""
+        """Orthonormal basis of the normal space at Phi(u) in R^d.
+
+        Parameters
+        ----------
+        u : (n, c) array
+            Intrinsic coordinates.
+
+        Returns
+        -------
+        (n, d, d - k) array
+            Orthonormal columns, orthogonal to :meth:`tangent_basis`.
+        """
         T = self.tangent_basis(u)
         n, d, k = T.shape
         # complete [T | I] by QR; the last d - k columns span the orthogonal complement
@@ -159,7 +242,22 @@ class Manifold(ABC):
         return q[:, :, k:d]
 
     def sample_intrinsic(self, n, density=None, rng=None) -> np.ndarray:
-        """n i.i.d. coordinates from ``density`` x Riemannian volume (uniform when None)."""
+        """n i.i.d. coordinates from ``density`` x Riemannian volume (uniform when None).
+
+        Parameters
+        ----------
+        n : int
+            Number of draws, >= 1.
+        density : Density or None
+            Density w.r.t. the Riemannian volume (None: the uniform law).
+        rng : Generator, SeedSequence or int
+            Source of randomness (None is refused).
+
+        Returns
+        -------
+        (n, c) array
+            Intrinsic coordinates.
+        """
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
         if density is None:
@@ -168,12 +266,38 @@ class Manifold(ABC):
         return density.sample_intrinsic(self, n, rng)
 
     def sample(self, n, density=None, rng=None) -> np.ndarray:
-        """n i.i.d. points of M in R^d from ``density`` x Riemannian volume, shape (n, d)."""
+        """n i.i.d. points of M in R^d from ``density`` x Riemannian volume.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws, >= 1.
+        density : Density or None
+            Density w.r.t. the Riemannian volume (None: the uniform law).
+        rng : Generator, SeedSequence or int
+            Source of randomness (None is refused).
+
+        Returns
+        -------
+        (n, d) array
+            Points of M.
+        """
         return self.embed(self.sample_intrinsic(n, density, rng))
 
     def angle(self, u) -> np.ndarray:
         """The first angular coordinate of u in [0, 2 pi), on which 1-D densities
-        (Holder cusps, piecewise constant) are defined."""
+        (Holder cusps, piecewise constant) are defined.
+
+        Parameters
+        ----------
+        u : (n, c) array
+            Intrinsic coordinates.
+
+        Returns
+        -------
+        (n,) array
+            Angles in [0, 2 pi).
+        """
         u = self._check_coords(u)
         return np.mod(u[:, 0], 2 * np.pi)
 
@@ -182,6 +306,23 @@ class Manifold(ABC):
 
         The default is the periodic trapezoid rule on [0, 2 pi)^k with n nodes per coordinate,
         spectrally accurate for smooth periodic integrands; available for k <= 2.
+
+        Parameters
+        ----------
+        n : int
+            Nodes per coordinate, >= 4.
+
+        Returns
+        -------
+        u : (n^k, c) array
+            Nodes.
+        w : (n^k,) array
+            Weights, volume element included (their sum approximates ``volume``).
+
+        Raises
+        ------
+        ValueError
+            If k > 2.
         """
         n = check_int(n, "n", low=4)
         if self.k > 2:

@@ -322,6 +322,7 @@ class HolderGraph(Manifold):
     Parameters
     ----------
     k : int >= 1
+        Intrinsic dimension (of the base torus T^k).
     beta : float
         Claimed regularity: non-integer in (2, 8], or ``inf`` (analytic).
     eps : float > 0

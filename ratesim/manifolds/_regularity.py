@@ -36,9 +36,12 @@ class RegularityEstimate:
     ----------
     beta : float
         The estimate (inf when fewer than two levels are above the floor).
-    levels : (m,) int array of the dyadic levels j used
-    norms : (m,) array of the block sup norms N_j
-    all_levels, all_norms : every level computed, including those under the floor
+    levels : (m,) int array
+        The dyadic levels j used in the fit.
+    norms : (m,) array
+        The block sup norms N_j at ``levels``.
+    all_levels, all_norms : (L,) arrays
+        Every level computed and its N_j, including those under the floor.
     """
 
     beta: float

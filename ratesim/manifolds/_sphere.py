@@ -18,6 +18,15 @@ class Sphere(Manifold):
 
     Volume 2 pi^((k+1)/2) / Gamma((k+1)/2); reach 1 (the centre is the only point with two
     nearest points); geodesic distance arccos <u, v>.
+
+    Parameters
+    ----------
+    k : int >= 1
+        Intrinsic dimension.
+    d : int or None
+        Ambient dimension, >= k + 1 (None: k + 1).
+    seed : int or None
+        Seed of the random isometry (None: canonical embedding).
     """
 
     def __init__(self, k: int = 1, d: int | None = None, seed: int | None = 0):
@@ -72,11 +81,35 @@ class Sphere(Manifold):
         return g / np.linalg.norm(g, axis=1, keepdims=True)
 
     def angle(self, u):
+        """The angle atan2(u_2, u_1) in [0, 2 pi) of the first two coordinates (on the circle, the
+        position on S^1).
+
+        Parameters
+        ----------
+        u : (n, k + 1) array
+            Unit vectors.
+
+        Returns
+        -------
+        (n,) array
+            Angles in [0, 2 pi).
+        """
         u = self._check_coords(u)
         return np.mod(np.arctan2(u[:, 1], u[:, 0]), 2 * np.pi)
 
     def geodesic_distance(self, u, v) -> np.ndarray:
-        """Great-circle distance arccos <u, v> (computed with atan2 for accuracy)."""
+        """Great-circle distance arccos <u, v> (computed with atan2 for accuracy).
+
+        Parameters
+        ----------
+        u, v : (n, k + 1) arrays
+            Unit vectors (coordinates), compared row by row.
+
+        Returns
+        -------
+        (n,) array
+            Distances in [0, pi].
+        """
         u, v = self._check_coords(u), self._check_coords(v)
         dot = np.sum(u * v, axis=1)
         cross = np.linalg.norm(
@@ -86,7 +119,25 @@ class Sphere(Manifold):
 
     def quadrature(self, n: int):
         """Circle: n equispaced angles. S^2: Gauss-Legendre in cos(theta) (n nodes) times n
-        equispaced azimuths. Exact for polynomials of high degree; weights sum to the volume."""
+        equispaced azimuths. Exact for polynomials of high degree; weights sum to the volume.
+
+        Parameters
+        ----------
+        n : int
+            Nodes per coordinate, >= 4.
+
+        Returns
+        -------
+        u : (n, 2) or (n^2, 3) array
+            Nodes (unit vectors) for k = 1 or k = 2.
+        w : (n,) or (n^2,) array
+            Weights.
+
+        Raises
+        ------
+        ValueError
+            If k > 2.
+        """
         n = check_int(n, "n", low=4)
         t = 2 * np.pi * np.arange(n) / n
         if self.k == 1:

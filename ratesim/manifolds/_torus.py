@@ -29,6 +29,7 @@ class FlatTorus(Manifold):
     Parameters
     ----------
     k : int >= 1
+        Intrinsic dimension (number of circle factors).
     d : int or None
         Ambient dimension, >= 2k (None: 2k).
     seed : int or None
@@ -78,7 +79,18 @@ class FlatTorus(Manifold):
         return rng.uniform(0.0, TWO_PI, size=(n, self.k))
 
     def geodesic_distance(self, u, v) -> np.ndarray:
-        """Flat geodesic distance sqrt(sum_i wrap(u_i - v_i)^2), wrap to [-pi, pi], shape (n,)."""
+        """Flat geodesic distance sqrt(sum_i wrap(u_i - v_i)^2), wrap to [-pi, pi].
+
+        Parameters
+        ----------
+        u, v : (n, k) arrays
+            Angle coordinates of the same shape, compared row by row.
+
+        Returns
+        -------
+        (n,) array
+            Distances in [0, pi sqrt(k)].
+        """
         u, v = self._check_coords(u), self._check_coords(v)
         if u.shape != v.shape:
             raise ValueError(f"u and v must have the same shape (got {u.shape} and {v.shape})")
@@ -99,6 +111,7 @@ class StandardTorus(Manifold):
     Parameters
     ----------
     R, r : float, R > r > 0
+        Radius of the core circle and of the tube.
     d : int or None
         Ambient dimension, >= 3 (None: 3).
     seed : int or None
