@@ -107,7 +107,16 @@ class HolderDensity(Density):
         _check_theta_manifold(self, manifold)
 
     def log_normalizer(self, manifold: Manifold) -> float:
-        """log Z, Z = int_M (1 + c |sin(theta - theta0)|^s) dvol."""
+        """log Z, Z = int_M (1 + c |sin(theta - theta0)|^s) dvol.
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+        """
         self.check_manifold(manifold)
         s, c, t0 = self.s, self.c, self.theta0
 
@@ -208,7 +217,16 @@ class PiecewiseConstant(Density):
         _check_theta_manifold(self, manifold)
 
     def log_normalizer(self, manifold: Manifold) -> float:
-        """log Z, Z = sum_i level_i vol(arc_i)."""
+        """log Z, Z = sum_i level_i vol(arc_i).
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+        """
         self.check_manifold(manifold)
 
         arcs = self._arcs()
@@ -228,7 +246,18 @@ class PiecewiseConstant(Density):
         return cached(manifold, ("PiecewiseConstant", self.levels, self.breaks), compute)
 
     def level_index(self, theta: np.ndarray) -> np.ndarray:
-        """Index of the arc containing each angle theta (taken mod 2 pi)."""
+        """Index of the arc containing each angle theta (taken mod 2 pi).
+
+        Parameters
+        ----------
+        theta : (n,) array
+            Angles.
+
+        Returns
+        -------
+        (n,) int array
+            i such that theta mod 2 pi is in [breaks_i, breaks_{i+1}) (cyclically).
+        """
         th = np.mod(np.asarray(theta, dtype=float), 2 * np.pi)
         idx = np.searchsorted(np.asarray(self.breaks), th, side="right") - 1
         return np.where(idx < 0, len(self.levels) - 1, idx)

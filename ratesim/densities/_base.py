@@ -34,33 +34,128 @@ class Density(ABC):
     """
 
     def check_manifold(self, manifold: Manifold) -> None:
-        """Raise ``ValueError`` naming density and manifold if this density is not defined there."""
+        """Raise ``ValueError`` naming density and manifold if this density is not defined there.
+
+        Parameters
+        ----------
+        manifold : Manifold
+            The manifold the density would be evaluated or sampled on.
+
+        Raises
+        ------
+        ValueError
+            If the density is not defined on ``manifold`` (wrong family, dimension or mean).
+        """
         from ._quadrature import require_manifold
 
         require_manifold(self, manifold)
 
     @abstractmethod
-    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray: ...
+    def log_pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
+        """Log of the normalized density w.r.t. the Riemannian volume.
+
+        Parameters
+        ----------
+        manifold : Manifold
+            The manifold (see :meth:`check_manifold`).
+        u : (n, c) array
+            Intrinsic coordinates of points of ``manifold``.
+
+        Returns
+        -------
+        (n,) array
+            log p(u).
+        """
 
     @abstractmethod
-    def log_sup(self, manifold: Manifold) -> float: ...
+    def log_sup(self, manifold: Manifold) -> float:
+        """An upper bound of ``log_pdf`` on ``manifold`` (used by rejection sampling).
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+            log of a bound >= sup_M p.
+        """
 
     @abstractmethod
-    def lower_bound(self, manifold: Manifold) -> float: ...
+    def lower_bound(self, manifold: Manifold) -> float:
+        """The stated positive lower bound of the density on ``manifold``.
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+            A bound 0 < b <= inf_M p (may underflow to 0: see :meth:`log_lower_bound`).
+        """
 
     @abstractmethod
-    def log_normalizer(self, manifold: Manifold) -> float: ...
+    def log_normalizer(self, manifold: Manifold) -> float:
+        """log of the integral over M of the unnormalized density against the volume.
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+            log Z.
+        """
 
     def log_lower_bound(self, manifold: Manifold) -> float:
-        """log of ``lower_bound``, exact even where the bound underflows (large concentration)."""
+        """log of ``lower_bound``, exact even where the bound underflows (large concentration).
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+            log b, b the lower bound of the density on ``manifold``.
+        """
         return float(np.log(self.lower_bound(manifold)))
 
     def pdf(self, manifold: Manifold, u: ArrayLike) -> np.ndarray:
-        """Normalized density w.r.t. the Riemannian volume at coordinates u."""
+        """Normalized density w.r.t. the Riemannian volume at coordinates u.
+
+        Parameters
+        ----------
+        manifold : Manifold
+        u : (n, c) array
+            Intrinsic coordinates of points of ``manifold``.
+
+        Returns
+        -------
+        (n,) array
+            p(u) = exp(log_pdf(manifold, u)).
+        """
         return np.exp(self.log_pdf(manifold, u))
 
     def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
-        """Exact sampling by rejection from the uniform volume law, acceptance p(u) / sup p."""
+        """n i.i.d. coordinates from this density (default: exact rejection from the uniform
+        volume law, acceptance p(u) / sup p).
+
+        Parameters
+        ----------
+        manifold : Manifold
+        n : int
+            Number of draws, >= 1.
+        rng : Generator, SeedSequence or int
+            Source of randomness.
+
+        Returns
+        -------
+        (n, c) array
+            Intrinsic coordinates; ``manifold.embed`` maps them to (n, d) points.
+        """
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
@@ -89,7 +184,16 @@ class Uniform(Density):
     """The normalized Riemannian volume 1 / vol(M): the maximum-entropy law on M (P2, Thm 5.1)."""
 
     def log_normalizer(self, manifold: Manifold) -> float:
-        """log vol(M): the unnormalized density is 1."""
+        """log vol(M): the unnormalized density is 1.
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+        """
         self.check_manifold(manifold)
         return float(np.log(manifold.volume))
 

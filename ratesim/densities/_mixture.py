@@ -90,7 +90,16 @@ class Mixture(Density):
                 raise ValueError(f"component {i} of {describe(self)}: {err}") from None
 
     def log_normalizer(self, manifold: Manifold) -> float:
-        """0: a convex combination of normalized densities is normalized."""
+        """0: a convex combination of normalized densities is normalized.
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+        """
         self.check_manifold(manifold)
         return 0.0
 

@@ -155,7 +155,16 @@ class VonMises(Density):
         return self.kappa * np.sum(np.cos(theta - mu), axis=1)
 
     def log_normalizer(self, manifold: Manifold) -> float:
-        """log Z = log int_M prod_j exp(kappa cos(u_j - mean_j)) dvol."""
+        """log Z = log int_M prod_j exp(kappa cos(u_j - mean_j)) dvol.
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+        """
         self.check_manifold(manifold)
         key = ("VonMises", self.kappa, self.mean)
 
@@ -237,6 +246,13 @@ class ChartVonMises(Density):
 
     Normalized in closed form (no quadrature, any k); sampled exactly and directly. Bounds use a
     grid estimate of J with a 5 % margin: lower_bound = exp(-kappa k) / ((2 pi I_0)^k J_max).
+
+    Parameters
+    ----------
+    kappa : float
+        Concentration, >= 0 (0 is the chart-uniform law).
+    mean : float or sequence of float
+        Mean angle(s): one value for all k coordinates, or one per coordinate.
     """
 
     def __init__(self, kappa: float = 1.0, mean: float | tuple = 0.0):
@@ -259,7 +275,16 @@ class ChartVonMises(Density):
         return volume_element_range(manifold)
 
     def log_normalizer(self, manifold: Manifold) -> float:
-        """log of the constant dividing the unnormalized exp(kappa sum cos) / J: k log(2 pi I_0)."""
+        """log of the constant dividing the unnormalized exp(kappa sum cos) / J: k log(2 pi I_0).
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+        """
         self.check_manifold(manifold)
         return manifold.k * log_von_mises_constant(self.kappa)
 
@@ -363,7 +388,16 @@ class VonMisesFisher(Density):
         return np.asarray(self.mu)
 
     def log_normalizer(self, manifold: Manifold) -> float:
-        """log Z = -log C_m(kappa), Z = int exp(kappa <mu, x>) dvol."""
+        """log Z = -log C_m(kappa), Z = int exp(kappa <mu, x>) dvol.
+
+        Parameters
+        ----------
+        manifold : Manifold
+
+        Returns
+        -------
+        float
+        """
         self.check_manifold(manifold)
         if self.kappa == 0.0:
             return float(np.log(manifold.volume))
