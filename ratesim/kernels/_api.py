@@ -341,7 +341,26 @@ def softmax_covariance(
 def neighbour_counts(
     data, queries, sigma: float, log_weights=None, tol: float = 1e-12
 ) -> np.ndarray:
-    """Number of data points the truncated mode visits for each query (its cost), shape (m,)."""
+    """Number of data points the truncated mode visits for each query (its cost).
+
+    Parameters
+    ----------
+    data : array_like (N, d) or GaussianIndex
+        Data points y_i (finite). A :class:`GaussianIndex` reuses its KD-tree.
+    queries : array_like (m, d)
+        Query points q (a 1-D array is one query).
+    sigma : float
+        Gaussian bandwidth, finite and > 0.
+    log_weights : array_like (N,), optional
+        Finite log a_i (default: all a_i = 1).
+    tol : float in (0, 1)
+        Relative tolerance of the truncated mode.
+
+    Returns
+    -------
+    ndarray (m,)
+        Points visited per query, in [1, N] (the dense mode visits N).
+    """
     P = _prepare(data, queries, sigma, log_weights, "truncated", tol)
     idx = P.index if P.index is not None else get_index(P.X)
     return _run_truncated(idx, P.Q, P.lw, P.inv2s2, P.tol, None, False)[3]

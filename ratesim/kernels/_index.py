@@ -203,7 +203,18 @@ class GaussianIndex:
         self.extent = float(np.max(self.hi[0] - self.lo[0]))
 
     def node_lwmax(self, lw_perm: np.ndarray) -> np.ndarray:
-        """Max log-weight per node for log-weights given in tree order."""
+        """Max log-weight per node for log-weights given in tree order.
+
+        Parameters
+        ----------
+        lw_perm : ndarray (N,)
+            Log-weights in tree order (``log_weights[perm]``).
+
+        Returns
+        -------
+        ndarray (n_nodes,)
+            The largest log-weight of the points of each node.
+        """
         out = np.empty(self.left.shape[0])
         _node_lwmax(lw_perm, self.start, self.end, self.left, self.right, out)
         return out
