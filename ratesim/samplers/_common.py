@@ -74,6 +74,7 @@ class SamplerResult:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(n, d), the shape of ``samples``."""
         return self.samples.shape
 
     @property
@@ -84,8 +85,22 @@ class SamplerResult:
     def autocorr_time(self, burn_in: float = 0.5, c: float = 5.0):
         """Integrated autocorrelation time of the recorded trace (see ``integrated_autocorr_time``).
 
-        ``burn_in`` is the fraction of the trace dropped first. Returns the time in units of
-        recorded points times the recording stride, i.e. in sampler steps.
+        Parameters
+        ----------
+        burn_in : float in [0, 1)
+            Fraction of the recorded trace dropped first.
+        c : float > 0
+            Sokal's window constant.
+
+        Returns
+        -------
+        float, or (q,) array for a statistic with q components
+            The time in sampler steps (recorded points times the recording stride).
+
+        Raises
+        ------
+        ValueError
+            If the run recorded no trace.
         """
         from ._mixing import integrated_autocorr_time
 
@@ -94,7 +109,22 @@ class SamplerResult:
         return integrated_autocorr_time(tr, c=c) * every
 
     def two_halves(self, burn_in: float = 0.5):
-        """Two-halves comparison of the recorded trace (see ``two_halves``)."""
+        """Two-halves comparison of the recorded trace (see ``two_halves``).
+
+        Parameters
+        ----------
+        burn_in : float in [0, 1)
+            Fraction of the recorded trace dropped first.
+
+        Returns
+        -------
+        TwoHalves
+
+        Raises
+        ------
+        ValueError
+            If the run recorded no trace.
+        """
         from ._mixing import two_halves
 
         return two_halves(self._trace_after(burn_in))
@@ -120,7 +150,19 @@ def geometric_sigmas(sigma_max: float, sigma_min: float, steps: int) -> np.ndarr
     """Geometric noise schedule sigma_0 = sigma_max > ... > sigma_steps = sigma_min.
 
     Equal steps in log sigma (Song & Ermon 2019; Song et al. 2021), the schedule of every
-    diffusion sampler here. Returns an array of length ``steps + 1``.
+    diffusion sampler here.
+
+    Parameters
+    ----------
+    sigma_max, sigma_min : float
+        First and last noise level, 0 < sigma_min < sigma_max.
+    steps : int >= 1
+        Number of steps.
+
+    Returns
+    -------
+    (steps + 1,) array
+        Decreasing levels, with the end points exactly sigma_max and sigma_min.
     """
     sigma_max = check_positive(sigma_max, "sigma_max")
     sigma_min = check_positive(sigma_min, "sigma_min")

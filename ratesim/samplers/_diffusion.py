@@ -141,6 +141,8 @@ def reverse_sde(
         Noise levels whose states are kept (nearest schedule point in log sigma).
     trace : callable, optional
         Statistic ``x -> (n,)`` or ``(n, q)`` recorded every ``trace_every`` steps.
+    trace_every : int >= 1
+        Recording stride of ``trace``, in steps.
 
     Returns
     -------

@@ -131,10 +131,14 @@ def tempered_langevin(
     trace : callable x -> (n,) or (n, q), optional
         Statistic recorded every ``trace_every`` steps (e.g. cos and sin of the angle), for
         ``integrated_autocorr_time`` and ``two_halves``.
+    trace_every : int >= 1
+        Recording stride of ``trace``, in steps.
 
     Returns
     -------
     SamplerResult
+        ``samples`` (n, d), ``sigmas`` (steps + 1,) all equal to sigma,
+        ``time_horizon = steps * h * sigma^(2 - alpha)``.
     """
     sc, x, sigma, alpha, h, steps, rng = _fixed_common(score, x0, sigma, alpha, h, steps, rng)
     rec = _Recorder(steps, snapshot_steps, trace, trace_every)
@@ -163,7 +167,17 @@ def langevin(
     dX = s(X, sigma) dt + sqrt(2) dW targets p_sigma; step dt = h sigma^2 (hat form
     x <- x + h s_hat + sqrt(2 h sigma^2) xi), so ``h`` is the same dimensionless step as in the
     tempered sampler. Mixing along a unit circle takes about 1 / (h sigma^2) steps.
-    Parameters as in ``tempered_langevin``.
+
+    Parameters
+    ----------
+    score, x0, sigma, h, steps, rng, snapshot_steps, trace, trace_every
+        As in ``tempered_langevin``: score estimator or callable, (n, d) start points, fixed
+        noise level, dimensionless step, number of steps, Generator or seed, recording options.
+
+    Returns
+    -------
+    SamplerResult
+        ``samples`` (n, d), ``method = "langevin"``, ``time_horizon = steps * h * sigma^2``.
     """
     res = tempered_langevin(
         score,
@@ -204,9 +218,18 @@ def posterior_langevin(
 
     Parameters
     ----------
+    score : score estimator or callable (x, sigma) -> (m, d)
+        The prior score.
     grad_v : callable x (n, d) -> (n, d)
         Gradient of the negative log-likelihood v. Its stiffness L must satisfy dt L < 2.
-    Other parameters as in ``tempered_langevin``.
+    x0, sigma, alpha, h, steps, rng, snapshot_steps, trace, trace_every
+        As in ``tempered_langevin``: (n, d) start points, fixed noise level, tempering exponent
+        in [0, 2), dimensionless step, number of steps, Generator or seed, recording options.
+
+    Returns
+    -------
+    SamplerResult
+        ``samples`` (n, d), ``time_horizon = steps * h * sigma^(2 - alpha)``.
     """
     if not callable(grad_v):
         raise ValueError(

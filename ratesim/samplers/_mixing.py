@@ -114,6 +114,19 @@ class TwoHalves:
     ``z = diff / se``; ``p_value`` is two-sided (normal). ``se`` comes from the spread of the
     per-chain differences when there are several chains (independent chains), and from the
     integrated autocorrelation time for a single chain.
+
+    Attributes
+    ----------
+    mean_first, mean_second : float or (q,) array
+        Mean of the statistic over the first and the second half (all chains).
+    diff : float or (q,) array
+        mean_second - mean_first.
+    se : float or (q,) array
+        Standard error of ``diff``.
+    z : float or (q,) array
+        diff / se.
+    p_value : float or (q,) array
+        Two-sided normal p-value of ``z``.
     """
 
     mean_first: np.ndarray
@@ -124,6 +137,13 @@ class TwoHalves:
     p_value: np.ndarray
 
     def summary(self) -> str:
+        """One line per component of the statistic.
+
+        Returns
+        -------
+        str
+            ``q=k: first=... second=... diff=... se=... z=... p=...`` lines.
+        """
         rows = [
             f"q={k}: first={a:.5g} second={b:.5g} diff={d:.3g} se={s:.3g} z={z:.2f} p={p:.3g}"
             for k, (a, b, d, s, z, p) in enumerate(
@@ -190,6 +210,22 @@ def relaxation_steps(sigma: float, alpha: float, h: float, radius: float = 1.0) 
 
     R^2 / (h sigma^(2 - alpha)): the angular diffusion at unit speed in time dt = h sigma^(2-alpha)
     per step relaxes the first Fourier mode at rate 1/R^2 (docs/science.md, P2 mixing).
+
+    Parameters
+    ----------
+    sigma : float > 0
+        Fixed noise level.
+    alpha : float in [0, 2)
+        Tempering exponent.
+    h : float > 0
+        Dimensionless step, dt = h sigma^(2 - alpha).
+    radius : float > 0
+        Radius R of the circle.
+
+    Returns
+    -------
+    float
+        The relaxation time in steps.
     """
     sigma = check_positive(sigma, "sigma")
     alpha = check_in_range(alpha, "alpha", low=0.0, high=2.0, high_open=True)
@@ -205,6 +241,18 @@ def suggest_steps(
 
     With n_relax = 10: about 5 relaxation times of burn-in (initial bias e^-5 ~ 0.7 %) and 5 more
     to average over. For alpha = 1, sigma = 0.01, h = 0.1 this gives 1e4 steps.
+
+    Parameters
+    ----------
+    sigma, alpha, h, radius
+        As in ``relaxation_steps``.
+    n_relax : float > 0
+        Number of relaxation times.
+
+    Returns
+    -------
+    int
+        ceil(n_relax * relaxation_steps(sigma, alpha, h, radius)).
     """
     n_relax = check_positive(n_relax, "n_relax")
     return int(math.ceil(n_relax * relaxation_steps(sigma, alpha, h, radius)))
