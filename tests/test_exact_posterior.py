@@ -12,21 +12,12 @@ from ratesim.exact import (
     oracle_posterior_moments,
     quadrature_posterior_moments,
     torus_posterior_moments,
+    tube_points,
     vmf_posterior_moments,
 )
 from ratesim.manifolds import Circle, FlatTorus, HolderGraph, Sphere
 from ratesim.metrics import finite_difference_jacobian
 from ratesim.scores import OracleScore
-
-
-def _tube_points(manifold, n, eps, rng):
-    """n points P + r nu near M: P uniform on M, nu a uniform unit normal, r = eps U."""
-    u = manifold.sample_intrinsic(n, None, rng)
-    nb = manifold.normal_basis(u)
-    z = rng.standard_normal((n, nb.shape[2]))
-    z /= np.linalg.norm(z, axis=1, keepdims=True)
-    r = eps * rng.uniform(size=n)
-    return manifold.embed(u) + r[:, None] * np.einsum("ndj,nj->nd", nb, z)
 
 
 def _naive_circle_moments(y, sigma, kappa, mean, n=40000):
@@ -98,12 +89,12 @@ def test_posterior_mean_is_the_oracle_denoiser_and_torus_quadrature_twin():
         (HolderGraph(k=1, beta=4.5, eps=0.1, d=10, seed=2), None),
     ]
     for M, p in cases:
-        x = _tube_points(M, 6, 0.2, np.random.default_rng(1))
+        x = tube_points(M, 6, 0.2, np.random.default_rng(1))
         for s in (0.1, 0.02):
             mean, _ = oracle_posterior_moments(M, p, x, s)
             np.testing.assert_allclose(mean, OracleScore(M, p).fit().denoise(x, s), atol=1e-10)
     M = FlatTorus(k=2, d=4, seed=None)
-    x = _tube_points(M, 5, 0.3, np.random.default_rng(2))
+    x = tube_points(M, 5, 0.3, np.random.default_rng(2))
     y, _ = M.to_native(x)
     m1, c1 = torus_posterior_moments(y, 0.15)
     m2, c2 = quadrature_posterior_moments(M, None, y, 0.15)
@@ -119,7 +110,7 @@ def test_jacobian_is_posterior_covariance_over_sigma2():
         (Sphere(k=2, d=5, seed=3), VonMisesFisher(kappa=2.0, mu=[0.0, 0.0, 1.0])),
         (HolderGraph(k=1, beta=4.5, eps=0.1, d=3, seed=3), None),
     ):
-        x = _tube_points(M, 4, 0.15, np.random.default_rng(4))
+        x = tube_points(M, 4, 0.15, np.random.default_rng(4))
         s = 0.05
         _, cov = oracle_posterior_moments(M, p, x, s)
         ora = OracleScore(M, p).fit()

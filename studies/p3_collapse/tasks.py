@@ -27,8 +27,8 @@ import math
 
 import numpy as np
 
-from ratesim._validation import as_generator, check_int, check_positive
-from ratesim.exact import denoiser_jacobian_eigenvalues, oracle_posterior_moments
+from ratesim._validation import as_generator, check_positive
+from ratesim.exact import denoiser_jacobian_eigenvalues, oracle_posterior_moments, tube_points
 from ratesim.metrics import finite_difference_jacobian, jacobian_singular_values, soft_rank
 from ratesim.study import build, task
 
@@ -69,24 +69,6 @@ def onset_sigma(sigmas, curve, level: float) -> float | None:
     j = int(above[0])
     t = (level - c[j - 1]) / (c[j] - c[j - 1])
     return float(np.exp(np.log(s[j - 1]) + t * (np.log(s[j]) - np.log(s[j - 1]))))
-
-
-def tube_points(manifold, n: int, eps: float, rng) -> np.ndarray:
-    """n points x = P + r nu, P uniform (volume) on M, nu a uniform unit normal at P, r = eps U.
-
-    eps must be below the reach (then P_M(x) = P)."""
-    n = check_int(n, "n", low=1)
-    eps = check_positive(eps, "eps")
-    if eps >= manifold.reach:
-        raise ValueError(f"eps = {eps} must be below the reach {manifold.reach}")
-    rng = as_generator(rng)
-    u = manifold.sample_intrinsic(n, None, rng)
-    P = manifold.embed(u)
-    Nb = manifold.normal_basis(u)
-    z = rng.standard_normal((n, Nb.shape[2]))
-    z /= np.linalg.norm(z, axis=1, keepdims=True)
-    r = eps * rng.uniform(size=n)
-    return P + r[:, None] * np.einsum("ndj,nj->nd", Nb, z)
 
 
 def oracle_collapse_metrics(manifold, density, sigma: float, n_points: int, eps: float, rng):
