@@ -110,8 +110,7 @@ def test_double_well_and_its_gradient():
     """phi = (|x_1| - 1)^2 vanishes at (+-1, 0), is quartic in the angle there (phi / t^4 -> 1/4),
     and its gradient equals central differences (step 1e-6 away from the kink x_1 = 0). The
     PerturbedScore default potential is this one."""
-    from ratesim.scores import PerturbedScore
-    from ratesim.scores import _perturbed
+    from ratesim.scores import PerturbedScore, _perturbed
 
     assert _perturbed.double_well is ex.double_well
     assert _perturbed.double_well_grad is ex.double_well_grad
@@ -119,7 +118,10 @@ def test_double_well_and_its_gradient():
     x = rng.uniform(0.1, 2.0, (30, 3)) * rng.choice([-1, 1], (30, 3))
     eps = 1e-6
     fd = np.stack(
-        [(ex.double_well(x + eps * e) - ex.double_well(x - eps * e)) / (2 * eps) for e in np.eye(3)],
+        [
+            (ex.double_well(x + eps * e) - ex.double_well(x - eps * e)) / (2 * eps)
+            for e in np.eye(3)
+        ],
         axis=1,
     )
     np.testing.assert_allclose(ex.double_well_grad(x), fd, atol=1e-8)
