@@ -480,3 +480,23 @@ def test_studies_readme_example_is_a_valid_study(write_study, root):
     assert len(cells) == 13 * 2 * 40 and len(expand(st, quick=True)) == 4 * 2 * 12
     out = st.task(**cells[0].params, rng=np.random.default_rng(cells[0].seed))
     assert set(out) == {"w1"} and 0 < out["w1"] < 0.5
+
+
+def test_export_tidy_mixed_type_parameter(tmp_path):
+    """Regression (ratesim.study.store.export_tidy): a parameter that takes numbers and strings
+    in one study (beta = 2.5 and "inf") made the Parquet export raise ArrowInvalid."""
+    import math
+
+    import pandas as pd
+
+    from ratesim.study.store import export_tidy, read_tidy
+
+    df = pd.DataFrame(
+        dict(study="s", cell=["a", "b"], N=[10, 20], rep=0, metric="m", value=[1.0, 2.0],
+             p_manifold__beta=pd.Series([2.5, "inf"], dtype=object))
+    )  # fmt: skip
+    out = export_tidy(df, tmp_path / "results.csv")
+    assert [p.suffix for p in out] == [".csv", ".parquet"]
+    back = pd.read_parquet(tmp_path / "results.parquet")
+    assert list(back["p_manifold__beta"]) == ["2.5", "inf"]
+    assert list(read_tidy(tmp_path / "results.csv")["p_manifold__beta"]) == [2.5, math.inf]

@@ -8,7 +8,6 @@ library (tests/test_coarse_score.py).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -216,21 +215,3 @@ def test_phase_figure_from_a_table(tmp_path):
     assert (tmp_path / "phase.png").is_file()
     assert "mem 0.50, nov 1.00, cov 2.0, fid 1.0e-02" in md
     assert "mem 0.30" in md
-
-
-def test_export_tidy_mixed_type_parameter(tmp_path):
-    """Regression (ratesim.study.store.export_tidy): a parameter that takes numbers and strings
-    in one study (beta = 2.5 and "inf") made the Parquet export raise ArrowInvalid."""
-    import pandas as pd
-
-    from ratesim.study.store import export_tidy, read_tidy
-
-    df = pd.DataFrame(
-        dict(study="s", cell=["a", "b"], N=[10, 20], rep=0, metric="m", value=[1.0, 2.0],
-             p_manifold__beta=pd.Series([2.5, "inf"], dtype=object))
-    )  # fmt: skip
-    out = export_tidy(df, tmp_path / "results.csv")
-    assert [p.suffix for p in out] == [".csv", ".parquet"]
-    back = pd.read_parquet(tmp_path / "results.parquet")
-    assert list(back["p_manifold__beta"]) == ["2.5", "inf"]
-    assert list(read_tidy(tmp_path / "results.csv")["p_manifold__beta"]) == [2.5, math.inf]
