@@ -1,4 +1,4 @@
-"""P3 SiLD (Huang et al. 2026, arXiv 2605.20235): learned chart, decoder, latent law, metric.
+"""SiLD family (Huang et al. 2026, arXiv 2605.20235): learned chart, decoder, latent law, metric.
 
 The learned chart against the known angles (exact up to a rotation / reflection for a circle), the
 encoder on noisy points, the decoder and the latent KDE against naive loop twins, the metric's
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ratesim_studies.p3_sild import tasks as S
 
 from ratesim.densities import VonMises
 from ratesim.manifolds import Circle
-from ratesim.theory import sild as S
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 
 
 def _wrap(a):
@@ -108,12 +108,14 @@ def test_pipeline_is_exactly_d_invariant_and_validated():
     out = {}
     for d in (3, 40):
         for pipe in ("sild", "empirical", "ambient"):
-            out[pipe, d] = S.sild_metrics(dict(base, d=d, pipeline=pipe), np.random.default_rng(5))
+            out[pipe, d] = S.sild_w1(**base, d=d, pipeline=pipe, rng=np.random.default_rng(5))
     for pipe in ("sild", "empirical"):
         assert out[pipe, 3]["w1"] == pytest.approx(out[pipe, 40]["w1"], rel=1e-7)
     assert out["ambient", 40]["dist"] > 2 * out["ambient", 3]["dist"]
-    with pytest.raises(ValueError):
-        S.sild_metrics(dict(base, d=3, pipeline="vae"), 0)
+    with pytest.raises(ValueError, match="pipeline"):
+        S.sild_w1(**base, d=3, pipeline="vae", rng=0)
+    with pytest.raises(ValueError, match="circle"):
+        S.sild_w1(**base, d=3, pipeline="sild", k=2, rng=0)
 
 
 def test_quick_study_through_engine(tmp_path):
@@ -126,7 +128,7 @@ def test_quick_study_through_engine(tmp_path):
     from ratesim.study.runner import run_study
     from ratesim.study.store import ResultsStore
 
-    study = load_study(ROOT / "studies" / "p3_sild.py")
+    study = load_study(HERE / "p3_sild.py")
     with ResultsStore(tmp_path / "ratesim.sqlite") as st:
         summary = run_study(study, st, quick=True, jobs=1, progress=False)
         df = st.tidy("p3_sild", "quick")
@@ -145,5 +147,11 @@ def test_quick_study_through_engine(tmp_path):
     wrong = dataclasses.replace(ambient_claim, predict={"latent rate": -0.4})
     bad = evaluate_claims(dataclasses.replace(study, claims=[wrong]), df)
     assert bad and all(r.verdict == CONTRADICTED for r in bad)
-    md = study.figures[0](df, tmp_path)
+    from ratesim.study.figures import ReportContext, plain_table
+
+    ctx = ReportContext(study=study, df=plain_table(df), results=res, outdir=tmp_path)
+    md = study.figures[0](ctx)
     assert (tmp_path / "w1_by_pipeline.png").exists() and "diff to d=3" in md
+    # the table's slopes are the claims' fits
+    fit = next(r.fit for r in res if r.claim.name == "sild w1 vs N" and r.group["d"] == 3)
+    assert f"| sild | 3 | {fit.slope:+.3f} |" in md

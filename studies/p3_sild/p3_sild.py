@@ -1,11 +1,11 @@
 """P3 SiLD: a score-induced latent diffusion's W1 rate does not depend on the ambient dimension d.
 
-Huang et al., "Collapse and refine" (arXiv 2605.20235; SCIENCE.md P3): stage 1 turns the learned
-small-sigma denoiser into an encoder onto M with a data-learned chart, stage 2 learns the
+Huang et al., "Collapse and refine" (arXiv 2605.20235; docs/science.md, P3): stage 1 turns the
+learned small-sigma denoiser into an encoder onto M with a data-learned chart, stage 2 learns the
 k-dimensional latent law; the sample complexity depends on k, not d. Setup: unit circle (k = 1)
 randomly embedded in R^d, d in {3, 10, 50, 100}, von Mises density kappa = 2; N = 2^6 ... 2^13
-(2.1 decades), 10 seeds per point. Pipelines (:mod:`ratesim.theory.sild`), all from the Gaussian-
-smoothed empirical score family:
+(2.1 decades), 10 seeds per point. Pipelines (``tasks.py`` of this family), all from the
+Gaussian-smoothed empirical score family:
 
 - ``sild``: encoder = angle of the learned chart (PCA plane + Kasa circle fit of the denoised data)
   after the empirical-score denoiser at sigma_enc = 0.01; latent law = the smoothed-score (KDE)
@@ -16,8 +16,8 @@ smoothed empirical score family:
 - ``empirical``: mu_N (the empirical score's law at sigma -> 0).
 
 Metric ``w1`` = E dist(Y, M) + W1_geo(P_M # nu, mu) against the population law (2^14-angle
-quadrature): an upper bound of the ambient W1 that is >= its lower bound E dist(Y, M) (module
-docstring); ``dist`` and ``w1_geo`` are its two parts.
+quadrature): an upper bound of the ambient W1 that is >= its lower bound E dist(Y, M)
+(``tasks.manifold_w1``); ``dist`` and ``w1_geo`` are its two parts.
 
 Claims (per d):
 
@@ -36,87 +36,20 @@ Claims (per d):
 Budget: ~5 CPU-minutes. A bigger machine would add non-planar curves (Holder curves, where the PCA
 chart is not exact and the chart's estimation error enters), k = 2 (flat torus with a
 diffusion-map chart), noisy data, and N up to 2^16.
-
-Measured (full run): SiLD slopes -0.45, -0.48, -0.43, -0.44 at d = 3, 10, 50, 100 (CI half-widths
-~0.05; differences to d = 3 all within +-0.03 with CIs containing 0); empirical -0.49 ... -0.52;
-ambient -0.162, -0.076, -0.019, -0.010 against -1/(d+4) = -0.143, -0.071, -0.019, -0.0096, with a
-level growing like sqrt(d) (w1 ~ 0.4 at d = 3, ~ 9.5 at d = 100). SiLD's w1 stays ~1.4x above the
-empirical measure's (its latent smoothing bias; it produces new points, the empirical law only
-repeats the data).
 """
 
-import numpy as np
-
 from ratesim.study import Claim, Study
-from ratesim.theory import sild  # noqa: F401  (registers the task)
+
+from .figures import slopes_across_d
+from .tasks import sild_w1
 
 DS = [3, 10, 50, 100]
 NS = [2**j for j in range(6, 14)]
 
 
-def _col(df, name):
-    return name if name in df.columns else f"p_{name}"
-
-
-def slopes_across_d(df, outdir):
-    """w1 against N for the three pipelines (one colour per d) and the N-slopes with CIs per
-    (pipeline, d), with the SiLD slope differences to d = 3."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ratesim.rates import fit_rate
-
-    df = df.rename(columns={_col(df, c): c for c in ("pipeline", "d", "N")})
-    df = df[df["metric"] == "w1"].assign(d=lambda t: t["d"].astype(int))
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), sharey=False)
-    rows = ["| pipeline | d | slope | 95% CI | diff to d=3 (95% CI) |", "|---|---|---|---|---|"]
-    for ax, pipe in zip(axes, ("sild", "ambient", "empirical"), strict=True):
-        sub = df[df["pipeline"] == pipe]
-        ref = None
-        for d, g in sub.groupby("d"):
-            m = g.groupby("N")["value"].mean()
-            ax.plot(m.index, m.to_numpy(), "o-", label=f"d={d}")
-            fit = fit_rate(g["N"].to_numpy(float), g["value"].to_numpy(float))
-            diff = ""
-            if ref is None:
-                ref = fit
-            else:
-                se = float(np.hypot(fit.stderr, ref.stderr))
-                dv = fit.slope - ref.slope
-                diff = f"{dv:+.3f} [{dv - 1.96 * se:+.3f}, {dv + 1.96 * se:+.3f}]"
-            rows.append(
-                f"| {pipe} | {d} | {fit.slope:+.3f} | [{fit.ci[0]:+.3f}, {fit.ci[1]:+.3f}] | "
-                f"{diff} |"
-            )
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("N")
-        ax.set_ylabel("w1 (seed means)")
-        ax.set_title(pipe)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(outdir / "w1_by_pipeline.png", dpi=110)
-    plt.close(fig)
-    return "\n".join(
-        [
-            "### N-slopes of w1 per pipeline and d",
-            "",
-            *rows,
-            "",
-            "![w1 by pipeline](w1_by_pipeline.png)",
-            "",
-            "SiLD and the empirical baseline: the same curve for every d (slope differences to "
-            "d = 3 with CIs around 0). Ambient smoothed-score diffusion: its level grows like "
-            "sqrt(d) and its slope flattens like -1/(d+4).",
-        ]
-    )
-
-
 STUDY = Study(
     name="p3_sild",
-    task="p3_sild",
+    task=sild_w1,
     grid={
         "manifold": "circle",
         "k": 1,
@@ -133,6 +66,7 @@ STUDY = Study(
     quick={"d": [3, 50], "N": [64, 512, 4096], "n_gen": 1000, "n_grid": 512, "n_quad": 4096},
     quick_seeds=10,
     seed=2605_20235,
+    registered=("2026-11-23", "d500b08"),
     claims=[
         Claim(
             metric="w1",

@@ -1,10 +1,11 @@
 """Score-induced latent diffusion (SiLD): a two-stage pipeline whose rate depends on k, not on d.
 
-Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235; SCIENCE.md
-P3): stage 1 learns the manifold from the small-sigma denoiser D_sigma = x + sigma^2 s (which
-collapses onto P_M) and turns it into an encoder onto M; stage 2 learns the k-dimensional latent law
-by a diffusion in the latent space; samples are decoded back. The paper's claim: the sample
-complexity depends on k, not on d. Our operational version for closed curves (k = 1):
+Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235;
+docs/science.md, P3): stage 1 learns the manifold from the small-sigma denoiser D_sigma = x +
+sigma^2 s (which collapses onto P_M) and turns it into an encoder onto M; stage 2 learns the
+k-dimensional latent law by a diffusion in the latent space; samples are decoded back. The
+paper's claim: the sample complexity depends on k, not on d. Our operational version for closed
+curves (k = 1):
 
 - **stage 1** (:func:`learn_chart`, :class:`CurveChart`): the training points are denoised by the
   learned empirical score at a small sigma_enc (``ratesim.scores.EmpiricalScore.denoise``); a chart
@@ -22,16 +23,16 @@ complexity depends on k, not on d. Our operational version for closed curves (k 
 Competitors with the same score family (Gaussian-smoothed empirical score):
 
 - **ambient diffusion**: the same smoothed score in R^d with the ambient bandwidth rule
-  h = N^(-1/(d+4)) (SCIENCE.md: kernel score estimation, N^(-2/(d+4))); its exact law is
-  mu_N * N(0, h^2 I_d), sampled directly (``n_gen`` draws);
+  h = N^(-1/(d+4)) (the kernel score estimation rate N^(-2/(d+4)), docs/science.md); its exact
+  law is mu_N * N(0, h^2 I_d), sampled directly (``n_gen`` draws);
 - **empirical baseline**: mu_N itself (the exact empirical score run to sigma = 0 memorizes).
 
 Metric (:func:`manifold_w1`): for a law nu, w1 = E_nu dist(Y, M) + W1_geo(P_M # nu, mu) with the
 geodesic circle W1 against the population law (``ratesim.metrics`` quadrature, 2^14 angles). It
 sandwiches the ambient W1: W1(nu, mu) <= w1 (move Y to P_M Y, then along M), and W1(nu, mu) >=
-E dist(Y, M) (every coupling moves Y to a point of M). No two-sample floor (SCIENCE.md trap 2) for
-the SiLD and empirical laws; the ambient law is sampled (n_gen points), its angular part has a
-floor ~ n_gen^-1/2, negligible against its distance term.
+E dist(Y, M) (every coupling moves Y to a point of M). No two-sample Monte-Carlo floor
+(docs/measurement.md) for the SiLD and empirical laws; the ambient law is sampled (n_gen points),
+its angular part has a floor ~ n_gen^-1/2, negligible against its distance term.
 
 Predictions (k = 1, von Mises density, smooth): the latent KDE has W1 bias ~ h^2 |p'|_1 / 2 and
 variance ~ N^-1/2, so SiLD reaches N^(-2/(k+4)) = N^-0.4 (the bias with h = N^-1/5; the same rate
@@ -44,17 +45,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, as_points, check_int, check_positive
-from ..study.tasks import task
-
-__all__ = [
-    "CurveChart",
-    "learn_chart",
-    "latent_kde_weights",
-    "manifold_w1",
-    "sild_law",
-    "sild_metrics",
-]
+from ratesim._validation import as_generator, as_points, check_int, check_positive
+from ratesim.study import task
 
 _TWO_PI = 2.0 * np.pi
 
@@ -178,7 +170,7 @@ def manifold_w1(manifold, density, points, weights=None, n_quad=1 << 14):
     dict
         ``w1``, ``dist`` (E dist), ``w1_geo`` (the angular part).
     """
-    from ..metrics import population_quadrature, wasserstein_circle
+    from ratesim.metrics import population_quadrature, wasserstein_circle
 
     points = as_points(points, "points", d=manifold.d)
     w = np.full(len(points), 1.0 / len(points)) if weights is None else np.asarray(weights, float)
@@ -210,7 +202,7 @@ def sild_law(X, *, sigma_enc, h, b_dec, n_grid=2048):
     -------
     points : array (n_grid, d), weights : array (n_grid,), chart : CurveChart
     """
-    from ..scores import EmpiricalScore
+    from ratesim.scores import EmpiricalScore
 
     X = as_points(X, "X")
     sigma_enc = check_positive(sigma_enc, "sigma_enc")
@@ -221,46 +213,57 @@ def sild_law(X, *, sigma_enc, h, b_dec, n_grid=2048):
     return chart.decode(grid), weights, chart
 
 
-def sild_metrics(params, rng):
-    """One cell: N samples on the circle in R^d, the ``pipeline``'s law, its w1 (and parts).
+@task(metrics=("w1", "dist", "w1_geo"), choices={"manifold": ("circle",)})
+def sild_w1(
+    *,
+    pipeline: str,
+    N: int,
+    d: int,
+    kappa: float,
+    sigma_enc: float,
+    rng: np.random.Generator,
+    manifold: str = "circle",
+    k: int = 1,
+    n_grid: int = 2048,
+    n_gen: int = 4000,
+    n_quad: int = 1 << 14,
+    manifold_seed: int = 1,
+) -> dict[str, float]:
+    """One cell: N samples of von Mises(``kappa``) on the unit circle in R^d, the ``pipeline``'s
+    law and its w1 (and parts), :func:`manifold_w1`.
 
-    ``params``: ``pipeline`` in {"sild", "ambient", "empirical"}, ``N``, ``d``, ``kappa``,
-    ``sigma_enc``, ``n_grid``, ``n_gen`` (ambient samples), ``n_quad``. Bandwidths: latent
-    h = N^(-1/5) (k = 1) and decoder b = h / 2; ambient h = N^(-1/(d+4)).
+    ``pipeline`` in {"sild", "ambient", "empirical"}; ``sigma_enc`` the encoder's noise level
+    (sild), ``n_grid`` its latent angle grid, ``n_gen`` the ambient law's samples, ``n_quad`` the
+    population quadrature. Bandwidths: latent h = N^(-1/5) (k = 1) and decoder b = h / 2; ambient
+    h = N^(-1/(d+4)). One BLAS thread per cell (the engine parallelizes over cells).
     """
-    from ..densities import VonMises
-    from ..manifolds import Circle
-
-    rng = as_generator(rng)
-    N = check_int(params["N"], "N", low=3)
-    d = check_int(params["d"], "d", low=2)
-    M = Circle(d=d, seed=params.get("manifold_seed", 1))
-    p = VonMises(kappa=check_positive(params["kappa"], "kappa"))
-    X = M.sample(N, p, rng=rng)
-    n_quad = params.get("n_quad", 1 << 14)
-    pipe = params["pipeline"]
-    if pipe == "sild":
-        h = N ** (-1.0 / 5.0)
-        pts, w, _ = sild_law(
-            X, sigma_enc=params["sigma_enc"], h=h, b_dec=h / 2, n_grid=params.get("n_grid", 2048)
-        )
-        r = manifold_w1(M, p, pts, w, n_quad=n_quad)
-    elif pipe == "ambient":
-        h = N ** (-1.0 / (d + 4.0))
-        n_gen = check_int(params.get("n_gen", 4000), "n_gen", low=1)
-        Y = X[rng.integers(0, N, n_gen)] + h * rng.standard_normal((n_gen, d))
-        r = manifold_w1(M, p, Y, n_quad=n_quad)
-    elif pipe == "empirical":
-        r = manifold_w1(M, p, X, n_quad=n_quad)
-    else:
-        raise ValueError(f"pipeline must be 'sild', 'ambient' or 'empirical' (got {pipe!r})")
-    return {"w1": r["w1"], "dist": r["dist"], "w1_geo": r["w1_geo"]}
-
-
-@task("p3_sild", metrics=("w1", "dist", "w1_geo"))
-def _p3_sild(params, rng):
-    """Huang et al. 2026 (P3): SiLD vs ambient smoothed-score diffusion vs empirical, W1 vs N."""
     from threadpoolctl import threadpool_limits
 
+    from ratesim.densities import VonMises
+    from ratesim.manifolds import Circle
+
+    if manifold != "circle" or k != 1:
+        raise ValueError(f"the SiLD task runs on the circle, k = 1 (got {manifold!r}, k = {k})")
     with threadpool_limits(limits=1):
-        return sild_metrics(params, rng)
+        rng = as_generator(rng)
+        N = check_int(N, "N", low=3)
+        d = check_int(d, "d", low=2)
+        M = Circle(d=d, seed=manifold_seed)
+        p = VonMises(kappa=check_positive(kappa, "kappa"))
+        X = M.sample(N, p, rng=rng)
+        if pipeline == "sild":
+            h = N ** (-1.0 / 5.0)
+            pts, w, _ = sild_law(X, sigma_enc=sigma_enc, h=h, b_dec=h / 2, n_grid=n_grid)
+            r = manifold_w1(M, p, pts, w, n_quad=n_quad)
+        elif pipeline == "ambient":
+            h = N ** (-1.0 / (d + 4.0))
+            n_gen = check_int(n_gen, "n_gen", low=1)
+            Y = X[rng.integers(0, N, n_gen)] + h * rng.standard_normal((n_gen, d))
+            r = manifold_w1(M, p, Y, n_quad=n_quad)
+        elif pipeline == "empirical":
+            r = manifold_w1(M, p, X, n_quad=n_quad)
+        else:
+            raise ValueError(
+                f"pipeline must be 'sild', 'ambient' or 'empirical' (got {pipeline!r})"
+            )
+    return {"w1": r["w1"], "dist": r["dist"], "w1_geo": r["w1_geo"]}
