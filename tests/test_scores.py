@@ -19,6 +19,7 @@ from scipy.stats import special_ortho_group
 
 from ratesim._validation import NotFittedError
 from ratesim.densities import Uniform, VonMises, VonMisesFisher
+from ratesim.exact import double_well
 from ratesim.manifolds import Sphere
 from ratesim.scores import (
     SCORES,
@@ -32,7 +33,6 @@ from ratesim.scores import (
     ProjectionScore,
     SmoothedScore,
     clone,
-    double_well,
     local_polynomial_regression,
     make_score,
 )

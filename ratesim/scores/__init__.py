@@ -1,4 +1,4 @@
-"""Score estimators (issue 3): one scikit-learn-style contract for all of them.
+"""Score estimators: one scikit-learn-style contract for all of them.
 
 ``est.fit(X)`` returns self; then ``est.score(x, sigma)`` = grad log p_sigma (m, d),
 ``est.denoise(x, sigma)`` = x + sigma^2 score (Tweedie) and, where a normalized density exists,
@@ -11,9 +11,7 @@ from ._coarse import AdaptiveProjectionScore, coarse_bandwidth, gaussian_ess
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
 from ._exact_coarse import ExactCoarseScore
 from ._oracle import OracleScore, exponential_family_params
-
-# double_well(_grad): transition names, their home is ratesim.exact (not in __all__)
-from ._perturbed import PerturbedScore, double_well, double_well_grad  # noqa: F401
+from ._perturbed import PerturbedScore
 from ._projection import ProjectionScore
 from ._registry import SCORES, make_score
 from ._regression import (
