@@ -1,8 +1,8 @@
-"""Real data: memorization against generalization of empirical and coarse scores on digits (P3).
+"""Real data: memorization against generalization of empirical and coarse scores on digits.
 
 The CPU-sized analogue of the real-data parts of Huang et al., "Collapse and refine" (arXiv
-2605.20235) and of Li, Shen, Hsieh, He (arXiv 2509.24912) (SCIENCE.md P2 "synthetic experiments",
-P3): scikit-learn's bundled handwritten digits (8 x 8 images, 1797 of them, shipped with the
+2605.20235) and of Li, Shen, Hsieh, He (arXiv 2509.24912) (docs/science.md, P2 and P3):
+scikit-learn's bundled handwritten digits (8 x 8 images, 1797 of them, shipped with the
 package, no download; Alpaydin and Kaynak 1998), pixels scaled to [0, 1], d = 64.
 
 Per cell: a random split into two *disjoint* training sets A and B of N images each and a fixed
@@ -23,19 +23,16 @@ Kadkhodaie et al., ICLR 2024) and measured:
 - ``flipd_dim``: the FLIPD plateau of the empirical score of A at held-out images (Kamkari et al.
   2024; :func:`ratesim.metrics.flipd_dimension`), an intrinsic dimension estimate of the digits.
 
-scikit-learn is an optional dependency of this module only (``pip install scikit-learn``).
+scikit-learn is needed by this family only (the ``digits`` extra: ``pip install -e ".[digits]"``);
+it is imported when the images are loaded, so the study files load without it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from .._validation import as_generator, check_int, check_positive
-from ..study.tasks import task
-
-__all__ = ["load_digits_array", "split_disjoint", "make_digit_score", "digits_metrics", "gallery"]
+from ratesim._validation import as_generator, check_int, check_positive
+from ratesim.study import task
 
 N_HELDOUT = 297
 
@@ -46,7 +43,8 @@ def load_digits_array() -> np.ndarray:
         from sklearn.datasets import load_digits
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "the digits study needs scikit-learn (an optional dependency): pip install scikit-learn"
+            "the digits family needs scikit-learn (the 'digits' extra): "
+            'pip install -e ".[digits]" or pip install scikit-learn'
         ) from e
     return np.ascontiguousarray(load_digits().data / 16.0)
 
@@ -67,7 +65,7 @@ def split_disjoint(n_total: int, N: int, rng, n_heldout: int = N_HELDOUT):
 
 
 def _antithetic_cfdm():
-    from ..scores import ClosedFormScore
+    from ratesim.scores import ClosedFormScore
 
     class AntitheticClosedFormScore(ClosedFormScore):
         """ClosedFormScore with antithetic perturbation nodes +-h z_j (J/2 pairs): the node mean
@@ -95,7 +93,7 @@ def make_digit_score(name: str, h: float, seed: int):
     """``empirical`` (exact empirical score), ``closed_form`` (the coarse CFDM score of
     Scarvelis et al. 2023, 16 i.i.d. perturbations of scale h frozen from ``seed``) or
     ``closed_form_antithetic`` (the same with 8 antithetic pairs +-h z_j, zero node mean)."""
-    from ..scores import ClosedFormScore, EmpiricalScore
+    from ratesim.scores import ClosedFormScore, EmpiricalScore
 
     if name == "empirical":
         return EmpiricalScore()
@@ -107,7 +105,7 @@ def make_digit_score(name: str, h: float, seed: int):
 
 
 def _sample(est, n_gen, sigma_max, sigma_min, steps, seed):
-    from ..samplers import reverse_sde
+    from ratesim.samplers import reverse_sde
 
     res = reverse_sde(
         est,
@@ -139,7 +137,7 @@ def digits_metrics(
     ``final_denoise=False`` so that a memorizing model's samples sit sigma_min-close to training
     images (the last step's residual noise), which is what makes d1 ~ sigma_min decidable.
     """
-    from ..metrics import flipd_dimension, memorization, paired_similarity
+    from ratesim.metrics import flipd_dimension, memorization, paired_similarity
 
     rng = as_generator(rng)
     X = load_digits_array() if data is None else np.asarray(data, dtype=float)
@@ -164,68 +162,28 @@ def digits_metrics(
 
 
 @task(
-    "p3_digits",
     metrics=("d1_median", "novelty_ratio", "memorized_fraction", "paired_ratio", "flipd_dim"),
     choices={"estimator": ESTIMATORS},
 )
-def _p3_digits(params, rng):
-    """Digits: memorization vs generalization of empirical and coarse (CFDM) scores (P3)."""
+def digits_memorization(
+    *,
+    N: int,
+    estimator: str,
+    sigma_min: float,
+    rng: np.random.Generator,
+    h: float = 0.15,
+    n_gen: int = 32,
+    steps: int = 150,
+) -> dict[str, float]:
+    """Memorization against generalization of one estimator on two disjoint training sets of N
+    digits (:func:`digits_metrics`; reverse SDE from sigma 3 down to ``sigma_min`` in ``steps``
+    steps, ``n_gen`` samples per model, perturbation scale ``h`` of the closed-form scores)."""
     return digits_metrics(
-        int(params["N"]),
-        str(params["estimator"]),
-        float(params["sigma_min"]),
+        int(N),
+        str(estimator),
+        float(sigma_min),
         rng,
-        h=float(params.get("h", 0.15)),
-        n_gen=int(params.get("n_gen", 32)),
-        steps=int(params.get("steps", 150)),
+        h=float(h),
+        n_gen=int(n_gen),
+        steps=int(steps),
     )
-
-
-def gallery(
-    outdir, N: int = 748, sigma_min: float = 0.01, n_show: int = 8, seed: int = 0, h: float = 0.3
-):
-    """Write ``digits_gallery.png``: for each estimator, generated images (model A) above their
-    nearest training images; regenerated deterministically from ``seed`` (a few seconds).
-
-    Returns the markdown that embeds it, with the distances shown."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from scipy.spatial import cKDTree
-
-    X = load_digits_array()
-    rng = np.random.default_rng(seed)
-    ia, _, _ = split_disjoint(X.shape[0], N, rng)
-    A = X[ia]
-    rows = []
-    for name in ESTIMATORS:
-        est = make_digit_score(name, h, seed).fit(A)
-        Y = _sample(est, n_show, 3.0, sigma_min, 150, seed + 1)
-        d, j = cKDTree(A).query(Y)
-        rows.append((name, Y, A[j], d))
-    fig, axes = plt.subplots(2 * len(rows), n_show, figsize=(1.2 * n_show, 1.4 * 2 * len(rows)))
-    for r, (name, Y, NN, d) in enumerate(rows):
-        for c in range(n_show):
-            for rr, img in ((2 * r, Y[c]), (2 * r + 1, NN[c])):
-                ax = axes[rr, c]
-                ax.imshow(np.clip(img, 0, 1).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-                ax.set_xticks([])
-                ax.set_yticks([])
-            axes[2 * r, c].set_title(f"d1={d[c]:.2f}", fontsize=7)
-        axes[2 * r, 0].set_ylabel(f"{name}\ngenerated", fontsize=7)
-        axes[2 * r + 1, 0].set_ylabel("nearest\ntraining", fontsize=7)
-    fig.tight_layout()
-    fig.savefig(Path(outdir) / "digits_gallery.png", dpi=110)
-    plt.close(fig)
-    lines = [
-        f"### Generated digits beside their nearest training images (N = {N}, sigma_min = "
-        f"{sigma_min:g}, h = {h:g}, seed {seed}, regenerated at report time)",
-        "",
-        "Row pairs: samples of each estimator (empirical, closed_form, closed_form_antithetic) "
-        "above their nearest training images; d1 = distance to the nearest training image "
-        "(pixels in [0, 1]; held-out images sit at a median 1.0 - 1.4 from the training set).",
-        "",
-        "![digits gallery](digits_gallery.png)",
-    ]
-    return "\n".join(lines)
