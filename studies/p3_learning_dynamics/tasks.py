@@ -1,11 +1,11 @@
 """Learning dynamics of denoising score matching: the normal part first, the tangent part later.
 
-Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235; SCIENCE.md
-P3): at small sigma the score s = grad log p_sigma is dominated by its singular normal part
--(x - P_M x) / sigma^2 (the collapse of the denoiser D_sigma = x + sigma^2 s onto P_M), and a
-learned score gets this part first and fast; the tangential part (the density on M, Theta(1)) is
-refined later. We make this operational with two small models trained by denoising score
-matching (DSM) on pairs (x_i = x0_i + sigma z_i, target -z_i) from N samples x0_i ~ mu_data:
+Huang, Han, Bai, Zhou, Zhang, Suzuki, Fukumizu, "Collapse and refine" (arXiv 2605.20235;
+docs/science.md, P3): at small sigma the score s = grad log p_sigma is dominated by its singular
+normal part -(x - P_M x) / sigma^2 (the collapse of the denoiser D_sigma = x + sigma^2 s onto
+P_M), and a learned score gets this part first and fast; the tangential part (the density on M,
+Theta(1)) is refined later. We make this operational with two small models trained by denoising
+score matching (DSM) on pairs (x_i = x0_i + sigma z_i, target -z_i) from N samples x0_i ~ mu_data:
 
 - **random features + ridge** (:func:`fit_random_features`): g(x) = Phi(x) C with P random Fourier
   features, C by ridge regression (closed form);
@@ -19,7 +19,7 @@ Both predict g = sigma s (the noise-prediction scale, so the loss is O(d) at any
 learned score is s_hat = g / sigma. Errors are measured against the exact
 :class:`ratesim.scores.OracleScore` (Bessel closed form on the circle) at test points
 x = y + sigma z near M (y ~ mu_data), split at the foot P_M(x) into
-the normal and tangent components (:func:`normal_tangent_errors`):
+the normal and tangent components (:func:`ratesim.metrics.normal_tangent_errors`):
 
     err_normal  = sum |P_N (s_hat - s)|^2 / sum |P_N s|^2,
     err_tangent = sum |P_T (s_hat - s)|^2 / sum |P_T s|^2.
@@ -42,19 +42,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, as_points, check_int, check_positive
-from ..study.tasks import task
-
-__all__ = [
-    "dsm_pairs",
-    "normal_tangent_errors",
-    "RandomFeatures",
-    "fit_random_features",
-    "ConservativeNet",
-    "train_conservative",
-    "make_circle_setup",
-    "learning_dynamics_metrics",
-]
+from ratesim._validation import as_generator, as_points, check_int, check_positive
+from ratesim.metrics import normal_tangent_errors
+from ratesim.study import task
 
 
 def dsm_pairs(x0, sigma, rng):
@@ -76,52 +66,6 @@ def dsm_pairs(x0, sigma, rng):
     sigma = check_positive(sigma, "sigma")
     z = as_generator(rng).standard_normal(x0.shape)
     return x0 + sigma * z, -z
-
-
-def normal_tangent_errors(manifold, s_hat, s_true, x):
-    """Relative squared errors of a score in the normal and tangent spaces at the foot P_M(x).
-
-    Parameters
-    ----------
-    manifold : ratesim.manifolds.Manifold
-        Provides ``project`` and ``tangent_basis``.
-    s_hat, s_true : arrays (m, d)
-        Learned and exact scores at x.
-    x : array (m, d)
-        Query points (near M: the foot must be unique).
-
-    Returns
-    -------
-    dict
-        ``normal`` = sum |P_N e|^2 / sum |P_N s|^2, ``tangent`` = sum |P_T e|^2 / sum |P_T s|^2
-        with e = s_hat - s_true, and the raw sums (``normal_ss``, ``tangent_ss``, ``normal_ref``,
-        ``tangent_ref``).
-    """
-    x = as_points(x)
-    s_hat = as_points(s_hat, "s_hat", d=x.shape[1])
-    s_true = as_points(s_true, "s_true", d=x.shape[1])
-    if not len(s_hat) == len(s_true) == len(x):
-        raise ValueError("s_hat, s_true and x must have the same number of rows")
-    T = manifold.tangent_basis(manifold.project(x).u)  # (m, d, k)
-    e = s_hat - s_true
-
-    def split(v):
-        c = np.einsum("mdk,md->mk", T, v)
-        vt = np.einsum("mdk,mk->md", T, c)
-        return np.sum((v - vt) ** 2), np.sum(c**2)
-
-    en, et = split(e)
-    sn, st = split(s_true)
-    if sn <= 0 or st <= 0:
-        raise ValueError("the exact score has no normal or no tangent part at these points")
-    return {
-        "normal": en / sn,
-        "tangent": et / st,
-        "normal_ss": en,
-        "tangent_ss": et,
-        "normal_ref": sn,
-        "tangent_ref": st,
-    }
 
 
 class RandomFeatures:
@@ -290,54 +234,77 @@ def train_conservative(net, x, y, *, lr, iters, momentum=0.9, callback=None, cal
 
 def make_circle_setup(d, kappa, manifold_seed=1):
     """The unit circle in R^d (random isometry) with a von Mises(kappa) density and its oracle."""
-    from ..densities import VonMises
-    from ..manifolds import Circle
-    from ..scores import OracleScore
+    from ratesim.densities import VonMises
+    from ratesim.manifolds import Circle
+    from ratesim.scores import OracleScore
 
     M = Circle(d=check_int(d, "d", low=2), seed=manifold_seed)
     p = VonMises(kappa=check_positive(kappa, "kappa"))
     return M, p, OracleScore(M, p).fit()
 
 
-def learning_dynamics_metrics(params, rng):
-    """One cell: train the model by DSM on N samples and measure normal / tangent errors.
+def _need(model: str, **given) -> None:
+    missing = [k for k, v in given.items() if v is None]
+    if missing:
+        raise ValueError(f"model {model!r} needs {', '.join(missing)}")
 
-    ``params``: ``model`` in {"rf", "nn"}, ``N``, ``sigma``, ``d``, ``kappa``, ``n_test``; for
-    "rf" ``n_features``, ``length_scale``, ``ridge``; for "nn" ``width``, ``init_scale``, ``lr``,
-    ``iters`` (the error is measured after ``iters`` steps).
+
+@task(metrics=("normal_err", "tangent_err"), choices={"manifold": ("circle",)})
+def dsm_score_errors(
+    *,
+    model: str,
+    N: int,
+    sigma: float,
+    d: int,
+    kappa: float,
+    rng: np.random.Generator,
+    manifold: str = "circle",
+    k: int = 1,
+    n_test: int = 2000,
+    manifold_seed: int = 1,
+    n_features: int | None = None,
+    length_scale: float | None = None,
+    ridge: float | None = None,
+    width: int | None = None,
+    init_scale: float | None = None,
+    lr: float | None = None,
+    iters: int | None = None,
+) -> dict[str, float]:
+    """One cell: train the model by DSM on N samples and measure its normal / tangent errors.
+
+    ``model`` "rf" (random features + ridge: ``n_features``, ``length_scale``, ``ridge``) or "nn"
+    (conservative network: ``width``, ``init_scale``, ``lr``, and ``iters``, the number of
+    gradient steps after which the error is measured; "rf" ignores ``iters``). Data: von
+    Mises(``kappa``) on the unit circle in R^d (isometry seed ``manifold_seed``); errors at
+    ``n_test`` points x = y + sigma z against the exact oracle score. One BLAS thread per cell
+    (small dense algebra; the engine parallelizes over cells).
     """
-    rng = as_generator(rng)
-    model = params["model"]
-    N = check_int(params["N"], "N", low=2)
-    sigma = check_positive(params["sigma"], "sigma")
-    M, p, oracle = make_circle_setup(params["d"], params["kappa"], params.get("manifold_seed", 1))
-    d = M.d
-    x0 = M.sample(N, p, rng=rng)
-    x, y = dsm_pairs(x0, sigma, rng)
-    xt, _ = dsm_pairs(M.sample(int(params.get("n_test", 2000)), p, rng=rng), sigma, rng)
-    s_true = oracle.score(xt, sigma)
-    if model == "rf":
-        rf = RandomFeatures(d, params["n_features"], params["length_scale"], rng)
-        fit_random_features(rf, x, y, params["ridge"])
-        s_hat = rf.predict(xt) / sigma
-    elif model == "nn":
-        net = ConservativeNet(d, params["width"], params["init_scale"], rng)
-        train_conservative(net, x, y, lr=params["lr"], iters=params["iters"])
-        s_hat = net.field(xt) / sigma
-    else:
-        raise ValueError(f"model must be 'rf' or 'nn' (got {model!r})")
-    e = normal_tangent_errors(M, s_hat, s_true, xt)
-    return {"normal_err": e["normal"], "tangent_err": e["tangent"]}
-
-
-@task(
-    "p3_learning_dynamics",
-    metrics=("normal_err", "tangent_err"),
-)
-def _p3_learning_dynamics(params, rng):
-    """Huang et al. 2026 (P3): normal vs tangent errors of DSM-trained small models."""
     from threadpoolctl import threadpool_limits
 
-    # small dense algebra: one BLAS thread per cell (the engine parallelizes over cells)
+    if manifold != "circle" or k != 1:
+        raise ValueError(f"this task runs on the circle, k = 1 (got {manifold!r}, k = {k})")
+    if model == "rf":
+        _need(model, n_features=n_features, length_scale=length_scale, ridge=ridge)
+    elif model == "nn":
+        _need(model, width=width, init_scale=init_scale, lr=lr, iters=iters)
+    else:
+        raise ValueError(f"model must be 'rf' or 'nn' (got {model!r})")
     with threadpool_limits(limits=1):
-        return learning_dynamics_metrics(params, rng)
+        rng = as_generator(rng)
+        N = check_int(N, "N", low=2)
+        sigma = check_positive(sigma, "sigma")
+        M, p, oracle = make_circle_setup(d, kappa, manifold_seed)
+        x0 = M.sample(N, p, rng=rng)
+        x, y = dsm_pairs(x0, sigma, rng)
+        xt, _ = dsm_pairs(M.sample(int(n_test), p, rng=rng), sigma, rng)
+        s_true = oracle.score(xt, sigma)
+        if model == "rf":
+            rf = RandomFeatures(M.d, n_features, length_scale, rng)
+            fit_random_features(rf, x, y, ridge)
+            s_hat = rf.predict(xt) / sigma
+        else:
+            net = ConservativeNet(M.d, width, init_scale, rng)
+            train_conservative(net, x, y, lr=lr, iters=iters)
+            s_hat = net.field(xt) / sigma
+        e = normal_tangent_errors(M, s_hat, s_true, xt)
+    return {"normal_err": e["normal"], "tangent_err": e["tangent"]}

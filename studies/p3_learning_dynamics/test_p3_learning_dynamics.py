@@ -1,10 +1,10 @@
-"""P3 learning dynamics (Huang et al. 2026, arXiv 2605.20235): DSM-trained models, normal/tangent.
+"""Learning-dynamics family (Huang et al. 2026, arXiv 2605.20235): DSM-trained models.
 
 The conservative network's hand-written loss gradient against central finite differences, its
 field against the finite-difference gradient of its potential, ridge regression on random features
-against a naive least-squares twin (augmented system), the normal/tangent error split against
-explicit per-point projection matrices, the variance law of the tangential error, and the quick
-``p3_learning_dynamics`` study through the engine with negative controls.
+against a naive least-squares twin (augmented system), the variance law of the tangential error,
+and the quick ``p3_learning_dynamics`` study through the engine with negative controls. (The
+normal/tangent error split is a library metric, tested in tests/test_metrics_score_geometry.py.)
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ratesim_studies.p3_learning_dynamics import tasks as L
 
-from ratesim.theory import learning_dynamics as L
-
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 
 
 def test_hand_gradient_matches_finite_differences():
@@ -94,37 +93,6 @@ def test_ridge_matches_naive_lstsq_twin():
         L.RandomFeatures(3, 5, 1.0, 0).predict(x)
 
 
-def test_normal_tangent_split_against_naive_projectors():
-    M, p, oracle = L.make_circle_setup(d=4, kappa=2.0)
-    rng = np.random.default_rng(4)
-    x, _ = L.dsm_pairs(M.sample(40, p, rng=rng), 0.1, rng)
-    s = oracle.score(x, 0.1)
-    e = rng.standard_normal(x.shape)
-    got = L.normal_tangent_errors(M, s + e, s, x)
-    # naive twin: tangent at the foot by a central difference of the embedding (error ~ 1e-12)
-    u = M.project(x).u
-    en = et = sn = st = 0.0
-    for i in range(len(x)):
-        th = np.arctan2(u[i, 1], u[i, 0])  # Circle coordinates are unit vectors of R^2
-        t = M.embed([[np.cos(th + 1e-6), np.sin(th + 1e-6)]])[0]
-        t = t - M.embed([[np.cos(th - 1e-6), np.sin(th - 1e-6)]])[0]
-        t /= np.linalg.norm(t)
-        PT = np.outer(t, t)
-        PN = np.eye(4) - PT
-        et += e[i] @ PT @ e[i]
-        en += e[i] @ PN @ e[i]
-        st += s[i] @ PT @ s[i]
-        sn += s[i] @ PN @ s[i]
-    np.testing.assert_allclose([got["normal"], got["tangent"]], [en / sn, et / st], rtol=1e-6)
-    # exact score: no error; zero score: relative error 1 in both; tangent-only perturbation
-    assert L.normal_tangent_errors(M, s, s, x)["normal"] == 0.0
-    z = L.normal_tangent_errors(M, np.zeros_like(s), s, x)
-    np.testing.assert_allclose([z["normal"], z["tangent"]], [1.0, 1.0])
-    T = M.tangent_basis(u)[:, :, 0]
-    pert = L.normal_tangent_errors(M, s + 3 * T, s, x)
-    assert pert["normal"] < 1e-20 and pert["tangent"] > 0
-
-
 def test_random_features_tangent_error_is_variance_law():
     """The tangential error of ridge on random features follows p k / (sigma^2 E|grad_M log p|^2 N)
     (module docstring): quadrupling N divides it by ~4 (ratio in [2.5, 6.5]: three seeds, the
@@ -137,8 +105,8 @@ def test_random_features_tangent_error_is_variance_law():
     for sigma in (0.05, 0.2):
         for N in (1024, 4096):
             vals = [
-                L.learning_dynamics_metrics(
-                    dict(base, model="rf", N=N, sigma=sigma, iters=0), np.random.default_rng(r)
+                L.dsm_score_errors(
+                    **base, model="rf", N=N, sigma=sigma, rng=np.random.default_rng(r)
                 )
                 for r in range(3)
             ]
@@ -155,11 +123,23 @@ def test_random_features_tangent_error_is_variance_law():
 def test_validation():
     with pytest.raises(ValueError):
         L.dsm_pairs(np.zeros((3, 2)), 0.0, 0)
-    with pytest.raises(ValueError):
-        L.learning_dynamics_metrics(dict(model="gp", N=10, sigma=0.1, d=3, kappa=1.0), 0)
-    M, p, oracle = L.make_circle_setup(d=3, kappa=1.0)
-    with pytest.raises(ValueError):
-        L.normal_tangent_errors(M, np.zeros((2, 3)), np.zeros((3, 3)), np.ones((3, 3)))
+    with pytest.raises(ValueError, match="model"):
+        L.dsm_score_errors(model="gp", N=10, sigma=0.1, d=3, kappa=1.0, rng=0)
+    with pytest.raises(ValueError, match="lr, iters"):
+        L.dsm_score_errors(
+            model="nn", N=10, sigma=0.1, d=3, kappa=1.0, width=4, init_scale=1.0, rng=0
+        )
+    with pytest.raises(ValueError, match="circle"):
+        L.dsm_score_errors(model="rf", N=10, sigma=0.1, d=3, kappa=1.0, k=2, rng=0)
+
+
+def test_rf_ignores_iters():
+    """The random-features cells carry an iters placeholder: it changes nothing."""
+    kw = dict(model="rf", N=300, sigma=0.2, d=3, kappa=2.0, n_test=100)
+    kw.update(n_features=16, length_scale=0.5, ridge=1e-6)
+    a = L.dsm_score_errors(**kw, iters=0, rng=np.random.default_rng(1))
+    b = L.dsm_score_errors(**kw, iters=1, rng=np.random.default_rng(1))
+    assert a == b
 
 
 def test_quick_study_through_engine(tmp_path):
@@ -172,7 +152,7 @@ def test_quick_study_through_engine(tmp_path):
     from ratesim.study.runner import run_study
     from ratesim.study.store import ResultsStore
 
-    study = load_study(ROOT / "studies" / "p3_learning_dynamics.py")
+    study = load_study(HERE / "p3_learning_dynamics.py")
     with ResultsStore(tmp_path / "ratesim.sqlite") as st:
         summary = run_study(study, st, quick=True, jobs=1, progress=False)
         df = st.tidy("p3_learning_dynamics", "quick")
@@ -186,5 +166,8 @@ def test_quick_study_through_engine(tmp_path):
         wrong = dataclasses.replace(c, predict={"flat": 0.0})
         bad = evaluate_claims(dataclasses.replace(study, claims=[wrong]), df)
         assert bad and all(r.verdict == CONTRADICTED for r in bad)
-    md = study.figures[0](df, tmp_path)
+    from ratesim.study.figures import ReportContext, plain_table
+
+    ctx = ReportContext(study=study, df=plain_table(df), results=res, outdir=tmp_path)
+    md = study.figures[0](ctx)
     assert (tmp_path / "normal_vs_tangent.png").exists() and "tangent/normal" in md
