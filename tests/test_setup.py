@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT
+from repo_paths import ROOT
 
 import ratesim
 from ratesim.cli import main

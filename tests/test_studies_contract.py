@@ -7,7 +7,7 @@ cell just computed when no report is committed), with the claim results the repo
 """
 
 import pytest
-from conftest import ROOT
+from repo_paths import ROOT
 
 from ratesim.report import figure_sections
 from ratesim.study import evaluate_claims, expand, load_study, read_tidy, study_files

@@ -6,7 +6,7 @@ import shlex
 import subprocess
 import sys
 
-from conftest import ROOT
+from repo_paths import ROOT
 
 
 def _steps(text: str):
