@@ -327,3 +327,47 @@ def test_reused_cells_of_another_code_version_are_reported(tmp_path):
         s3 = run_study(st, store, progress=False, rerun=True)
         assert s3.n_computed == 20 and s3.other_versions == {}
         assert set(store.versions(st.name, "full").values()) == {code_version()}
+
+
+def test_optional_metrics(tmp_path, write_study):
+    """A task may return an optional metric in some cells only; a declared metric missing, or an
+    undeclared one returned, fails the cell; claims may use optional metrics."""
+    p = write_study(
+        "optional",
+        """
+        from ratesim.study import Claim, Study, task
+
+        @task(metrics=("a",), optional=("b",))
+        def opt_task(*, N, rng, extra=False, drop_a=False):
+            out = {} if drop_a else {"a": 1.0 / N}
+            if N > 10:
+                out["b"] = 2.0 / N
+            if extra:
+                out["c"] = 1.0
+            return out
+
+        STUDY = Study(name="optional", task=opt_task,
+                      grid={"N": [10, 20, 40], "extra, drop_a": [(False, False), (True, False),
+                                                                 (False, True)]},
+                      seeds=1, claims=[Claim(metric="b", predict=-1.0, where={"extra": False,
+                                                                              "drop_a": False})])
+        """,
+    )
+    st = load_study(p)
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        s = run_study(st, store, progress=False)
+        df = store.tidy("optional", "full")
+    assert sorted(c.split("[")[1] for c, _ in s.failures) == sorted(
+        f"N={n},drop_a={d},extra={e},rep=0]"
+        for n in (10, 20, 40)
+        for d, e in ((False, True), (True, False))
+    )
+    # every failure names the declaration, but N=10 with drop_a, which returned nothing at all
+    assert sum("but declares ['a'] (optional: ['b'])" in tb for _, tb in s.failures) == 5
+    ok = df[(df["p_extra"] == False) & (df["p_drop_a"] == False)]  # noqa: E712
+    assert sorted(ok["metric"]) == ["a", "a", "a", "b", "b"]
+    from ratesim.study import Claim, Study
+
+    bad = Study(name="x", task=st.task, grid={"N": [10]}, claims=[Claim(metric="z", predict=-1)])
+    with pytest.raises(Exception, match="unknown metric 'z'"):
+        bad.validate()

@@ -184,10 +184,13 @@ def execute_cell(
             if not np.isfinite(v):
                 raise ValueError(f"task {name} returned a non-finite {m} = {v}")
             metrics[m] = v
-        if spec.metrics is not None and set(metrics) != set(spec.metrics):
+        if spec.metrics is not None and not (
+            set(spec.metrics) <= set(metrics) <= set(spec.all_metrics)
+        ):
             raise ValueError(
-                f"task {name} returned metrics {sorted(metrics)}, "
-                f"but declares {sorted(spec.metrics)}"
+                f"task {name} returned metrics {sorted(metrics)}, but declares "
+                f"{sorted(spec.metrics)}"
+                + (f" (optional: {sorted(spec.optional)})" if spec.optional else "")
             )
         res.metrics = metrics
         res.status = "ok"

@@ -388,7 +388,7 @@ class Study:
         key = f"claims[{i}]"
         if not isinstance(c, Claim):
             raise self._err(key, f"must be a Claim(...) (got {c!r})")
-        metrics = tsk.metrics
+        metrics = tsk.all_metrics
         if metrics is not None and c.metric not in metrics:
             raise self._err(
                 f"{key}.metric",

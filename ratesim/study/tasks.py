@@ -80,7 +80,9 @@ class TaskSpec:
     components : bool
         Whether the task takes ``<kind>__<arg>`` component options (a ``**`` parameter).
     metrics : tuple of str
-        The metric names the task returns.
+        The metric names the task always returns.
+    optional : tuple of str
+        Metric names the task returns only in some cells (e.g. a crossing that may not happen).
     choices : dict
         Allowed names of ``manifold``, ``density``, ``estimator``, ``sampler`` (else registries).
     """
@@ -91,6 +93,12 @@ class TaskSpec:
     components: bool
     metrics: tuple[str, ...]
     choices: Mapping[str, tuple[str, ...]]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def all_metrics(self) -> tuple[str, ...] | None:
+        """Every metric the task may return (claims may use any of them)."""
+        return None if self.metrics is None else (*self.metrics, *self.optional)
 
     @property
     def defaults(self) -> dict[str, object]:
@@ -109,6 +117,7 @@ def task(
     func: Callable | None = None,
     *,
     metrics: tuple[str, ...] | list[str] | None = None,
+    optional: tuple[str, ...] | list[str] = (),
     choices: Mapping[str, tuple[str, ...] | list[str]] | None = None,
 ):
     """Declare a function as a task (a decorator; the function itself is returned).
@@ -116,7 +125,10 @@ def task(
     Parameters
     ----------
     metrics : sequence of str
-        The metric names the task returns.
+        The metric names the task returns in every cell.
+    optional : sequence of str
+        Metric names it returns only in some cells (a cell returning neither a declared nor an
+        optional metric fails; so does one missing a declared metric).
     choices : mapping, optional
         Allowed values of ``manifold``, ``density``, ``estimator`` or ``sampler`` for this task
         (default: any name of the package registries).
@@ -145,9 +157,16 @@ def task(
         if kind not in NAMED_KINDS:
             raise ValueError(f"choices keys must be among {NAMED_KINDS} (got {kind!r})")
 
+    if isinstance(optional, str) or not all(isinstance(m, str) for m in optional):
+        raise ValueError(f"optional must be a sequence of metric names (got {optional!r})")
+    both = set(metrics) & set(optional)
+    if both:
+        raise ValueError(f"metrics {sorted(both)} are declared both required and optional")
+
     def deco(f: Callable) -> Callable:
         f.__ratesim_task__ = {
             "metrics": tuple(metrics),
+            "optional": tuple(optional),
             "choices": {k: tuple(v) for k, v in (choices or {}).items()},
         }
         describe(f)  # fail at definition time on a signature that cannot declare inputs
@@ -208,6 +227,7 @@ def describe(func: Callable) -> TaskSpec:
         components=components,
         metrics=decl["metrics"],
         choices=decl["choices"],
+        optional=decl.get("optional", ()),
     )
 
 

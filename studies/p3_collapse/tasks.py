@@ -36,18 +36,6 @@ HOLDER = ("holder_graph", "holder_curve")
 MANIFOLDS = ("circle", "sphere", "flat_torus", *HOLDER)
 
 
-def _some_metrics_optional(func):
-    """Engine workaround: a task must return exactly the metrics it declares, but
-    :func:`collapse_learned` returns ``collapse_sigma`` only when the denoiser collapses inside the
-    sigma range and :func:`intrinsic_dimension` returns ``flipd_onset`` / ``svd_dim`` only when the
-    FLIPD curve crosses k/2 and the ``skdim_*`` estimates only when scikit-dimension is installed.
-    The declaration (``metrics``) lists every metric they may return; the exact check is switched
-    off (as for the tasks' former registration) until tasks can declare optional metrics."""
-    func.__ratesim_task__["optional_metrics"] = func.__ratesim_task__["metrics"]
-    func.__ratesim_task__["metrics"] = None
-    return func
-
-
 def onset_sigma(sigmas, curve, level: float) -> float | None:
     """The smallest-sigma up-crossing of ``level`` by ``curve`` (log-linear interpolation).
 
@@ -229,9 +217,9 @@ def learned_collapse_metrics(
     return out
 
 
-@_some_metrics_optional
 @task(
-    metrics=("rank_small", "rank_peak", "spacing", "collapse_sigma"),
+    metrics=("rank_small", "rank_peak", "spacing"),
+    optional=("collapse_sigma",),  # only when the denoiser collapses inside the sigma range
     choices={"manifold": MANIFOLDS, "estimator": tuple(LEARNED_ESTIMATORS)},
 )
 def collapse_learned(
@@ -330,16 +318,11 @@ def intrinsic_dimension_metrics(
     return out
 
 
-@_some_metrics_optional
 @task(
-    metrics=(
-        "flipd_dim",
-        "flipd_plateau_lo",
-        "flipd_onset",
-        "svd_dim",
-        "skdim_twonn",
-        "skdim_mle",
-    ),
+    metrics=("flipd_dim", "flipd_plateau_lo"),
+    # the onset and the SVD dimension there only when FLIPD crosses k/2; the skdim estimates only
+    # with scikit-dimension installed (an optional extra)
+    optional=("flipd_onset", "svd_dim", "skdim_twonn", "skdim_mle"),
     choices={"manifold": MANIFOLDS},
 )
 def intrinsic_dimension(

@@ -134,7 +134,7 @@ def test_validation():
 
 
 def test_rf_ignores_iters():
-    """The random-features cells carry an iters placeholder: it changes nothing."""
+    """The random-features fit is closed form: iters changes nothing."""
     kw = dict(model="rf", N=300, sigma=0.2, d=3, kappa=2.0, n_test=100)
     kw.update(n_features=16, length_scale=0.5, ridge=1e-6)
     a = L.dsm_score_errors(**kw, iters=0, rng=np.random.default_rng(1))
