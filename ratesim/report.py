@@ -242,8 +242,6 @@ def plot_claim(study, claim_results, df, path) -> Path:
 def figure_sections(study, df, outdir, results, mode: str = "full") -> list[str]:
     """Markdown of the study's own figures (``Study.figures``), each called with one
     :class:`ratesim.study.figures.ReportContext` and writing into ``outdir``."""
-    import inspect
-
     from .study.figures import ReportContext, plain_table
 
     if not study.figures:
@@ -253,10 +251,7 @@ def figure_sections(study, df, outdir, results, mode: str = "full") -> list[str]
     )
     out = ["## Figures", ""]
     for fig in study.figures:
-        if len(inspect.signature(fig).parameters) == 2:  # transition: figure(df, outdir)
-            out += [str(fig(df, Path(outdir))).rstrip(), ""]
-        else:
-            out += [str(fig(ctx)).rstrip(), ""]
+        out += [str(fig(ctx)).rstrip(), ""]
     return out
 
 

@@ -19,7 +19,7 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_both():
     cmds = _readme_commands()
     assert len(cmds) == 2, cmds
     main_cmd, test_cmd = cmds
-    assert main_cmd.startswith("pip install -e .") and "ratesim" in main_cmd
+    assert main_cmd.startswith('pip install -e ".[studies]"') and "ratesim run all" in main_cmd
     assert "pytest" in test_cmd
     ci_lines = [ln.strip() for ln in (ROOT / ".ci/run").read_text().splitlines()]
     # the test suite first, then the main command end to end

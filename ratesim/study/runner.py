@@ -114,12 +114,8 @@ def _resolve_task(task, study_file: str | None):
         from .spec import load_study
 
         return load_study(study_file, validate=False).task_spec()
-    from .tasks import LEGACY_TASKS, describe
+    from .tasks import describe
 
-    if isinstance(task, str):
-        from .spec import _legacy_spec
-
-        return _legacy_spec(LEGACY_TASKS[task])
     return describe(task)
 
 
@@ -170,10 +166,7 @@ def execute_cell(
     t0 = time.perf_counter()
     try:
         rng = np.random.default_rng(cell.seed)
-        if getattr(spec, "legacy", False):
-            out = spec.func(dict(cell.params), rng)
-        else:
-            out = spec.func(**cell.params, rng=rng)
+        out = spec.func(**cell.params, rng=rng)
         if not isinstance(out, dict) or not out:
             raise TypeError(f"task {name} must return a non-empty dict (got {out!r})")
         metrics = {}
@@ -184,9 +177,7 @@ def execute_cell(
             if not np.isfinite(v):
                 raise ValueError(f"task {name} returned a non-finite {m} = {v}")
             metrics[m] = v
-        if spec.metrics is not None and not (
-            set(spec.metrics) <= set(metrics) <= set(spec.all_metrics)
-        ):
+        if not set(spec.metrics) <= set(metrics) <= set(spec.all_metrics):
             raise ValueError(
                 f"task {name} returned metrics {sorted(metrics)}, but declares "
                 f"{sorted(spec.metrics)}"

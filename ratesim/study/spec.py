@@ -242,14 +242,8 @@ class Study:
 
     def task_spec(self):
         """The :class:`ratesim.study.tasks.TaskSpec` of the task (StudyError if invalid)."""
-        from .tasks import LEGACY_TASKS, describe
+        from .tasks import describe
 
-        if isinstance(self.task, str):  # transition: a task registered by name
-            if self.task not in LEGACY_TASKS:
-                raise self._err(
-                    "task", f"task must be a callable declared with @task (got {self.task!r})"
-                )
-            return _legacy_spec(LEGACY_TASKS[self.task])
         try:
             return describe(self.task)
         except ValueError as e:
@@ -311,8 +305,7 @@ class Study:
             except (ValueError, ExprError) as e:
                 raise self._err("grid", str(e)) from None
         params_all = [c.params for q in (False, True) for c in cells[q]]
-        if not getattr(tsk, "legacy", False):
-            self._validate_inputs(tsk)
+        self._validate_inputs(tsk)
         self._validate_components(tsk, params_all)
         # claims
         if not isinstance(self.claims, Sequence) or isinstance(self.claims, str):
@@ -389,7 +382,7 @@ class Study:
         if not isinstance(c, Claim):
             raise self._err(key, f"must be a Claim(...) (got {c!r})")
         metrics = tsk.all_metrics
-        if metrics is not None and c.metric not in metrics:
+        if c.metric not in metrics:
             raise self._err(
                 f"{key}.metric",
                 f"unknown metric {c.metric!r} for task {tsk.name}"
@@ -472,23 +465,6 @@ def _check_registered(reg, err) -> None:
         )
 
 
-def _legacy_spec(func):
-    """Transition: a ``f(params, rng)`` task registered by name (no declared inputs)."""
-    from .tasks import TaskSpec
-
-    decl = func.__ratesim_task__
-    spec = TaskSpec(
-        func=func,
-        name=decl["legacy"],
-        params={},
-        components=True,
-        metrics=decl["metrics"],
-        choices=decl["choices"],
-    )
-    object.__setattr__(spec, "legacy", True)
-    return spec
-
-
 _SKIP_DIRS = ("_", ".")
 
 
@@ -535,12 +511,6 @@ def study_files(directory: str | Path) -> list[Path]:
                 continue
             if _defines_study(p):
                 out.append(p)
-    # transition: single-file studies at the top level
-    out += (
-        [p for p in root.glob("*.py") if not p.name.startswith("_") and p.stem != "conftest"]
-        if root.is_dir()
-        else []
-    )
     return sorted(out, key=lambda p: p.stem)
 
 

@@ -96,9 +96,9 @@ class TaskSpec:
     optional: tuple[str, ...] = ()
 
     @property
-    def all_metrics(self) -> tuple[str, ...] | None:
+    def all_metrics(self) -> tuple[str, ...]:
         """Every metric the task may return (claims may use any of them)."""
-        return None if self.metrics is None else (*self.metrics, *self.optional)
+        return (*self.metrics, *self.optional)
 
     @property
     def defaults(self) -> dict[str, object]:
@@ -110,13 +110,10 @@ class TaskSpec:
         return tuple(k for k, v in self.params.items() if v is REQUIRED)
 
 
-LEGACY_TASKS: dict[str, Callable] = {}  # transition: f(params, rng) tasks registered by name
-
-
 def task(
     func: Callable | None = None,
     *,
-    metrics: tuple[str, ...] | list[str] | None = None,
+    metrics: tuple[str, ...] | list[str],
     optional: tuple[str, ...] | list[str] = (),
     choices: Mapping[str, tuple[str, ...] | list[str]] | None = None,
 ):
@@ -138,19 +135,6 @@ def task(
     ValueError
         If the signature cannot declare inputs (see :func:`describe`).
     """
-    if isinstance(func, str):  # transition: legacy @task("name", ...) registration
-        name = func
-
-        def legacy(f):
-            f.__ratesim_task__ = {
-                "metrics": tuple(metrics) if metrics else None,
-                "choices": {k: tuple(v) for k, v in (choices or {}).items()},
-                "legacy": name,
-            }
-            LEGACY_TASKS[name] = f
-            return f
-
-        return legacy
     if isinstance(metrics, str) or not metrics or not all(isinstance(m, str) for m in metrics):
         raise ValueError(f"metrics must be a non-empty sequence of names (got {metrics!r})")
     for kind in choices or {}:
@@ -361,12 +345,6 @@ def build(kind: str, name: str, components: Mapping | None = None, **standard):
     ValueError
         Unknown kind or name (with a did-you-mean) or an option the component does not take.
     """
-    if isinstance(name, Mapping):  # legacy build(kind, params): removed once studies are folders
-        params = name
-        name = params[kind]
-        components = {k: v for k, v in params.items() if k.startswith(f"{kind}__")}
-        components.update({f"{kind}__{k}": v for k, v in standard.items()})
-        standard = {k: params[k] for k in ("k", "d", "beta") if k in params}
     if kind not in _PACKAGE_REGISTRIES:
         raise ValueError(f"kind must be one of {tuple(_PACKAGE_REGISTRIES)} (got {kind!r})")
     kwargs = options(kind, components or {})
