@@ -138,6 +138,8 @@ def test_ks_helper_rejects_wrong_law():
     assert uniformity_tests(th, cdf=cdf).ks_stat > 5 * 1.63 / np.sqrt(4000)
 
 
+# slow: each study's contract test (tests/test_studies_contract.py) runs one of its cells by default
+@pytest.mark.slow
 def test_quick_study_through_engine(tmp_path):
     """Quick study (6 panels, 300 chains, 200 steps) through the engine and the report: the figure
     and its table are written; the study has no rate claims (panels are figures)."""

@@ -167,7 +167,14 @@ def _load(name):
     return load_study(HERE / f"{name}.py")
 
 
-@pytest.mark.parametrize("name", sorted(WRONG))
+# the intrinsic-dimension run is slow; its contract test runs one of its cells by default
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow) if n == "p3_intrinsic_dim" else n
+        for n in sorted(WRONG)
+    ],
+)
 def test_quick_studies_through_engine(tmp_path, name):
     """Each quick study (trimmed for the learned / intrinsic ones, see TRIMMED) runs through the
     engine with no claim contradicted; replacing every prediction by a wrong exponent contradicts

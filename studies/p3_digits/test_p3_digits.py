@@ -79,6 +79,8 @@ def test_frozen_cfdm_nodes_give_shifted_copies_and_antithetic_nodes_do_not():
         assert (np.linalg.norm(e_mean) > 1e-3) == shift
 
 
+# slow: each study's contract test (tests/test_studies_contract.py) runs one of its cells by default
+@pytest.mark.slow
 def test_quick_digits_study_through_engine(tmp_path):
     """The quick study (trimmed for the default run to 4 seeds and the empirical and frozen-node
     closed-form scores: the claim is decided with CIs of half-width ~0.02) runs through the

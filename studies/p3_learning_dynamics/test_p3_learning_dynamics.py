@@ -142,6 +142,8 @@ def test_rf_ignores_iters():
     assert a == b
 
 
+# slow: each study's contract test (tests/test_studies_contract.py) runs one of its cells by default
+@pytest.mark.slow
 def test_quick_study_through_engine(tmp_path):
     """The quick study runs through the engine; no claim is contradicted; the "flat" control of
     the network's normal error is contradicted, and a wrong exponent (0: nothing learned) for the
