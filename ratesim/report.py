@@ -260,7 +260,7 @@ def _study_file(study) -> str:
     if src is None:
         return f"{study.name}.py"
     src = Path(src).resolve()
-    return f"{src.parent.name}/{src.name}"
+    return f"{src.parent.parent.name}/{src.parent.name}/{src.name}"
 
 
 def write_report(study, df, outdir, *, mode: str = "full", command: str = "", source: str = ""):

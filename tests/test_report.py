@@ -82,6 +82,7 @@ def test_write_report(facets):
     } <= names
     text = readme.read_text()
     for needle in (
+        "- study file: `studies/fam/facets.py` (task `synthetic_power`",
         "## How this was produced",
         "ratesim run facets",
         "cores",
