@@ -9,7 +9,7 @@ between equal-size clouds on flat tori T^2, T^3 or S^2, at sizes beyond dense OT
 :func:`wasserstein_curve_uniform` (exact geodesic W1 to the volume law on a closed curve, through
 its :class:`ArcLength` chart).
 
-Parametric-rate *controls* (N^(-1/2) in any dimension, SCIENCE.md trap 1):
+Parametric-rate *controls* (N^(-1/2) in any dimension, docs/measurement.md, trap 1):
 :func:`sliced_wasserstein`, :func:`mmd2`, :func:`sinkhorn_divergence`.
 
 Laws on the circle (circular Cramer-von Mises / H^-1 D^2 in closed form, exactly unbiased
