@@ -386,6 +386,9 @@ def _two_term_log(theta, logN, q):
 def fit_two_term(N, values, *, subleading: float = 0.5, level: float = 0.95) -> RateFit:
     """Fit ``metric ~ A N^b + c N^(-q)`` (leading power plus a subleading term) by NLS.
 
+    ``q > 0``: the correction vanishes as the axis grows (N); ``q < 0``: as it shrinks (an axis
+    such as sigma -> 0, where ``c sigma^|q|`` is the correction).
+
     docs/measurement.md, trap 3: at k >= 3, finite-N corrections bend the log-log plot of a
     N^(-1/k) rate; with ``q = 1/2`` the parametric part is absorbed by ``c N^(-1/2)`` and ``b``
     estimates the leading exponent. Fitted on the seed means of log metric, weighted by their
@@ -400,9 +403,14 @@ def fit_two_term(N, values, *, subleading: float = 0.5, level: float = 0.95) -> 
     """
     from scipy.optimize import least_squares
 
-    from ._validation import check_in_range, check_positive
+    from ._validation import check_in_range
 
-    q = check_positive(subleading, "subleading")
+    q = float(subleading)
+    if not np.isfinite(q) or q == 0:
+        raise ValueError(
+            f"subleading must be a finite, nonzero exponent (got {subleading!r}): > 0 when the "
+            "correction vanishes as the axis grows, < 0 when it vanishes as the axis shrinks"
+        )
     level = check_in_range(level, "level", 0, 1, low_open=True, high_open=True)
     base = fit_rate(N, values, level=level)
     L = base.n_levels

@@ -166,6 +166,22 @@ def test_two_term_form():
     assert "subleading" in f.summary()
     with pytest.raises(ValueError, match="at least 4 distinct N"):
         fit_two_term([10, 20, 40], [1.0, 0.8, 0.6])
+    with pytest.raises(ValueError, match="subleading must be a finite, nonzero"):
+        fit_two_term(N, v, subleading=0.0)
+
+
+def test_two_term_form_on_an_axis_going_to_zero():
+    """The same law on sigma = 1/N: 2 sigma^(1/3) + 1.5 sigma^(1/2), the correction vanishing as
+    sigma -> 0 (subleading -1/2). The fit is the N fit with the slope negated, to rounding."""
+    rng = np.random.default_rng(4)
+    N = np.repeat(LEVELS, 10)
+    v = (2 * N ** (-1 / 3) + 1.5 * N**-0.5) * np.exp(0.01 * rng.standard_normal(N.size))
+    on_n = fit_two_term(N, v, subleading=0.5)
+    on_sigma = fit_two_term(1 / N, v, subleading=-0.5)
+    assert on_sigma.slope == pytest.approx(-on_n.slope, rel=1e-6)
+    assert on_sigma.ci[0] == pytest.approx(-on_n.ci[1], rel=1e-6)
+    assert on_sigma.verdict(1 / 3) == CONSISTENT and on_sigma.verdict(0.5) == CONTRADICTED
+    assert on_sigma.sub_coef == pytest.approx(on_n.sub_coef, rel=1e-6)
 
 
 def test_effective_exponent_matches_science_md():

@@ -117,7 +117,9 @@ class Claim:
         The fitted form (see docs/measurement.md): log metric vs log N; vs log(N / log N) (the k = 2
         factor: sqrt(log N / N) = (N / log N)^(-1/2)); or a N^p + c N^(-subleading).
     subleading : float
-        The subleading exponent of the ``two_term`` form (default 1/2, the parametric rate).
+        The subleading exponent of the ``two_term`` form (default 1/2, the parametric rate); > 0
+        when the correction vanishes as the axis grows, < 0 when it vanishes as the axis shrinks
+        (``on="sigma"``: ``c sigma^|subleading|``).
     method : {"wls", "cluster"}
         Estimator of :func:`ratesim.rates.fit_rate` (WLS on seed means is the default).
     level : float
@@ -421,10 +423,17 @@ class Study:
             raise self._err(f"{key}.bound", f"bound must be True or False (got {c.bound!r})")
         if not (0 < c.level < 1):
             raise self._err(f"{key}.level", f"level must be in (0, 1) (got {c.level!r})")
-        for attr in ("tolerance", "max_halfwidth", "subleading"):
+        for attr in ("tolerance", "max_halfwidth"):
             v = getattr(c, attr)
             if not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
                 raise self._err(f"{key}.{attr}", f"{attr} must be a finite number >= 0 (got {v!r})")
+        q = c.subleading
+        if isinstance(q, bool) or not isinstance(q, int | float) or not math.isfinite(q) or q == 0:
+            raise self._err(
+                f"{key}.subleading",
+                f"subleading must be a finite, nonzero exponent (got {q!r}): > 0 when the "
+                "correction vanishes as the axis grows, < 0 when it vanishes as it shrinks",
+            )
         try:
             preds = c.predictions()
         except ExprError as e:
