@@ -40,12 +40,12 @@ def run(sizes, repeats, seed, d=3):
     S = Sphere(k=2, d=d, seed=seed)
     rng = np.random.default_rng(seed)
     # warm-up (imports, allocations)
-    a = S.sample(50, None, rng)
+    a = S.sample(50, None, rng=rng)
     wasserstein(a, a)
     linear_sum_assignment(cdist(a, a))
     rows = []
     for n in sizes:
-        X, Y = S.sample(n, None, rng), S.sample(n, None, rng)
+        X, Y = S.sample(n, None, rng=rng), S.sample(n, None, rng=rng)
         t_cost, C = _best(lambda X=X, Y=Y: cdist(X, Y), repeats)
         t_emd, v_emd = _best(lambda X=X, Y=Y: wasserstein(X, Y), repeats)
 

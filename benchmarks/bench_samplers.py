@@ -78,7 +78,7 @@ def _run(sampler, est, X, chains, steps, seed):
         res = S.reverse_sde(est, n=chains, sigma_max=2.0, sigma_min=0.01, steps=steps, rng=rng)
     else:
         x0 = X[:chains]
-        res = S.tempered_langevin(est, x0, 0.01, 1.0, 0.1, steps, rng)
+        res = S.tempered_langevin(est, x0, 0.01, 1.0, 0.1, steps, rng=rng)
     wall = time.perf_counter() - t0
     g = np.random.default_rng(seed)
     t1 = time.perf_counter()
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     Xw = manifolds.Sphere(k=1).sample(50, densities.Uniform(), rng=0)
     ew = scores.EmpiricalScore().fit(Xw)
     S.reverse_sde(ew, n=8, sigma_max=2.0, sigma_min=0.01, steps=3, rng=0)
-    S.tempered_langevin(ew, Xw[:8], 0.01, 1.0, 0.1, 3, 0)
+    S.tempered_langevin(ew, Xw[:8], 0.01, 1.0, 0.1, 3, rng=0)
 
     hdr = (
         f"{'case':10s} {'N':>7s} {'sampler':18s} {'wall s':>8s} {'chain-steps/s':>14s} "

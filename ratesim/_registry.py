@@ -20,7 +20,17 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable
 
-__all__ = ["Registry", "did_you_mean"]
+__all__ = ["RENAMED", "Registry", "did_you_mean"]
+
+
+RENAMED: dict[str, tuple[str, ...]] = {
+    "h": ("bandwidth", "step", "fd_step"),
+    "sigma": ("bandwidth",),
+    "ts_h": ("ts_step",),
+}
+"""Former parameter names of the package -> their new names, so that an old name gets its new
+one as the did-you-mean (``h`` was the bandwidth of the estimators, the step of the samplers and
+the finite-difference step of the metrics; ``sigma`` the bandwidth of ``InertialDiffusion``)."""
 
 
 def did_you_mean(name, options: Iterable) -> str:
@@ -36,17 +46,21 @@ def did_you_mean(name, options: Iterable) -> str:
     Returns
     -------
     str
-        ``" (did you mean 'x'? available: a, b)"`` when one option is close to ``name``
-        (``difflib`` ratio >= 0.6), else ``" (available: a, b)"`` (``" (available: none)"`` when
-        there are no options). Options are listed sorted.
+        ``" (did you mean 'x'? available: a, b)"`` when ``name`` is a former name of an option
+        (:data:`RENAMED`) or one option is close to it (``difflib`` ratio >= 0.6), else
+        ``" (available: a, b)"`` (``" (available: none)"`` when there are no options). Options
+        are listed sorted.
 
     Examples
     --------
     >>> "unknown manifold 'elipse'" + did_you_mean("elipse", ["ellipse", "sphere"])
     "unknown manifold 'elipse' (did you mean 'ellipse'? available: ellipse, sphere)"
+    >>> did_you_mean("h", ["bandwidth", "k"])
+    " (did you mean 'bandwidth'? available: bandwidth, k)"
     """
     options = sorted(map(str, options))
-    close = difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
+    close = [new for new in RENAMED.get(str(name), ()) if new in options][:1]
+    close = close or difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
     if close:
         return f" (did you mean {close[0]!r}? available: {', '.join(options)})"
     return f" (available: {', '.join(options) or 'none'})"

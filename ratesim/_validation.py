@@ -1,8 +1,7 @@
 """Input validation shared by the whole package.
 
 Every public function validates before it computes; errors name the parameter, the value received
-and
-what is allowed, so that nothing half-computed or NaN leaves ratesim.
+and what is allowed, so that nothing half-computed or NaN leaves ratesim.
 """
 
 from __future__ import annotations
@@ -10,6 +9,11 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
+RNGLike = np.random.Generator | np.random.SeedSequence | int
+"""A source of randomness: a ``numpy.random.Generator``, a ``SeedSequence`` or a non-negative int
+seed (read by :func:`as_generator`). Every public function or estimator that draws random numbers
+takes one as its required keyword argument ``rng``."""
 
 
 class NotFittedError(ValueError, AttributeError):

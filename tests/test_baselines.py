@@ -42,22 +42,22 @@ def _make(name):
 
 @pytest.mark.parametrize("name", sorted(BASELINES))
 def test_contract(name):
-    X = S2.sample(300, None, 0)
+    X = S2.sample(300, None, rng=0)
     est = _make(name)
     with pytest.raises(NotFittedError, match="not fitted"):
-        est.sample(3, 0)
+        est.sample(3, rng=0)
     assert est.fit(X) is est
-    Y = est.sample(50, 1)
+    Y = est.sample(50, rng=1)
     assert Y.shape == (50, 5) and np.all(np.isfinite(Y))
-    assert_allclose(est.sample(50, 1), Y)  # deterministic under a seed
-    assert not np.allclose(est.sample(50, 2), Y)
+    assert_allclose(est.sample(50, rng=1), Y)  # deterministic under a seed
+    assert not np.allclose(est.sample(50, rng=2), Y)
     est2 = pickle.loads(pickle.dumps(est))
-    assert_allclose(est2.sample(50, 1), Y)
+    assert_allclose(est2.sample(50, rng=1), Y)
     assert type(est).__name__ in repr(est) and isinstance(est.get_params(), dict)
     with pytest.raises(ValueError, match="n must be"):
-        est.sample(0, 1)
+        est.sample(0, rng=1)
     with pytest.raises(ValueError, match="rng"):
-        est.sample(3, None)
+        est.sample(3, rng=None)
     Xn = X.copy()
     Xn[0, 0] = np.nan
     with pytest.raises(ValueError, match="finite"):
@@ -70,14 +70,14 @@ def test_make_baseline_by_name():
     """make_baseline passes the manifold to the baselines that take one and its k to those with a
     k-rule, and equals the direct construction draw for draw; unknown names and parameters and a
     missing manifold are refused."""
-    X = S2.sample(200, None, 0)
+    X = S2.sample(200, None, rng=0)
     for name in sorted(BASELINES):
         est = make_baseline(name, S2)
         assert type(est) is BASELINES[name]
-        assert_allclose(est.fit(X).sample(30, 1), _make(name).fit(X).sample(30, 1))
+        assert_allclose(est.fit(X).sample(30, rng=1), _make(name).fit(X).sample(30, rng=1))
     assert make_baseline("inertial", S2).k == 2 and make_baseline("inertial", S2, k=1).k == 1
     assert make_baseline("intrinsic_kde", S2).manifold is S2
-    assert make_baseline("inertial", sigma=0.1).get_params() == {"k": None, "sigma": 0.1}
+    assert make_baseline("inertial", bandwidth=0.1).get_params() == {"k": None, "bandwidth": 0.1}
     with pytest.raises(ValueError, match="did you mean 'inertial'"):
         make_baseline("inertal", S2)
     with pytest.raises(ValueError, match="did you mean 'bandwidth'"):
@@ -87,8 +87,8 @@ def test_make_baseline_by_name():
 
 
 def test_empirical_measure_returns_training_points():
-    X = S2.sample(100, None, 0)
-    Y = EmpiricalMeasure().fit(X).sample(1000, 0)
+    X = S2.sample(100, None, rng=0)
+    Y = EmpiricalMeasure().fit(X).sample(1000, rng=0)
     d = np.min(np.linalg.norm(Y[:, None, :] - X[None, :, :], axis=2), axis=1)
     assert np.all(d == 0)
     # every training point equally likely: counts ~ Binomial(1000, 1/100), chi^2 with 99 dof
@@ -100,7 +100,7 @@ def test_empirical_measure_returns_training_points():
 
 def test_gaussian_kde_rules_logdensity_and_samples():
     rng = np.random.default_rng(0)
-    X = S2.sample(400, None, rng)
+    X = S2.sample(400, None, rng=rng)
     n = 400
     spread = np.sqrt(np.trace(np.cov(X.T)) / 2)
     scott = GaussianKDE("scott", k=2).fit(X)
@@ -118,7 +118,7 @@ def test_gaussian_kde_rules_logdensity_and_samples():
     # has sd <= sqrt(2 / 20000) * max variance ~ 0.01 * 0.3; use Z times that
     h = 0.2
     kde = GaussianKDE(h).fit(X)
-    Y = kde.sample(20000, 1)
+    Y = kde.sample(20000, rng=1)
     want = np.cov(X.T, bias=True) + h**2 * np.eye(5)
     assert np.max(np.abs(np.cov(Y.T) - want)) < Z * np.sqrt(2 / 20000) * 0.4
     with pytest.raises(ValueError, match="bandwidth"):
@@ -144,7 +144,7 @@ def test_vmf_sampler_mean_resultant_length():
     for m, kappa in ((2, 3.0), (3, 10.0), (5, 100.0)):
         mu = np.zeros((20000, m))
         mu[:, 0] = 1.0
-        x = sample_vmf(mu, kappa, rng)
+        x = sample_vmf(mu, kappa, rng=rng)
         assert_allclose(np.linalg.norm(x, axis=1), 1.0, rtol=1e-12)
         c = x[:, 0]
         want = ive(m / 2, kappa) / ive(m / 2 - 1, kappa)
@@ -155,17 +155,17 @@ def test_vmf_sampler_mean_resultant_length():
 
 def test_intrinsic_kde_stays_on_manifold_and_smooths():
     rng = np.random.default_rng(3)
-    X = S2.sample(200, None, rng)
+    X = S2.sample(200, None, rng=rng)
     est = IntrinsicKDE(S2).fit(X)
     assert est.kernel_ == "vmf"
     assert_allclose(est.bandwidth_, 200 ** (-1 / 6), rtol=1e-12)
-    Y = est.sample(2000, 4)
+    Y = est.sample(2000, rng=4)
     assert M.distance_to_manifold(S2, Y).max < 1e-12
     T = FlatTorus(k=2, d=6, seed=1)
-    XT = T.sample(300, None, rng)
+    XT = T.sample(300, None, rng=rng)
     et = IntrinsicKDE(T, bandwidth=0.05).fit(XT)
     assert et.kernel_ == "wrapped-gaussian"
-    YT = et.sample(3000, 5)
+    YT = et.sample(3000, rng=5)
     assert M.distance_to_manifold(T, YT).max < 1e-12
     # wrapped-Gaussian offsets from the nearest training centre: per-coordinate sd ~ h
     uT = T.project(YT).u
@@ -182,18 +182,18 @@ def test_intrinsic_kde_stays_on_manifold_and_smooths():
 def test_inertial_diffusion_is_tweedie_of_noised_training_point():
     """With the same rng the baseline's output equals the naive softmax mean evaluated at
     X[idx] + sigma z (same draws); sigma defaults to N^(-1/(k+4))."""
-    X = S2.sample(150, None, 0)
+    X = S2.sample(150, None, rng=0)
     est = InertialDiffusion(k=2).fit(X)
-    assert_allclose(est.sigma_, 150 ** (-1 / 6))
-    Y = est.sample(20, 7)
+    assert_allclose(est.bandwidth_, 150 ** (-1 / 6))
+    Y = est.sample(20, rng=7)
     rng = np.random.default_rng(7)
     idx = rng.integers(0, 150, size=20)
-    x = X[idx] + est.sigma_ * rng.standard_normal((20, 5))
-    assert_allclose(Y, naive.softmax_mean(X, x, est.sigma_), rtol=1e-10, atol=1e-13)
-    est2 = InertialDiffusion(sigma=0.05).fit(X)
-    assert est2.sigma_ == 0.05
-    with pytest.raises(ValueError, match="sigma"):
-        InertialDiffusion(sigma=-1.0).fit(X)
+    x = X[idx] + est.bandwidth_ * rng.standard_normal((20, 5))
+    assert_allclose(Y, naive.softmax_mean(X, x, est.bandwidth_), rtol=1e-10, atol=1e-13)
+    est2 = InertialDiffusion(bandwidth=0.05).fit(X)
+    assert est2.bandwidth_ == 0.05
+    with pytest.raises(ValueError, match="bandwidth"):
+        InertialDiffusion(bandwidth=-1.0).fit(X)
 
 
 def test_baselines_w1_on_circle_against_population():
@@ -202,7 +202,7 @@ def test_baselines_w1_on_circle_against_population():
     with the classical d = 10 rule blurs off M, so its projected W_1 is fine but its distance to M
     is not (a negative control of what W_1-on-projections hides)."""
     C = Sphere(k=1, d=10, seed=5)
-    X = C.sample(2000, None, 8)
+    X = C.sample(2000, None, rng=8)
     vals = {}
     for name, est in {
         "emp": EmpiricalMeasure(),
@@ -210,7 +210,7 @@ def test_baselines_w1_on_circle_against_population():
         "inert": InertialDiffusion(k=1),
         "kde": GaussianKDE("scott"),
     }.items():
-        Y = est.fit(X).sample(2000, 9)
+        Y = est.fit(X).sample(2000, rng=9)
         vals[name] = (
             M.wasserstein_to_population(C, Y).value,
             M.distance_to_manifold(C, Y).mean,
@@ -236,8 +236,8 @@ def test_inertial_diffusion_rate_on_circle():
     NN, V = [], []
     for N in [64, 256, 1024, 4096]:
         for _ in range(5):
-            X = C.sample(N, None, rng)
-            Y = InertialDiffusion(k=1).fit(X).sample(4 * N, rng)
+            X = C.sample(N, None, rng=rng)
+            Y = InertialDiffusion(k=1).fit(X).sample(4 * N, rng=rng)
             V.append(M.wasserstein_to_population(C, Y).value + M.distance_to_manifold(C, Y).mean)
             NN.append(N)
     res = sm.OLS(np.log(V), sm.add_constant(np.log(NN))).fit()

@@ -78,25 +78,29 @@ def test_gaussian_ess_matches_naive_computation_on_the_flat_torus():
 # ----- the estimator ----------------------------------------------------------------------------
 def test_contract_and_registry():
     assert SCORES["adaptive_projection"] is AdaptiveProjectionScore
-    est = make_score("adaptive_projection", h=0.3, k=1, beta=4.5, scale=0.5)
+    est = make_score("adaptive_projection", bandwidth=0.3, k=1, beta=4.5, scale=0.5)
     assert isinstance(est, ScoreEstimator)
-    assert est.get_params() == {"h": 0.3, "k": 1, "beta": 4.5, "scale": 0.5, "n_iter": 2}
+    assert est.get_params() == {"bandwidth": 0.3, "k": 1, "beta": 4.5, "scale": 0.5, "n_iter": 2}
     x = np.array([[1.1, 0.0]])
     for call in (lambda: est.score(x, 0.1), lambda: est.denoise(x, 0.1),
-                 lambda: est.project(x, 0.1), lambda: est.bandwidth(0.1)):  # fmt: skip
+                 lambda: est.project(x, 0.1), lambda: est.bandwidth_at(0.1)):  # fmt: skip
         with pytest.raises(ValueError, match="not fitted"):
             call()
     X = _circle_data(200, np.random.default_rng(0))
     assert est.fit(X) is est
     assert est.X_.shape == (200, 2) and est.n_samples_ == 200 and est.n_features_in_ == 2
-    assert est.h_ == 0.3 and est.scale_ == 0.5 and list(est.estimators_) == [0.3]
+    assert est.bandwidth_ == 0.3 and est.scale_ == 0.5 and list(est.estimators_) == [0.3]
     c = clone(est)
     assert repr(c) == repr(est) and not hasattr(c, "estimators_")
     est2 = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(est2.score(x, 0.1), est.score(x, 0.1))
-    for bad, msg in (({"h": 0.0}, "h must be"), ({"scale": -1.0}, "scale"), ({"k": None}, "k")):
+    for bad, msg in (
+        ({"bandwidth": 0.0}, "bandwidth must be"),
+        ({"scale": -1.0}, "scale"),
+        ({"k": None}, "k"),
+    ):
         with pytest.raises(ValueError, match=msg):
-            AdaptiveProjectionScore(**{"h": 0.3, "k": 1, **bad}).fit(X)
+            AdaptiveProjectionScore(**{"bandwidth": 0.3, "k": 1, **bad}).fit(X)
 
 
 def test_coarse_score_on_the_circle():
@@ -107,7 +111,7 @@ def test_coarse_score_on_the_circle():
     rng = np.random.default_rng(1)
     X = _circle_data(2000, rng)
     h = coarse_bandwidth(2000, 1)
-    est = AdaptiveProjectionScore(h=h, k=1, beta=math.inf).fit(X)
+    est = AdaptiveProjectionScore(bandwidth=h, k=1, beta=math.inf).fit(X)
     t = rng.uniform(0, 2 * np.pi, 200)
     r = 1 + rng.uniform(-0.05, 0.05, 200)
     x = np.c_[r * np.cos(t), r * np.sin(t)]
@@ -116,10 +120,10 @@ def test_coarse_score_on_the_circle():
     np.testing.assert_allclose(est.score(x, 0.1), (P - x) / 0.01, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(est.denoise(x, 0.1), P, rtol=0, atol=0)
     # bandwidth rule b = max(h, scale sigma)
-    assert est.bandwidth(1.0) == est.h_
-    est2 = AdaptiveProjectionScore(h=h, k=1, beta=math.inf, scale=0.5).fit(X)
-    assert est2.bandwidth(1.0) == pytest.approx(0.5)
-    assert est2.bandwidth(1e-4) == est2.h_
+    assert est.bandwidth_at(1.0) == est.bandwidth_
+    est2 = AdaptiveProjectionScore(bandwidth=h, k=1, beta=math.inf, scale=0.5).fit(X)
+    assert est2.bandwidth_at(1.0) == pytest.approx(0.5)
+    assert est2.bandwidth_at(1e-4) == est2.bandwidth_
     assert est.n_queries_ == 600 and est.n_fallback_ == 0
 
 
@@ -128,9 +132,9 @@ def test_adaptive_bandwidth_is_the_projection_at_that_bandwidth():
     to 3 digits) exactly; one fitted projection per distinct bandwidth."""
     rng = np.random.default_rng(2)
     X = _circle_data(300, rng)
-    est = AdaptiveProjectionScore(h=0.1, k=1, beta=2.5, scale=0.5).fit(X)
+    est = AdaptiveProjectionScore(bandwidth=0.1, k=1, beta=2.5, scale=0.5).fit(X)
     x = 1.2 * _circle_data(7, rng)
-    ref = ProjectionScore(h=0.617, k=1, beta=2.5).fit(X).project(x)
+    ref = ProjectionScore(bandwidth=0.617, k=1, beta=2.5).fit(X).project(x)
     np.testing.assert_array_equal(est.project(x, 1.2345), ref)
     est.project(x, 1.2346)  # rounds to the same bandwidth
     assert sorted(est.estimators_) == [0.1, 0.617]
@@ -153,8 +157,8 @@ def test_safeguard_falls_back_to_the_nearest_training_point():
     point (naive argmin of distances); the other rows keep the projection."""
     rng = np.random.default_rng(3)
     X = _circle_data(50, rng)
-    est = AdaptiveProjectionScore(h=0.5, k=1, beta=4.5).fit(X)
-    est.estimators_[est.h_] = _Failing()
+    est = AdaptiveProjectionScore(bandwidth=0.5, k=1, beta=4.5).fit(X)
+    est.estimators_[est.bandwidth_] = _Failing()
     x = rng.uniform(-1.2, 1.2, (40, 2))
     P = est.project(x, 0.1)
     nearest = X[np.argmin(((x[:, None] - X[None]) ** 2).sum(-1), axis=1)]
@@ -170,7 +174,7 @@ def test_safeguard_at_the_medial_axis():
     chain (non-finite state) is a clear error."""
     rng = np.random.default_rng(2)
     X = _circle_data(64, rng)
-    est = AdaptiveProjectionScore(h=0.6, k=1, beta=4.5).fit(X)
+    est = AdaptiveProjectionScore(bandwidth=0.6, k=1, beta=4.5).fit(X)
     x = np.array([[0.0, 0.0], [1e-9, 0.0], [0.9, 0.0]])
     P = est.project(x, 0.5)
     assert np.all(np.isfinite(P))
@@ -193,7 +197,7 @@ def test_samplers_are_novel_faithful_and_spread(sampler):
     M = manifolds.Circle(d=2, seed=None)
     X = M.sample(300, densities.Uniform(), rng=rng)
     h = coarse_bandwidth(300, 1)
-    est = AdaptiveProjectionScore(h=h, k=1, beta=math.inf).fit(X)
+    est = AdaptiveProjectionScore(bandwidth=h, k=1, beta=math.inf).fit(X)
     Y, relax = draw_coarse(
         est, sampler, 200, sigma_max=2.0, sigma_min=h / 10, steps=20, rng=rng, ts_sigma=0.01,
         ts_steps=30,

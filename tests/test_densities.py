@@ -428,8 +428,8 @@ def test_gof_circle_von_mises_and_holder_and_mixture():
     n = 4000
     vm_cdf = lambda x: stats.vonmises.cdf(x, 2.5, loc=1.0) - stats.vonmises.cdf(0, 2.5, loc=1.0)  # noqa: E731
     vmf = VonMisesFisher(2.5, mu=[math.cos(1.0), math.sin(1.0)])  # Wood's algorithm at m = 2
-    assert ks_p(CIRCLE.angle(CIRCLE.sample_intrinsic(n, vmf, rng)), vm_cdf) > ALPHA
-    t = CIRCLE.angle(CIRCLE.sample_intrinsic(n, VonMises(4.0, math.pi), rng))
+    assert ks_p(CIRCLE.angle(CIRCLE.sample_intrinsic(n, vmf, rng=rng)), vm_cdf) > ALPHA
+    t = CIRCLE.angle(CIRCLE.sample_intrinsic(n, VonMises(4.0, math.pi), rng=rng))
     assert (
         ks_p(
             t,
@@ -440,11 +440,11 @@ def test_gof_circle_von_mises_and_holder_and_mixture():
         > ALPHA
     )
     hol = HolderDensity(0.3, 3.0, 1.0)
-    t = CIRCLE.angle(CIRCLE.sample_intrinsic(n, hol, rng))
+    t = CIRCLE.angle(CIRCLE.sample_intrinsic(n, hol, rng=rng))
     cdf = naive.angle_cdf(lambda x: 1 + 3.0 * np.abs(np.sin(x - 1.0)) ** 0.3)
     assert ks_p(t, cdf) > ALPHA
     mix = Mixture([VonMises(8.0, 1.0), PiecewiseConstant((1, 3))], [0.3, 0.7])
-    t = CIRCLE.angle(CIRCLE.sample_intrinsic(n, mix, rng))
+    t = CIRCLE.angle(CIRCLE.sample_intrinsic(n, mix, rng=rng))
     cdf = naive.angle_cdf(
         lambda x: (
             0.3 * np.exp(8 * np.cos(x - 1.0)) / (2 * np.pi * np.i0(8.0))
@@ -461,7 +461,7 @@ def test_gof_vmf_cosine_law_and_azimuth_on_s2_and_s3():
     n = 4000
     mu = np.array([0.6, 0.0, 0.8])
     kappa = 3.0
-    x = S2.sample_intrinsic(n, VonMisesFisher(kappa, mu=mu), rng)
+    x = S2.sample_intrinsic(n, VonMisesFisher(kappa, mu=mu), rng=rng)
     w = x @ mu
     cdf = lambda v: (np.exp(kappa * (v - 1)) - np.exp(-2 * kappa)) / (1 - np.exp(-2 * kappa))  # noqa: E731
     assert ks_p(w, cdf) > ALPHA
@@ -469,14 +469,14 @@ def test_gof_vmf_cosine_law_and_azimuth_on_s2_and_s3():
     az = np.mod(np.arctan2(x @ e2, x @ e1), 2 * np.pi)
     assert ks_p(az, stats.uniform(0, 2 * np.pi).cdf) > ALPHA
     # S^3 (m = 4): density of w proportional to e^{kappa w} sqrt(1 - w^2)
-    x = S3.sample_intrinsic(n, VonMisesFisher(5.0), rng)
+    x = S3.sample_intrinsic(n, VonMisesFisher(5.0), rng=rng)
     assert ks_p(x[:, 0], naive.vmf_cosine_cdf(5.0, 4)) > ALPHA
     # negative control: a vMF sample with the wrong kappa (4 instead of 3). D = sup |F_3 - F_4|
     # = 0.104 on S^2 (checked below), D sqrt(n) = 6.6 >= 2 K_alpha = 4.75 at n = 4000.
     grid = np.linspace(-1, 1, 20001)
     cdf4 = (np.exp(4 * (grid - 1)) - np.exp(-8)) / (1 - np.exp(-8))
     assert np.max(np.abs(cdf(grid) - cdf4)) * math.sqrt(n) >= 2 * K_ALPHA
-    x = S2.sample_intrinsic(n, VonMisesFisher(4.0, mu=mu), rng)
+    x = S2.sample_intrinsic(n, VonMisesFisher(4.0, mu=mu), rng=rng)
     assert ks_p(x @ mu, cdf) < ALPHA
 
 
@@ -497,7 +497,7 @@ def test_gof_ellipse_uniform_von_mises_holder_piecewise_and_chart():
         ),
     ]
     for dens, weight in cases:
-        t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, dens, rng))
+        t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, dens, rng=rng))
         if weight is None:  # mixture: average of the two normalized laws of t
             c1 = naive.angle_cdf(lambda t: np.exp(4 * np.cos(t - 2.5)) * J(t))
             c2 = naive.angle_cdf(J)
@@ -518,10 +518,10 @@ def test_gof_negative_control_chart_uniform_on_ellipse():
     D = np.max(np.abs(arc_cdf(grid) - grid / (2 * np.pi)))
     n = 40000
     assert D * math.sqrt(n) >= 2 * K_ALPHA
-    t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, ChartVonMises(0.0), rng))
+    t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, ChartVonMises(0.0), rng=rng))
     assert ks_p(t, arc_cdf) < ALPHA
     # and the same n from the volume-uniform law passes
-    t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, Uniform(), rng))
+    t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, Uniform(), rng=rng))
     assert ks_p(t, arc_cdf) > ALPHA
 
 
@@ -570,7 +570,7 @@ def test_gof_standard_torus_2d_cells():
     for dens, weight in cases:
         probs = _cell_probs_2d(weight)
         assert probs.min() * n >= 5
-        u = TORUS.sample_intrinsic(n, dens, rng)
+        u = TORUS.sample_intrinsic(n, dens, rng=rng)
         assert _chi2_p(u, probs) > ALPHA, dens
     # negative control: uniform in the angles is not uniform on the standard torus. Non-centrality
     # lambda = n sum (q - p)^2 / p = 6000 * 0.145 = 870 (asserted below) against the 63-dof
@@ -595,7 +595,7 @@ def test_gof_holder_curve():
         (HolderDensity(0.3, 3.0, 0.5), lambda t: (1 + 3 * np.abs(np.sin(t - 0.5)) ** 0.3) * J(t)),
     ]
     for dens, weight in cases:
-        t = CURVE.angle(CURVE.sample_intrinsic(n, dens, rng))
+        t = CURVE.angle(CURVE.sample_intrinsic(n, dens, rng=rng))
         assert ks_p(t, naive.angle_cdf(weight, n=2**16)) > ALPHA, dens
 
 
@@ -637,7 +637,7 @@ def test_gof_holder_graph_2d_cells(graph):
     for dens, weight in cases:
         probs = _cell_probs_2d(weight)
         assert probs.min() * n >= 5
-        u = graph.sample_intrinsic(n, dens, rng)
+        u = graph.sample_intrinsic(n, dens, rng=rng)
         assert _chi2_p(u, probs) > ALPHA, dens
 
 
@@ -655,13 +655,13 @@ def test_gof_ellipse_high_power():
     ]:
         if weight is None:
             weight = lambda t: np.select([t < 0.5, t < 2.0, t < 4.0], [2, 1, 3], 2) * J(t)  # noqa: E731
-        t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, dens, rng))
+        t = ELLIPSE.angle(ELLIPSE.sample_intrinsic(n, dens, rng=rng))
         assert ks_p(t, naive.angle_cdf(weight)) > ALPHA, dens
 
 
 def test_gof_flat_torus_von_mises_factorizes():
     rng = np.random.default_rng(25)
-    u = FLAT3.sample_intrinsic(3000, VonMises(2.0, (0.0, 1.0, 2.0)), rng)
+    u = FLAT3.sample_intrinsic(3000, VonMises(2.0, (0.0, 1.0, 2.0)), rng=rng)
     for j, m in enumerate((0.0, 1.0, 2.0)):
         cdf = naive.angle_cdf(lambda t, m=m: np.exp(2.0 * np.cos(t - m)))
         assert ks_p(u[:, j], cdf) > ALPHA
@@ -758,9 +758,9 @@ def test_density_on_wrong_manifold_names_both():
     with pytest.raises(ValueError, match=r"HolderDensity.*ratesim manifolds.*got 'circle'"):
         HolderDensity(0.5).log_normalizer("circle")
     with pytest.raises(ValueError, match=r"n must be an integer in \[1, inf\] \(got 0\)"):
-        VonMises(1.0).sample_intrinsic(CIRCLE, 0, 0)
+        VonMises(1.0).sample_intrinsic(CIRCLE, 0, rng=0)
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
-        HolderDensity(0.5).sample_intrinsic(CIRCLE, 10, None)
+        HolderDensity(0.5).sample_intrinsic(CIRCLE, 10, rng=None)
     with pytest.raises(ValueError, match="u must be finite"):
         VonMises(1.0).log_pdf(ELLIPSE, np.array([[np.nan]]))
 

@@ -89,12 +89,14 @@ def test_posterior_mean_is_the_oracle_denoiser_and_torus_quadrature_twin():
         (HolderGraph(k=1, beta=4.5, eps=0.1, d=10, seed=2), None),
     ]
     for M, p in cases:
-        x = tube_points(M, 6, 0.2, np.random.default_rng(1))
+        x = tube_points(M, 6, 0.2, rng=np.random.default_rng(1))
         for s in (0.1, 0.02):
             mean, _ = oracle_posterior_moments(M, p, x, s)
-            np.testing.assert_allclose(mean, OracleScore(M, p).fit().denoise(x, s), atol=1e-10)
+            np.testing.assert_allclose(
+                mean, OracleScore(M, p, rng=0).fit().denoise(x, s), atol=1e-10
+            )
     M = FlatTorus(k=2, d=4, seed=None)
-    x = tube_points(M, 5, 0.3, np.random.default_rng(2))
+    x = tube_points(M, 5, 0.3, rng=np.random.default_rng(2))
     y, _ = M.to_native(x)
     m1, c1 = torus_posterior_moments(y, 0.15)
     m2, c2 = quadrature_posterior_moments(M, None, y, 0.15)
@@ -110,11 +112,11 @@ def test_jacobian_is_posterior_covariance_over_sigma2():
         (Sphere(k=2, d=5, seed=3), VonMisesFisher(kappa=2.0, mu=[0.0, 0.0, 1.0])),
         (HolderGraph(k=1, beta=4.5, eps=0.1, d=3, seed=3), None),
     ):
-        x = tube_points(M, 4, 0.15, np.random.default_rng(4))
+        x = tube_points(M, 4, 0.15, rng=np.random.default_rng(4))
         s = 0.05
         _, cov = oracle_posterior_moments(M, p, x, s)
-        ora = OracleScore(M, p).fit()
-        J = finite_difference_jacobian(ora.denoise, x, s, h=1e-4 * s)
+        ora = OracleScore(M, p, rng=0).fit()
+        J = finite_difference_jacobian(ora.denoise, x, s, fd_step=1e-4 * s)
         np.testing.assert_allclose(J, cov / s**2, atol=1e-6)
 
 
@@ -122,7 +124,7 @@ def test_extra_ambient_dimensions_give_zero_eigenvalues():
     """The oracle posterior lives in the native subspace: in R^50 the circle has one eigenvalue
     near 1, one O(sigma^2) and 48 exactly (to rounding) zero."""
     M = Circle(d=50, seed=7)
-    x = M.sample(5, None, np.random.default_rng(8))
+    x = M.sample(5, None, rng=np.random.default_rng(8))
     _, cov = oracle_posterior_moments(M, None, x, 0.01)
     lam = denoiser_jacobian_eigenvalues(cov, 0.01)
     np.testing.assert_allclose(lam[:, 0], 1.0, atol=1e-3)

@@ -50,7 +50,7 @@ def test_remainder_matches_naive_quadrature_off_manifold():
     M = Circle(d=2, seed=None)
     p = VonMises(kappa=4.0, mean=np.pi)
     rng = np.random.default_rng(3)
-    x = tube_points(M, 20, 0.2, rng)
+    x = tube_points(M, 20, 0.2, rng=rng)
     s = 0.05
     lead = leading_log_density(M, p, x, s)["total"]
     naive = _naive_log_p_sigma_circle(x, s, 4.0, np.pi) - lead
@@ -65,7 +65,7 @@ def test_curvature_term_sphere_and_ellipse_twins():
     x = y @ S.frame.T
     np.testing.assert_allclose(half_log_det_ratio(S, x), [math.log(1.3), math.log(0.6)])
     M = Ellipse(a=1.0, b=2.0, d=2, seed=None)
-    x = tube_points(M, 30, 0.3, np.random.default_rng(1))
+    x = tube_points(M, 30, 0.3, rng=np.random.default_rng(1))
     proj = M.project(x)
     t = proj.u[:, 0]
     h = 1e-4
@@ -84,7 +84,7 @@ def test_leading_terms_on_manifold_and_validation():
     """On M the curvature term vanishes and the density term is log p_vol; bad inputs raise."""
     S = Sphere(k=3, d=4, seed=0)
     p = VonMisesFisher(kappa=4.0, mu=[-1.0, 0, 0, 0])
-    u = S.sample_intrinsic(5, p, np.random.default_rng(0))
+    u = S.sample_intrinsic(5, p, rng=np.random.default_rng(0))
     x = S.embed(u)
     lead = leading_log_density(S, p, x, 0.01)
     np.testing.assert_allclose(lead["curvature"], 0.0, atol=1e-12)
@@ -92,7 +92,7 @@ def test_leading_terms_on_manifold_and_validation():
     with pytest.raises(ValueError, match="sigma"):
         leading_log_density(S, p, x, 0.0)
     with pytest.raises(ValueError, match="reach"):
-        tube_points(Ellipse(1.0, 2.0), 4, 0.6, 0)
+        tube_points(Ellipse(1.0, 2.0), 4, 0.6, rng=0)
     from ratesim.manifolds import FlatTorus
 
     with pytest.raises(ValueError, match="Sphere"):
@@ -102,7 +102,7 @@ def test_leading_terms_on_manifold_and_validation():
 def test_tube_points_lie_in_the_tube():
     """Tube points are within eps of M (distance by the exact projection), spread over (0, eps)."""
     S = Sphere(k=2, d=6, seed=3)
-    x = tube_points(S, 200, 0.2, np.random.default_rng(4))
+    x = tube_points(S, 200, 0.2, rng=np.random.default_rng(4))
     dist = S.project(x).dist
     assert x.shape == (200, 6) and dist.max() <= 0.2 + 1e-12 and dist.max() > 0.15
 
@@ -113,7 +113,7 @@ def test_remainder_is_order_sigma_squared_and_wrong_terms_fail():
     expansion) leaves an O(1) remainder (negative control)."""
     S = Sphere(k=3, d=10, seed=4)
     p = VonMisesFisher(kappa=4.0, mu=[-1.0, 0, 0, 0])
-    x = tube_points(S, 64, 0.2, np.random.default_rng(5))
+    x = tube_points(S, 64, 0.2, rng=np.random.default_rng(5))
     r1 = np.max(np.abs(log_density_remainder(S, p, x, 0.01)))
     r2 = np.max(np.abs(log_density_remainder(S, p, x, 0.001)))
     assert r1 / r2 == pytest.approx(100.0, rel=0.05)
@@ -123,5 +123,7 @@ def test_remainder_is_order_sigma_squared_and_wrong_terms_fail():
     lead = leading_log_density(S, p, x, 0.001)
     from ratesim.scores import OracleScore
 
-    wrong = OracleScore(S, p).fit().log_density(x, 0.001) - (lead["total"] - lead["curvature"])
+    wrong = OracleScore(S, p, rng=0).fit().log_density(x, 0.001) - (
+        lead["total"] - lead["curvature"]
+    )
     assert np.max(np.abs(wrong)) > 100 * r2

@@ -9,6 +9,8 @@ All seeds are fixed, so the outcome is deterministic.
 
 from __future__ import annotations
 
+import functools
+
 import naive_metrics as naive
 import numpy as np
 import ot
@@ -137,7 +139,7 @@ def test_population_references_exact_values():
     assert r.method == "quadrature-emd"
     assert abs(r.value - 4 / 3) <= r.resolution
     with pytest.raises(ValueError, match="wasserstein_to_reference"):
-        M.wasserstein_to_population(Sphere(k=3, d=4), Sphere(k=3, d=4).sample(5, None, 0))
+        M.wasserstein_to_population(Sphere(k=3, d=4), Sphere(k=3, d=4).sample(5, None, rng=0))
 
 
 def test_population_circle_with_density_and_projection():
@@ -146,7 +148,7 @@ def test_population_circle_with_density_and_projection():
     C = Sphere(k=1, d=4, seed=2)
     rng = np.random.default_rng(0)
     vm = VonMises(kappa=4.0, mean=1.0)
-    X = C.sample(4000, vm, rng)
+    X = C.sample(4000, vm, rng=rng)
     X_off = X * 1.1  # radial offset: same projection
     near = M.wasserstein_to_population(C, X_off, vm).value
     assert near < 0.1
@@ -166,7 +168,7 @@ def test_floor_reference_size_and_two_sample():
     assert not bad.ok and bad.m == 256
     # a sample from the population itself sits at the floor: |value - floor| <= Z sd, sd from
     # the floor repetitions (sd = se sqrt(reps)), plus Z se for the floor's own error
-    X = S.sample(256, None, 4)
+    X = S.sample(256, None, rng=4)
     r = M.wasserstein_to_reference(X, S, None, m=256, rng=5, floor_reps=6)
     assert abs(r.value - r.floor) <= Z * r.floor_se * np.sqrt(6) + Z * r.floor_se
     # a sample from a very different law is far above it
@@ -207,7 +209,7 @@ def test_w1_rate_circle_independent_of_ambient_dimension():
         NN, V = [], []
         for N in Ns:
             for _ in range(12):
-                X = C.sample(N, None, rng)
+                X = C.sample(N, None, rng=rng)
                 V.append(M.wasserstein_to_population(C, X, n_quad=1 << 14).value)
                 NN.append(N)
         s, lo, hi = ols_slope(NN, V)
@@ -226,7 +228,7 @@ def _two_sample_w1(manifolds, Ns, R, seed, native_dim):
     NN, V = [], []
     for N in Ns:
         for _ in range(R):
-            u, v = (manifolds[0].sample_intrinsic(N, None, rng) for _ in range(2))
+            u, v = (manifolds[0].sample_intrinsic(N, None, rng=rng) for _ in range(2))
             costs = [cdist(m.embed(u), m.embed(v)) for m in manifolds]
             for C in costs[1:]:
                 assert_allclose(C, costs[0], rtol=1e-10, atol=1e-12)
@@ -291,7 +293,7 @@ def test_guard_parametric_metrics_on_k4():
     NN, W, D, SW = [], [], [], []
     for N in [100, 200, 400, 800, 1200]:
         for r in range(4):
-            X, Y = S4.sample(N, None, rng), S4.sample(N, None, rng)
+            X, Y = S4.sample(N, None, rng=rng), S4.sample(N, None, rng=rng)
             NN.append(N)
             W.append(M.wasserstein(X, Y))
             D.append(np.sqrt(M.mmd2(X, Y, bandwidth=1.0, unbiased=False)))
@@ -349,20 +351,20 @@ def test_sliced_in_1d_equals_exact_and_sinkhorn_divergence():
 def test_distance_and_hausdorff_exact():
     S = Sphere(k=2, d=5, seed=1)
     rng = np.random.default_rng(0)
-    u = S.sample_intrinsic(200, None, rng)
+    u = S.sample_intrinsic(200, None, rng=rng)
     r = rng.uniform(0, 0.1, 200)
     X = S.embed(u) * (1 + r)[:, None]  # radial offsets: dist to M is exactly r
     ds = M.distance_to_manifold(S, X, quantiles=(0.5, 1.0))
     assert_allclose(ds.mean, r.mean(), rtol=1e-12)
     assert_allclose(ds.quantiles[1.0], r.max(), rtol=1e-12)
     assert_allclose(ds.quantiles[0.5], np.median(r), rtol=1e-12)
-    h = M.hausdorff(S, X)
+    h = M.hausdorff(S, X, rng=0)
     assert_allclose(h.precision, r.max(), rtol=1e-12)
     # upper half-circle only: the point (0, -1) is sqrt(2) from the nearest sample (+-1, 0)
     C = Sphere(k=1, d=3, seed=0)
     t = np.linspace(0, np.pi, 1001)
     half = C.embed(np.stack([np.cos(t), np.sin(t)], 1))
-    hc = M.hausdorff(C, half, n_grid=1024)
+    hc = M.hausdorff(C, half, n_grid=1024, rng=0)
     assert_allclose(hc.recall, np.sqrt(2), rtol=1e-12)
     assert hc.precision < 1e-12 and hc.grid == "quadrature"
 
@@ -399,13 +401,13 @@ def _naive_delta_star(manifold, X, deltas, c, mu_fn, per):
 def test_coverage_scale_matches_naive_definition():
     """Grid path (k >= 2): S^2 with closed-form caps, against the definition on the same grid."""
     S = Sphere(k=2, d=4, seed=0)
-    X = S.sample(80, None, 3)
+    X = S.sample(80, None, rng=3)
     deltas = np.geomspace(0.05, np.pi, 40)
-    got = M.coverage_scale(S, X, c=2.0, deltas=deltas, n_grid=64, n_boot=0)
+    got = M.coverage_scale(S, X, c=2.0, deltas=deltas, n_grid=64, n_boot=0, rng=0)
     want = _naive_delta_star(S, X, deltas, 2.0, lambda de: (1 - np.cos(de)) / 2, 8)
     assert got.delta == want and got.ball == "geodesic" and got.mu_method == "closed-form"
     # the quadrature route for mu(B) agrees with the closed form (a uniform given as VonMises(0))
-    q = M.coverage_scale(S, X, VonMisesFisher(kappa=0.0), deltas=deltas, n_grid=64, n_boot=0)
+    q = M.coverage_scale(S, X, VonMisesFisher(kappa=0.0), deltas=deltas, n_grid=64, n_boot=0, rng=0)
     assert q.mu_method == "quadrature" and q.delta == want
     b = M.coverage_scale(S, X, deltas=deltas, n_grid=64, n_boot=30, rng=1)
     assert b.delta == want and np.isfinite(b.se) and b.se > 0
@@ -461,8 +463,8 @@ def test_coverage_scale_on_curves_is_the_exact_supremum():
     C = Sphere(k=1, d=3, seed=0)
     deltas = np.geomspace(0.005, np.pi, 120)
     for n in (60, 500):
-        X = C.sample(n, None, n)
-        got = M.coverage_scale(C, X, deltas=deltas, n_boot=0)
+        X = C.sample(n, None, rng=n)
+        got = M.coverage_scale(C, X, deltas=deltas, n_boot=0, rng=0)
         theta = C.angle(C.project(X).u)
         assert got.delta == coverage_scale_circle(theta, 2.0, deltas[deltas <= np.pi / 2])
         assert got.ball == "geodesic" and got.grid_size == 2 * n
@@ -473,8 +475,8 @@ def test_coverage_scale_on_curves_is_the_exact_supremum():
     assert_allclose(S[-1], H.volume, rtol=1e-9)
     deltas = np.geomspace(0.01, H.volume / 2, 60)
     for dens in (VonMises(kappa=0.5), PiecewiseConstant(levels=[1.0, 2.0, 1.5])):
-        X = H.sample(150, dens, 5)
-        got = M.coverage_scale(H, X, dens, deltas=deltas, n_boot=0)
+        X = H.sample(150, dens, rng=5)
+        got = M.coverage_scale(H, X, dens, deltas=deltas, n_boot=0, rng=0)
         assert got.delta == _naive_curve_delta_star(H, X, dens, deltas, 2.0)
         assert got.mu_method == "arc-length quadrature"
     # bootstrap on the curve path: finite, positive standard error; the point estimate unchanged
@@ -492,12 +494,16 @@ def test_coverage_scale_of_empirical_measure_shrinks_like_logn_over_n():
     NN, D = [], []
     for N in [150, 300, 600, 1200]:
         for _ in range(4):
-            D.append(M.coverage_scale(C, C.sample(N, None, rng), n_grid=N, n_boot=0).delta)
+            D.append(
+                M.coverage_scale(C, C.sample(N, None, rng=rng), n_grid=N, n_boot=0, rng=0).delta
+            )
             NN.append(N)
     NN = np.array(NN, dtype=float)
     s, lo, hi = ols_slope(np.log(NN) / NN, D)
     assert lo <= 1.0 <= hi, (s, lo, hi)
-    bad = M.coverage_scale(C, C.sample(1600, VonMises(kappa=4.0), rng), n_grid=400, n_boot=0)
+    bad = M.coverage_scale(
+        C, C.sample(1600, VonMises(kappa=4.0), rng=rng), n_grid=400, n_boot=0, rng=0
+    )
     assert bad.delta > 1.0
 
 
@@ -509,7 +515,9 @@ def test_coverage_scale_rate_on_s2():
     NN, D = [], []
     for N in [250, 500, 1000, 2000, 4000]:
         for _ in range(4):
-            D.append(M.coverage_scale(S, S.sample(N, None, rng), n_grid=N, n_boot=0).delta)
+            D.append(
+                M.coverage_scale(S, S.sample(N, None, rng=rng), n_grid=N, n_boot=0, rng=0).delta
+            )
             NN.append(N)
     NN = np.array(NN, dtype=float)
     s, lo, hi = ols_slope(np.log(NN) / NN, D)
@@ -518,8 +526,8 @@ def test_coverage_scale_rate_on_s2():
 
 def test_coverage_on_flat_torus_uses_geodesic_balls():
     T = FlatTorus(k=2, d=5, seed=0)
-    X = T.sample(200, None, 0)
-    r = M.coverage_scale(T, X, n_grid=100, n_quad=40, n_boot=0)
+    X = T.sample(200, None, rng=0)
+    r = M.coverage_scale(T, X, n_grid=100, n_quad=40, n_boot=0, rng=0)
     assert r.ball == "geodesic" and r.mu_method == "quadrature" and 0 < r.delta < np.pi
 
 
@@ -529,7 +537,11 @@ def test_coverage_on_flat_torus_uses_geodesic_balls():
 def test_memorization_copies_vs_fresh():
     S = Sphere(k=2, d=6, seed=0)
     rng = np.random.default_rng(0)
-    X, H, Y = S.sample(1000, None, rng), S.sample(1000, None, rng), S.sample(1000, None, rng)
+    X, H, Y = (
+        S.sample(1000, None, rng=rng),
+        S.sample(1000, None, rng=rng),
+        S.sample(1000, None, rng=rng),
+    )
     copies = M.memorization(X[rng.integers(0, 1000, 500)], X, heldout=H)
     assert copies.memorized_fraction == 1.0 and copies.novelty_ratio == 0.0
     assert copies.ks_pvalue < 1e-10
@@ -561,7 +573,7 @@ def test_paired_similarity():
 def test_binned_divergence_matches_naive_and_floor():
     C = Sphere(k=1, d=3, seed=0)
     rng = np.random.default_rng(0)
-    X = C.sample(500, None, rng)
+    X = C.sample(500, None, rng=rng)
     B = 16
     r = M.binned_divergence(C, X, bins=B)
     cnt, _ = np.histogram(M.intrinsic_angles(C, X), bins=B, range=(0, 2 * np.pi))
@@ -572,16 +584,16 @@ def test_binned_divergence_matches_naive_and_floor():
     # error of E|Binomial - np| (relative O(1/(n q)) = 1/31 ~ 3 %) and of the chi^2 KL bias
     # (relative O(B/n) ~ 3 %); allow 6 %
     R = 300
-    reps = [M.binned_divergence(C, C.sample(500, None, rng), bins=B) for _ in range(R)]
+    reps = [M.binned_divergence(C, C.sample(500, None, rng=rng), bins=B) for _ in range(R)]
     for raw, floor in (("tv", "tv_floor"), ("kl", "kl_floor")):
         v = np.array([getattr(x, raw) for x in reps])
         f = getattr(reps[0], floor)
         assert abs(v.mean() - f) <= Z * v.std(ddof=1) / np.sqrt(R) + 0.06 * f, (raw, v.mean(), f)
     # a von Mises sample is far from uniform after the correction
-    vm = M.binned_divergence(C, C.sample(500, VonMises(kappa=2.0), rng), bins=B)
+    vm = M.binned_divergence(C, C.sample(500, VonMises(kappa=2.0), rng=rng), bins=B)
     assert vm.tv_corrected > 0.3 and vm.kl_corrected > 0.5
     # reference-sample form
-    rr = M.binned_divergence(C, X, bins=B, reference=C.sample(800, None, rng))
+    rr = M.binned_divergence(C, X, bins=B, reference=C.sample(800, None, rng=rng))
     assert rr.m == 800
     assert_allclose(rr.kl_floor, (B - 1) / 2 * (1 / rr.n + 1 / rr.m))
 
@@ -616,10 +628,10 @@ def test_density_ratio_curve_bands():
     rng = np.random.default_rng(4)
     inside = []
     for _ in range(200):
-        r = M.density_ratio_curve(C, C.sample(400, None, rng), bins=16)
+        r = M.density_ratio_curve(C, C.sample(400, None, rng=rng), bins=16)
         inside.append(np.all((r.lower <= 1) & (1 <= r.upper)))
     assert np.mean(inside) >= 0.95 - Z * 0.015
-    vm = M.density_ratio_curve(C, C.sample(2000, VonMises(kappa=2.0, mean=0.0), rng), bins=16)
+    vm = M.density_ratio_curve(C, C.sample(2000, VonMises(kappa=2.0, mean=0.0), rng=rng), bins=16)
     assert vm.lower[0] > 1 and vm.upper[8] < 1  # excess at angle 0, deficit at pi
 
 
@@ -664,10 +676,10 @@ def test_flipd_plateau_on_circle_and_sphere():
     rng = np.random.default_rng(5)
     for k, N in ((1, 2000), (2, 6000)):
         S = Sphere(k=k, d=k + 1, seed=None)
-        q = S.sample(30, None, rng)
+        q = S.sample(30, None, rng=rng)
         r = M.flipd_dimension(None, q, sig, score=naive.sphere_uniform_score)
         assert abs(r.dimension - k) < 0.1, r
-        X = S.sample(N, None, rng)
+        X = S.sample(N, None, rng=rng)
         e = M.flipd_dimension(X, q, sig)
         assert abs(e.dimension - k) < 0.2, e
         assert e.plateau[0] > sig[0] and e.plateau[1] < sig[-1]
@@ -683,11 +695,11 @@ def test_svd_dimension_with_exact_score():
         y, resid = S.to_native(x)
         return naive.sphere_uniform_score(y, sigma) @ S.frame.T - resid / sigma**2
 
-    x0 = S.sample(5, None, 0)
+    x0 = S.sample(5, None, rng=0)
     r = M.svd_dimension(score, x0, 0.01, rng=1)
     assert np.all(r.dimension == 2) and np.all(r.gap > 2)
     C = Sphere(k=1, d=2, seed=None)
-    rc = M.svd_dimension(naive.sphere_uniform_score, C.sample(3, None, 0), 0.01, rng=2)
+    rc = M.svd_dimension(naive.sphere_uniform_score, C.sample(3, None, rng=0), 0.01, rng=2)
     assert np.all(rc.dimension == 1)
 
 
@@ -709,7 +721,8 @@ def test_bad_input_is_a_clear_error():
         M.wasserstein(X, X, a=np.zeros(5))
     Xn = X.copy()
     Xn[1, 1] = np.nan
-    for f in (M.wasserstein, M.mmd2, M.sliced_wasserstein, M.sinkhorn_divergence):
+    sliced = functools.partial(M.sliced_wasserstein, rng=0)
+    for f in (M.wasserstein, M.mmd2, sliced, M.sinkhorn_divergence):
         with pytest.raises(ValueError, match="finite"):
             f(Xn, X)
     with pytest.raises(ValueError, match="p must be"):
@@ -724,7 +737,7 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(ValueError, match="d = 5"):
         M.distance_to_manifold(S, X)
     with pytest.raises(ValueError, match="c must be"):
-        M.coverage_scale(S, S.sample(10, None, 0), c=1.0)
+        M.coverage_scale(S, S.sample(10, None, rng=0), c=1.0, rng=0)
     with pytest.raises(ValueError, match="bandwidth"):
         M.mmd2(X, X, bandwidth=-1.0)
     with pytest.raises(ValueError, match="needs >= 2"):
@@ -736,14 +749,14 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(ValueError, match="paired row by row"):
         M.paired_similarity(X, X[:3])
     with pytest.raises(ValueError, match="quantiles"):
-        M.distance_to_manifold(S, S.sample(3, None, 0), quantiles=(0.5, 2.0))
+        M.distance_to_manifold(S, S.sample(3, None, rng=0), quantiles=(0.5, 2.0))
     with pytest.raises(ValueError, match="dist must have"):
         M.wasserstein_1d_population([0.1], "uniform")
 
 
 def test_evaluate_study_cell():
     S = Sphere(k=1, d=4, seed=0)
-    X, Y = S.sample(300, None, 0), S.sample(200, None, 1)
+    X, Y = S.sample(300, None, rng=0), S.sample(200, None, rng=1)
     r = M.evaluate(Y, S, None, training=X, rng=2)
     for key in (
         "w1",
@@ -759,17 +772,17 @@ def test_evaluate_study_cell():
     assert_allclose(r["w1"], M.wasserstein_to_population(S, Y).value, rtol=1e-12)
     assert r["dist_max"] < 1e-12
     S3 = Sphere(k=3, d=5, seed=0)
-    r3 = M.evaluate(S3.sample(100, None, 0), S3, groups=("wasserstein", "law"), rng=3)
+    r3 = M.evaluate(S3.sample(100, None, rng=0), S3, groups=("wasserstein", "law"), rng=3)
     assert set(r3) == {"w1", "w1_floor"}  # no binned angles for k > 2, no NaN placeholders
     with pytest.raises(ValueError, match="groups must be"):
-        M.evaluate(Y, S, groups=("nope",))
+        M.evaluate(Y, S, groups=("nope",), rng=0)
 
 
 def test_pairwise_ball_distances_match_manifold_geodesics():
     from ratesim.metrics._geometry import _pairwise_ball_distance
 
     for m in (Sphere(k=2, d=5, seed=1), FlatTorus(k=3, d=7, seed=2)):
-        ua, ub = m.sample_intrinsic(7, None, 0), m.sample_intrinsic(9, None, 1)
+        ua, ub = m.sample_intrinsic(7, None, rng=0), m.sample_intrinsic(9, None, rng=1)
         got = _pairwise_ball_distance(m, ua, ub, "geodesic")
         want = np.array([[m.geodesic_distance(a[None], b[None])[0] for b in ub] for a in ua])
         assert_allclose(got, want, rtol=1e-10, atol=1e-12)

@@ -57,7 +57,7 @@ def test_circle_w1_against_network_simplex():
     grid's distance to uniform, pi / 4000 / 2 < 4e-4 (W1 of the midpoint grid is pi/(2*4000))."""
     rng = np.random.default_rng(1)
     C = manifolds.Sphere(k=1, d=5, seed=3)
-    X = C.sample(40, None, rng)
+    X = C.sample(40, None, rng=rng)
     theta = C.angle(C.project(X).u)
     exact = M.wasserstein_curve_uniform(C, X)
     assert exact == pytest.approx(M.wasserstein_circle_uniform(theta), rel=1e-12)
@@ -72,7 +72,7 @@ def test_holder_curve_arc_length_and_w1():
     arc = M.ArcLength(H)
     assert arc.length == pytest.approx(H.volume, rel=1e-9)
     rng = np.random.default_rng(2)
-    X = H.sample(30, None, rng)
+    X = H.sample(30, None, rng=rng)
     w = M.wasserstein_curve_uniform(H, X, arc)
     s = arc(H.angle(H.project(X).u)) * arc.length / TWO_PI
     L, n_grid = arc.length, 3000
@@ -88,7 +88,7 @@ def test_w1_invariant_under_isometric_embedding():
     independence is exact for the empirical measure)."""
     rng = np.random.default_rng(3)
     A, B = manifolds.Sphere(k=1, d=2, seed=0), manifolds.Sphere(k=1, d=10, seed=0)
-    u = A.sample_intrinsic(500, None, rng)
+    u = A.sample_intrinsic(500, None, rng=rng)
     assert M.wasserstein_curve_uniform(A, A.embed(u)) == pytest.approx(
         M.wasserstein_curve_uniform(B, B.embed(u)), rel=1e-10
     )

@@ -18,7 +18,7 @@ from ratesim.scores import OracleScore
 
 def test_normal_tangent_split_against_naive_projectors():
     M, p = Circle(d=4, seed=1), VonMises(kappa=2.0)
-    oracle = OracleScore(M, p).fit()
+    oracle = OracleScore(M, p, rng=0).fit()
     rng = np.random.default_rng(4)
     x0 = M.sample(40, p, rng=rng)
     x = x0 + 0.1 * rng.standard_normal(x0.shape)

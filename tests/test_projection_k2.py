@@ -65,7 +65,7 @@ def test_old_failure_reproduced_and_fixed():
     dmin = np.sqrt(((q[:, None] - X[None]) ** 2).sum(-1).min(axis=1))
     plain = naive.mls_projection(X, q, 0.3, 2, 4, 2, 8, safeguards=False)
     assert np.all(np.linalg.norm(plain - q, axis=1) > 1e3 * dmin)
-    P = ProjectionScore(h=0.3, k=2, beta=4.5, search="dense").fit(X).project(q)
+    P = ProjectionScore(bandwidth=0.3, k=2, beta=4.5, search="dense").fit(X).project(q)
     assert np.all(np.linalg.norm(P - q, axis=1) <= dmin + 0.3)
     assert np.all(np.linalg.norm(P - M.project(P).point, axis=1) < 1.0)
     ref = naive.mls_projection(X, q, 0.3, 2, 4, 2, 8)
@@ -82,7 +82,7 @@ def test_overflowing_and_nonfinite_queries_give_nan_without_raising(search):
 
     M = _graph()
     X = M.sample(2500, rng=np.random.default_rng(5))
-    est = ProjectionScore(h=0.25, k=2, beta=4.5, search=search).fit(X)
+    est = ProjectionScore(bandwidth=0.25, k=2, beta=4.5, search=search).fit(X)
     q = np.vstack([np.full(5, 1e160), X[:2] + 0.01])
     P = est.project(q)
     assert np.all(np.isnan(P[0]))
@@ -107,7 +107,7 @@ def test_kernel_matches_twin_on_every_safeguard_branch():
         q = _shell_queries(M, 30, rng)
         trace = []
         ref = naive.mls_projection(X, q, h, 2, 4, 2, 8, trace=trace)
-        P = ProjectionScore(h=h, k=2, degree=4, search="dense").fit(X).project(q)
+        P = ProjectionScore(bandwidth=h, k=2, degree=4, search="dense").fit(X).project(q)
         assert np.all(_row_rel(P, ref) <= RTOL), _row_rel(P, ref).max()
         seen |= {("degree", t[1]) for t in trace}
         seen |= {("clamped", t[2]) for t in trace} | {("rejected", t[3]) for t in trace}
@@ -141,7 +141,7 @@ def test_k1_results_unchanged_where_the_fit_is_well_posed(beta):
         h = 6 * math.log(N) / N
         u = M.sample_intrinsic(12, rng=rng)
         q = M.embed(u) + rng.uniform(-0.05, 0.05, (12, 1)) * M.normal_basis(u)[:, :, 0]
-        est = ProjectionScore(h=h, k=1, beta=beta, search="dense").fit(X)
+        est = ProjectionScore(bandwidth=h, k=1, beta=beta, search="dense").fit(X)
         p = est.degree_
         trace = []
         naive.mls_projection(X, q, h, 1, p, 2, 8, trace=trace)
@@ -163,8 +163,8 @@ def test_k2_near_manifold_accuracy_and_tree_equals_dense():
     u = M.sample_intrinsic(200, rng=np.random.default_rng(1))
     q = M.embed(u) + 0.02 * M.normal_basis(u)[:, :, 0]
     h = 4 * math.sqrt(math.log(N) / N)
-    tree = ProjectionScore(h=h, k=2, beta=4.5, search="tree").fit(X)
-    dense = ProjectionScore(h=h, k=2, beta=4.5, search="dense").fit(X)
+    tree = ProjectionScore(bandwidth=h, k=2, beta=4.5, search="tree").fit(X)
+    dense = ProjectionScore(bandwidth=h, k=2, beta=4.5, search="dense").fit(X)
     P = tree.project(q)
     assert np.linalg.norm(P - M.project(q).point, axis=1).max() < 1e-3
     assert np.all(_row_rel(P[:40], dense.project(q[:40])) <= 1e-9)

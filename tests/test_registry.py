@@ -132,14 +132,14 @@ def test_every_package_registry_has_a_make_helper(module, registry, maker, kind)
 
 
 def test_make_sampler():
-    run = samplers.make_sampler("langevin", h=0.1, steps=7)
+    run = samplers.make_sampler("langevin", step=0.1, steps=7)
     assert isinstance(run, functools.partial) and run.func is samplers.langevin
-    assert run.keywords == {"h": 0.1, "steps": 7}
+    assert run.keywords == {"step": 0.1, "steps": 7}
     assert samplers.make_sampler("reverse_sde").keywords == {}
     with pytest.raises(ValueError, match="unknown sampler 'langevn'.*did you mean 'langevin'"):
         samplers.make_sampler("langevn")
-    with pytest.raises(ValueError, match="sampler 'langevin' takes no parameter 'step'.*'steps'"):
-        samplers.make_sampler("langevin", step=7)
+    with pytest.raises(ValueError, match="sampler 'langevin' takes no parameter 'stps'.*'steps'"):
+        samplers.make_sampler("langevin", stps=7)
 
 
 def test_make_helpers_equal_registry_make():
@@ -149,6 +149,8 @@ def test_make_helpers_equal_registry_make():
     assert repr(densities.make_density("von_mises", kappa=2.0)) == repr(
         densities.DENSITIES.make("von_mises", kappa=2.0)
     )
-    assert repr(scores.make_score("smoothed", h=0.3)) == repr(scores.SCORES.make("smoothed", h=0.3))
+    assert repr(scores.make_score("smoothed", bandwidth=0.3)) == repr(
+        scores.SCORES.make("smoothed", bandwidth=0.3)
+    )
     with pytest.raises(ValueError, match="density 'uniform' takes no parameter 'kappa'"):
         densities.make_density("uniform", kappa=1.0)

@@ -124,7 +124,7 @@ def test_reverse_sde_matches_naive_twin(method):
 def test_probability_flow_and_hybrid_match_naive_twins():
     x0 = gaussian_x0(40, 1)
     sig = ns.geometric(SMAX, SMIN, 9)
-    res = S.probability_flow(gauss(), x0, sigma_max=SMAX, sigma_min=SMIN, steps=9)
+    res = S.probability_flow(gauss(), x0, sigma_max=SMAX, sigma_min=SMIN, steps=9, rng=0)
     assert_allclose(res.samples, ns.heun(gauss(), x0, sig), rtol=1e-10, atol=1e-12)
     assert res.n_score_evals == 19
     hy = S.hybrid(
@@ -147,11 +147,11 @@ def test_probability_flow_and_hybrid_match_naive_twins():
 def test_langevin_family_matches_naive_twins():
     sc = ns.CircleVonMisesScore(4.0, np.pi)
     x0 = np.random.default_rng(0).standard_normal((30, 2))
-    res = S.tempered_langevin(sc, x0, 0.05, 1.0, 0.3, 25, 7)
+    res = S.tempered_langevin(sc, x0, 0.05, 1.0, 0.3, 25, rng=7)
     ref = ns.tempered(sc, x0, 0.05, 1.0, 0.3, 25, np.random.default_rng(7))
     assert_allclose(res.samples, ref, rtol=1e-10, atol=1e-12)
     assert res.time_horizon == pytest.approx(25 * 0.3 * 0.05, rel=1e-12)
-    res0 = S.langevin(sc, x0, 0.05, 0.3, 25, 7)
+    res0 = S.langevin(sc, x0, 0.05, 0.3, 25, rng=7)
     ref0 = ns.tempered(sc, x0, 0.05, 0.0, 0.3, 25, np.random.default_rng(7))
     assert_allclose(res0.samples, ref0, rtol=1e-10, atol=1e-12)
     assert res0.method == "langevin"
@@ -159,7 +159,7 @@ def test_langevin_family_matches_naive_twins():
     def grad_v(x):
         return np.stack([-2.0 * np.ones(len(x)), 0.5 * x[:, 1]], axis=1)
 
-    rp = S.posterior_langevin(sc, grad_v, x0, 0.05, 1.5, 0.3, 25, 8)
+    rp = S.posterior_langevin(sc, grad_v, x0, 0.05, 1.5, 0.3, 25, rng=8)
     refp = ns.tempered(sc, x0, 0.05, 1.5, 0.3, 25, np.random.default_rng(8), grad_v=grad_v)
     assert_allclose(rp.samples, refp, rtol=1e-10, atol=1e-12)
 
@@ -221,7 +221,7 @@ def test_samplers_reproduce_gaussian_data(sampler):
         res = S.reverse_sde(g, x0, steps=400, rng=1, method=sampler, **kw)
         law = chain_law(res.sigmas, sampler)
     elif sampler == "heun":
-        res = S.probability_flow(g, x0, steps=100, **kw)
+        res = S.probability_flow(g, x0, steps=100, rng=1, **kw)
         law = chain_law(res.sigmas, "heun")
     elif sampler == "hybrid":
         res = S.hybrid(
@@ -243,14 +243,14 @@ def test_samplers_reproduce_gaussian_data(sampler):
             law.append((GM[j] + mu, v))
         law = (np.array([a for a, _ in law]), np.array([b for _, b in law]))
     elif sampler == "pc_h":
-        res = S.predictor_corrector(g, x0, steps=200, rng=1, h=0.5, **kw)
+        res = S.predictor_corrector(g, x0, steps=200, rng=1, step=0.5, **kw)
         law = chain_law(res.sigmas, "pc", h=0.5)
     elif sampler == "pc_snr":
         res = S.predictor_corrector(g, x0, steps=200, rng=1, snr=0.16, **kw)
         law = chain_law(res.sigmas, "euler")
         slack_rel = np.full(2, 0.16**2 / (1 - 0.16**2))
     else:
-        res = S.annealed_langevin(g, x0, levels=60, steps_per_level=10, h=0.3, rng=1, **kw)
+        res = S.annealed_langevin(g, x0, levels=60, steps_per_level=10, step=0.3, rng=1, **kw)
         mean, var = np.zeros(2), GQ + SMAX**2
         for sig in res.sigmas[1:]:
             a = 1 - 0.3 * sig**2 / (GQ + sig**2)
@@ -280,7 +280,7 @@ def test_probability_flow_order_two_on_its_exact_affine_law():
     for steps in steps_list:
         probes = np.vstack([GM, GM + np.eye(2)])
         out = S.probability_flow(
-            gauss(), probes, sigma_max=SMAX, sigma_min=SMIN, steps=steps
+            gauss(), probes, sigma_max=SMAX, sigma_min=SMIN, steps=steps, rng=0
         ).samples
         A = np.diag(out[1:] - out[0])
         var = A**2 * (GQ + SMAX**2)
@@ -351,7 +351,7 @@ def test_posterior_langevin_gaussian_exact_stationary_law(alpha):
     g = ns.GaussianScore([0.0, 0.0], [1.0, 1.0])
     n = 20000
     x0 = np.random.default_rng(0).standard_normal((n, 2))
-    res = S.posterior_langevin(g, lambda x: (x - y) / tau**2, x0, sigma, alpha, h, 150, 3)
+    res = S.posterior_langevin(g, lambda x: (x - y) / tau**2, x0, sigma, alpha, h, 150, rng=3)
     dt = h * sigma ** (2 - alpha)
     A = 1 - h * sigma**2 / (1 + sigma**2) - dt / tau**2
     mean = dt * y / tau**2 / (1 - A)
@@ -369,7 +369,7 @@ def test_circle_naive_score_is_oracle_score():
     from ratesim import densities, manifolds, scores
 
     M = manifolds.Sphere(k=1, d=2, seed=0)
-    o = scores.OracleScore(M, densities.VonMises(kappa=4.0, mean=np.pi)).fit()
+    o = scores.OracleScore(M, densities.VonMises(kappa=4.0, mean=np.pi), rng=0).fit()
     x = np.random.default_rng(0).standard_normal((20, 2))
     for sigma in (1e-6, 1e-4, 1e-2, 0.3):  # 1e-6: the radial-spread test below
         ref = ns.CircleVonMisesScore(4.0, np.pi).score(x @ M.frame, sigma) @ M.frame.T
@@ -389,7 +389,7 @@ def test_tempered_langevin_radial_spread(alpha):
     sigma, h, n = 1e-6, 0.5, 20000
     th = np.random.default_rng(1).uniform(0, 2 * np.pi, n)
     x0 = np.c_[np.cos(th), np.sin(th)]
-    res = S.tempered_langevin(ns.CircleVonMisesScore(4.0, np.pi), x0, sigma, alpha, h, 60, 2)
+    res = S.tempered_langevin(ns.CircleVonMisesScore(4.0, np.pi), x0, sigma, alpha, h, 60, rng=2)
     r = np.linalg.norm(res.samples, axis=1)
     sd_hat = r.std(ddof=1)
     pred = sigma ** (1 - alpha / 2) / math.sqrt(1 - h / 2)
@@ -419,7 +419,7 @@ def _tempered_tv_check(n, h, steps, seed, kappa_control):
         alpha,
         h,
         steps,
-        seed + 1,
+        rng=seed + 1,
     )
     ang = np.mod(np.arctan2(res.samples[:, 1], res.samples[:, 0]), 2 * np.pi)
     tv_hat = ns.tv_hist(ang, B)
@@ -487,7 +487,7 @@ def test_posterior_langevin_circle_tempered_prior():
         alpha,
         h,
         3000,
-        1,
+        rng=1,
     )
     c = res.samples[:, 0] / np.linalg.norm(res.samples, axis=1)
     se = c.std(ddof=1) / math.sqrt(len(c))
@@ -510,12 +510,12 @@ def test_relaxation_time_matches_autocorrelation():
     from ratesim import densities, manifolds, scores
 
     M = manifolds.Sphere(k=1, d=2, seed=None)
-    o = scores.OracleScore(M, densities.Uniform()).fit()
+    o = scores.OracleScore(M, densities.Uniform(), rng=0).fit()
     n = 400
     th = np.random.default_rng(0).uniform(0, 2 * np.pi, n)
     x0 = M.embed(np.c_[np.cos(th), np.sin(th)])
     res = S.tempered_langevin(
-        o, x0, 0.01, 1.0, 1.0, 5000, 1, trace=lambda x: x[:, 0] / np.linalg.norm(x, axis=1)
+        o, x0, 0.01, 1.0, 1.0, 5000, rng=1, trace=lambda x: x[:, 0] / np.linalg.norm(x, axis=1)
     )
     tau_r = S.relaxation_steps(0.01, 1.0, 1.0)
     assert tau_r == pytest.approx(100.0, rel=1e-12)
@@ -582,7 +582,7 @@ def test_empirical_score_reverse_sde_returns_training_points(method):
     d = np.min(np.linalg.norm(res.samples[:, None, :] - X[None], axis=2), axis=1)
     assert np.median(d) < 1e-8
     # negative control
-    sm = scores.SmoothedScore(h=0.05).fit(X)
+    sm = scores.SmoothedScore(bandwidth=0.05).fit(X)
     res = S.reverse_sde(
         sm,
         n=300,
@@ -615,13 +615,13 @@ def test_same_seed_same_samples_different_seed_different_samples():
     assert_array_equal(a, b)
     assert not np.any(np.all(a == c, axis=1))
     x0 = _training_circle(300, 2)
-    t1 = S.tempered_langevin(est, x0, 0.05, 1.0, 0.2, 20, 3).samples
-    t2 = S.tempered_langevin(est, x0, 0.05, 1.0, 0.2, 20, 3).samples
-    t3 = S.tempered_langevin(est, x0, 0.05, 1.0, 0.2, 20, 4).samples
+    t1 = S.tempered_langevin(est, x0, 0.05, 1.0, 0.2, 20, rng=3).samples
+    t2 = S.tempered_langevin(est, x0, 0.05, 1.0, 0.2, 20, rng=3).samples
+    t3 = S.tempered_langevin(est, x0, 0.05, 1.0, 0.2, 20, rng=4).samples
     assert_array_equal(t1, t2)
     assert not np.any(np.all(t1 == t3, axis=1))
-    p1 = S.probability_flow(est, x0, sigma_max=0.5, sigma_min=1e-2, steps=10).samples
-    p2 = S.probability_flow(est, x0, sigma_max=0.5, sigma_min=1e-2, steps=10).samples
+    p1 = S.probability_flow(est, x0, sigma_max=0.5, sigma_min=1e-2, steps=10, rng=0).samples
+    p2 = S.probability_flow(est, x0, sigma_max=0.5, sigma_min=1e-2, steps=10, rng=0).samples
     assert_array_equal(p1, p2)
 
 
@@ -632,7 +632,7 @@ th = np.random.default_rng(1).uniform(0, 2 * np.pi, 600)
 X = np.c_[np.cos(th), np.sin(th)]
 est = scores.EmpiricalScore().fit(X)
 a = S.reverse_sde(est, n=500, sigma_max=2.0, sigma_min=1e-3, steps=15, rng=5).samples
-b = S.tempered_langevin(est, X[:400], 0.05, 1.0, 0.2, 10, 3).samples
+b = S.tempered_langevin(est, X[:400], 0.05, 1.0, 0.2, 10, rng=3).samples
 DIGEST = hashlib.sha256(a.tobytes() + b.tobytes()).hexdigest()
 """
 
@@ -705,7 +705,7 @@ def test_snapshots_trace_and_array_protocol():
     assert np.asarray(res) is res.samples and len(res) == 50 and res.shape == (50, 2)
     assert "reverse_sde/euler" in repr(res)
     lv = S.tempered_langevin(
-        g, x0, 0.5, 1.0, 0.5, 10, 1, snapshot_steps=[10], trace=lambda x: x, trace_every=2
+        g, x0, 0.5, 1.0, 0.5, 10, rng=1, snapshot_steps=[10], trace=lambda x: x, trace_every=2
     )
     assert_array_equal(lv.snapshots[0], lv.samples)
     assert lv.trace.shape == (6, 50, 2)
@@ -815,19 +815,22 @@ def _bad_cases():
     nan_x0 = x0.copy()
     nan_x0[1, 0] = np.nan
     return [
-        (lambda: S.tempered_langevin(g, x0, 0.1, 2.0, 0.1, 5, 0), "alpha"),
-        (lambda: S.tempered_langevin(g, x0, 0.1, -0.1, 0.1, 5, 0), "alpha"),
-        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, 0.0, 5, 0), "h"),
-        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, -1.0, 5, 0), "h"),
-        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, 2.0, 5, 0), "h"),
-        (lambda: S.tempered_langevin(g, x0, 0.0, 1.0, 0.1, 5, 0), "sigma"),
-        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, 0.1, 0, 0), "steps"),
-        (lambda: S.tempered_langevin(g, nan_x0, 0.1, 1.0, 0.1, 5, 0), "x0"),
-        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, 0.1, 5, None), "rng"),
-        (lambda: S.tempered_langevin(g, np.zeros((3, 5)), 0.1, 1.0, 0.1, 5, 0), "x0"),
-        (lambda: S.langevin(g, x0, 0.1, 3.0, 5, 0), "h"),
-        (lambda: S.posterior_langevin(g, None, x0, 0.1, 1.0, 0.1, 5, 0), "grad_v"),
-        (lambda: S.posterior_langevin(g, lambda x: x[:, :1], x0, 0.1, 1.0, 0.1, 5, 0), "grad_v"),
+        (lambda: S.tempered_langevin(g, x0, 0.1, 2.0, 0.1, 5, rng=0), "alpha"),
+        (lambda: S.tempered_langevin(g, x0, 0.1, -0.1, 0.1, 5, rng=0), "alpha"),
+        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, 0.0, 5, rng=0), "step"),
+        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, -1.0, 5, rng=0), "step"),
+        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, 2.0, 5, rng=0), "step"),
+        (lambda: S.tempered_langevin(g, x0, 0.0, 1.0, 0.1, 5, rng=0), "sigma"),
+        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, 0.1, 0, rng=0), "steps"),
+        (lambda: S.tempered_langevin(g, nan_x0, 0.1, 1.0, 0.1, 5, rng=0), "x0"),
+        (lambda: S.tempered_langevin(g, x0, 0.1, 1.0, 0.1, 5, rng=None), "rng"),
+        (lambda: S.tempered_langevin(g, np.zeros((3, 5)), 0.1, 1.0, 0.1, 5, rng=0), "x0"),
+        (lambda: S.langevin(g, x0, 0.1, 3.0, 5, rng=0), "step"),
+        (lambda: S.posterior_langevin(g, None, x0, 0.1, 1.0, 0.1, 5, rng=0), "grad_v"),
+        (
+            lambda: S.posterior_langevin(g, lambda x: x[:, :1], x0, 0.1, 1.0, 0.1, 5, rng=0),
+            "grad_v",
+        ),
         (lambda: S.reverse_sde(g, x0, sigma_max=0.1, sigma_min=1.0, steps=3, rng=0), "sigma_min"),
         (lambda: S.reverse_sde(g, x0, sigma_max=1.0, sigma_min=1.0, steps=3, rng=0), "sigma_min"),
         (lambda: S.reverse_sde(g, x0, sigma_max=1.0, sigma_min=0.0, steps=3, rng=0), "sigma_min"),
@@ -845,8 +848,13 @@ def _bad_cases():
         (lambda: S.reverse_sde("not a score", x0, **kw), "score"),
         (lambda: S.reverse_sde(lambda x, s: x[:, :1], x0, **kw), "shape"),
         (lambda: S.reverse_sde(lambda x, s: x * np.nan, x0, **kw), "non-finite"),
-        (lambda: S.probability_flow(g, None, n=3, sigma_max=1.0, sigma_min=0.1, steps=3), "rng"),
-        (lambda: S.probability_flow(g, x0, sigma_max=1.0, sigma_min=0.1, steps=-1), "steps"),
+        (
+            lambda: S.probability_flow(
+                g, None, n=3, sigma_max=1.0, sigma_min=0.1, steps=3, rng=None
+            ),
+            "rng",
+        ),
+        (lambda: S.probability_flow(g, x0, sigma_max=1.0, sigma_min=0.1, steps=-1, rng=0), "steps"),
         (
             lambda: S.hybrid(
                 g,
@@ -888,15 +896,15 @@ def _bad_cases():
         ),
         (
             lambda: S.annealed_langevin(
-                g, x0, sigma_max=1.0, sigma_min=0.1, levels=1, steps_per_level=2, h=0.1, rng=0
+                g, x0, sigma_max=1.0, sigma_min=0.1, levels=1, steps_per_level=2, step=0.1, rng=0
             ),
             "levels",
         ),
         (
             lambda: S.annealed_langevin(
-                g, x0, sigma_max=1.0, sigma_min=0.1, levels=3, steps_per_level=2, h=5.0, rng=0
+                g, x0, sigma_max=1.0, sigma_min=0.1, levels=3, steps_per_level=2, step=5.0, rng=0
             ),
-            "h",
+            "step",
         ),
         (lambda: S.predictor_corrector(g, x0, snr=0.0, **kw), "snr"),
         (lambda: S.predictor_corrector(g, x0, corrector_steps=-1, **kw), "corrector_steps"),
@@ -905,7 +913,7 @@ def _bad_cases():
         (lambda: S.integrated_autocorr_time(np.full(50, np.nan)), "finite"),
         (lambda: S.two_halves(np.zeros((5, 2, 2, 2))), "trace"),
         (lambda: S.suggest_steps(0.01, 2.5, 0.1), "alpha"),
-        (lambda: S.relaxation_steps(0.01, 1.0, 0.0), "h"),
+        (lambda: S.relaxation_steps(0.01, 1.0, 0.0), "step"),
         (lambda: S.relaxation_steps(-1.0, 1.0, 0.1), "sigma"),
     ]
 
@@ -926,4 +934,4 @@ def test_diverging_chain_is_reported_not_silent():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(ValueError, match="non-finite"):
-            S.tempered_langevin(unstable, np.ones((4, 2)), 1.0, 0.0, 1.0, 10, 0)
+            S.tempered_langevin(unstable, np.ones((4, 2)), 1.0, 0.0, 1.0, 10, rng=0)

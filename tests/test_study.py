@@ -265,7 +265,7 @@ def test_component_options_are_checked_against_the_component():
     st.validate()
     assert component_task(**expand(st)[0].params, rng=np.random.default_rng(0))["mean_norm"] > 0
     # options of a kind the task does not take, or on a task without **components
-    bad = Study(name="c", task=component_task, grid={"N": [10], "estimator__h": 0.1})
+    bad = Study(name="c", task=component_task, grid={"N": [10], "estimator__bandwidth": 0.1})
     with pytest.raises(StudyError, match="takes no 'estimator'"):
         bad.validate()
     with pytest.raises(StudyError, match="has no parameter 'manifold__seed'"):

@@ -1,6 +1,6 @@
 """Minimax baselines: estimators of mu_data from N samples that can generate samples.
 
-Common interface: ``fit(X)`` then ``sample(n, rng)``. :data:`BASELINES` maps names to classes;
+Common interface: ``fit(X)`` then ``sample(n, rng=rng)``. :data:`BASELINES` maps names to classes;
 :func:`make_baseline` builds one by name for a given manifold.
 """
 
@@ -37,7 +37,7 @@ def make_baseline(name: str, manifold=None, **params) -> Baseline:
         and its intrinsic dimension as ``k`` to baselines whose default bandwidth uses k
         (``ambient_kde``, ``inertial``) unless ``params`` gives ``k``.
     **params
-        Other constructor arguments (``bandwidth``, ``sigma``, ...).
+        Other constructor arguments (``bandwidth``, ...).
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """The baseline contract: estimators of mu_data from N samples that can generate samples.
 
-``fit(X)`` validates and stores, returns self; ``sample(n, rng)`` draws n points in R^d. Parameters
-are stored verbatim in ``__init__`` (scikit-learn style); everything derived from the data ends with
-an underscore and is set by ``fit``.
+``fit(X)`` validates and stores, returns self; ``sample(n, rng=rng)`` draws n points in R^d
+(``rng`` is required). Parameters are stored verbatim in ``__init__`` (scikit-learn style);
+everything derived from the data ends with an underscore and is set by ``fit``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .._validation import NotFittedError, as_points
+from .._validation import NotFittedError, RNGLike, as_points
 
 
 class Baseline(ABC):
-    """Tiny base class: get_params / repr / fitted check / point validation."""
+    """Tiny base class: get_params / repr / fitted check / point validation.
+
+    Subclasses store their hyper-parameters verbatim in ``__init__`` and implement
+    :meth:`sample` (and :meth:`fit` when they derive more than the training set).
+    """
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -24,6 +28,13 @@ class Baseline(ABC):
         return [p for p in sig.parameters if p != "self"]
 
     def get_params(self) -> dict:
+        """The hyper-parameters as given to the constructor.
+
+        Returns
+        -------
+        dict
+            Parameter name -> value.
+        """
         return {name: getattr(self, name) for name in self._param_names()}
 
     def __repr__(self) -> str:
@@ -44,9 +55,34 @@ class Baseline(ABC):
         return X
 
     def fit(self, X) -> Baseline:
+        """Validate and store the training set.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training samples.
+
+        Returns
+        -------
+        Baseline
+            self, fitted (``X_``, ``n_samples_``, ``n_features_in_``).
+        """
         self._fit_points(X)
         return self
 
     @abstractmethod
-    def sample(self, n: int, rng) -> np.ndarray:
-        """n points in R^d from the fitted estimate of mu_data."""
+    def sample(self, n: int, *, rng: RNGLike) -> np.ndarray:
+        """Draw from the fitted estimate of mu_data.
+
+        Parameters
+        ----------
+        n : int >= 1
+            Number of draws.
+        rng : numpy Generator, SeedSequence or int seed
+            Source of the draws (required).
+
+        Returns
+        -------
+        (n, d) array
+            Points in R^d.
+        """

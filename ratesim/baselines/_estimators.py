@@ -4,16 +4,16 @@
 - :class:`GaussianKDE`: ambient Gaussian kernel density estimate mu_N * N(0, h^2 I_d).
 - :class:`IntrinsicKDE`: kernel density estimate on M in intrinsic coordinates (Divol 2022-type):
   von Mises-Fisher kernel on spheres, wrapped Gaussian in angle coordinates otherwise.
-- :class:`InertialDiffusion`: Lyu et al. (2025): sample exactly from mu_N * N(0, sigma^2 I) (the law
-  of the exact empirical-score reverse diffusion stopped at level sigma), then one Tweedie step
-  x + sigma^2 s_N(x) with the empirical score; sigma = N^(-1/(k+4)) gives W_1 = O(N^(-2/(k+4))).
+- :class:`InertialDiffusion`: Lyu et al. (2025): sample exactly from mu_N * N(0, h^2 I) (the law of
+  the exact empirical-score reverse diffusion stopped at level h), then one Tweedie step
+  x + h^2 s_N(x, h) with the empirical score; h = N^(-1/(k+4)) gives W_1 = O(N^(-2/(k+4))).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, as_points, check_int, check_positive
+from .._validation import RNGLike, as_generator, as_points, check_int, check_positive
 from ..manifolds._sphere import Sphere
 from ._base import Baseline
 
@@ -32,12 +32,32 @@ def _check_k(k, d):
 
 class EmpiricalMeasure(Baseline):
     """The empirical measure mu_N = (1/N) sum_i delta_{X_i}: sampling draws training points
-    uniformly with replacement. The minimax rate for Lipschitz-test W_1 without smoothness."""
+    uniformly with replacement. The minimax rate for Lipschitz-test W_1 without smoothness.
+
+    Attributes
+    ----------
+    X_ : (N, d) array
+        Training set; ``n_samples_``, ``n_features_in_``.
+    """
 
     def __init__(self):
         pass
 
-    def sample(self, n: int, rng) -> np.ndarray:
+    def sample(self, n: int, *, rng: RNGLike) -> np.ndarray:
+        """Draw from the fitted estimate.
+
+        Parameters
+        ----------
+        n : int >= 1
+            Number of draws.
+        rng : numpy Generator, SeedSequence or int seed
+            Source of the draws (required).
+
+        Returns
+        -------
+        (n, d) array
+            Training points drawn uniformly with replacement.
+        """
         self._check_fitted()
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
@@ -57,6 +77,15 @@ class GaussianKDE(Baseline):
         leave-one-out log-likelihood over 25 log-spaced multiples (0.05 to 3) of the Scott value.
     k : int or None
         Intrinsic dimension used by the rules (None: the ambient d, the classical rules).
+
+    Attributes
+    ----------
+    bandwidth_ : float
+        The bandwidth h used.
+    k_ : int
+        The dimension used by the rules.
+    X_ : (N, d) array
+        Training set; ``n_samples_``, ``n_features_in_``.
     """
 
     def __init__(self, bandwidth: float | str = "scott", k: int | None = None):
@@ -64,6 +93,18 @@ class GaussianKDE(Baseline):
         self.k = k
 
     def fit(self, X) -> GaussianKDE:
+        """Store the training set and set the bandwidth (by its rule, if one is given).
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training samples.
+
+        Returns
+        -------
+        GaussianKDE
+            self, fitted.
+        """
         X = self._fit_points(X)
         n, d = X.shape
         k = _check_k(self.k, d)
@@ -103,7 +144,18 @@ class GaussianKDE(Baseline):
         return float(np.mean(ll)) if np.all(np.isfinite(ll)) else -np.inf
 
     def log_density(self, x) -> np.ndarray:
-        """log of the KDE density (w.r.t. Lebesgue on R^d) at x, shape (m,)."""
+        """log of the KDE density (w.r.t. Lebesgue on R^d).
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+
+        Returns
+        -------
+        (m,) array
+            log (1/N) sum_i N(x; X_i, h^2 I).
+        """
         from ..kernels import log_sum_exp_gauss
 
         self._check_fitted()
@@ -111,7 +163,21 @@ class GaussianKDE(Baseline):
         h, n, d = self.bandwidth_, self.n_samples_, self.n_features_in_
         return log_sum_exp_gauss(self.X_, x, h) - np.log(n) - 0.5 * d * np.log(2 * np.pi * h**2)
 
-    def sample(self, n: int, rng) -> np.ndarray:
+    def sample(self, n: int, *, rng: RNGLike) -> np.ndarray:
+        """Draw from the fitted estimate.
+
+        Parameters
+        ----------
+        n : int >= 1
+            Number of draws.
+        rng : numpy Generator, SeedSequence or int seed
+            Source of the draws (required).
+
+        Returns
+        -------
+        (n, d) array
+            X_I + h z, I uniform, z ~ N(0, I_d).
+        """
         self._check_fitted()
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
@@ -119,9 +185,25 @@ class GaussianKDE(Baseline):
         return self.X_[idx] + self.bandwidth_ * rng.standard_normal((n, self.n_features_in_))
 
 
-def sample_vmf(mu: np.ndarray, kappa: float, rng: np.random.Generator) -> np.ndarray:
-    """One von Mises-Fisher draw around each unit row of ``mu`` (n, m), concentration kappa > 0
-    (Wood 1994 rejection sampler for the cosine w, uniform tangent direction)."""
+def sample_vmf(mu: np.ndarray, kappa: float, *, rng: RNGLike) -> np.ndarray:
+    """One von Mises-Fisher draw around each unit row of ``mu`` (Wood 1994 rejection sampler for
+    the cosine w, uniform tangent direction).
+
+    Parameters
+    ----------
+    mu : (n, m) array
+        Mean directions, unit rows in R^m (m >= 2).
+    kappa : float > 0
+        Concentration.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the draws (required).
+
+    Returns
+    -------
+    (n, m) array
+        Unit vectors, row i from vMF(mu_i, kappa).
+    """
+    rng = as_generator(rng)
     n, m = mu.shape
     b = (m - 1) / (2 * kappa + np.sqrt(4 * kappa**2 + (m - 1) ** 2))
     x0 = (1 - b) / (1 + b)
@@ -156,6 +238,15 @@ class IntrinsicKDE(Baseline):
     bandwidth : float or "rate"
         h > 0, or "rate": h = N^(-1/(k+4)) (the minimax choice for C^2 densities on a unit-scale
         manifold; Divol 2022).
+
+    Attributes
+    ----------
+    bandwidth_ : float
+        The bandwidth h used.
+    kernel_ : str
+        ``"vmf"`` or ``"wrapped-gaussian"``.
+    u_ : (N, c) array
+        Intrinsic coordinates of the projected training points.
     """
 
     def __init__(self, manifold, bandwidth: float | str = "rate"):
@@ -163,6 +254,18 @@ class IntrinsicKDE(Baseline):
         self.bandwidth = bandwidth
 
     def fit(self, X) -> IntrinsicKDE:
+        """Project the training set onto M and set the kernel and the bandwidth.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training samples.
+
+        Returns
+        -------
+        IntrinsicKDE
+            self, fitted.
+        """
         M = self.manifold
         if not hasattr(M, "project") or not hasattr(M, "embed"):
             raise ValueError(f"manifold must be a ratesim Manifold (got {M!r})")
@@ -188,51 +291,100 @@ class IntrinsicKDE(Baseline):
         self.u_ = M.project(X).u
         return self
 
-    def sample(self, n: int, rng) -> np.ndarray:
+    def sample(self, n: int, *, rng: RNGLike) -> np.ndarray:
+        """Draw from the fitted estimate.
+
+        Parameters
+        ----------
+        n : int >= 1
+            Number of draws.
+        rng : numpy Generator, SeedSequence or int seed
+            Source of the draws (required).
+
+        Returns
+        -------
+        (n, d) array
+            Points of M: a kernel draw around a uniformly chosen projected training point.
+        """
         self._check_fitted()
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
         centres = self.u_[rng.integers(0, self.n_samples_, size=n)]
         if self.kernel_ == "vmf":
-            u = sample_vmf(centres, 1.0 / self.bandwidth_**2, rng)
+            u = sample_vmf(centres, 1.0 / self.bandwidth_**2, rng=rng)
         else:
             u = np.mod(centres + self.bandwidth_ * rng.standard_normal(centres.shape), TWO_PI)
         return self.manifold.embed(u)
 
 
 class InertialDiffusion(Baseline):
-    """Inertial diffusion (Lyu et al. 2025): x = X_I + sigma z (an exact draw from mu_N * N(0,
-    sigma^2 I), the law of the exact empirical-score reverse diffusion at level sigma), then one
-    Tweedie step x + sigma^2 s_N(x, sigma) = sum_i w_i X_i, w = softmax(-|x - X_i|^2 / (2 sigma^2))
-    (``ratesim.kernels.softmax_average``).
+    """Inertial diffusion (Lyu et al. 2025): x = X_I + h z (an exact draw from mu_N * N(0, h^2 I),
+    the law of the exact empirical-score reverse diffusion stopped at the noise level h), then one
+    Tweedie step x + h^2 s_N(x, h) = sum_i w_i X_i, w = softmax(-|x - X_i|^2 / (2 h^2))
+    (``ratesim.kernels.softmax_average``). The stopping level h is the bandwidth of the estimator.
 
     Parameters
     ----------
     k : int or None
-        Intrinsic dimension for the default sigma = N^(-1/(k+4)) (None: the ambient d).
-    sigma : float or None
-        Explicit stopping level (overrides the rule).
+        Intrinsic dimension for the default bandwidth h = N^(-1/(k+4)) (None: the ambient d).
+    bandwidth : float > 0 or None
+        Explicit stopping level h (overrides the rule).
+
+    Attributes
+    ----------
+    bandwidth_ : float
+        The stopping level h used.
+    k_ : int
+        The dimension used by the rule.
+    X_ : (N, d) array
+        Training set; ``n_samples_``, ``n_features_in_``.
     """
 
-    def __init__(self, k: int | None = None, sigma: float | None = None):
+    def __init__(self, k: int | None = None, bandwidth: float | None = None):
         self.k = k
-        self.sigma = sigma
+        self.bandwidth = bandwidth
 
     def fit(self, X) -> InertialDiffusion:
+        """Store the training set and set the stopping level h.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training samples.
+
+        Returns
+        -------
+        InertialDiffusion
+            self, fitted.
+        """
         X = self._fit_points(X)
         self.k_ = _check_k(self.k, X.shape[1])
-        if self.sigma is None:
-            self.sigma_ = float(self.n_samples_ ** (-1.0 / (self.k_ + 4)))
+        if self.bandwidth is None:
+            self.bandwidth_ = float(self.n_samples_ ** (-1.0 / (self.k_ + 4)))
         else:
-            self.sigma_ = check_positive(self.sigma, "sigma")
+            self.bandwidth_ = check_positive(self.bandwidth, "bandwidth")
         return self
 
-    def sample(self, n: int, rng) -> np.ndarray:
+    def sample(self, n: int, *, rng: RNGLike) -> np.ndarray:
+        """Draw from the fitted estimate.
+
+        Parameters
+        ----------
+        n : int >= 1
+            Number of draws.
+        rng : numpy Generator, SeedSequence or int seed
+            Source of the draws (required).
+
+        Returns
+        -------
+        (n, d) array
+            Tweedie-denoised draws of mu_N * N(0, h^2 I).
+        """
         from ..kernels import softmax_average
 
         self._check_fitted()
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
         idx = rng.integers(0, self.n_samples_, size=n)
-        x = self.X_[idx] + self.sigma_ * rng.standard_normal((n, self.n_features_in_))
-        return softmax_average(self.X_, x, self.sigma_)
+        x = self.X_[idx] + self.bandwidth_ * rng.standard_normal((n, self.n_features_in_))
+        return softmax_average(self.X_, x, self.bandwidth_)

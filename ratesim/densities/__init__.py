@@ -1,9 +1,10 @@
 """Probability densities on manifolds, w.r.t. the Riemannian volume.
 
 Every density is normalized exactly (closed form or converged quadrature), bounded below by a stated
-positive ``lower_bound(manifold)``, sampled exactly (``manifold.sample(n, density, rng)``) and has a
-log-density ``log_pdf(manifold, u)`` on the manifold's coordinates u. ``ChartVonMises`` is the one
-law given in the chart (the P2 paper's von Mises in the ellipse's angle), converted to volume.
+positive ``lower_bound(manifold)``, sampled exactly (``manifold.sample(n, density, rng=rng)``) and
+has a log-density ``log_pdf(manifold, u)`` on the manifold's coordinates u. ``ChartVonMises`` is
+the one law given in the chart (the P2 paper's von Mises in the ellipse's angle), converted to
+volume.
 
 Registry (``DENSITIES``, ``make_density(name, **params)``):
 
@@ -21,7 +22,7 @@ Registry (``DENSITIES``, ``make_density(name, **params)``):
 
 Every density has ``log_pdf``, ``pdf``, ``log_normalizer``, ``lower_bound`` / ``log_lower_bound``,
 ``log_sup``, ``check_manifold`` and ``sample_intrinsic``; sample with ``manifold.sample(n, density,
-rng)``.
+rng=rng)``.
 """
 
 from ._angular import HolderDensity, PiecewiseConstant

@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
     from ..manifolds import Manifold
 
-    RNGLike = np.random.Generator | np.random.SeedSequence | int
-
 
 def _check_finite(value, name: str) -> float:
     try:

@@ -13,14 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._validation import as_generator, check_int
+from .._validation import RNGLike, as_generator, check_int
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
     from ..manifolds import Manifold
-
-    RNGLike = np.random.Generator | np.random.SeedSequence | int
 
 
 class Density(ABC):
@@ -139,7 +137,7 @@ class Density(ABC):
         """
         return np.exp(self.log_pdf(manifold, u))
 
-    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, *, rng: RNGLike) -> np.ndarray:
         """n i.i.d. coordinates from this density (default: exact rejection from the uniform
         volume law, acceptance p(u) / sup p).
 
@@ -149,7 +147,7 @@ class Density(ABC):
         n : int
             Number of draws, >= 1.
         rng : Generator, SeedSequence or int
-            Source of randomness.
+            Source of randomness (required, keyword-only).
 
         Returns
         -------
@@ -208,6 +206,6 @@ class Uniform(Density):
     def lower_bound(self, manifold: Manifold) -> float:
         return 1.0 / manifold.volume
 
-    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, *, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         return manifold._sample_uniform(check_int(n, "n", low=1), as_generator(rng))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import logsumexp
 
-from .._validation import as_generator, check_int
+from .._validation import RNGLike, as_generator, check_int
 from ._base import Density
 from ._quadrature import describe, require_manifold
 
@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
     from ..manifolds import Manifold
-
-    RNGLike = np.random.Generator | np.random.SeedSequence | int
 
 
 class Mixture(Density):
@@ -122,13 +120,13 @@ class Mixture(Density):
     def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
-    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, *, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
         counts = rng.multinomial(n, np.asarray(self.weights))
         parts = [
-            c.sample_intrinsic(manifold, int(m), rng)
+            c.sample_intrinsic(manifold, int(m), rng=rng)
             for m, c in zip(counts, self.components, strict=True)
             if m > 0
         ]

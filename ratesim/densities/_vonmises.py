@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import gammaln, ive
 
-from .._validation import as_generator, check_int, check_positive
+from .._validation import RNGLike, as_generator, check_int, check_positive
 from ..manifolds import Sphere
 from ._base import Density
 from ._quadrature import (
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from ..manifolds import Manifold
 
-    RNGLike = np.random.Generator | np.random.SeedSequence | int
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
@@ -190,7 +189,7 @@ class VonMises(Density):
     def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
-    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, *, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
@@ -316,7 +315,7 @@ class ChartVonMises(Density):
     def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
-    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, *, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)
@@ -420,7 +419,7 @@ class VonMisesFisher(Density):
     def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
 
-    def sample_intrinsic(self, manifold: Manifold, n: int, rng: RNGLike) -> np.ndarray:
+    def sample_intrinsic(self, manifold: Manifold, n: int, *, rng: RNGLike) -> np.ndarray:
         self.check_manifold(manifold)
         n = check_int(n, "n", low=1)
         rng = as_generator(rng)

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from .._validation import as_generator, as_points, check_int, check_positive
+from .._validation import RNGLike, as_generator, as_points, check_int, check_positive
 
 __all__ = [
     "half_log_det_ratio",
@@ -132,11 +132,26 @@ def leading_log_density(manifold, density, x, sigma: float):
 
 
 def _oracle(manifold, density, oracle):
+    """``oracle``, else an exact one of (manifold, density): closed form or quadrature, never the
+    Monte-Carlo reference sample (so nothing random happens here)."""
     if oracle is not None:
         return oracle
-    from ..scores import OracleScore
+    from ..densities import Uniform
+    from ..scores import OracleScore, exponential_family_params
 
-    return OracleScore(manifold, density).fit()
+    law = Uniform() if density is None else density
+    if exponential_family_params(manifold, law) is not None:
+        method = "closed_form"
+    elif manifold.k <= 2:
+        method = "quadrature"
+    else:
+        raise ValueError(
+            f"no exact oracle for {manifold!r} with {law!r} (closed form on spheres with a von "
+            "Mises(-Fisher) or uniform density, quadrature for k <= 2); pass oracle=, a fitted "
+            "ratesim.scores.OracleScore"
+        )
+    # rng is never drawn from: the closed-form and quadrature oracles are deterministic
+    return OracleScore(manifold, density, method=method, rng=0).fit()
 
 
 def log_density_remainder(manifold, density, x, sigma: float, oracle=None) -> np.ndarray:
@@ -150,7 +165,13 @@ def log_density_remainder(manifold, density, x, sigma: float, oracle=None) -> np
     x : array_like, shape (n, d)
     sigma : float > 0
     oracle : OracleScore, optional
-        A fitted :class:`ratesim.scores.OracleScore` of (manifold, density) (built when None).
+        A fitted :class:`ratesim.scores.OracleScore` of (manifold, density). When None, an exact
+        one is built (closed form, or quadrature for k <= 2; otherwise a ValueError).
+
+    Returns
+    -------
+    (n,) array
+        log p_sigma(x) - ``leading_log_density(...)["total"]``.
 
     Notes
     -----
@@ -163,8 +184,27 @@ def log_density_remainder(manifold, density, x, sigma: float, oracle=None) -> np
 
 
 def score_remainder(manifold, density, x, sigma: float, oracle=None) -> np.ndarray:
-    """|| sigma^2 s(x) + (x - P_M x) ||, shape (n,): O(sigma^2) uniformly on the tube (the
-    expansion at score level). Parameters as :func:`log_density_remainder`."""
+    """|| sigma^2 s(x) + (x - P_M x) ||: O(sigma^2) uniformly on the tube (the expansion at score
+    level).
+
+    Parameters
+    ----------
+    manifold : Sphere or Ellipse
+        The manifold M.
+    density : ratesim.densities.Density
+        The data density w.r.t. volume.
+    x : (n, d) array
+        Points of the tube.
+    sigma : float > 0
+        Noise level.
+    oracle : OracleScore, optional
+        As in :func:`log_density_remainder`.
+
+    Returns
+    -------
+    (n,) array
+        The norms || sigma^2 s(x) + (x - P_M x) ||.
+    """
     sigma = check_positive(sigma, "sigma")
     x = as_points(x, "x", d=manifold.d)
     o = _oracle(manifold, density, oracle)
@@ -173,7 +213,7 @@ def score_remainder(manifold, density, x, sigma: float, oracle=None) -> np.ndarr
     return np.linalg.norm(sigma**2 * s + (x - foot), axis=1)
 
 
-def tube_points(manifold, n: int, eps: float, rng) -> np.ndarray:
+def tube_points(manifold, n: int, eps: float, *, rng: RNGLike) -> np.ndarray:
     """n points of the tube {dist <= eps} around ``manifold``, shape (n, d): feet uniform (volume)
     on M, normal direction uniform on the unit sphere of the normal space, distance eps * U with
     U ~ U[0, 1].
@@ -181,17 +221,25 @@ def tube_points(manifold, n: int, eps: float, rng) -> np.ndarray:
     Parameters
     ----------
     manifold : Manifold
+        The manifold M (with ``normal_basis`` and ``reach``).
     n : int >= 1
+        Number of points.
     eps : float
         Tube radius, below the reach (so that P_M is the foot point).
-    rng : Generator or int seed
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the points (required).
+
+    Returns
+    -------
+    (n, d) array
+        Points within distance eps of M.
     """
     n = check_int(n, "n", low=1)
     eps = check_positive(eps, "eps")
     if eps >= manifold.reach:
         raise ValueError(f"eps must be < the reach {manifold.reach:g} of {manifold!r} (got {eps})")
     rng = as_generator(rng)
-    u = manifold.sample_intrinsic(n, None, rng)
+    u = manifold.sample_intrinsic(n, None, rng=rng)
     foot = manifold.embed(u)
     nb = manifold.normal_basis(u)  # (n, d, d - k)
     g = rng.standard_normal((n, nb.shape[2]))

@@ -43,7 +43,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import i0e, i1e, logsumexp
 
-from .._validation import as_generator, as_points, check_in_range, check_int, check_positive
+from .._validation import (
+    RNGLike,
+    as_generator,
+    as_points,
+    check_in_range,
+    check_int,
+    check_positive,
+)
 
 __all__ = [
     "TV_BINS",
@@ -240,20 +247,26 @@ def angle_tv(theta, probs=None, bins: int = TV_BINS) -> tuple[float, float]:
     return tv, floor
 
 
-def normal_width_em(width: float, h: float) -> float:
+def normal_width_em(width: float, step: float) -> float:
     """Normal width of the Euler-Maruyama chain in hat form: width / sqrt(1 - h/2).
 
-    The hat-form chain x <- x + h s + sqrt(2 h sigma^(2 - alpha)) xi is, in the normal direction,
-    an AR(1) recursion whose stationary variance exceeds the continuous one by 1 / (1 - h/2).
+    The hat-form chain x <- x + h s_hat + sqrt(2 h sigma^(2 - alpha)) xi (h = ``step``, as in
+    :func:`ratesim.samplers.tempered_langevin`) is, in the normal direction, an AR(1) recursion
+    whose stationary variance exceeds the continuous one by 1 / (1 - h/2).
 
     Parameters
     ----------
     width : float
         Normal width of the continuous-time law.
-    h : float in (0, 2)
-        Hat-form step.
+    step : float in (0, 2)
+        Dimensionless hat-form step h of the sampler.
+
+    Returns
+    -------
+    float
+        The normal width of the discretized chain's stationary law.
     """
-    h = check_in_range(h, "h", low=0.0, high=2.0, low_open=True, high_open=True)
+    h = check_in_range(step, "step", low=0.0, high=2.0, low_open=True, high_open=True)
     return float(width / np.sqrt(1.0 - h / 2.0))
 
 
@@ -297,15 +310,39 @@ class StationaryLaw:
     params: dict
 
     def cdf(self, t) -> np.ndarray:
-        """Angular CDF on [0, 2 pi) (piecewise linear through the cell boundaries)."""
+        """Angular CDF on [0, 2 pi) (piecewise linear through the cell boundaries).
+
+        Parameters
+        ----------
+        t : array_like
+            Angles (read mod 2 pi), any shape.
+
+        Returns
+        -------
+        ndarray
+            The CDF at ``t``, same shape, in [0, 1].
+        """
         dt = TWO_PI / self.theta.size
         edges = np.concatenate(([0.0], np.cumsum(self.density) * dt))
         edges /= edges[-1]
         grid = np.linspace(0.0, TWO_PI, self.theta.size + 1)
         return np.interp(np.mod(np.asarray(t, dtype=np.float64), TWO_PI), grid, edges)
 
-    def sample_angles(self, n: int, rng) -> np.ndarray:
-        """n i.i.d. angles from the angular marginal (inverse CDF, linear within cells)."""
+    def sample_angles(self, n: int, *, rng: RNGLike) -> np.ndarray:
+        """n i.i.d. angles from the angular marginal (inverse CDF, linear within cells).
+
+        Parameters
+        ----------
+        n : int >= 1
+            Number of draws.
+        rng : numpy Generator, SeedSequence or int seed
+            Source of the draws (required).
+
+        Returns
+        -------
+        (n,) array
+            Angles in [0, 2 pi].
+        """
         rng = as_generator(rng)
         dt = TWO_PI / self.theta.size
         edges = np.concatenate(([0.0], np.cumsum(self.density) * dt))

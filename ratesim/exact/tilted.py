@@ -86,17 +86,49 @@ class CircleLaw:
 
 @dataclass(frozen=True)
 class CirclePrior:
-    """Von Mises(kappa, mean) data on the canonical unit circle in R^2 (the data law of p_sigma)."""
+    """Von Mises(kappa, mean) data on the canonical unit circle in R^2 (the data law of p_sigma).
+
+    Attributes
+    ----------
+    kappa : float
+        Concentration (0: uniform).
+    mean : float
+        Mean angle (radians).
+    """
 
     kappa: float
     mean: float
 
     def log_density(self, x, sigma: float) -> np.ndarray:
-        """log p_sigma(x) for x of shape (m, 2), shape (m,)."""
+        """log p_sigma(x) of the smoothed data law (:func:`circle_log_p_sigma`).
+
+        Parameters
+        ----------
+        x : (m, 2) array
+            Points of R^2.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m,) array
+            log p_sigma(x).
+        """
         return circle_log_p_sigma(x, sigma, self.kappa, self.mean)
 
     def log_pdf_angle(self, theta) -> np.ndarray:
-        """log density of the angle (w.r.t. d theta), the shape of ``theta``."""
+        """log density of the angle (w.r.t. d theta).
+
+        Parameters
+        ----------
+        theta : array_like
+            Angles (radians), any shape.
+
+        Returns
+        -------
+        ndarray
+            The log density, same shape as ``theta``.
+        """
         return von_mises_angle_logpdf(theta, self.kappa, self.mean)
 
 
@@ -122,7 +154,22 @@ def circle_prior(kappa: float, mean: float = math.pi) -> CirclePrior:
 
 def von_mises_angle_logpdf(theta, kappa: float, mean: float) -> np.ndarray:
     """log of the von Mises(kappa, mean) density in theta (w.r.t. d theta), via scaled Bessel
-    functions (no overflow at large kappa); the shape of ``theta``."""
+    functions (no overflow at large kappa).
+
+    Parameters
+    ----------
+    theta : array_like
+        Angles (radians), any shape.
+    kappa : float >= 0
+        Concentration.
+    mean : float
+        Mean angle (radians).
+
+    Returns
+    -------
+    ndarray
+        The log density, same shape as ``theta``.
+    """
     from scipy.special import i0e
 
     theta = np.asarray(theta, dtype=float)
@@ -270,9 +317,15 @@ def tv_to_density(law: CircleLaw, log_density) -> float:
     Parameters
     ----------
     law : CircleLaw
+        The tilted law (its angular nodes and probabilities).
     log_density : callable, theta (n,) -> (n,)
         log density w.r.t. d theta (normalized numerically on the same grid, so an unnormalized
         log density is accepted).
+
+    Returns
+    -------
+    float
+        The total variation, in [0, 1].
     """
     lp = np.asarray(log_density(law.theta), dtype=float)
     p = np.exp(lp - lp.max())
@@ -281,6 +334,19 @@ def tv_to_density(law: CircleLaw, log_density) -> float:
 
 
 def circular_w1_to_point(law: CircleLaw, theta0: float) -> float:
-    """W1 (arc length) between the angular marginal of ``law`` and the point mass at theta0."""
+    """W1 (arc length) between the angular marginal of ``law`` and the point mass at theta0.
+
+    Parameters
+    ----------
+    law : CircleLaw
+        The tilted law.
+    theta0 : float
+        Angle of the point mass (radians).
+
+    Returns
+    -------
+    float
+        sum_i q_i |theta_i - theta0| (geodesic distance on the unit circle).
+    """
     d = np.abs(np.mod(law.theta - theta0 + np.pi, 2 * np.pi) - np.pi)
     return float(np.sum(law.q * d))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import special_ortho_group
 
-from .._validation import as_generator, as_points, check_int
+from .._validation import RNGLike, as_generator, as_points, check_int
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,14 @@ class Manifold(ABC):
     seed : int or None
         Seed of the random isometry into R^d. ``None`` gives the canonical embedding
         (native coordinates first, zeros after).
+
+    Notes
+    -----
+    ``seed`` is part of the manifold's definition, not a source of random draws: it fixes, once
+    and for all at construction, which isometric copy of M in R^d this is (and, for the Holder
+    families, their random coefficients), so two manifolds built with the same arguments are the
+    same set. Random draws (``sample``, ``sample_intrinsic``) take the required keyword ``rng``,
+    as everywhere in ratesim.
     """
 
     k: int
@@ -241,7 +249,7 @@ class Manifold(ABC):
         q, _ = np.linalg.qr(full)
         return q[:, :, k:d]
 
-    def sample_intrinsic(self, n, density=None, rng=None) -> np.ndarray:
+    def sample_intrinsic(self, n, density=None, *, rng: RNGLike) -> np.ndarray:
         """n i.i.d. coordinates from ``density`` x Riemannian volume (uniform when None).
 
         Parameters
@@ -251,7 +259,7 @@ class Manifold(ABC):
         density : Density or None
             Density w.r.t. the Riemannian volume (None: the uniform law).
         rng : Generator, SeedSequence or int
-            Source of randomness (None is refused).
+            Source of randomness (required, keyword-only).
 
         Returns
         -------
@@ -263,9 +271,9 @@ class Manifold(ABC):
         if density is None:
             return self._sample_uniform(n, rng)
         density.check_manifold(self)
-        return density.sample_intrinsic(self, n, rng)
+        return density.sample_intrinsic(self, n, rng=rng)
 
-    def sample(self, n, density=None, rng=None) -> np.ndarray:
+    def sample(self, n, density=None, *, rng: RNGLike) -> np.ndarray:
         """n i.i.d. points of M in R^d from ``density`` x Riemannian volume.
 
         Parameters
@@ -275,14 +283,14 @@ class Manifold(ABC):
         density : Density or None
             Density w.r.t. the Riemannian volume (None: the uniform law).
         rng : Generator, SeedSequence or int
-            Source of randomness (None is refused).
+            Source of randomness (required, keyword-only).
 
         Returns
         -------
         (n, d) array
             Points of M.
         """
-        return self.embed(self.sample_intrinsic(n, density, rng))
+        return self.embed(self.sample_intrinsic(n, density, rng=rng))
 
     def angle(self, u) -> np.ndarray:
         """The first angular coordinate of u in [0, 2 pi), on which 1-D densities

@@ -6,8 +6,6 @@ import numpy as np
 
 from .._validation import as_points
 
-RngLike = np.random.Generator | np.random.SeedSequence | int
-"""A numpy Generator, a SeedSequence or a non-negative int seed (``as_generator``)."""
 ScoreLike = object
 """A fitted score estimator with ``.score(x, sigma)`` or a callable ``score(x, sigma)``."""
 

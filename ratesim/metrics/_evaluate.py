@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_generator, as_points
+from .._validation import RNGLike, as_generator, as_points
 from ._geometry import coverage_scale, distance_to_manifold, hausdorff
 from ._law import binned_divergence
 from ._memorization import memorization
@@ -23,7 +23,6 @@ from ._wasserstein import wasserstein_to_population, wasserstein_to_reference
 if TYPE_CHECKING:
     from ..densities import Density
     from ..manifolds import Manifold
-    from ._common import RngLike
 
 
 def _wasserstein(Y, M, density, training, heldout, rng):
@@ -63,7 +62,7 @@ def _memorization(Y, M, density, training, heldout, rng):
     X = as_points(training, "training", d=M.d)
     if X.shape[0] < 2:
         return {}
-    H = M.sample(X.shape[0], density, rng) if heldout is None else heldout
+    H = M.sample(X.shape[0], density, rng=rng) if heldout is None else heldout
     r = memorization(Y, X, heldout=H)
     out = {
         "memorized_fraction": r.memorized_fraction,
@@ -86,7 +85,7 @@ def _law(Y, M, density, training, heldout, rng):
 
 
 def _controls(Y, M, density, training, heldout, rng):
-    ref = M.sample(Y.shape[0], density, rng)
+    ref = M.sample(Y.shape[0], density, rng=rng)
     out = {"sliced_w1": sliced_wasserstein(Y, ref, p=1, rng=rng)}
     if Y.shape[0] >= 2:
         out["mmd2"] = mmd2(Y, ref, bandwidth=1.0)
@@ -122,10 +121,33 @@ def evaluate(
     heldout: ArrayLike | None = None,
     *,
     groups: tuple[str, ...] | None = None,
-    rng: RngLike = 0,
+    rng: RNGLike,
 ) -> dict[str, float]:
-    """All requested metric groups (default: every group of :data:`METRIC_GROUPS`) on ``samples``
-    from a model of density x vol_M trained on ``training``; returns ``{metric: float}``."""
+    """All requested metric groups on ``samples`` from a model of density x vol_M trained on
+    ``training``.
+
+    Parameters
+    ----------
+    samples : (n, d) array
+        Generated samples.
+    manifold : Manifold
+        The manifold M of the data.
+    density : Density or None
+        Density of the data law w.r.t. volume (None: uniform).
+    training : (N, d) array, optional
+        Training set (needed by the memorization group).
+    heldout : (n', d) array, optional
+        Held-out data for the memorization group (default: a fresh population sample).
+    groups : tuple of str, optional
+        Names of :data:`METRIC_GROUPS` (default: all of them).
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the reference samples, grids and bootstraps of the groups (required).
+
+    Returns
+    -------
+    dict of str -> float
+        ``{metric: value}``, finite values only (see :data:`METRIC_GROUPS`).
+    """
     Y = as_points(samples, "samples", d=manifold.d)
     rng = as_generator(rng)
     if density is not None:

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 from scipy.special import betainc
 
-from .._validation import as_generator, check_in_range, check_int
+from .._validation import RNGLike, as_generator, check_in_range, check_int
 from ..densities._base import Uniform
 from ..manifolds._sphere import Sphere
 from ..manifolds._torus import FlatTorus
@@ -25,7 +25,6 @@ from ._common import manifold_points
 if TYPE_CHECKING:
     from ..densities import Density
     from ..manifolds import Manifold
-    from ._common import RngLike
 
 
 _BLOCK = 256
@@ -33,7 +32,19 @@ _BLOCK = 256
 
 @dataclass(frozen=True)
 class DistanceSummary:
-    """dist(x, M) = |x - P_M(x)| over a sample: mean, the requested quantiles, max and n."""
+    """dist(x, M) = |x - P_M(x)| over a sample.
+
+    Attributes
+    ----------
+    mean : float
+        Mean distance.
+    quantiles : dict of float -> float
+        The requested quantiles, by level.
+    max : float
+        Largest distance.
+    n : int
+        Sample size.
+    """
 
     mean: float
     quantiles: dict[float, float]
@@ -45,9 +56,21 @@ class DistanceSummary:
 class HausdorffResult:
     """Hausdorff distance between a sample S and M, split in its two halves.
 
-    precision = max_{x in S} dist(x, M) (exact, by projection); recall = max_{y in grid} dist(y, S)
-    over an intrinsic grid of M (``grid`` says which; it misses at most ``grid_resolution``);
-    hausdorff = max(precision, recall).
+    Attributes
+    ----------
+    precision : float
+        max_{x in S} dist(x, M) (exact, by projection).
+    recall : float
+        max_{y in grid} dist(y, S) over an intrinsic grid of M (it misses at most
+        ``grid_resolution``).
+    hausdorff : float
+        max(precision, recall).
+    grid : str
+        ``"quadrature"`` or ``"uniform-sample"``.
+    grid_size : int
+        Number of grid points.
+    grid_resolution : float
+        Largest nearest-neighbour spacing of the grid.
     """
 
     precision: float
@@ -96,8 +119,22 @@ class CoverageResult:
 def distance_to_manifold(
     manifold: Manifold, samples: ArrayLike, quantiles: ArrayLike = (0.5, 0.9, 0.99)
 ) -> DistanceSummary:
-    """Distances of samples to M by exact projection (``manifold.project``): mean, quantiles,
-    max."""
+    """Distances of samples to M by exact projection (``manifold.project``).
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M.
+    samples : (n, d) array
+        Points of R^d.
+    quantiles : sequence of float in [0, 1]
+        Quantile levels to report.
+
+    Returns
+    -------
+    DistanceSummary
+        Mean, quantiles, max and n of dist(x, M).
+    """
     X = manifold_points(manifold, samples)
     qs = np.atleast_1d(np.asarray(quantiles, dtype=float))
     if qs.ndim != 1 or np.any(~np.isfinite(qs)) or np.any((qs < 0) | (qs > 1)):
@@ -122,15 +159,32 @@ def _grid(manifold, n_grid: int, rng):
             return u, "quadrature"
         except ValueError:
             pass
-    return manifold.sample_intrinsic(n_grid, None, as_generator(rng)), "uniform-sample"
+    return manifold.sample_intrinsic(n_grid, None, rng=as_generator(rng)), "uniform-sample"
 
 
 def hausdorff(
-    manifold: Manifold, samples: ArrayLike, n_grid: int = 4096, rng: RngLike = 0
+    manifold: Manifold, samples: ArrayLike, n_grid: int = 4096, *, rng: RNGLike
 ) -> HausdorffResult:
     """Hausdorff precision (samples -> M, exact projection) and recall (M -> samples on an
     intrinsic grid of about ``n_grid`` points; quadrature nodes when k <= 2, a uniform sample
-    otherwise, drawn with ``rng``)."""
+    otherwise, drawn with ``rng``).
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M.
+    samples : (n, d) array
+        The sample S.
+    n_grid : int >= 4
+        Approximate size of the intrinsic grid.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the uniform grid when M has no quadrature (required; unused otherwise).
+
+    Returns
+    -------
+    HausdorffResult
+        Precision, recall, their max and the grid used.
+    """
     X = manifold_points(manifold, samples)
     n_grid = check_int(n_grid, "n_grid", low=4)
     precision = float(manifold.project(X).dist.max())
@@ -342,7 +396,7 @@ def coverage_scale(
     n_quad: int | None = None,
     n_mc: int = 200_000,
     n_boot: int = 20,
-    rng: RngLike = 0,
+    rng: RNGLike,
 ) -> CoverageResult:
     """Coverage scale delta*(c) of the law of ``samples`` relative to mu = density x vol_M.
 
@@ -379,6 +433,35 @@ def coverage_scale(
     sample, delta* recomputed each time (the balls are fixed, only their nu-masses change); it is
     NaN when n_boot < 2 or some replicate never covers. ``delta`` is inf when the condition fails
     at the largest delta of the grid (pass larger ``deltas``).
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M.
+    samples : (n, d) array
+        The sample of nu (projected onto M).
+    density : Density or None
+        Density of mu w.r.t. volume (None: uniform).
+    c : float > 1
+        Coverage constant.
+    deltas : array, optional
+        The radius grid (default above).
+    n_grid : int >= 4
+        Approximate number of centres (ignored on closed curves).
+    n_quad : int, optional
+        Quadrature nodes for mu (defaults above).
+    n_mc : int >= 100
+        Monte-Carlo size for mu when k > 2 and mu has no closed form.
+    n_boot : int >= 0
+        Bootstrap replicates of the standard error.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the bootstrap, of a uniform grid of centres and of the Monte-Carlo sample of mu
+        where they are used (required).
+
+    Returns
+    -------
+    CoverageResult
+        delta*, its bootstrap standard error and the per-radius worst log-ratios.
     """
     X = manifold_points(manifold, samples)
     c = check_in_range(c, "c", low=1.0, low_open=True)
@@ -429,7 +512,7 @@ def coverage_scale(
                 wq = wq * density.pdf(manifold, uq)
             mu_method = "quadrature"
         else:
-            uq = manifold.sample_intrinsic(n_mc, density, rng)
+            uq = manifold.sample_intrinsic(n_mc, density, rng=rng)
             wq = np.ones(n_mc)
             mu_method = "monte-carlo"
         wq = wq / wq.sum()

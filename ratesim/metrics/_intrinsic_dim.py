@@ -19,20 +19,27 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_generator, as_points, check_int, check_positive
+from .._validation import RNGLike, as_generator, as_points, check_int, check_positive
 
 if TYPE_CHECKING:
-    from ._common import RngLike, ScoreLike
+    from ._common import ScoreLike
 
 
 @dataclass(frozen=True)
 class FlipdResult:
     """FLIPD curve over sigmas (median over queries) and the dimension read on its plateau.
 
-    dimension : mean of the curve over the plateau window
-    plateau : (sigma_low, sigma_high) of that window, the one with the smallest mean |d log FLIPD /
-              d log sigma| among windows of ``window`` consecutive sigmas
-    sigmas, curve : the sigma grid and the median FLIPD at each sigma
+    Attributes
+    ----------
+    dimension : float
+        Mean of the curve over the plateau window.
+    plateau : (float, float)
+        (sigma_low, sigma_high) of that window, the one with the smallest mean
+        |d log FLIPD / d log sigma| among windows of ``window`` consecutive sigmas.
+    sigmas : (J,) array
+        The sigma grid, ascending.
+    curve : (J,) array
+        The median FLIPD at each sigma.
     """
 
     dimension: float
@@ -43,8 +50,17 @@ class FlipdResult:
 
 @dataclass(frozen=True)
 class SvdDimension:
-    """Normal-space SVD estimate at each point: ``dimension`` (m,) ints, ``singular_values``
-    (m, d) in decreasing order, ``gap`` (m,) the log-ratio of the two values around the gap."""
+    """Normal-space SVD estimate of the intrinsic dimension at each point.
+
+    Attributes
+    ----------
+    dimension : (m,) int array
+        The estimated k at each point.
+    singular_values : (m, d) array
+        Singular values of the stacked scores, decreasing.
+    gap : (m,) array
+        The log-ratio of the two singular values around the gap.
+    """
 
     dimension: np.ndarray
     singular_values: np.ndarray
@@ -71,18 +87,34 @@ def _eval(fn, x, sigma):
     return s
 
 
-def flipd(score: ScoreLike, x: ArrayLike, sigma: float, h: float | None = None) -> np.ndarray:
+def flipd(score: ScoreLike, x: ArrayLike, sigma: float, fd_step: float | None = None) -> np.ndarray:
     """FLIPD(x, sigma) = d + sigma^2 (tr grad s + |s|^2) for any score (Kamkari et al. 2024).
 
-    The trace is taken by central differences in each of the d coordinates, step ``h`` (default
-    1e-3 sigma: truncation error O((h / sigma)^2) ~ 1e-6 relative, rounding ~1e-13), i.e. 2 d + 1
-    score evaluations of m points each. ``score`` is an estimator with ``.score(x, sigma)`` or a
-    callable ``score(x, sigma)``. For the empirical measure use :func:`flipd_empirical`.
+    The trace is taken by central differences in each of the d coordinates, step h = ``fd_step``
+    (default 1e-3 sigma: truncation error O((h / sigma)^2) ~ 1e-6 relative, rounding ~1e-13), i.e.
+    2 d + 1 score evaluations of m points each. For the empirical measure use
+    :func:`flipd_empirical`.
+
+    Parameters
+    ----------
+    score : score estimator or callable
+        An estimator with ``.score(x, sigma)`` or a callable ``score(x, sigma) -> (m, d)``.
+    x : (m, d) array
+        Query points.
+    sigma : float > 0
+        Noise level.
+    fd_step : float > 0, optional
+        Finite-difference step h, in the units of x (default 1e-3 sigma).
+
+    Returns
+    -------
+    (m,) array
+        FLIPD at each query.
     """
     fn = _score_fn(score)
     x = as_points(x, "x")
     sigma = check_positive(sigma, "sigma")
-    h = 1e-3 * sigma if h is None else check_positive(h, "h")
+    h = 1e-3 * sigma if fd_step is None else check_positive(fd_step, "fd_step")
     m, d = x.shape
     s = _eval(fn, x, sigma)
     tr = np.zeros(m)
@@ -95,7 +127,24 @@ def flipd(score: ScoreLike, x: ArrayLike, sigma: float, h: float | None = None) 
 
 def flipd_empirical(X: ArrayLike, x: ArrayLike, sigma: float, mode: str = "auto") -> np.ndarray:
     """Closed-form FLIPD of the empirical measure of ``X``: sum_i w_i |x - x_i|^2 / sigma^2 with
-    w = softmax(-|x - x_i|^2 / (2 sigma^2)) (``ratesim.kernels.softmax_moments``, log-sum-exp)."""
+    w = softmax(-|x - x_i|^2 / (2 sigma^2)) (``ratesim.kernels.softmax_moments``, log-sum-exp).
+
+    Parameters
+    ----------
+    X : (N, d) array
+        Training set.
+    x : (m, d) array
+        Query points.
+    sigma : float > 0
+        Noise level.
+    mode : {"auto", "dense", "truncated"}
+        Kernel-engine mode of ``ratesim.kernels.softmax_moments``.
+
+    Returns
+    -------
+    (m,) array
+        FLIPD of the empirical measure at each query.
+    """
     from ..kernels import softmax_moments
 
     X = as_points(X, "X")
@@ -115,6 +164,24 @@ def flipd_dimension(
     log sigma: this excludes the small-sigma memorization regime and the large-sigma sigma^-2
     decay, where |slope| -> 2. Use held-out queries, not training points (at a training point the
     small-sigma FLIPD is ~0).
+
+    Parameters
+    ----------
+    X : (N, d) array or None
+        Training set (ignored, and may be None, when ``score`` is given).
+    queries : (m, d) array
+        Query points.
+    sigmas : (J,) array
+        Noise levels, J >= 2 (sorted here).
+    window : int in [2, J]
+        Plateau window, in consecutive sigmas.
+    score : score estimator or callable, optional
+        Use :func:`flipd` with this score instead of the closed form.
+
+    Returns
+    -------
+    FlipdResult
+        The dimension, its plateau and the curve.
     """
     sig = np.sort(np.asarray(sigmas, dtype=float))
     if sig.ndim != 1 or sig.size < 2 or np.any(~np.isfinite(sig)) or sig[0] <= 0:
@@ -138,13 +205,31 @@ def flipd_dimension(
 
 
 def svd_dimension(
-    score: ScoreLike, x0: ArrayLike, sigma: float, n_perturb: int | None = None, rng: RngLike = 0
+    score: ScoreLike, x0: ArrayLike, sigma: float, n_perturb: int | None = None, *, rng: RNGLike
 ) -> SvdDimension:
     """Normal-space SVD intrinsic dimension at each point of ``x0`` (Stanczuk et al. 2024).
 
     For each x0: K = ``n_perturb`` (default 4 d) points x0 + sigma z_j, z_j ~ N(0, I_d); the scores
     s(x_j, sigma) stacked into a (K, d) matrix; singular values s_1 >= ... >= s_d. The normal
     dimension is the index i maximizing log(s_i / s_(i+1)) (the spectral gap), and k = d - i.
+
+    Parameters
+    ----------
+    score : score estimator or callable
+        An estimator with ``.score(x, sigma)`` or a callable ``score(x, sigma) -> (m, d)``.
+    x0 : (m, d) array
+        Points of (or near) M, d >= 2.
+    sigma : float > 0
+        Noise level of the perturbations and of the scores.
+    n_perturb : int >= d, optional
+        Perturbations K per point (default 4 d).
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the perturbations (required).
+
+    Returns
+    -------
+    SvdDimension
+        The dimension, the singular values and the gap at each point.
     """
     fn = _score_fn(score)
     x0 = as_points(x0, "x0")

@@ -37,6 +37,20 @@ class BinnedDivergence:
     0.5 sum_j sqrt(2 q_j (1 - q_j) v / pi) with v = 1/n (population reference) or 1/n + 1/m
     (reference sample); ``kl_floor`` = (B - 1) v / 2 (the chi^2 bias of the plug-in KL, B bins of
     positive mass). ``*_corrected`` = max(raw - floor, 0).
+
+    Attributes
+    ----------
+    tv, tv_floor, tv_corrected : float
+        Total variation between the binned marginals, its floor and max(tv - floor, 0).
+    kl, kl_floor, kl_corrected : float
+        KL(nu || mu) (inf when a bin has samples but no reference mass), its floor and
+        max(kl - floor, 0).
+    bins : int
+        Number of bins.
+    n : int
+        Sample size.
+    m : int or None
+        Reference sample size (None: exact population bins).
     """
 
     tv: float
@@ -52,7 +66,17 @@ class BinnedDivergence:
 
 @dataclass(frozen=True)
 class UniformityTest:
-    """Kolmogorov-Smirnov and Kuiper tests of a null law of angles (uniform by default)."""
+    """Kolmogorov-Smirnov and Kuiper tests of a null law of angles (uniform by default).
+
+    Attributes
+    ----------
+    ks_stat, ks_pvalue : float
+        Kolmogorov-Smirnov statistic and p-value.
+    kuiper_stat, kuiper_pvalue : float
+        Kuiper's V = D+ + D- and its asymptotic p-value.
+    n : int
+        Number of angles.
+    """
 
     ks_stat: float
     ks_pvalue: float
@@ -64,7 +88,23 @@ class UniformityTest:
 @dataclass(frozen=True)
 class DensityRatioCurve:
     """nu / mu on angle bins: ratio = hat q_j / q_j with Wilson-score bands (simultaneous over
-    bins by Bonferroni when ``simultaneous``)."""
+    bins by Bonferroni when ``simultaneous``).
+
+    Attributes
+    ----------
+    centers : (bins,) array
+        Bin centres (angles).
+    ratio : (bins,) array
+        Sample frequency over population probability of each bin.
+    lower, upper : (bins,) array
+        The confidence band of ``ratio``.
+    level : float
+        Confidence level.
+    simultaneous : bool
+        Whether the band is Bonferroni-corrected over the bins.
+    n : int
+        Sample size.
+    """
 
     centers: np.ndarray
     ratio: np.ndarray
@@ -76,7 +116,20 @@ class DensityRatioCurve:
 
 
 def intrinsic_angles(manifold: Manifold, samples: ArrayLike) -> np.ndarray:
-    """Angle in [0, 2 pi) of the projection P_M(x) of each sample (``manifold.angle``)."""
+    """Angle of the projection P_M(x) of each sample (``manifold.angle``).
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M.
+    samples : (n, d) array
+        Points of R^d.
+
+    Returns
+    -------
+    (n,) array
+        Angles in [0, 2 pi).
+    """
     X = manifold_points(manifold, samples)
     return manifold.angle(manifold.project(X).u)
 
@@ -85,8 +138,25 @@ def bin_probabilities(
     manifold: Manifold, density: Density | None = None, bins: int = 64, n_quad: int | None = None
 ):
     """Population probabilities of ``bins`` equal angle bins of [0, 2 pi) under density x vol_M
-    (quadrature with the volume element; k <= 2). Default n_quad: 64 nodes per bin for k = 1,
-    max(128, 4 bins) per coordinate for k = 2."""
+    (quadrature with the volume element; k <= 2).
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M (k <= 2, with a quadrature).
+    density : Density or None
+        Density w.r.t. volume (None: uniform).
+    bins : int >= 1
+        Number of equal bins of the first angle.
+    n_quad : int, optional
+        Quadrature nodes per coordinate (default: 64 per bin for k = 1, max(128, 4 bins) for
+        k = 2).
+
+    Returns
+    -------
+    (bins,) array
+        Bin probabilities, summing to 1.
+    """
     bins = check_int(bins, "bins", low=1)
     if n_quad is None:
         n_quad = 64 * bins if manifold.k == 1 else max(128, 4 * bins)
@@ -122,6 +192,24 @@ def binned_divergence(
     mu is the population density x vol_M (exact bin probabilities, :func:`bin_probabilities`) or,
     if ``reference`` (m points) is given, its empirical bins. KL is +inf when a bin has samples but
     no reference mass. Floors: see :class:`BinnedDivergence`.
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M.
+    samples : (n, d) array
+        The sample (read at the angle of its projection).
+    density : Density or None
+        Density of mu w.r.t. volume (None: uniform); ignored with a ``reference``.
+    bins : int >= 2
+        Number of angle bins.
+    reference : (m, d) array, optional
+        A reference sample instead of the exact population bins.
+
+    Returns
+    -------
+    BinnedDivergence
+        Raw, floor and floor-corrected TV and KL.
     """
     bins = check_int(bins, "bins", low=2)
     th = intrinsic_angles(manifold, samples)
@@ -148,7 +236,20 @@ def binned_divergence(
 
 def kuiper_pvalue(v: float, n: int) -> float:
     """Asymptotic tail P(V > v) of Kuiper's statistic with Stephens' (1970) finite-n correction:
-    lam = (sqrt(n) + 0.155 + 0.24/sqrt(n)) v, Q = 2 sum_j (4 j^2 lam^2 - 1) exp(-2 j^2 lam^2)."""
+    lam = (sqrt(n) + 0.155 + 0.24/sqrt(n)) v, Q = 2 sum_j (4 j^2 lam^2 - 1) exp(-2 j^2 lam^2).
+
+    Parameters
+    ----------
+    v : float
+        Kuiper's statistic V = D+ + D-.
+    n : int
+        Sample size.
+
+    Returns
+    -------
+    float
+        The p-value, in [0, 1].
+    """
     sn = np.sqrt(n)
     lam = (sn + 0.155 + 0.24 / sn) * v
     if lam < 0.4:  # the series is 1 to double precision there (and converges slowly)
@@ -164,7 +265,20 @@ def uniformity_tests(
     """KS (``scipy.stats.kstest``) and Kuiper tests that angles ``theta`` (radians) follow the
     law with CDF ``cdf`` on [0, 2 pi) (uniform when None). Kuiper's V = D+ + D- does not depend on
     the origin of the angle, the right test on the circle (Kuiper 1960); scipy has no Kuiper test,
-    its p-value here is the asymptotic series with Stephens' correction (:func:`kuiper_pvalue`)."""
+    its p-value here is the asymptotic series with Stephens' correction (:func:`kuiper_pvalue`).
+
+    Parameters
+    ----------
+    theta : (n,) array
+        Angles (radians, read mod 2 pi).
+    cdf : callable, optional
+        CDF of the null law on [0, 2 pi), vectorized (None: uniform).
+
+    Returns
+    -------
+    UniformityTest
+        Both statistics and p-values.
+    """
     t = np.mod(as_angles(theta, "theta"), TWO_PI)
     if cdf is None:
         z = np.sort(t / TWO_PI)
@@ -193,7 +307,28 @@ def density_ratio_curve(
 ) -> DensityRatioCurve:
     """Ratio of the sample's angle-bin frequencies to the population's, with Wilson-score bands
     (Wilson 1927) for each bin probability divided by the exact population bin probability. With
-    ``simultaneous`` the level is Bonferroni-corrected over the bins."""
+    ``simultaneous`` the level is Bonferroni-corrected over the bins.
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M (k <= 2).
+    samples : (n, d) array
+        The sample (read at the angle of its projection).
+    density : Density or None
+        Density of the population w.r.t. volume (None: uniform).
+    bins : int >= 1
+        Number of angle bins.
+    level : float in (0, 1)
+        Confidence level.
+    simultaneous : bool
+        Bonferroni-correct the level over the bins.
+
+    Returns
+    -------
+    DensityRatioCurve
+        Bin centres, ratios and their band.
+    """
     bins = check_int(bins, "bins", low=1)
     level = check_in_range(level, "level", low=0, high=1, low_open=True, high_open=True)
     th = intrinsic_angles(manifold, samples)

@@ -32,6 +32,8 @@ class MemorizationResult:
         Distances of each sample to its nearest and second-nearest training point.
     memorized_fraction : float
         Fraction of samples with d1 / d2 < ``threshold`` (1/3 by default).
+    threshold : float
+        The d1 / d2 threshold used.
     heldout_d1 : ndarray or None
         Nearest-training-point distances of held-out data (the reference for novelty).
     novelty_ratio : float or None
@@ -56,11 +58,19 @@ class MemorizationResult:
 class PairedSimilarity:
     """Similarity of paired samples (Y_a[i], Y_b[i]) drawn from the same noise by two models.
 
-    mean_distance : mean |Y_a[i] - Y_b[i]|
-    baseline_distance : mean |Y_a[i] - Y_b[pi(i)]| over a derangement pi (unrelated pairs)
-    ratio : mean_distance / baseline_distance (about 0: same samples -- generalization;
-            about 1: unrelated -- each model reproduces its own training set)
-    close_fraction : fraction of pairs closer than ``tol``
+    Attributes
+    ----------
+    mean_distance : float
+        Mean |Y_a[i] - Y_b[i]|.
+    baseline_distance : float
+        Mean |Y_a[i] - Y_b[pi(i)]| over a derangement pi (unrelated pairs).
+    ratio : float
+        mean_distance / baseline_distance (about 0: same samples -- generalization; about 1:
+        unrelated -- each model reproduces its own training set).
+    close_fraction : float
+        Fraction of pairs closer than ``tol``.
+    tol : float
+        The distance defining a "same sample" pair.
     """
 
     mean_distance: float
@@ -74,7 +84,19 @@ def nearest_training_distances(
     samples: ArrayLike, training: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distances of each sample to its nearest and second-nearest training point (KD-tree).
-    Needs at least two training points."""
+
+    Parameters
+    ----------
+    samples : (m, d) array
+        Generated samples.
+    training : (N, d) array
+        Training set, N >= 2.
+
+    Returns
+    -------
+    d1, d2 : (m,) arrays
+        Distances to the nearest and second-nearest training point.
+    """
     Y, X = as_pair(samples, training, "samples", "training")
     if X.shape[0] < 2:
         raise ValueError(f"training must have at least 2 points for d2 (got {X.shape[0]})")
@@ -94,6 +116,22 @@ def memorization(
     memorized_fraction = mean(d1 / d2 < threshold). With held-out data also: the novelty ratio
     median(d1) / median(d1_heldout), a KS test between the two d1 distributions, and the held-out
     memorized fraction (the rate at which fresh data pass the criterion by chance).
+
+    Parameters
+    ----------
+    samples : (m, d) array
+        Generated samples.
+    training : (N, d) array
+        Training set, N >= 2.
+    heldout : (n, d) array, optional
+        Fresh data from the true law, not used in training.
+    threshold : float in (0, 1]
+        A sample is memorized when d1 / d2 < threshold.
+
+    Returns
+    -------
+    MemorizationResult
+        d1, d2, the memorized fraction and, with held-out data, the novelty statistics.
     """
     threshold = check_in_range(threshold, "threshold", low=0, high=1, low_open=True)
     d1, d2 = nearest_training_distances(samples, training)
@@ -120,6 +158,18 @@ def paired_similarity(
 
     ``tol`` (default: 0.1 x baseline distance) defines a "same sample" pair. The baseline pairs
     Y_a[i] with Y_b[i + 1 mod m] (a fixed derangement), i.e. unrelated samples of the same models.
+
+    Parameters
+    ----------
+    samples_a, samples_b : (m, d) arrays
+        The paired samples of the two models, m >= 2.
+    tol : float > 0, optional
+        Distance below which a pair counts as the same sample.
+
+    Returns
+    -------
+    PairedSimilarity
+        Mean paired distance, its baseline, their ratio and the close fraction.
     """
     A, B = as_pair(samples_a, samples_b, "samples_a", "samples_b")
     if A.shape[0] != B.shape[0]:

@@ -13,19 +13,13 @@ U-statistic; Genevay, Peyre & Cuturi (2018) and Feydy et al. (2019) Sinkhorn div
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import ot
 from numpy.typing import ArrayLike
 from scipy.spatial.distance import cdist
 
-from .._validation import as_generator, as_points, check_int, check_positive
+from .._validation import RNGLike, as_generator, as_points, check_int, check_positive
 from ._common import as_pair, as_weights, check_p
-
-if TYPE_CHECKING:
-    from ._common import RngLike
-
 
 _BLOCK = 2048
 
@@ -35,12 +29,33 @@ def sliced_wasserstein(
     Y: ArrayLike,
     p: float = 2,
     n_projections: int = 200,
-    rng: RngLike = 0,
+    *,
+    rng: RNGLike,
     a: ArrayLike | None = None,
     b: ArrayLike | None = None,
 ) -> float:
     """Monte-Carlo sliced W_p (``ot.sliced_wasserstein_distance``): the p-mean over random
     directions theta of W_p of the 1-D projections. A parametric (N^(-1/2)) control.
+
+    Parameters
+    ----------
+    X : (n, d) array
+        Atoms of the first measure.
+    Y : (m, d) array
+        Atoms of the second measure.
+    p : float >= 1
+        Order.
+    n_projections : int >= 1
+        Number of random directions.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the directions (required).
+    a, b : (n,) and (m,) arrays, optional
+        Non-negative weights (normalized here); uniform when None.
+
+    Returns
+    -------
+    float
+        The Monte-Carlo sliced W_p.
     """
     X, Y = as_pair(X, Y)
     p = check_p(p)
@@ -54,8 +69,20 @@ def sliced_wasserstein(
 
 
 def median_bandwidth(X: ArrayLike, Y: ArrayLike | None = None) -> float:
-    """Median heuristic: median pairwise distance of the pooled sample (first 1000 points of each),
-    the bandwidth h of exp(-|x - y|^2 / (2 h^2))."""
+    """Median heuristic for the bandwidth h of the kernel exp(-|x - y|^2 / (2 h^2)).
+
+    Parameters
+    ----------
+    X : (n, d) array
+        First sample (its first 2000 points when alone, 1000 when pooled with ``Y``).
+    Y : (m, d) array, optional
+        Second sample (its first 1000 points are pooled with those of ``X``).
+
+    Returns
+    -------
+    float
+        The median pairwise distance of the pooled points, > 0.
+    """
     if Y is None:
         Z = as_points(X, "X")[:2000]
     else:
@@ -89,8 +116,21 @@ def mmd2(
     V-statistic, i.e. the exact MMD^2 between the two empirical measures (always >= 0). A
     parametric control: its square root decays like N^(-1/2) whatever k and d.
 
-    ``bandwidth`` is h > 0 or ``"median"`` (:func:`median_bandwidth`). The unbiased form needs at
-    least two points on each side.
+    Parameters
+    ----------
+    X : (n, d) array
+        First sample (n >= 2 for the unbiased form).
+    Y : (m, d) array
+        Second sample (m >= 2 for the unbiased form).
+    bandwidth : float > 0 or "median"
+        Kernel bandwidth h, or the median heuristic (:func:`median_bandwidth`).
+    unbiased : bool
+        U-statistic (True) or V-statistic (False).
+
+    Returns
+    -------
+    float
+        MMD^2 (the U-statistic can be negative).
     """
     X, Y = as_pair(X, Y)
     if isinstance(bandwidth, str):
@@ -126,6 +166,26 @@ def sinkhorn_divergence(
     log-stabilized Sinkhorn plan (``ot.sinkhorn2(method="sinkhorn_stabilized")``, Schmitzer
     2019). At fixed eps a parametric
     control (Genevay et al. 2019: N^(-1/2) with constants exploding as eps -> 0).
+
+    Parameters
+    ----------
+    X : (n, d) array
+        Atoms of the first measure.
+    Y : (m, d) array
+        Atoms of the second measure.
+    reg : float > 0
+        Entropic regularization eps, in units of the cost.
+    p : float >= 1
+        Exponent of the cost |x - y|^p.
+    a, b : (n,) and (m,) arrays, optional
+        Non-negative weights (normalized here); uniform when None.
+    num_iter_max : int >= 1
+        Sinkhorn iteration cap.
+
+    Returns
+    -------
+    float
+        The Sinkhorn divergence S.
     """
     X, Y = as_pair(X, Y)
     p = check_p(p)

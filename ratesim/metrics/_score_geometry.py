@@ -76,26 +76,32 @@ def normal_tangent_errors(manifold, s_hat, s_true, x) -> dict[str, float]:
     }
 
 
-def finite_difference_jacobian(denoise, x, sigma: float, h: float | None = None) -> np.ndarray:
+def finite_difference_jacobian(
+    denoise, x, sigma: float, fd_step: float | None = None
+) -> np.ndarray:
     """grad D(x) by central differences, J[n, i, j] = d D_i / d x_j.
 
     Parameters
     ----------
     denoise : callable
         ``denoise(x, sigma) -> (n, d)`` (e.g. a fitted score estimator's ``denoise``).
-    x : array_like, shape (n, d)
+    x : (n, d) array
+        Where to differentiate.
     sigma : float > 0
-    h : float > 0, optional
-        Step (default 1e-3 x sigma: truncation error O((h / scale)^2) relative for a denoiser
-        varying on the scale sigma or larger). 2 d calls of ``denoise``.
+        Noise level passed to ``denoise``.
+    fd_step : float > 0, optional
+        Finite-difference step h, in the units of x (default 1e-3 x sigma: truncation error
+        O((h / scale)^2) relative for a denoiser varying on the scale sigma or larger). 2 d
+        calls of ``denoise``.
 
     Returns
     -------
-    ndarray, shape (n, d, d)
+    (n, d, d) array
+        J[n, i, j] = d D_i / d x_j at each point.
     """
     x = as_points(x, "x")
     sigma = check_positive(sigma, "sigma")
-    h = 1e-3 * sigma if h is None else check_positive(h, "h")
+    h = 1e-3 * sigma if fd_step is None else check_positive(fd_step, "fd_step")
     n, d = x.shape
     J = np.empty((n, d, d))
     for j in range(d):

@@ -21,14 +21,13 @@ import ot
 from numpy.typing import ArrayLike
 from scipy.spatial.distance import cdist
 
-from .._validation import as_generator, check_int, check_positive
+from .._validation import RNGLike, as_generator, check_int, check_positive
 from ..manifolds._sphere import Sphere
 from ._common import as_angles, as_pair, as_weights, check_p, manifold_points
 
 if TYPE_CHECKING:
     from ..densities import Density
     from ..manifolds import Manifold
-    from ._common import RngLike
 
 
 TWO_PI = 2.0 * np.pi
@@ -73,8 +72,19 @@ class WassersteinResult:
 
 @dataclass(frozen=True)
 class Floor:
-    """Sampling floor of a two-sample metric: mean and standard error over ``reps`` pairs of
-    independent reference samples of sizes (n, m)."""
+    """Sampling floor of a two-sample metric (docs/measurement.md, trap 2).
+
+    Attributes
+    ----------
+    mean : float
+        Mean of the metric between two independent population samples of sizes (n, m).
+    se : float
+        Its standard error over the ``reps`` pairs (NaN when reps = 1).
+    reps : int
+        Number of independent pairs.
+    n, m : int
+        The two sample sizes.
+    """
 
     mean: float
     se: float
@@ -85,8 +95,20 @@ class Floor:
 
 @dataclass(frozen=True)
 class ReferenceSize:
-    """Outcome of :func:`choose_reference_size`: ``m`` samples on each side put the floor at
-    ``floor`` (+- ``floor_se``), below ``ratio * target`` if ``ok``."""
+    """Outcome of :func:`choose_reference_size`.
+
+    Attributes
+    ----------
+    m : int
+        Sample size to use on each side.
+    floor, floor_se : float
+        The W_p floor between two population samples of size m, and its standard error.
+    target, ratio : float
+        The inputs: the floor was asked to be below ``ratio * target``.
+    ok : bool
+        Whether floor + 2 se <= ratio * target was reached (False: m is ``m_max`` and the
+        measurement is floor-bound).
+    """
 
     m: int
     floor: float
@@ -111,8 +133,10 @@ def wasserstein(
 
     Parameters
     ----------
-    X : array (n, d), Y : array (m, d)
-        Atoms of the two measures.
+    X : (n, d) array
+        Atoms of the first measure.
+    Y : (m, d) array
+        Atoms of the second measure.
     p : float >= 1
         Order; the ground cost is |x - y|^p (Euclidean).
     a, b : arrays (n,), (m,) or None
@@ -151,7 +175,21 @@ def wasserstein_1d(
 ) -> float:
     """Exact W_p between weighted measures on the line (quantile coupling, ``ot.wasserstein_1d``).
 
-    ``x``, ``y`` are 1-D arrays of positions (intrinsic coordinates), ``a``, ``b`` optional weights.
+    Parameters
+    ----------
+    x : (n,) array
+        Positions of the first measure (e.g. intrinsic coordinates).
+    y : (m,) array
+        Positions of the second measure.
+    p : float >= 1
+        Order; the cost is |x - y|^p.
+    a, b : (n,) and (m,) arrays, optional
+        Non-negative weights (normalized here); uniform when None.
+
+    Returns
+    -------
+    float
+        W_p between the two measures.
     """
     x = as_angles(x, "x")
     y = as_angles(y, "y")
@@ -195,6 +233,22 @@ def wasserstein_circle(
     cost in the tests). p > 1: the binary search of Hundrieser, Klatt & Munk (2022)
     (``ot.binary_search_circle``, shift tolerance 1e-10). Values are rescaled from POT's unit
     circumference by 2 pi.
+
+    Parameters
+    ----------
+    theta : (n,) array
+        Angles of the first measure (radians).
+    phi : (m,) array
+        Angles of the second measure.
+    p : float >= 1
+        Order; the cost is the arc length to the power p.
+    a, b : (n,) and (m,) arrays, optional
+        Non-negative weights (normalized here); uniform when None.
+
+    Returns
+    -------
+    float
+        W_p in arc length on the unit circle.
     """
     theta = as_angles(theta, "theta")
     phi = as_angles(phi, "phi")
@@ -220,6 +274,24 @@ def wasserstein_1d_population(
     integrand has its kink) and integrated by ``n_gauss``-point Gauss-Legendre. For U[0, 1] and
     p in {1, 2} the integrand is polynomial on every piece, so the result is exact to rounding;
     e.g. E W_2^2(mu_N, U[0,1]) = 1/(6N).
+
+    Parameters
+    ----------
+    x : (n,) array
+        Atoms of the sample.
+    dist : frozen scipy.stats distribution
+        The continuous law (needs ``cdf`` and ``ppf``).
+    p : float >= 1
+        Order.
+    a : (n,) array, optional
+        Weights of the atoms (uniform when None).
+    n_gauss : int >= 1
+        Gauss-Legendre nodes per piece.
+
+    Returns
+    -------
+    float
+        W_p(sample, dist).
     """
     x = as_angles(x, "x")
     p = check_p(p)
@@ -254,9 +326,26 @@ def _is_circle(manifold) -> bool:
 def population_quadrature(manifold: Manifold, density: Density | None = None, n_quad: int = 64):
     """Discretized population law density x vol_M on ``manifold.quadrature(n_quad)``.
 
-    Returns intrinsic nodes u (Q, c), embedded nodes (Q, d) and probability weights (Q,)
-    proportional to quadrature weight x density. Results are cached per (manifold, density,
-    n_quad) object triple (both are immutable parameter objects) and returned read-only.
+    Results are cached per (manifold, density, n_quad) object triple (both are immutable parameter
+    objects) and returned read-only.
+
+    Parameters
+    ----------
+    manifold : Manifold
+        Any manifold with a ``quadrature`` (k <= 2).
+    density : Density or None
+        Density w.r.t. volume (None: uniform).
+    n_quad : int >= 4
+        Nodes per coordinate.
+
+    Returns
+    -------
+    u : (Q, c) array
+        Intrinsic nodes.
+    nodes : (Q, d) array
+        The embedded nodes.
+    w : (Q,) array
+        Probability weights, proportional to quadrature weight x density.
     """
     n_quad = check_int(n_quad, "n_quad", low=4)
     if density is not None:
@@ -308,6 +397,24 @@ def wasserstein_to_population(
       default ``n_quad`` 256 for k = 1 and 48 for k = 2); ``resolution`` is the largest nearest-node
       spacing, an upper bound on W_p(discretized, mu) for these product grids.
     - otherwise: ``ValueError``; use :func:`wasserstein_to_reference` (two-sample, with floor).
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M.
+    samples : (n, d) array
+        The sample.
+    density : Density or None
+        Density of mu w.r.t. volume (None: uniform).
+    p : float >= 1
+        Order.
+    n_quad : int, optional
+        Quadrature nodes per coordinate (defaults above).
+
+    Returns
+    -------
+    WassersteinResult
+        ``value``, ``method``, ``resolution`` (no floor: the reference is the population).
     """
     X = manifold_points(manifold, samples)
     p = check_p(p)
@@ -339,12 +446,34 @@ def sampling_floor(
     density: Density | None,
     n: int,
     m: int,
-    rng: RngLike,
+    *,
+    rng: RNGLike,
     reps: int = 3,
 ) -> Floor:
     """The floor of a two-sample metric: ``metric`` between two independent samples of sizes
     (n, m) from the population itself (docs/measurement.md, trap 2), mean and standard error over
-    ``reps`` independent pairs. A measured value is informative only well above it."""
+    ``reps`` independent pairs. A measured value is informative only well above it.
+
+    Parameters
+    ----------
+    metric : callable (X, Y) -> float
+        The two-sample metric.
+    manifold : Manifold
+        The manifold M.
+    density : Density or None
+        Density of the population w.r.t. volume (None: uniform).
+    n, m : int >= 1
+        The two sample sizes.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the population samples (required).
+    reps : int >= 1
+        Number of independent pairs.
+
+    Returns
+    -------
+    Floor
+        ``mean``, ``se``, ``reps``, ``n``, ``m``.
+    """
     if not callable(metric):
         raise ValueError(f"metric must be a callable metric(X, Y) -> float (got {metric!r})")
     n = check_int(n, "n", low=1)
@@ -353,7 +482,9 @@ def sampling_floor(
     rng = as_generator(rng)
     vals = np.array(
         [
-            float(metric(manifold.sample(n, density, rng), manifold.sample(m, density, rng)))
+            float(
+                metric(manifold.sample(n, density, rng=rng), manifold.sample(m, density, rng=rng))
+            )
             for _ in range(reps)
         ]
     )
@@ -367,7 +498,7 @@ def wasserstein_to_reference(
     density: Density | None = None,
     *,
     m: int,
-    rng: RngLike,
+    rng: RNGLike,
     p: float = 1,
     floor_reps: int = 3,
 ) -> WassersteinResult:
@@ -376,15 +507,43 @@ def wasserstein_to_reference(
 
     The estimate of W_p(nu, mu) is informative only where ``value`` exceeds ``floor`` by several
     ``floor_se``; :func:`choose_reference_size` picks m for that.
+
+    Parameters
+    ----------
+    samples : (n, d) array
+        The sample.
+    manifold : Manifold
+        The manifold M.
+    density : Density or None
+        Density of mu w.r.t. volume (None: uniform).
+    m : int >= 1
+        Size of the reference sample.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the reference and floor samples (required).
+    p : float >= 1
+        Order.
+    floor_reps : int >= 1
+        Repetitions of the floor.
+
+    Returns
+    -------
+    WassersteinResult
+        ``value``, ``floor``, ``floor_se`` (``method = "emd"``).
     """
     X = manifold_points(manifold, samples)
     p = check_p(p)
     m = check_int(m, "m", low=1)
     rng = as_generator(rng)
-    ref = manifold.sample(m, density, rng)
+    ref = manifold.sample(m, density, rng=rng)
     value = wasserstein(X, ref, p=p)
     fl = sampling_floor(
-        lambda A, B: wasserstein(A, B, p=p), manifold, density, X.shape[0], m, rng, floor_reps
+        lambda A, B: wasserstein(A, B, p=p),
+        manifold,
+        density,
+        X.shape[0],
+        m,
+        rng=rng,
+        reps=floor_reps,
     )
     return WassersteinResult(value, p, X.shape[0], m, "emd", floor=fl.mean, floor_se=fl.se)
 
@@ -393,8 +552,8 @@ def choose_reference_size(
     manifold: Manifold,
     density: Density | None,
     target: float,
-    rng: RngLike,
     *,
+    rng: RNGLike,
     p: float = 1,
     ratio: float = 0.25,
     m_min: int = 128,
@@ -407,6 +566,30 @@ def choose_reference_size(
     ``target`` is the size of the quantity to be measured (a pilot value or a theoretical one).
     Use the returned m for both the generated and the reference sample. If even m_max does not
     reach it, ``ok`` is False and m = m_max: the measurement should then be reported as floor-bound.
+
+    Parameters
+    ----------
+    manifold : Manifold
+        The manifold M.
+    density : Density or None
+        Density of the population w.r.t. volume (None: uniform).
+    target : float > 0
+        Size of the quantity to be measured.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the population samples (required).
+    p : float >= 1
+        Order of W_p.
+    ratio : float > 0
+        The floor must stay below ``ratio * target``.
+    m_min, m_max : int
+        Smallest and largest m tried (m_min 2^j).
+    reps : int >= 1
+        Repetitions of each floor.
+
+    Returns
+    -------
+    ReferenceSize
+        ``m``, ``floor``, ``floor_se``, ``ok``.
     """
     target = check_positive(target, "target")
     ratio = check_positive(ratio, "ratio")
@@ -416,7 +599,9 @@ def choose_reference_size(
     rng = as_generator(rng)
     m = m_min
     while True:
-        fl = sampling_floor(lambda A, B: wasserstein(A, B, p=p), manifold, density, m, m, rng, reps)
+        fl = sampling_floor(
+            lambda A, B: wasserstein(A, B, p=p), manifold, density, m, m, rng=rng, reps=reps
+        )
         se = 0.0 if not np.isfinite(fl.se) else fl.se
         if fl.mean + 2 * se <= ratio * target:
             return ReferenceSize(m, fl.mean, fl.se, target, ratio, True)
@@ -453,8 +638,13 @@ def wasserstein_circle_uniform(theta) -> float:
 
     Parameters
     ----------
-    theta : array_like, shape (N,)
+    theta : (N,) array
         Angles in [0, 2 pi].
+
+    Returns
+    -------
+    float
+        W1 in arc length on the unit circle.
     """
     th = np.asarray(theta, dtype=np.float64)
     if th.ndim != 1 or th.size == 0 or not np.all(np.isfinite(th)):

@@ -4,16 +4,17 @@ Diffusion samplers (geometric sigma schedule from sigma_max to sigma_min, option
 step): ``reverse_sde`` (Euler-Maruyama or exponential integrator), ``probability_flow`` (Heun),
 ``hybrid`` (SDE then ODE), ``annealed_langevin``, ``predictor_corrector``.
 
-Fixed-sigma Langevin samplers (hat form x <- x + h s_hat + sqrt(2 h sigma^(2-alpha)) xi,
-docs/science.md, P2): ``langevin``, ``tempered_langevin``, ``posterior_langevin``.
+Fixed-sigma Langevin samplers (hat form x <- x + h s_hat + sqrt(2 h sigma^(2-alpha)) xi with the
+dimensionless ``step`` h, docs/science.md, P2): ``langevin``, ``tempered_langevin``,
+``posterior_langevin``.
 
-Every sampler is vectorized over chains, deterministic given ``rng``, and returns a
-``SamplerResult`` (array-like samples plus optional snapshots, a trace of a user statistic and the
-explicit time horizon). Mixing: ``integrated_autocorr_time``, ``two_halves``,
-``relaxation_steps``, ``suggest_steps``.
+Every sampler is vectorized over chains, takes its randomness as the required keyword ``rng``, is
+deterministic given it, and returns a ``SamplerResult`` (array-like samples plus optional
+snapshots, a trace of a user statistic and the explicit time horizon). Mixing:
+``integrated_autocorr_time``, ``two_halves``, ``relaxation_steps``, ``suggest_steps``.
 
-Build by name with ``make_sampler("langevin", h=0.1, steps=200)`` (a ``functools.partial`` of the
-sampler function); the registry is ``SAMPLERS``.
+Build by name with ``make_sampler("langevin", step=0.1, steps=200)`` (a ``functools.partial`` of
+the sampler function); the registry is ``SAMPLERS``.
 """
 
 from ._coarse import COARSE_SAMPLERS, draw_coarse

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._validation import as_generator, check_int, check_positive
+from .._validation import RNGLike, as_generator, check_int, check_positive
 from ._diffusion import hybrid, reverse_sde
 from ._langevin import tempered_langevin
 
@@ -23,10 +23,10 @@ def draw_coarse(
     sigma_max: float,
     sigma_min: float,
     steps: int,
-    rng,
+    rng: RNGLike,
     ts_sigma: float | None = None,
     ts_alpha: float = 1.0,
-    ts_h: float = 0.1,
+    ts_step: float = 0.1,
     ts_steps: int = 100,
 ) -> tuple[np.ndarray, float]:
     """Draw m samples with a score estimator by one of three protocols, each ending with the
@@ -43,19 +43,20 @@ def draw_coarse(
         sqrt(sigma_max sigma_min) (steps // 2 steps), then the probability-flow ODE
         (steps - steps // 2 steps) to sigma_min, final Tweedie step. ``tempered_langevin``: the
         reverse SDE, then ``ts_steps`` tempered-score Langevin steps (hat form
-        x <- x + ts_h s_hat + sqrt(2 ts_h sigma^(2 - alpha)) xi) at sigma = ``ts_sigma``, then the
-        Tweedie step at ``ts_sigma`` (``est.denoise``).
+        x <- x + h s_hat + sqrt(2 h sigma^(2 - alpha)) xi, h = ``ts_step``) at
+        sigma = ``ts_sigma``, then the Tweedie step at ``ts_sigma`` (``est.denoise``).
     m : int >= 1
         Number of chains.
     sigma_max, sigma_min : float
         Noise schedule.
     steps : int >= 2
         Steps of the diffusion part.
-    rng : int or numpy.random.Generator
+    rng : numpy Generator, SeedSequence or int seed
+        Source of all the noise (required).
     ts_sigma : float > 0, optional
         Noise level of the tempered Langevin phase (required for ``tempered_langevin``).
-    ts_alpha, ts_h : float
-        Tempering exponent and step size of that phase.
+    ts_alpha, ts_step : float
+        Tempering exponent and dimensionless step h of that phase.
     ts_steps : int
         Its number of steps.
 
@@ -64,7 +65,7 @@ def draw_coarse(
     Y : ndarray of shape (m, d)
         The samples.
     relax : float
-        Tempered-Langevin relaxation units ts_steps * ts_h * ts_sigma^(2 - alpha) (the first
+        Tempered-Langevin relaxation units ts_steps * ts_step * ts_sigma^(2 - alpha) (the first
         angular mode of the unit circle relaxes in about one unit); 0 for the other protocols.
     """
     m = check_int(m, "m", low=1)
@@ -92,6 +93,8 @@ def draw_coarse(
     if sampler == "reverse_sde":
         return Y, 0.0
     ts_sigma = check_positive(ts_sigma, "ts_sigma")
-    ts = tempered_langevin(est, Y, sigma=ts_sigma, alpha=ts_alpha, h=ts_h, steps=ts_steps, rng=rng)
+    ts = tempered_langevin(
+        est, Y, sigma=ts_sigma, alpha=ts_alpha, step=ts_step, steps=ts_steps, rng=rng
+    )
     Y = est.denoise(np.asarray(ts.samples), ts_sigma)
-    return np.asarray(Y), float(ts_steps * ts_h * ts_sigma ** (2.0 - ts_alpha))
+    return np.asarray(Y), float(ts_steps * ts_step * ts_sigma ** (2.0 - ts_alpha))

@@ -15,7 +15,6 @@ from .._validation import as_generator, as_points, check_int, check_positive
 ScoreLike = Any
 """A fitted estimator with ``.score(x, sigma)`` (and ``.denoise``) or a callable (x, sigma)."""
 ArrayLike = npt.ArrayLike
-RNGLike = np.random.Generator | np.random.SeedSequence | int
 TraceFn = Callable[[np.ndarray], np.ndarray]
 
 
@@ -38,7 +37,7 @@ class SamplerResult:
         Noise level at step index 0..steps (constant for fixed-sigma Langevin samplers).
     time_horizon : float
         Total time integrated. Langevin samplers: ``steps * dt`` in the time of their SDE
-        (dt = h sigma^(2 - alpha)). Diffusion samplers: the variance-clock length
+        (dt = h sigma^(2 - alpha), h the ``step``). Diffusion samplers: the variance-clock length
         ``sigma_max^2 - sigma_min^2`` of the VE process (forward time t = sigma^2).
     n_score_evals : int
         Score evaluations per chain (the final Tweedie step included).
@@ -206,7 +205,7 @@ class _Score:
             bad = int(np.count_nonzero(~np.isfinite(out).all(axis=1)))
             raise ValueError(
                 f"{what} returned non-finite values for {bad} chain(s) at sigma={sigma:.6g}: "
-                "the chain diverged or the estimator failed (check h and the score)"
+                "the chain diverged or the estimator failed (check the step and the score)"
             )
         return np.ascontiguousarray(out)
 

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validation import check_int, check_positive
+from .._validation import RNGLike, check_int, check_positive
 from ._common import (
     ArrayLike,
-    RNGLike,
     SamplerResult,
     ScoreLike,
     TraceFn,
@@ -182,7 +181,7 @@ def probability_flow(
     sigma_max: float,
     sigma_min: float,
     steps: int,
-    rng: RNGLike | None = None,
+    rng: RNGLike,
     n: int | None = None,
     d: int | None = None,
     final_denoise: bool = True,
@@ -203,8 +202,9 @@ def probability_flow(
     score, x0, sigma_max, sigma_min, steps, n, d, final_denoise, snapshot_steps, snapshot_sigmas,
     trace, trace_every
         As in ``reverse_sde``.
-    rng : numpy Generator or int seed, optional
-        Needed only to draw x0 when it is not given (the ODE itself is deterministic).
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the start points when ``x0`` is not given (required, as for every sampler;
+        the ODE itself is deterministic, so with ``x0`` given the result does not depend on it).
 
     Returns
     -------
@@ -212,12 +212,7 @@ def probability_flow(
         ``time_horizon = sigma_max^2 - sigma_min^2``.
     """
     sigmas = geometric_sigmas(sigma_max, sigma_min, steps)
-    if x0 is None:
-        if rng is None:
-            raise ValueError("rng is required to draw the start points when x0 is not given")
-        rng = _check_generator(rng)
-    elif rng is not None:
-        rng = _check_generator(rng)
+    rng = _check_generator(rng)
     sc = _Score(score)
     x = _start_points(sc, x0, n, d, float(sigmas[0]), rng)
     rec = _Recorder(

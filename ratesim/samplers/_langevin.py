@@ -5,11 +5,11 @@ Thm 5.1 and their experiments): with s_hat = sigma^2 s (= E[x0 | x] - x, Tweedie
 
     dX = sigma^alpha s(X, sigma) dt + sqrt(2) dW
 
-is stepped with dt = h sigma^(2 - alpha):
+is stepped with dt = h sigma^(2 - alpha), h = ``step``:
 
     x <- x + h s_hat(x) + sqrt(2 h sigma^(2 - alpha)) xi.
 
-``h`` is dimensionless: the Hessian of -log p_sigma is at most I / sigma^2 for any data law
+The step h is dimensionless: the Hessian of -log p_sigma is at most I / sigma^2 for any data law
 (it equals (I - Cov(x0 | x) / sigma^2) / sigma^2), so the scheme is stable for 0 < h < 2 whatever
 sigma is, and near a manifold Euler-Maruyama inflates the normal variance by 1 / (1 - h/2).
 On the unit circle the first angular mode relaxes in about 1 / (h sigma^(2 - alpha)) steps
@@ -23,10 +23,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .._validation import as_points, check_in_range, check_int, check_positive
+from .._validation import RNGLike, as_points, check_in_range, check_int, check_positive
 from ._common import (
     ArrayLike,
-    RNGLike,
     SamplerResult,
     ScoreLike,
     TraceFn,
@@ -41,11 +40,11 @@ from ._diffusion import _sde_coefficients
 from ._kernels import lincomb2, lincomb3
 
 
-def _check_h(h, name="h"):
-    h = check_positive(h, name)
+def _check_step(step, name="step"):
+    h = check_positive(step, name)
     if not h < 2.0:
         raise ValueError(
-            f"{name} must be in (0, 2) (got {h!r}): the hat-form Langevin step x + h s_hat is "
+            f"{name} must be in (0, 2) (got {step!r}): the hat-form Langevin step x + h s_hat is "
             "unstable for h >= 2 (the score's normal stiffness is 1/sigma^2)"
         )
     return h
@@ -78,10 +77,10 @@ def _fixed_sigma_chain(sc, x, sigma, alpha, h, steps, rng, rec, grad_v=None):
     return x, dt
 
 
-def _fixed_common(score, x0, sigma, alpha, h, steps, rng):
+def _fixed_common(score, x0, sigma, alpha, step, steps, rng):
     sigma = check_positive(sigma, "sigma")
     alpha = _check_alpha(alpha)
-    h = _check_h(h)
+    h = _check_step(step)
     steps = check_int(steps, "steps", low=1)
     rng = _check_generator(rng)
     sc = _Score(score)
@@ -94,10 +93,10 @@ def tempered_langevin(
     x0: ArrayLike,
     sigma: float,
     alpha: float,
-    h: float,
+    step: float,
     steps: int,
-    rng: RNGLike,
     *,
+    rng: RNGLike,
     snapshot_steps: Sequence[int] | None = None,
     trace: TraceFn | None = None,
     trace_every: int = 1,
@@ -105,7 +104,8 @@ def tempered_langevin(
     """Tempered-score (TS) Langevin at fixed sigma (P2 Thm 5.1; the modified corrector).
 
     Integrates dX = sigma^alpha s(X, sigma) dt + sqrt(2) dW in the hat form
-    x <- x + h s_hat + sqrt(2 h sigma^(2 - alpha)) xi, s_hat = sigma^2 s (dt = h sigma^(2-alpha)).
+    x <- x + h s_hat + sqrt(2 h sigma^(2 - alpha)) xi, s_hat = sigma^2 s (h = ``step``,
+    dt = h sigma^(2-alpha)).
     Its stationary law is proportional to p_sigma^(sigma^alpha) (for a gradient score), whose
     normal width is sigma^(1 - alpha/2) (times (1 - h/2)^(-1/2) for this Euler scheme) and whose
     law on M tends to the uniform (volume) law as sigma -> 0 for 0 < alpha < 2. The step never
@@ -120,12 +120,13 @@ def tempered_langevin(
         Fixed noise level.
     alpha : float in [0, 2)
         Tempering exponent (0 = plain Langevin on p_sigma).
-    h : float in (0, 2)
-        Dimensionless step: dt = h sigma^(2 - alpha).
+    step : float in (0, 2)
+        Dimensionless step h: dt = h sigma^(2 - alpha).
     steps : int >= 1
         Number of steps; the time horizon is ``steps * h * sigma^(2 - alpha)``. On the unit circle
-        mixing needs about ``relaxation_steps(sigma, alpha, h)`` = 1/(h sigma^(2-alpha)) steps.
-    rng : numpy Generator or int seed
+        mixing needs about ``relaxation_steps(sigma, alpha, step)`` = 1/(h sigma^(2-alpha)) steps.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the noise (required).
     snapshot_steps : sequence of int, optional
         Steps in [0, steps] whose states are kept.
     trace : callable x -> (n,) or (n, q), optional
@@ -140,11 +141,11 @@ def tempered_langevin(
         ``samples`` (n, d), ``sigmas`` (steps + 1,) all equal to sigma,
         ``time_horizon = steps * h * sigma^(2 - alpha)``.
     """
-    sc, x, sigma, alpha, h, steps, rng = _fixed_common(score, x0, sigma, alpha, h, steps, rng)
+    sc, x, sigma, alpha, h, steps, rng = _fixed_common(score, x0, sigma, alpha, step, steps, rng)
     rec = _Recorder(steps, snapshot_steps, trace, trace_every)
     rec(0, x)
     x, dt = _fixed_sigma_chain(sc, x, sigma, alpha, h, steps, rng, rec)
-    params = dict(sigma=sigma, alpha=alpha, h=h, steps=steps, dt=dt)
+    params = dict(sigma=sigma, alpha=alpha, step=h, steps=steps, dt=dt)
     return rec.result(
         x, "tempered_langevin", np.full(steps + 1, sigma), steps * dt, sc.n_evals, params
     )
@@ -154,10 +155,10 @@ def langevin(
     score: ScoreLike,
     x0: ArrayLike,
     sigma: float,
-    h: float,
+    step: float,
     steps: int,
-    rng: RNGLike,
     *,
+    rng: RNGLike,
     snapshot_steps: Sequence[int] | None = None,
     trace: TraceFn | None = None,
     trace_every: int = 1,
@@ -165,14 +166,15 @@ def langevin(
     """Plain (unadjusted) Langevin at fixed sigma (the corrector): ``tempered_langevin``, alpha = 0.
 
     dX = s(X, sigma) dt + sqrt(2) dW targets p_sigma; step dt = h sigma^2 (hat form
-    x <- x + h s_hat + sqrt(2 h sigma^2) xi), so ``h`` is the same dimensionless step as in the
-    tempered sampler. Mixing along a unit circle takes about 1 / (h sigma^2) steps.
+    x <- x + h s_hat + sqrt(2 h sigma^2) xi), so ``step`` = h is the same dimensionless step as in
+    the tempered sampler. Mixing along a unit circle takes about 1 / (h sigma^2) steps.
 
     Parameters
     ----------
-    score, x0, sigma, h, steps, rng, snapshot_steps, trace, trace_every
+    score, x0, sigma, step, steps, rng, snapshot_steps, trace, trace_every
         As in ``tempered_langevin``: score estimator or callable, (n, d) start points, fixed
-        noise level, dimensionless step, number of steps, Generator or seed, recording options.
+        noise level, dimensionless step, number of steps, Generator or seed (required),
+        recording options.
 
     Returns
     -------
@@ -184,9 +186,9 @@ def langevin(
         x0,
         sigma,
         0.0,
-        h,
+        step,
         steps,
-        rng,
+        rng=rng,
         snapshot_steps=snapshot_steps,
         trace=trace,
         trace_every=trace_every,
@@ -200,10 +202,10 @@ def posterior_langevin(
     x0: ArrayLike,
     sigma: float,
     alpha: float,
-    h: float,
+    step: float,
     steps: int,
-    rng: RNGLike,
     *,
+    rng: RNGLike,
     snapshot_steps: Sequence[int] | None = None,
     trace: TraceFn | None = None,
     trace_every: int = 1,
@@ -213,7 +215,7 @@ def posterior_langevin(
     dx = -grad v(x) dt + sigma^alpha s(x, sigma) dt + sqrt(2) dW: the likelihood potential v is not
     tempered, the prior score is (alpha = 0: the usual plug-and-play posterior exp(-v) p_sigma).
     For 0 < alpha < 2 and sigma -> 0 the stationary law tends to exp(-v(Phi(u))) times the volume
-    on M. Hat-form step dt = h sigma^(2 - alpha):
+    on M. Hat-form step dt = h sigma^(2 - alpha), h = ``step``:
     x <- x + h s_hat - dt grad v + sqrt(2 dt) xi.
 
     Parameters
@@ -222,9 +224,10 @@ def posterior_langevin(
         The prior score.
     grad_v : callable x (n, d) -> (n, d)
         Gradient of the negative log-likelihood v. Its stiffness L must satisfy dt L < 2.
-    x0, sigma, alpha, h, steps, rng, snapshot_steps, trace, trace_every
+    x0, sigma, alpha, step, steps, rng, snapshot_steps, trace, trace_every
         As in ``tempered_langevin``: (n, d) start points, fixed noise level, tempering exponent
-        in [0, 2), dimensionless step, number of steps, Generator or seed, recording options.
+        in [0, 2), dimensionless step, number of steps, Generator or seed (required), recording
+        options.
 
     Returns
     -------
@@ -235,11 +238,11 @@ def posterior_langevin(
         raise ValueError(
             f"grad_v must be a callable x -> grad v(x) of shape (n, d) (got {grad_v!r})"
         )
-    sc, x, sigma, alpha, h, steps, rng = _fixed_common(score, x0, sigma, alpha, h, steps, rng)
+    sc, x, sigma, alpha, h, steps, rng = _fixed_common(score, x0, sigma, alpha, step, steps, rng)
     rec = _Recorder(steps, snapshot_steps, trace, trace_every)
     rec(0, x)
     x, dt = _fixed_sigma_chain(sc, x, sigma, alpha, h, steps, rng, rec, grad_v=grad_v)
-    params = dict(sigma=sigma, alpha=alpha, h=h, steps=steps, dt=dt)
+    params = dict(sigma=sigma, alpha=alpha, step=h, steps=steps, dt=dt)
     return rec.result(
         x, "posterior_langevin", np.full(steps + 1, sigma), steps * dt, sc.n_evals, params
     )
@@ -253,7 +256,7 @@ def annealed_langevin(
     sigma_min: float,
     levels: int,
     steps_per_level: int,
-    h: float,
+    step: float,
     rng: RNGLike,
     n: int | None = None,
     d: int | None = None,
@@ -266,7 +269,7 @@ def annealed_langevin(
 
     ``levels`` noise levels geometric from sigma_max to sigma_min; at each, ``steps_per_level``
     Langevin steps of size alpha_i = eps sigma_i^2 / sigma_L^2, i.e. the hat form with the fixed
-    dimensionless h = eps / sigma_L^2: x <- x + h sigma_i^2 s + sqrt(2 h sigma_i^2) xi.
+    dimensionless h = ``step`` = eps / sigma_L^2: x <- x + h sigma_i^2 s + sqrt(2 h sigma_i^2) xi.
     ``sigmas`` in the result gives the level of each step (index 0 = start). Optional final Tweedie
     step at sigma_min (Jolicoeur-Martineau et al. 2021). Time horizon: sum of dt = h sigma_i^2.
 
@@ -280,9 +283,10 @@ def annealed_langevin(
     levels : int >= 2
         Number of noise levels.
     steps_per_level : int >= 1
-    h : float in (0, 2)
-        Dimensionless step (eps / sigma_L^2 in Song & Ermon's notation).
-    rng : numpy Generator or int seed
+    step : float in (0, 2)
+        Dimensionless step h (eps / sigma_L^2 in Song & Ermon's notation).
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the noise (required).
     n, d, final_denoise, snapshot_steps, trace, trace_every
         As in ``reverse_sde`` (step indices run over all levels x steps_per_level steps).
 
@@ -290,7 +294,7 @@ def annealed_langevin(
     -------
     SamplerResult
     """
-    h = _check_h(h)
+    h = _check_step(step)
     levels = check_int(levels, "levels", low=2)
     spl = check_int(steps_per_level, "steps_per_level", low=1)
     lv = geometric_sigmas(sigma_max, sigma_min, levels - 1)
@@ -314,7 +318,7 @@ def annealed_langevin(
         sigma_min=float(sigma_min),
         levels=levels,
         steps_per_level=spl,
-        h=h,
+        step=h,
         final_denoise=bool(final_denoise),
     )
     horizon = float(np.sum(h * sigmas[1:] ** 2))
@@ -343,7 +347,7 @@ def predictor_corrector(
     d: int | None = None,
     corrector_steps: int = 1,
     snr: float = 0.16,
-    h: float | None = None,
+    step: float | None = None,
     method: str = "euler",
     final_denoise: bool = True,
     snapshot_steps: Sequence[int] | None = None,
@@ -356,13 +360,13 @@ def predictor_corrector(
     For i = 0..steps-1: ``corrector_steps`` Langevin steps at sigma_i, then one reverse-SDE
     predictor step sigma_i -> sigma_(i+1) (``method`` as in ``reverse_sde``). Corrector step size:
 
-    - ``h is None`` (default): Song's signal-to-noise rule as in the authors' code,
+    - ``step is None`` (default): Song's signal-to-noise rule as in the authors' code,
       eps = 2 (snr mean_j |z_j| / mean_j |s_j|)^2 with norms averaged over the chains of the batch,
       x <- x + eps s + sqrt(2 eps) z. The averaging couples chains through this one scalar (a
       per-chain rule eps_j ~ 1/|s_j|^2 has a heavy tail in low dimension: |s_j| can be near 0 and
       the step explode). This rule is allowed here only: with a tempered score it would scale the
       step like 1/|s|^2 and undo the tempering.
-    - ``h`` given: the hat-form step x <- x + h sigma_i^2 s + sqrt(2 h sigma_i^2) z.
+    - ``step`` = h given: the hat-form step x <- x + h sigma_i^2 s + sqrt(2 h sigma_i^2) z.
 
     ``sigmas``/step indices follow the predictor schedule (one index per predictor step; the
     state is recorded after the predictor). Score evaluations: steps (corrector_steps + 1) (+1).
@@ -373,8 +377,8 @@ def predictor_corrector(
         Langevin steps per level (0: predictor only, i.e. ``reverse_sde``).
     snr : float > 0
         Signal-to-noise ratio of the SNR rule (Song et al. use 0.16 for CIFAR-10 VE models).
-    h : float in (0, 2), optional
-        Fixed hat-form corrector step instead of the SNR rule.
+    step : float in (0, 2), optional
+        Fixed hat-form corrector step h instead of the SNR rule.
     score, x0, sigma_max, sigma_min, steps, rng, n, d, method, final_denoise, snapshot_steps,
     snapshot_sigmas, trace, trace_every
         As in ``reverse_sde``.
@@ -389,11 +393,12 @@ def predictor_corrector(
 
     method = _check_method(method)
     cs = check_int(corrector_steps, "corrector_steps", low=0)
-    use_snr = h is None
+    use_snr = step is None
+    h = None
     if use_snr:
         snr = check_positive(snr, "snr")
     else:
-        h = _check_h(h)
+        h = _check_step(step)
     rng = _check_generator(rng)
     sc = _Score(score)
     x = _start_points(sc, x0, n, d, float(sigmas[0]), rng)
@@ -430,7 +435,7 @@ def predictor_corrector(
         steps=int(steps),
         corrector_steps=cs,
         snr=None if not use_snr else snr,
-        h=h,
+        step=h,
         method=method,
         final_denoise=bool(final_denoise),
     )

@@ -8,8 +8,8 @@
   significant difference means the run has not reached stationarity.
 - ``relaxation_steps`` / ``suggest_steps``: on a circle of radius R the first angular mode of
   dX = sigma^alpha s dt + sqrt(2) dW relaxes at rate 1/R^2 in time, i.e. in about
-  R^2 / (h sigma^(2 - alpha)) steps of the hat-form scheme (docs/science.md, P2 mixing): 1e3 steps
-  for alpha = 1, sigma = 0.01, h = 0.1, but 1e5 for alpha = 0.
+  R^2 / (h sigma^(2 - alpha)) steps of the hat-form scheme with step h (docs/science.md, P2
+  mixing): 1e3 steps for alpha = 1, sigma = 0.01, h = 0.1, but 1e5 for alpha = 0.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ def two_halves(trace, c: float = 5.0) -> TwoHalves:
     return TwoHalves(*vals)
 
 
-def relaxation_steps(sigma: float, alpha: float, h: float, radius: float = 1.0) -> float:
+def relaxation_steps(sigma: float, alpha: float, step: float, radius: float = 1.0) -> float:
     """Steps for the first angular mode on a circle of radius R to relax by a factor e.
 
     R^2 / (h sigma^(2 - alpha)): the angular diffusion at unit speed in time dt = h sigma^(2-alpha)
@@ -217,8 +217,8 @@ def relaxation_steps(sigma: float, alpha: float, h: float, radius: float = 1.0) 
         Fixed noise level.
     alpha : float in [0, 2)
         Tempering exponent.
-    h : float > 0
-        Dimensionless step, dt = h sigma^(2 - alpha).
+    step : float > 0
+        Dimensionless step h of the sampler, dt = h sigma^(2 - alpha).
     radius : float > 0
         Radius R of the circle.
 
@@ -229,22 +229,22 @@ def relaxation_steps(sigma: float, alpha: float, h: float, radius: float = 1.0) 
     """
     sigma = check_positive(sigma, "sigma")
     alpha = check_in_range(alpha, "alpha", low=0.0, high=2.0, high_open=True)
-    h = check_positive(h, "h")
+    h = check_positive(step, "step")
     radius = check_positive(radius, "radius")
     return radius**2 / (h * sigma ** (2.0 - alpha))
 
 
 def suggest_steps(
-    sigma: float, alpha: float, h: float, radius: float = 1.0, n_relax: float = 10.0
+    sigma: float, alpha: float, step: float, radius: float = 1.0, n_relax: float = 10.0
 ) -> int:
     """Step count for a fixed-sigma Langevin run: ``n_relax`` relaxation times (rounded up).
 
     With n_relax = 10: about 5 relaxation times of burn-in (initial bias e^-5 ~ 0.7 %) and 5 more
-    to average over. For alpha = 1, sigma = 0.01, h = 0.1 this gives 1e4 steps.
+    to average over. For alpha = 1, sigma = 0.01, step = 0.1 this gives 1e4 steps.
 
     Parameters
     ----------
-    sigma, alpha, h, radius
+    sigma, alpha, step, radius
         As in ``relaxation_steps``.
     n_relax : float > 0
         Number of relaxation times.
@@ -252,7 +252,7 @@ def suggest_steps(
     Returns
     -------
     int
-        ceil(n_relax * relaxation_steps(sigma, alpha, h, radius)).
+        ceil(n_relax * relaxation_steps(sigma, alpha, step, radius)).
     """
     n_relax = check_positive(n_relax, "n_relax")
-    return int(math.ceil(n_relax * relaxation_steps(sigma, alpha, h, radius)))
+    return int(math.ceil(n_relax * relaxation_steps(sigma, alpha, step, radius)))

@@ -38,7 +38,7 @@ def make_sampler(name: str, /, **params) -> functools.partial:
     name : str
         A key of ``SAMPLERS`` (``"reverse_sde"``, ``"langevin"``, ...).
     **params
-        Keyword arguments of that sampler function (``steps``, ``sigma_min``, ``h``, ...).
+        Keyword arguments of that sampler function (``steps``, ``sigma_min``, ``step``, ...).
 
     Returns
     -------
@@ -54,8 +54,8 @@ def make_sampler(name: str, /, **params) -> functools.partial:
 
     Examples
     --------
-    >>> run = make_sampler("langevin", h=0.1, steps=200)
+    >>> run = make_sampler("langevin", step=0.1, steps=200)
     >>> run.keywords
-    {'h': 0.1, 'steps': 200}
+    {'step': 0.1, 'steps': 200}
     """
     return SAMPLERS.make(name, **params)

@@ -25,7 +25,23 @@ from .._validation import NotFittedError, as_points, check_positive
 
 
 def check_sigma(sigma) -> float:
-    """Return the noise level ``sigma`` as a float > 0, or raise a ValueError saying why."""
+    """Validate a noise level.
+
+    Parameters
+    ----------
+    sigma : float
+        Noise level of p_sigma = mu * N(0, sigma^2 I).
+
+    Returns
+    -------
+    float
+        ``sigma`` as a finite float > 0.
+
+    Raises
+    ------
+    ValueError
+        Saying why, for anything else (one noise level per call, never an array).
+    """
     try:
         v = float(sigma)
     except (TypeError, ValueError):
@@ -40,9 +56,9 @@ def check_sigma(sigma) -> float:
     return v
 
 
-def check_bandwidth(h, name: str = "h", allow_zero: bool = False) -> float:
+def check_bandwidth(bandwidth, name: str = "bandwidth", allow_zero: bool = False) -> float:
     """Return a bandwidth as a finite float > 0 (or >= 0)."""
-    return check_positive(h, name, allow_zero=allow_zero)
+    return check_positive(bandwidth, name, allow_zero=allow_zero)
 
 
 class ScoreEstimator(ABC):
@@ -63,8 +79,19 @@ class ScoreEstimator(ABC):
         ]
 
     def get_params(self, deep: bool = True) -> dict:
-        """Hyper-parameters as given to the constructor (``deep`` adds ``base__param`` entries of
-        nested estimators, as in scikit-learn)."""
+        """Hyper-parameters as given to the constructor.
+
+        Parameters
+        ----------
+        deep : bool
+            Also return the parameters of nested estimators as ``base__param`` entries (as in
+            scikit-learn).
+
+        Returns
+        -------
+        dict
+            Parameter name -> value.
+        """
         out = {}
         for name in self._get_param_names():
             value = getattr(self, name)
@@ -75,7 +102,24 @@ class ScoreEstimator(ABC):
         return out
 
     def set_params(self, **params) -> ScoreEstimator:
-        """Set hyper-parameters (``base__h=...`` reaches a nested estimator); returns self."""
+        """Set hyper-parameters.
+
+        Parameters
+        ----------
+        **params
+            New values by name; ``base__bandwidth=...`` reaches the parameter of a nested
+            estimator.
+
+        Returns
+        -------
+        ScoreEstimator
+            self.
+
+        Raises
+        ------
+        ValueError
+            For a name the estimator does not take (with a did-you-mean).
+        """
         valid = self._get_param_names()
         nested: dict[str, dict] = {}
         for key, value in params.items():
@@ -123,15 +167,52 @@ class ScoreEstimator(ABC):
     # ----- public API --------------------------------------------------------------------------
     @abstractmethod
     def fit(self, X) -> ScoreEstimator:
-        """Validate the training set X (N, d), store what the estimator needs; return self."""
+        """Validate the training set and store what the estimator needs.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training set.
+
+        Returns
+        -------
+        ScoreEstimator
+            self, fitted.
+        """
 
     def score(self, x, sigma) -> np.ndarray:
-        """grad log p_sigma at the rows of ``x``, shape (m, d)."""
+        """The score grad log p_sigma.
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m, d) array
+            The (estimated) score at the rows of ``x``.
+        """
         x, sigma = self._check_query(x, sigma)
         return self._score(x, sigma)
 
     def denoise(self, x, sigma) -> np.ndarray:
-        """Tweedie's denoiser x + sigma^2 score(x, sigma), shape (m, d)."""
+        """Tweedie's denoiser x + sigma^2 score(x, sigma) (E[x0 | x] for an exact score).
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m, d) array
+            The denoised points.
+        """
         x, sigma = self._check_query(x, sigma)
         return x + sigma**2 * self._score(x, sigma)
 
@@ -141,7 +222,18 @@ class ScoreEstimator(ABC):
 
 
 def clone(estimator: ScoreEstimator) -> ScoreEstimator:
-    """A new unfitted estimator with the same hyper-parameters (nested estimators cloned too)."""
+    """A new unfitted estimator with the same hyper-parameters (nested estimators cloned too).
+
+    Parameters
+    ----------
+    estimator : ScoreEstimator
+        Fitted or not.
+
+    Returns
+    -------
+    ScoreEstimator
+        An unfitted copy (``rng`` and the other hyper-parameters deep-copied).
+    """
     if not isinstance(estimator, ScoreEstimator):
         raise ValueError(f"estimator must be a ScoreEstimator (got {type(estimator).__name__})")
     params = {}

@@ -24,7 +24,8 @@ __all__ = ["AdaptiveProjectionScore", "coarse_bandwidth", "gaussian_ess"]
 
 class AdaptiveProjectionScore(ScoreEstimator):
     """Coarse score s(x, sigma) = (P_hat_b(x) - x) / sigma^2 with bandwidth b = max(h, scale *
-    sigma), safeguarded where the moving-least-squares projection is undefined.
+    sigma) (h = ``bandwidth``), safeguarded where the moving-least-squares projection is
+    undefined.
 
     P_hat_b is :class:`ratesim.scores.ProjectionScore` (MLS of degree ceil(beta) - 1, clipped to
     [1, 4]; one fitted instance per distinct bandwidth, kept in ``estimators_``). ``scale = 0``
@@ -43,8 +44,8 @@ class AdaptiveProjectionScore(ScoreEstimator):
 
     Parameters
     ----------
-    h : float > 0
-        Bandwidth of the local fits at small noise (:func:`coarse_bandwidth`).
+    bandwidth : float > 0
+        Bandwidth h of the local fits at small noise (:func:`coarse_bandwidth`).
     k : int >= 1
         Intrinsic dimension of M (required, k < d).
     beta : float > 1 or None
@@ -60,8 +61,8 @@ class AdaptiveProjectionScore(ScoreEstimator):
     X_ : ndarray of shape (N, d)
         Training set.
     n_samples_, n_features_in_ : int
-    h_, scale_ : float
-        Validated ``h`` and ``scale``.
+    bandwidth_, scale_ : float
+        Validated ``bandwidth`` and ``scale``.
     tree_ : scipy.spatial.cKDTree
         KD-tree of ``X_`` (nearest-point fallback).
     estimators_ : dict of float -> ProjectionScore
@@ -74,44 +75,68 @@ class AdaptiveProjectionScore(ScoreEstimator):
     >>> import numpy as np
     >>> t = np.linspace(0, 2 * np.pi, 400, endpoint=False)
     >>> X = np.c_[np.cos(t), np.sin(t)]
-    >>> est = AdaptiveProjectionScore(h=coarse_bandwidth(400, 1), k=1, beta=np.inf).fit(X)
+    >>> est = AdaptiveProjectionScore(bandwidth=coarse_bandwidth(400, 1), k=1, beta=np.inf).fit(X)
     >>> np.round(est.denoise([[1.05, 0.0]], sigma=0.1), 6)
     array([[1., 0.]])
     """
 
-    def __init__(self, h: float = 0.2, k: int | None = None, beta=None, scale: float = 0.0,
-                 n_iter: int = 2):  # fmt: skip
-        self.h = h
+    def __init__(self, bandwidth: float = 0.2, k: int | None = None, beta=None,
+                 scale: float = 0.0, n_iter: int = 2):  # fmt: skip
+        self.bandwidth = bandwidth
         self.k = k
         self.beta = beta
         self.scale = scale
         self.n_iter = n_iter
 
     def fit(self, X) -> AdaptiveProjectionScore:
-        """Validate X (N, d), fit the projection at bandwidth h; return self."""
-        self.h_ = check_positive(self.h, "h")
+        """Validate the training set and fit the projection at bandwidth h.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training set.
+
+        Returns
+        -------
+        AdaptiveProjectionScore
+            self, fitted.
+        """
+        self.bandwidth_ = check_positive(self.bandwidth, "bandwidth")
         self.scale_ = check_positive(self.scale, "scale", allow_zero=True)
-        base = ProjectionScore(h=self.h_, k=self.k, beta=self.beta, n_iter=self.n_iter).fit(X)
+        base = ProjectionScore(
+            bandwidth=self.bandwidth_, k=self.k, beta=self.beta, n_iter=self.n_iter
+        ).fit(X)
         self.X_ = base.X_
         self.n_samples_, self.n_features_in_ = self.X_.shape
         self.tree_ = cKDTree(self.X_)
-        self.estimators_ = {self.h_: base}
+        self.estimators_ = {self.bandwidth_: base}
         self.n_fallback_ = 0
         self.n_queries_ = 0
         return self
 
-    def bandwidth(self, sigma) -> float:
-        """b(sigma) = max(h, scale * sigma), rounded to 3 significant digits (bounds the number of
-        fitted projections)."""
+    def bandwidth_at(self, sigma) -> float:
+        """The bandwidth used at noise level sigma.
+
+        Parameters
+        ----------
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        float
+            b(sigma) = max(h, scale * sigma), rounded to 3 significant digits (bounds the number
+            of fitted projections).
+        """
         self._check_fitted()
-        b = max(self.h_, self.scale_ * float(sigma))
-        return self.h_ if b == self.h_ else float(f"{b:.3g}")
+        b = max(self.bandwidth_, self.scale_ * float(sigma))
+        return self.bandwidth_ if b == self.bandwidth_ else float(f"{b:.3g}")
 
     def _estimator(self, sigma) -> ProjectionScore:
-        b = self.bandwidth(sigma)
+        b = self.bandwidth_at(sigma)
         if b not in self.estimators_:
             self.estimators_[b] = ProjectionScore(
-                h=b, k=self.k, beta=self.beta, n_iter=self.n_iter
+                bandwidth=b, k=self.k, beta=self.beta, n_iter=self.n_iter
             ).fit(self.X_)
         return self.estimators_[b]
 
@@ -137,12 +162,38 @@ class AdaptiveProjectionScore(ScoreEstimator):
         return self._safe(self._estimator(sigma), x)
 
     def project(self, x, sigma) -> np.ndarray:
-        """P_hat at bandwidth b(sigma) of the rows of ``x`` (m, d), shape (m, d), safeguarded."""
+        """The safeguarded MLS projection at bandwidth b(sigma).
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level (sets the bandwidth b(sigma)).
+
+        Returns
+        -------
+        (m, d) array
+            P_hat_b(x).
+        """
         x, sigma = self._check_query(x, sigma)
         return self._project(x, sigma)
 
     def denoise(self, x, sigma) -> np.ndarray:
-        """P_hat_b(x), shape (m, d) (the Tweedie step of the coarse score)."""
+        """The Tweedie step of the coarse score: P_hat_b(x).
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m, d) array
+            ``project(x, sigma)``.
+        """
         return self.project(x, sigma)
 
     def _score(self, x, sigma):
@@ -178,7 +229,7 @@ def coarse_bandwidth(n: int, k: int, a: float = 6.0) -> float:
     return float(a * (math.log(n) / n) ** (1.0 / k))
 
 
-def gaussian_ess(n: int, h: float, k: int, volume: float) -> float:
+def gaussian_ess(n: int, bandwidth: float, k: int, volume: float) -> float:
     """Effective sample size (sum w)^2 / sum w^2 of Gaussian weights exp(-|x - X_j|^2 / (2 h^2))
     of n uniform points on a flat k-manifold of volume ``volume``, in the small-h limit:
     n (4 pi h^2)^(k/2) / volume (the squared integral (2 pi h^2)^k over the integral
@@ -190,16 +241,21 @@ def gaussian_ess(n: int, h: float, k: int, volume: float) -> float:
     Parameters
     ----------
     n : int >= 1
-    h : float > 0
+        Number of points.
+    bandwidth : float > 0
+        Bandwidth h of the weights.
     k : int >= 1
+        Intrinsic dimension.
     volume : float > 0
+        Volume of the manifold.
 
     Returns
     -------
     float
+        The effective sample size n (4 pi h^2)^(k/2) / volume.
     """
     n = check_int(n, "n", low=1)
-    h = check_positive(h, "h")
+    h = check_positive(bandwidth, "bandwidth")
     k = check_int(k, "k", low=1)
     volume = check_positive(volume, "volume")
     return float(n * (4.0 * math.pi * h * h) ** (k / 2) / volume)

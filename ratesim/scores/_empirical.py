@@ -13,7 +13,7 @@ from abc import abstractmethod
 
 import numpy as np
 
-from .._validation import as_generator, check_int
+from .._validation import RNGLike, as_generator, check_int
 from ._base import ScoreEstimator, check_bandwidth
 from ._engine import gauss_lse, gauss_mean, make_index
 
@@ -75,14 +75,28 @@ class EmpiricalScore(ScoreEstimator):
 
     Attributes
     ----------
-    X_ : (N, d) training set; n_samples_, n_features_in_.
+    X_ : (N, d) array
+        Training set; ``n_samples_``, ``n_features_in_``.
+    index_ : GaussianIndex or (N, d) array
+        The kernel index of ``X_``.
     """
 
     def __init__(self):
         pass
 
     def fit(self, X) -> EmpiricalScore:
-        """Store the training set X (N, d) and its kernel index; returns self."""
+        """Store the training set and its kernel index.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training set.
+
+        Returns
+        -------
+        EmpiricalScore
+            self, fitted.
+        """
         self.index_ = make_index(self._fit_points(X))
         return self
 
@@ -90,13 +104,26 @@ class EmpiricalScore(ScoreEstimator):
         return _empirical_score(self.index_, x, sigma)
 
     def log_density(self, x, sigma) -> np.ndarray:
-        """log p_sigma^N(x) = log (1/N) sum_i N(x; x_i, sigma^2 I), shape (m,) (log-sum-exp)."""
+        """The exact log-density of mu_N * N(0, sigma^2 I) (log-sum-exp).
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m,) array
+            log p_sigma^N(x) = log (1/N) sum_i N(x; x_i, sigma^2 I).
+        """
         x, sigma = self._check_query(x, sigma)
         return _empirical_log_density(self.index_, self.n_samples_, x, sigma)
 
 
 class SmoothedScore(ScoreEstimator):
-    """Coarse empirical score with an extra isotropic bandwidth h.
+    """Coarse empirical score with an extra isotropic bandwidth h (``bandwidth``).
 
     The score of mu_N * N(0, (sigma^2 + h^2) I), used at noise level sigma:
     s(x, sigma) = (sum_i w_i x_i - x) / tau^2 with tau^2 = sigma^2 + h^2 and weights at scale tau.
@@ -111,26 +138,58 @@ class SmoothedScore(ScoreEstimator):
 
     Parameters
     ----------
-    h : float >= 0
-        Extra bandwidth.
+    bandwidth : float >= 0
+        The extra bandwidth h.
+
+    Attributes
+    ----------
+    bandwidth_ : float
+        The validated ``bandwidth``.
+    X_ : (N, d) array
+        Training set; ``n_samples_``, ``n_features_in_``.
     """
 
-    def __init__(self, h: float = 0.1):
-        self.h = h
+    def __init__(self, bandwidth: float = 0.1):
+        self.bandwidth = bandwidth
 
     def fit(self, X) -> SmoothedScore:
-        self.h_ = check_bandwidth(self.h, "h", allow_zero=True)
+        """Validate the bandwidth, store the training set and its kernel index.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training set.
+
+        Returns
+        -------
+        SmoothedScore
+            self, fitted.
+        """
+        self.bandwidth_ = check_bandwidth(self.bandwidth, "bandwidth", allow_zero=True)
         self.index_ = make_index(self._fit_points(X))
         return self
 
     def _tau(self, sigma):
-        return float(np.sqrt(sigma**2 + self.h_**2))
+        return float(np.sqrt(sigma**2 + self.bandwidth_**2))
 
     def _score(self, x, sigma):
         return _empirical_score(self.index_, x, self._tau(sigma))
 
     def log_density(self, x, sigma) -> np.ndarray:
-        """log of the density of mu_N * N(0, (sigma^2 + h^2) I), shape (m,)."""
+        """The log-density of mu_N * N(0, (sigma^2 + h^2) I).
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m,) array
+            log (1/N) sum_i N(x; x_i, (sigma^2 + h^2) I).
+        """
         x, sigma = self._check_query(x, sigma)
         return _empirical_log_density(self.index_, self.n_samples_, x, self._tau(sigma))
 
@@ -143,7 +202,19 @@ class _PerturbationAverage(ScoreEstimator):
         """Perturbation nodes (n_nodes, d) and their weights (n_nodes,), summing to 1."""
 
     def fit(self, X):
-        self.h_ = check_bandwidth(self.h, "h", allow_zero=True)
+        """Validate the hyper-parameters, store the training set and fix the perturbation nodes.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training set.
+
+        Returns
+        -------
+        self
+            Fitted (``bandwidth_``, ``X_``, ``axes_``, ``perturbations_``, ``node_weights_``).
+        """
+        self.bandwidth_ = check_bandwidth(self.bandwidth, "bandwidth", allow_zero=True)
         X = self._fit_points(X)
         self.index_ = make_index(X)
         self.axes_ = _principal_axes(X)
@@ -182,16 +253,28 @@ class ClosedFormScore(_PerturbationAverage):
 
     Parameters
     ----------
-    h : float >= 0
-        Perturbation scale.
+    bandwidth : float >= 0
+        Perturbation scale h.
     n_perturb : int >= 1
         Number J of perturbations.
-    rng : numpy Generator or int seed
-        Source of the perturbations (explicit; an int makes ``fit`` reproducible).
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the perturbations, drawn in ``fit`` (required; an int seed makes every ``fit``
+        draw the same nodes).
+
+    Attributes
+    ----------
+    bandwidth_ : float
+        The validated ``bandwidth``.
+    perturbations_ : (J, d) array
+        The frozen perturbations h z_j (on the principal axes ``axes_`` of the training set).
+    node_weights_ : (J,) array
+        Their weights, 1/J.
+    X_ : (N, d) array
+        Training set; ``n_samples_``, ``n_features_in_``.
     """
 
-    def __init__(self, h: float = 0.1, n_perturb: int = 32, rng=0):
-        self.h = h
+    def __init__(self, bandwidth: float = 0.1, n_perturb: int = 32, *, rng: RNGLike):
+        self.bandwidth = bandwidth
         self.n_perturb = n_perturb
         self.rng = rng
 
@@ -199,7 +282,7 @@ class ClosedFormScore(_PerturbationAverage):
         n = check_int(self.n_perturb, "n_perturb", low=1)
         gen = as_generator(self.rng, "rng")
         z = gen.standard_normal((n, X.shape[1]))
-        return np.ascontiguousarray(self.h_ * z @ self.axes_.T), np.full(n, 1.0 / n)
+        return np.ascontiguousarray(self.bandwidth_ * z @ self.axes_.T), np.full(n, 1.0 / n)
 
 
 class KernelSmoothedScore(_PerturbationAverage):
@@ -222,14 +305,25 @@ class KernelSmoothedScore(_PerturbationAverage):
 
     Parameters
     ----------
-    h : float >= 0
-        Kernel width.
+    bandwidth : float >= 0
+        Kernel width h.
+
+    Attributes
+    ----------
+    bandwidth_ : float
+        The validated ``bandwidth``.
+    perturbations_ : (2 d, d) array
+        The cubature nodes +- sqrt(d) h a_i.
+    node_weights_ : (2 d,) array
+        Their weights, 1/(2 d).
+    X_ : (N, d) array
+        Training set; ``n_samples_``, ``n_features_in_``.
     """
 
-    def __init__(self, h: float = 0.1):
-        self.h = h
+    def __init__(self, bandwidth: float = 0.1):
+        self.bandwidth = bandwidth
 
     def _nodes(self, X):
         d = X.shape[1]
-        a = np.sqrt(d) * self.h_ * self.axes_.T  # (d, d) rows = scaled axes
+        a = np.sqrt(d) * self.bandwidth_ * self.axes_.T  # (d, d) rows = scaled axes
         return np.ascontiguousarray(np.concatenate([a, -a])), np.full(2 * d, 1.0 / (2 * d))

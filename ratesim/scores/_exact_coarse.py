@@ -55,8 +55,18 @@ class ExactCoarseScore(ScoreEstimator):
         self.manifold = manifold
 
     def fit(self, X=None) -> ExactCoarseScore:
-        """Check the manifold; X (optional, (N, d)) is only checked to live in R^d (the exact
-        score does not use data). Returns self."""
+        """Check the manifold (the exact score does not use data).
+
+        Parameters
+        ----------
+        X : (N, d) array, optional
+            Only checked to live in R^d.
+
+        Returns
+        -------
+        ExactCoarseScore
+            self, fitted.
+        """
         M = self.manifold
         if M is None or not all(hasattr(M, a) for a in ("d", "project")):
             raise ValueError(
@@ -68,7 +78,18 @@ class ExactCoarseScore(ScoreEstimator):
         return self
 
     def project(self, x) -> np.ndarray:
-        """The exact projection P_M(x) of the rows of ``x`` (m, d), shape (m, d)."""
+        """The exact projection onto M.
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+
+        Returns
+        -------
+        (m, d) array
+            P_M(x).
+        """
         self._check_fitted()
         x = as_points(x, "x", d=self.n_features_in_)
         return self._project(x)
@@ -77,7 +98,20 @@ class ExactCoarseScore(ScoreEstimator):
         return np.asarray(self.manifold.project(x).point)
 
     def denoise(self, x, sigma) -> np.ndarray:
-        """P_M(x), shape (m, d) (the Tweedie step of the coarse score), for every valid sigma."""
+        """The Tweedie step of the coarse score: P_M(x), for every valid sigma.
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m, d) array
+            P_M(x).
+        """
         x, sigma = self._check_query(x, sigma)
         return self._project(x)
 

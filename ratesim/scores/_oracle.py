@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from scipy.special import gammaln, ive
 
-from .._validation import as_generator, as_points, check_in_range, check_int
+from .._validation import RNGLike, as_generator, as_points, check_in_range, check_int
 from ._base import ScoreEstimator
 from ._engine import gauss_lse, gauss_mean, make_index
 
@@ -82,9 +82,27 @@ def _bessel_ratio_over_z(m: int, z: np.ndarray) -> np.ndarray:
 
 
 def exponential_family_params(manifold, density, rtol: float = 1e-9):
-    """If ``density`` on the sphere ``manifold`` is log-linear in the native unit vector u,
-    log p(u) = log c0 + <a, u> (von Mises, von Mises-Fisher with a = kappa mu, uniform with a = 0),
-    return (a, log c0); else None. Read off log_pdf at +-e_j and verified at 16 further points."""
+    """The natural parameters of a log-linear density on a sphere, if it is one.
+
+    A density on the sphere S^(m-1) is log-linear in the native unit vector u when
+    log p(u) = log c0 + <a, u> (von Mises, von Mises-Fisher with a = kappa mu, uniform with
+    a = 0). The parameters are read off ``log_pdf`` at +-e_j and verified at 16 further fixed
+    points (a deterministic check, no randomness).
+
+    Parameters
+    ----------
+    manifold : Manifold
+        Anything; only a :class:`ratesim.manifolds.Sphere` can qualify.
+    density : Density
+        The density w.r.t. the volume of ``manifold``.
+    rtol : float
+        Relative tolerance of the verification.
+
+    Returns
+    -------
+    tuple of ((m,) array, float) or None
+        (a, log c0), or None when ``manifold`` is not a sphere or ``density`` is not log-linear.
+    """
     from ..manifolds._sphere import Sphere
 
     if not isinstance(manifold, Sphere):
@@ -133,8 +151,11 @@ class OracleScore(ScoreEstimator):
     Parameters
     ----------
     manifold : ratesim.manifolds.Manifold
-    density : ratesim.densities.Density or None (uniform)
+        The manifold M of the data law.
+    density : ratesim.densities.Density or None
+        Its density w.r.t. the volume of M (None: uniform).
     method : {"auto", "closed_form", "quadrature", "reference"}
+        Evaluation method (``"auto"``: the first of the three that applies).
     n_quad : int or None
         Nodes per coordinate of the quadrature; None chooses it from sigma.
     grid_ratio : float >= 1
@@ -143,12 +164,22 @@ class OracleScore(ScoreEstimator):
         Largest quadrature grid accepted.
     n_reference : int
         Size of the reference sample (``reference`` method).
-    rng : numpy Generator or int seed
-        Source of the reference sample.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the reference sample (required; drawn in ``fit``, used by the ``reference``
+        method only: the closed-form and quadrature oracles draw nothing).
 
     Attributes
     ----------
-    method_ : str, approximate_ : bool, n_features_in_ : int (= manifold.d)
+    method_ : str
+        The method used.
+    approximate_ : bool
+        True for the ``reference`` method (a Monte-Carlo reference, not the exact score).
+    density_ : Density
+        The density (``Uniform()`` when None was given).
+    n_features_in_ : int
+        The ambient dimension ``manifold.d``.
+    reference_ : (n_reference, d) array
+        The reference sample (``reference`` method only).
     """
 
     def __init__(
@@ -160,7 +191,8 @@ class OracleScore(ScoreEstimator):
         grid_ratio: float = 4.0,
         max_nodes: int = 4_000_000,
         n_reference: int = 200_000,
-        rng=0,
+        *,
+        rng: RNGLike,
     ):
         self.manifold = manifold
         self.density = density
@@ -173,7 +205,19 @@ class OracleScore(ScoreEstimator):
 
     # ----- fit ---------------------------------------------------------------------------------
     def fit(self, X=None) -> OracleScore:
-        """Prepare the population score; X (optional) is only checked to live in R^d."""
+        """Choose the method and prepare the population score (draws the reference sample from
+        ``rng`` for the ``reference`` method only).
+
+        Parameters
+        ----------
+        X : (N, d) array, optional
+            Only checked to live in R^d (the population score does not use data).
+
+        Returns
+        -------
+        OracleScore
+            self, fitted.
+        """
         M = self.manifold
         if M is None or not all(hasattr(M, a) for a in ("k", "d", "embed", "project")):
             raise ValueError(f"manifold must be a ratesim Manifold (got {M!r})")
@@ -239,7 +283,24 @@ class OracleScore(ScoreEstimator):
 
     # ----- quadrature --------------------------------------------------------------------------
     def n_nodes_for(self, sigma: float) -> int:
-        """Quadrature nodes per coordinate used at noise level sigma (quadrature method)."""
+        """Quadrature nodes per coordinate used at a noise level (quadrature method).
+
+        Parameters
+        ----------
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        int
+            ``n_quad`` if given, else the smallest even node count on the ladder 16 2^(j/4) whose
+            spacing is at most sigma / ``grid_ratio``.
+
+        Raises
+        ------
+        ValueError
+            Not the quadrature method, or more than ``max_nodes`` nodes needed.
+        """
         self._check_fitted()
         if self.method_ != "quadrature":
             raise ValueError(f"n_nodes_for applies to the quadrature method (got {self.method_})")
@@ -316,7 +377,20 @@ class OracleScore(ScoreEstimator):
         return (gauss_mean(self.reference_index_, x, sigma) - x) / sigma**2
 
     def log_density(self, x, sigma) -> np.ndarray:
-        """log p_sigma(x), shape (m,) (closed form, quadrature, or the reference-sample mixture)."""
+        """The log-density of p_sigma = mu * N(0, sigma^2 I).
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m,) array
+            log p_sigma(x) (closed form, quadrature, or the reference-sample mixture).
+        """
         x, sigma = self._check_query(x, sigma)
         d = self.n_features_in_
         if self.method_ == "closed_form":

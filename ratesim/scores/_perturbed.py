@@ -41,6 +41,14 @@ class PerturbedScore(ScoreEstimator):
     phi, grad_phi : callables (m, d) -> (m,) and (m, d) -> (m, d), or None
         Potential and its gradient (gradient kind only).
     kind : {"gradient", "rotational"}
+        The error field (see above).
+
+    Attributes
+    ----------
+    base_ : ScoreEstimator
+        The fitted clone of ``base``.
+    gamma_, c_ : float
+        The validated ``gamma`` and ``c``.
     """
 
     def __init__(self, base=None, gamma: float = 0.0, c: float = 1.0, phi=None, grad_phi=None,
@@ -53,7 +61,19 @@ class PerturbedScore(ScoreEstimator):
         self.kind = kind
 
     def fit(self, X=None) -> PerturbedScore:
-        """Fit a clone of ``base`` on X; returns self."""
+        """Validate the error field and fit a clone of ``base``.
+
+        Parameters
+        ----------
+        X : (N, d) array, optional
+            Training set, passed to ``base.fit`` (None for bases that need no data, e.g. the
+            oracle).
+
+        Returns
+        -------
+        PerturbedScore
+            self, fitted (``base_``).
+        """
         if not isinstance(self.base, ScoreEstimator):
             raise ValueError(f"base must be a ScoreEstimator (got {self.base!r})")
         if self.kind not in _KINDS:
@@ -107,7 +127,18 @@ class PerturbedScore(ScoreEstimator):
         return g
 
     def error_field(self, x) -> np.ndarray:
-        """e(x) (without the factor c sigma^gamma), shape (m, d)."""
+        """The error field e(x), without its factor c sigma^gamma.
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+
+        Returns
+        -------
+        (m, d) array
+            e(x) (-grad phi, or J x for the rotational kind).
+        """
         self._check_fitted()
         from .._validation import as_points
 
@@ -126,8 +157,21 @@ class PerturbedScore(ScoreEstimator):
         return self.base_._score(x, sigma) + self.c_ * sigma**self.gamma_ * self._field(x)
 
     def log_density_unnormalized(self, x, sigma) -> np.ndarray:
-        """log p_sigma(x) - c sigma^gamma phi(x): the log-density of pi_sigma up to its
-        normalizing constant (gradient kind, base with ``log_density``), shape (m,)."""
+        """The log-density of pi_sigma up to its normalizing constant (gradient kind, with a base
+        that has ``log_density``).
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+        sigma : float > 0
+            Noise level.
+
+        Returns
+        -------
+        (m,) array
+            log p_sigma(x) - c sigma^gamma phi(x).
+        """
         x, sigma = self._check_query(x, sigma)
         if self.kind != "gradient" or not hasattr(self.base_, "log_density"):
             raise ValueError(

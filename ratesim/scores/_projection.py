@@ -25,8 +25,8 @@ class ProjectionScore(ScoreEstimator):
     coarse score of P1, Shen, Hsieh and He, arXiv 2603.23792). Here P_M is replaced by P_hat, a
     moving-least-squares projection estimated from the N samples (reading A of P1
     in docs/science.md; Levin 1998, Aamari and Levrard 2019 for the local polynomial estimator of a
-    C^beta manifold). For each query x, with Gaussian weights of bandwidth h around the current
-    centre y (initially x):
+    C^beta manifold). For each query x, with Gaussian weights of bandwidth h (``bandwidth``)
+    around the current centre y (initially x):
 
     1. local PCA: weighted mean c and covariance; tangent frame = top-k eigenvectors;
     2. weighted polynomial fit, degree p, of the normal coordinates over the tangent coordinates;
@@ -47,8 +47,8 @@ class ProjectionScore(ScoreEstimator):
 
     Parameters
     ----------
-    h : float > 0
-        Bandwidth of the local fits (should exceed the sample spacing N^(-1/k) by a log factor).
+    bandwidth : float > 0
+        Bandwidth h of the local fits (should exceed the sample spacing N^(-1/k) by a log factor).
     k : int >= 1
         Intrinsic dimension of M (required, k < d).
     degree : int in [0, 4] or None
@@ -70,9 +70,9 @@ class ProjectionScore(ScoreEstimator):
     O(n_eff (d^2 + F^2)) for the fits, n_eff the samples within ~10 h.
     """
 
-    def __init__(self, h: float = 0.2, k: int | None = None, degree=None, beta=None, n_iter=2,
-                 search: str = "auto"):  # fmt: skip
-        self.h = h
+    def __init__(self, bandwidth: float = 0.2, k: int | None = None, degree=None, beta=None,
+                 n_iter=2, search: str = "auto"):  # fmt: skip
+        self.bandwidth = bandwidth
         self.k = k
         self.degree = degree
         self.beta = beta
@@ -80,7 +80,7 @@ class ProjectionScore(ScoreEstimator):
         self.search = search
 
     def fit(self, X) -> ProjectionScore:
-        self.h_ = check_bandwidth(self.h, "h")
+        self.bandwidth_ = check_bandwidth(self.bandwidth, "bandwidth")
         if self.k is None:
             raise ValueError(
                 "k (the intrinsic dimension of M) must be given for ProjectionScore (got None)"
@@ -108,14 +108,32 @@ class ProjectionScore(ScoreEstimator):
         return self
 
     def project(self, x) -> np.ndarray:
-        """The estimated projection P_hat(x) onto M, shape (m, d)."""
+        """The estimated (moving-least-squares) projection onto M.
+
+        Parameters
+        ----------
+        x : (m, d) array
+            Query points.
+
+        Returns
+        -------
+        (m, d) array
+            P_hat(x).
+        """
         self._check_fitted()
         x = as_points(x, "x", d=self.n_features_in_)
         return self._project(x)
 
     def _project(self, x):
         out = np.empty_like(x)
-        args = (float(self.h_), int(self.k_), self.exponents_, RIDGE, int(self.n_iter_), N_NEWTON)
+        args = (
+            float(self.bandwidth_),
+            int(self.k_),
+            self.exponents_,
+            RIDGE,
+            int(self.n_iter_),
+            N_NEWTON,
+        )
         if self.index_ is None:
             _mls_projection_kernel(self.X_, x, *args, out)
             return out

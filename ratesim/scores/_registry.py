@@ -39,7 +39,7 @@ def make_score(name: str, /, **params) -> ScoreEstimator:
     name : str
         A key of ``SCORES`` (``"empirical"``, ``"smoothed"``, ``"knn"``, ...).
     **params
-        Hyper-parameters of that estimator (``h``, ``k_neighbors``, ...).
+        Hyper-parameters of that estimator (``bandwidth``, ``k_neighbors``, ``rng``, ...).
 
     Returns
     -------

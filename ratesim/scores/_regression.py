@@ -5,7 +5,8 @@ The regression estimators draw, once in ``fit``, ``n_noise`` standard normal vec
 training point x_i (assigned by the rank of |x_i - mean(X)| and expressed on the principal axes of
 X, so that the estimators are permutation invariant and rotation equivariant); at noise level sigma
 the noisy pairs are (x_i + sigma z_ij, x_i), and
-E[x0 | x] is estimated by Gaussian-kernel regression with bandwidth h on those pairs.
+E[x0 | x] is estimated by Gaussian-kernel regression with bandwidth h (``bandwidth``) on those
+pairs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .._validation import as_generator, check_int
+from .._validation import RNGLike, as_generator, check_int
 from ._base import ScoreEstimator, check_bandwidth
 from ._empirical import _principal_axes
 from ._engine import gauss_mean
@@ -24,7 +25,7 @@ RIDGE = 1e-10
 
 class _NoisyPairs(ScoreEstimator):
     def _fit_pairs(self, X):
-        self.h_ = check_bandwidth(self.h, "h")
+        self.bandwidth_ = check_bandwidth(self.bandwidth, "bandwidth")
         X = self._fit_points(X)
         n_noise = check_int(self.n_noise, "n_noise", low=1)
         gen = as_generator(self.rng, "rng")
@@ -52,16 +53,16 @@ class NadarayaWatsonScore(_NoisyPairs):
 
     Parameters
     ----------
-    h : float > 0
-        Regression bandwidth.
+    bandwidth : float > 0
+        Regression bandwidth h.
     n_noise : int >= 1
         Noisy copies per training point.
-    rng : numpy Generator or int seed
-        Source of the noise, drawn once in ``fit`` (deterministic given the seed).
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the noise, drawn once in ``fit`` (required; deterministic given a seed).
     """
 
-    def __init__(self, h: float = 0.1, n_noise: int = 8, rng=0):
-        self.h = h
+    def __init__(self, bandwidth: float = 0.1, n_noise: int = 8, *, rng: RNGLike):
+        self.bandwidth = bandwidth
         self.n_noise = n_noise
         self.rng = rng
 
@@ -70,7 +71,7 @@ class NadarayaWatsonScore(_NoisyPairs):
         return self
 
     def _score(self, x, sigma):
-        m = gauss_mean(self._inputs(sigma), x, self.h_, values=self.targets_)
+        m = gauss_mean(self._inputs(sigma), x, self.bandwidth_, values=self.targets_)
         return (m - x) / sigma**2
 
 
@@ -87,18 +88,18 @@ class LocalPolynomialScore(_NoisyPairs):
 
     Parameters
     ----------
-    h : float > 0
-        Regression bandwidth.
+    bandwidth : float > 0
+        Regression bandwidth h.
     degree : int >= 0
         Polynomial degree p.
     n_noise : int >= 1
         Noisy copies per training point.
-    rng : numpy Generator or int seed
-        Source of the noise, drawn once in ``fit``.
+    rng : numpy Generator, SeedSequence or int seed
+        Source of the noise, drawn once in ``fit`` (required).
     """
 
-    def __init__(self, h: float = 0.1, degree: int = 1, n_noise: int = 8, rng=0):
-        self.h = h
+    def __init__(self, bandwidth: float = 0.1, degree: int = 1, n_noise: int = 8, *, rng: RNGLike):
+        self.bandwidth = bandwidth
         self.degree = degree
         self.n_noise = n_noise
         self.rng = rng
@@ -117,7 +118,7 @@ class LocalPolynomialScore(_NoisyPairs):
             self.targets_,
             np.zeros(inputs.shape[0]),
             x,
-            float(self.h_),
+            float(self.bandwidth_),
             self.exponents_,
             RIDGE,
             out,
@@ -125,18 +126,33 @@ class LocalPolynomialScore(_NoisyPairs):
         return (out - x) / sigma**2
 
 
-def local_polynomial_regression(inputs, targets, queries, h, degree: int = 1) -> np.ndarray:
+def local_polynomial_regression(
+    inputs, targets, queries, bandwidth: float, degree: int = 1
+) -> np.ndarray:
     """Gaussian-weighted local polynomial regression (the core of ``LocalPolynomialScore``).
+
+    At each query, weighted least squares of the targets on the monomials of degree <= ``degree``
+    of (input - query) / h with weights exp(-|input - query|^2 / (2 h^2)), h = ``bandwidth``; the
+    fitted value is the intercept.
 
     Parameters
     ----------
-    inputs : (n, q) design points; targets : (n, r) responses; queries : (m, q)
-    h : float > 0, bandwidth; degree : int in [0, 4]
+    inputs : (n, q) array
+        Design points.
+    targets : (n, r) array
+        Responses, one row per design point.
+    queries : (m, q) array
+        Where to evaluate the fit.
+    bandwidth : float > 0
+        Kernel bandwidth h.
+    degree : int in [0, 4]
+        Polynomial degree (0: Nadaraya-Watson, 1: local linear).
 
     Returns
     -------
-    (m, r) the fitted values at the queries (intercepts of the local fits). Exact for targets that
-    are polynomials of degree <= ``degree`` in the inputs (up to the 1e-10 relative ridge).
+    (m, r) array
+        The fitted values at the queries (intercepts of the local fits). Exact for targets that
+        are polynomials of degree <= ``degree`` in the inputs (up to the 1e-10 relative ridge).
     """
     from .._validation import as_points
 
@@ -148,7 +164,7 @@ def local_polynomial_regression(inputs, targets, queries, h, degree: int = 1) ->
             f"{inputs.shape[0]})"
         )
     queries = as_points(queries, "queries", d=inputs.shape[1])
-    h = check_bandwidth(h, "h")
+    h = check_bandwidth(bandwidth, "bandwidth")
     degree = check_int(degree, "degree", low=0, high=4)
     out = np.empty((queries.shape[0], targets.shape[1]))
     _local_poly_kernel(

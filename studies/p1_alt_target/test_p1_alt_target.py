@@ -117,7 +117,7 @@ def test_coupled_and_uncoupled_estimates_agree_on_a_fitted_sampler():
     N, m, R = 100, 600, 10
     X = M.sample(N, VonMises(1.0, np.pi), rng=rng)
     h = coarse_bandwidth(N, 1)
-    est = AdaptiveProjectionScore(h=h, k=1, beta=math.inf).fit(X)
+    est = AdaptiveProjectionScore(bandwidth=h, k=1, beta=math.inf).fit(X)
     exact = ExactCoarseScore(M).fit()
     cp, pl = [], []
     for r in range(R):

@@ -156,7 +156,7 @@ def coarse_coverage(
         if h is None:
             raise ValueError("estimator 'adaptive_projection' needs the bandwidth h")
         est = AdaptiveProjectionScore(
-            h=float(h),
+            bandwidth=float(h),
             k=int(k),
             beta=float(components.get("manifold__beta", "inf")),
             scale=float(h_scale),

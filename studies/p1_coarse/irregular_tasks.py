@@ -488,7 +488,7 @@ def irregular_density(
     for tag, p in dens.items():
         # (a) coarse-score coverage on the Holder curve
         X = M.sample(n_cov, p, rng=rng)
-        est = AdaptiveProjectionScore(h=h_cov, k=k, beta=beta).fit(X)
+        est = AdaptiveProjectionScore(bandwidth=h_cov, k=k, beta=beta).fit(X)
         Y, _ = draw_coarse(
             est,
             "reverse_sde",

@@ -45,7 +45,7 @@ STUDY = Study(
         "estimator": ["smoothed", "adaptive_projection"],
         "r": [0.1, 0.3, 1.0, 3.0, 10.0, 30.0],
         "h": Expr("r*2*pi/N"),
-        "estimator__h": Expr("h"),
+        "estimator__bandwidth": Expr("h"),
         "sampler": "reverse_sde",
         "sigma_max": 2.0,
         "sigma_min": [1e-4, 1e-3, 1e-2, 1e-1],

@@ -92,7 +92,7 @@ def test_reverse_sde_on_the_torus_graph_stays_on_M():
     rng = np.random.default_rng(3)
     X = M.sample(1000, rng=rng)
     h = coarse_k2.k2_bandwidth(1000)
-    est = AdaptiveProjectionScore(h=h, k=2, beta=4.5).fit(X)
+    est = AdaptiveProjectionScore(bandwidth=h, k=2, beta=4.5).fit(X)
     Y, _ = draw_coarse(est, "reverse_sde", 200, sigma_max=2.0, sigma_min=h / 10, steps=10, rng=rng)
     assert np.all(np.isfinite(Y))
     assert est.n_fallback_ == 0

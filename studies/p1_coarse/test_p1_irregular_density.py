@@ -151,7 +151,7 @@ def test_kde_l1_uses_the_baseline_kernel():
     X = C.sample(300, DENS["jump"], rng=rng)
     kde = IntrinsicKDE(C).fit(X)
     assert kde.kernel_ == "vmf" and kde.bandwidth_ == pytest.approx(300**-0.2)
-    Y = kde.sample(200_000, rng)
+    Y = kde.sample(200_000, rng=rng)
     ang = C.angle(C.project(Y).u)
     theta = C.angle(kde.u_)
     for x in (1, 2, 3):

@@ -144,7 +144,7 @@ def commitment(
     smax = check_positive(sigma_max, "sigma_max")
     smin = check_positive(sigma_min, "sigma_min")
     M = manifolds.Sphere(k=k, d=d, seed=0)
-    X = M.sample(n, None, rng)
+    X = M.sample(n, None, rng=rng)
     est = scores.EmpiricalScore().fit(X)
     res = samplers.reverse_sde(
         est,

@@ -85,7 +85,7 @@ def baseline_sample(method: str, manifold, X, n: int, rng) -> np.ndarray:
         if n != X.shape[0]:
             raise ValueError(f"the empirical measure has N = {X.shape[0]} atoms (got n = {n})")
         return X
-    return make_baseline(method, manifold).fit(X).sample(n, rng)
+    return make_baseline(method, manifold).fit(X).sample(n, rng=rng)
 
 
 def reference_floor(k: int, r: float) -> float:
@@ -116,12 +116,12 @@ def minimax_w1(
     M = make_manifold_p1(manifold, k, d)
     if M.k != k:
         raise ValueError(f"manifold has k = {M.k}, cell says k = {k}")
-    X = M.sample(n, None, rng)
+    X = M.sample(n, None, rng=rng)
     Y = baseline_sample(method, M, X, n, rng)
     if k == 1:
         return {"w1": wasserstein_curve_uniform(M, Y)}
     r = check_int(ref_ratio, "ref_ratio", low=1)
-    ref = M.sample(r * n, None, rng)
+    ref = M.sample(r * n, None, rng=rng)
     return {"w1": wasserstein(Y, ref, p=1)}
 
 
@@ -323,7 +323,7 @@ def coverage_empirical(
         M = manifolds.FlatTorus(k=k, seed=None)
     else:
         raise ValueError(f"manifold must be one of {COVERAGE_MANIFOLDS} (got {manifold!r})")
-    u = M.sample_intrinsic(n, None, rng)
+    u = M.sample_intrinsic(n, None, rng=rng)
     if k == 1:
         theta = M.angle(u)
         # expected arc count N delta / pi from 0.25 to 150 (beyond: see coverage_delta_grid)

@@ -34,7 +34,7 @@ def test_holder_curve_manifold_and_intrinsic_kde():
     arc = ArcLength(M)
     assert arc.length == pytest.approx(M.volume, rel=1e-9)
     rng = np.random.default_rng(2)
-    X = M.sample(30, None, rng)
+    X = M.sample(30, None, rng=rng)
     Y = tasks.baseline_sample("intrinsic_kde", M, X, 30, rng)
     assert np.max(M.distance(Y)) < 1e-9
 

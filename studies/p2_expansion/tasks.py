@@ -39,7 +39,7 @@ def typical_points(manifold, density, n: int, sigma: float, rng) -> np.ndarray:
     n = check_int(n, "n", low=1)
     sigma = check_positive(sigma, "sigma")
     rng = as_generator(rng)
-    x0 = manifold.sample(n, density, rng)
+    x0 = manifold.sample(n, density, rng=rng)
     return x0 + sigma * rng.standard_normal(x0.shape)
 
 
@@ -100,8 +100,8 @@ def expansion_metrics(manifold, density, sigma: float, eps: float, n_points: int
 
     sigma = check_positive(sigma, "sigma")
     rng = as_generator(rng)
-    o = OracleScore(manifold, density).fit()
-    xt = tube_points(manifold, n_points, eps, rng)
+    o = OracleScore(manifold, density, rng=rng).fit()  # closed form or quadrature: no draw
+    xt = tube_points(manifold, n_points, eps, rng=rng)
     lead = leading_log_density(manifold, density, xt, sigma)
     logp = o.log_density(xt, sigma)
     rem = logp - lead["total"]

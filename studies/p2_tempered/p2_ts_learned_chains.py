@@ -7,8 +7,8 @@ regression scores have no log-density, so their TS-1 law is sampled by 1e4 chain
 (500 steps at sigma = 0.1, h = 0.1), and compared with the exact TS law by an unbiased squared
 Fourier distance fd2 (8 modes; no Monte-Carlo floor, sd sqrt(16)/1e4 = 4e-4 at equality), KS and
 72-bin TV (with their floors). Unit circle, von Mises(kappa = 1, mean pi), sigma = 0.1, alpha = 1;
-NadarayaWatsonScore(h = 0.05, n_noise = 8); the closed-form score through the same chains is the
-control (Euler bias of h = 0.1 plus Monte-Carlo error).
+NadarayaWatsonScore(bandwidth = 0.05, n_noise = 8, noise seed 0); the closed-form score through the
+same chains is the control (Euler bias of h = 0.1 plus Monte-Carlo error).
 
 Smaller than the family's plan, and said so: N = 32, 128, 512 (1.2 decades, not 2), 10 training
 sets per N, Nadaraya-Watson only. The chains cost N n_noise kernel pairs per query at bandwidth
@@ -38,7 +38,7 @@ STUDY = Study(
         "h": 0.1,
         "relax": 5.0,
         "n_chains": 10_000,
-        "estimator, estimator__h, estimator__n_noise, N": [
+        "estimator, estimator__bandwidth, estimator__n_noise, N": [
             ("exact", None, None, 32),
             *[("nadaraya_watson", 0.05, 8, n) for n in (32, 128, 512)],
         ],
@@ -47,7 +47,7 @@ STUDY = Study(
     quick={
         "n_chains": 500,
         "relax": 1.0,
-        "estimator, estimator__h, estimator__n_noise, N": [
+        "estimator, estimator__bandwidth, estimator__n_noise, N": [
             ("exact", None, None, 32),
             ("nadaraya_watson", 0.05, 8, 32),
             ("nadaraya_watson", 0.05, 8, 64),

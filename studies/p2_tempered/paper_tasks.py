@@ -110,7 +110,7 @@ def circle_experiment(sampler: str, error: str, *, rng, n_chains=10_000, sigma=0
     a = {"ts": alpha, "plain": 0.0}.get(sampler)
     if sampler in ("ts", "plain"):
         steps = int(np.ceil(relax / (h * sigma ** (2.0 - alpha))))
-        x = tempered_langevin(est, x, sigma, a, h, steps, rng).samples
+        x = tempered_langevin(est, x, sigma, a, h, steps, rng=rng).samples
     elif sampler != "reverse_sde":
         raise ValueError(f"sampler must be 'reverse_sde', 'ts' or 'plain' (got {sampler!r})")
     th = _angles(x)
@@ -357,7 +357,7 @@ def ellipse_experiment(sampler: str, score: str, init: str, *, rng, n_chains=10_
     x0 = M.sample(n_chains, dens if init == "data" else Uniform(), rng=rng)
     al = alpha if sampler == "ts" else 0.0
     half = steps // 2
-    res = tempered_langevin(est, x0, sigma, al, h, steps, rng, snapshot_steps=[half])
+    res = tempered_langevin(est, x0, sigma, al, h, steps, rng=rng, snapshot_steps=[half])
     law = stationary_t_bins(est.log_density, sigma, al, a=a, b=b, bins=HIST_BINS, sub=20)
     pb, ub = von_mises_t_bins(HIST_BINS, kappa, mean), uniform_t_bins(HIST_BINS, a, b)
     cdf_p = _cdf_from_density(lambda t: np.exp(kappa * (np.cos(t - mean) - 1.0)))

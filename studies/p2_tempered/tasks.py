@@ -93,7 +93,8 @@ def chain_score(sigma_kappa_mean=(4.0, np.pi), *, c_err: float = 0.0, beta_err: 
     from ratesim.scores import OracleScore, PerturbedScore
 
     kappa, mean = sigma_kappa_mean
-    base = OracleScore(Sphere(k=1, d=2, seed=None), VonMises(kappa, mean), method="closed_form")
+    circle = Sphere(k=1, d=2, seed=None)
+    base = OracleScore(circle, VonMises(kappa, mean), method="closed_form", rng=0)  # draws nothing
     if c_err == 0.0:
         return base.fit()
     return PerturbedScore(base, gamma=beta_err, c=c_err, kind=kind).fit()
@@ -165,14 +166,16 @@ def run_ts_chains(
     t0 = rng.uniform(0.0, TWO_PI, n_chains)
     r0 = 1.0 + w_em * rng.standard_normal(n_chains)
     x0 = np.stack([r0 * np.cos(t0), r0 * np.sin(t0)], axis=1)
-    x = tempered_langevin(score, x0, sigma, alpha, h, n_burn, rng).samples
+    x = tempered_langevin(score, x0, sigma, alpha, h, n_burn, rng=rng).samples
 
     def stat(z):
         r = np.sqrt(np.einsum("ij,ij->i", z, z))
         c = z[:, 0] / r
         return np.stack([c, 2.0 * c * c - 1.0, (r - 1.0) ** 2], axis=1)
 
-    res = tempered_langevin(score, x, sigma, alpha, h, n_meas, rng, trace=stat, trace_every=every)
+    res = tempered_langevin(
+        score, x, sigma, alpha, h, n_meas, rng=rng, trace=stat, trace_every=every
+    )
     tr = np.asarray(res.trace)[1:]  # drop the start of the measurement phase (end of burn-in)
     per_chain = tr.mean(axis=0)  # (n_chains, 3)
     m = per_chain.mean(axis=0)
@@ -276,6 +279,7 @@ def learned_chains(estimator, N: int, *, rng, sigma=0.1, alpha=1.0, h=0.1, relax
     from ratesim.manifolds import Sphere
     from ratesim.metrics import uniformity_tests
     from ratesim.samplers import tempered_langevin
+    from ratesim.scores import SCORES
 
     rng = as_generator(rng)
     N, n_chains = check_int(N, "N", low=1), check_int(n_chains, "n_chains", low=10)
@@ -284,12 +288,14 @@ def learned_chains(estimator, N: int, *, rng, sigma=0.1, alpha=1.0, h=0.1, relax
     else:
         X = Sphere(k=1, d=2, seed=None).sample(N, VonMises(kappa, mean), rng=rng)
         opts = {f"estimator__{k}": v for k, v in (est_params or {}).items()}
+        if "rng" in (SCORES.parameters(estimator) or ()):  # regression scores: noise seed 0
+            opts.setdefault("estimator__rng", 0)
         est = build("estimator", estimator, opts).fit(X)
     law = tempered_stationary_law(sigma, alpha, kappa=kappa, mean=mean, sub=4, n_r=48)
-    th0 = law.sample_angles(n_chains, rng)
+    th0 = law.sample_angles(n_chains, rng=rng)
     x0 = np.stack([np.cos(th0), np.sin(th0)], 1)
     steps = int(np.ceil(relax / (h * sigma ** (2.0 - alpha))))
-    x = np.asarray(tempered_langevin(est, x0, sigma, alpha, h, steps, rng).samples)
+    x = np.asarray(tempered_langevin(est, x0, sigma, alpha, h, steps, rng=rng).samples)
     th = np.mod(np.arctan2(x[:, 1], x[:, 0]), TWO_PI)
     c = fourier_coefficients(law.theta, law.density, K)
     tv, floor = angle_tv(th, law.bin_probs.reshape(72, -1).sum(1), bins=72)
@@ -523,9 +529,10 @@ def ts_learned_quadrature(
 ) -> dict[str, float]:
     """TV of the TS stationary law of a score learned from N samples to the exact law.
 
-    ``smoothed_h`` is the bandwidth h of ``SmoothedScore`` (None for ``EmpiricalScore``); it is
-    a plain parameter rather than ``estimator__h`` because the grid couples the two estimators and
-    an ``estimator__h`` column would have to name an option the empirical score does not take.
+    ``smoothed_h`` is the bandwidth of ``SmoothedScore`` (None for ``EmpiricalScore``); it is a
+    plain parameter rather than ``estimator__bandwidth`` because the grid couples the two
+    estimators and an ``estimator__bandwidth`` column would have to name an option the empirical
+    score does not take.
     ``density__kappa`` (default 4) sets the von Mises(kappa, pi) data law.
     """
     from ratesim.densities import VonMises
@@ -534,7 +541,7 @@ def ts_learned_quadrature(
     sigma, alpha = float(sigma), float(alpha)
     kappa = float(components.get("density__kappa", 4.0))
     X = Sphere(k=1, d=2, seed=None).sample(int(N), VonMises(kappa, np.pi), rng=rng)
-    opts = {} if smoothed_h is None else {"estimator__h": smoothed_h}
+    opts = {} if smoothed_h is None else {"estimator__bandwidth": smoothed_h}
     est = build("estimator", estimator, opts).fit(X)
     q = learned_stationary_bins(est, sigma, alpha)
     exact = tempered_stationary_law(sigma, alpha, kappa=kappa, sub=4, n_r=48).bin_probs

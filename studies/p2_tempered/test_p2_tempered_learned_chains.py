@@ -65,7 +65,7 @@ def test_chain_task_control_and_negative_control():
     ex = lc.learned_chains("exact", 1, rng=1, n_chains=2000, relax=2.0)
     assert abs(ex["fd2"]) < 4 * ex["fd2_se0"]
     nw = lc.learned_chains("nadaraya_watson", 16, rng=2, n_chains=2000, relax=2.0,
-                           est_params={"h": 0.05, "n_noise": 8})  # fmt: skip
+                           est_params={"bandwidth": 0.05, "n_noise": 8})  # fmt: skip
     assert nw["fd2"] > 10 * nw["fd2_se0"]
     assert nw["ks"] > 1.63 / np.sqrt(2000)
     law = tempered_stationary_law(0.1, 1.0, kappa=1.0, sub=4, n_r=48)

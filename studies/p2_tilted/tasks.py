@@ -369,7 +369,9 @@ def posterior_chains(method, forward, sigma, alpha, beta, n_chains, h, time, rng
     x0 = np.stack([np.cos(th0), np.sin(th0)], axis=1)
     dt = h * sigma ** (2 - alpha)
     steps = int(math.ceil(time / dt))
-    res = posterior_langevin(score, grad_v, x0, sigma=sigma, alpha=alpha, h=h, steps=steps, rng=rng)
+    res = posterior_langevin(
+        score, grad_v, x0, sigma=sigma, alpha=alpha, step=h, steps=steps, rng=rng
+    )
     x = np.asarray(res)
     return np.mod(np.arctan2(x[:, 1], x[:, 0]), 2 * np.pi)
 

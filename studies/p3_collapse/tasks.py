@@ -72,10 +72,10 @@ def oracle_collapse_metrics(manifold, density, sigma: float, n_points: int, eps:
     """
     rng = as_generator(rng)
     k = manifold.k
-    x = tube_points(manifold, n_points, eps, rng)
+    x = tube_points(manifold, n_points, eps, rng=rng)
     mean, _ = oracle_posterior_moments(manifold, density, x, sigma)
     dev = np.linalg.norm(mean - manifold.project(x).point, axis=1)
-    on = manifold.sample(n_points, density, rng)
+    on = manifold.sample(n_points, density, rng=rng)
     _, cov = oracle_posterior_moments(manifold, density, on, sigma)
     lam = denoiser_jacobian_eigenvalues(cov, sigma)
     return {
@@ -140,9 +140,9 @@ def collapse_oracle(
 
 LEARNED_ESTIMATORS = {
     "empirical": ("empirical", {}),
-    "smoothed": ("smoothed", {"h": None}),
-    "nadaraya_watson": ("nadaraya_watson", {"h": None, "n_noise": 8}),
-    "local_linear": ("local_polynomial", {"h": None, "degree": 1, "n_noise": 8}),
+    "smoothed": ("smoothed", {"bandwidth": None}),
+    "nadaraya_watson": ("nadaraya_watson", {"bandwidth": None, "n_noise": 8}),
+    "local_linear": ("local_polynomial", {"bandwidth": None, "degree": 1, "n_noise": 8}),
 }
 
 
@@ -190,8 +190,8 @@ def learned_collapse_metrics(
     from scipy.spatial import cKDTree
 
     rng = as_generator(rng)
-    X = manifold.sample(N, density, rng)
-    Q = manifold.sample(n_query, density, rng)
+    X = manifold.sample(N, density, rng=rng)
+    Q = manifold.sample(n_query, density, rng=rng)
     est = _make_learned(name, h, rng).fit(X)
     sig = np.sort(np.asarray(sigmas, dtype=float))
     ranks = _learned_ranks(est, name, X, Q, sig)
@@ -280,8 +280,8 @@ def intrinsic_dimension_metrics(
 
     rng = as_generator(rng)
     k = manifold.k
-    X = manifold.sample(N, density, rng)
-    Q = manifold.sample(n_query, density, rng)
+    X = manifold.sample(N, density, rng=rng)
+    Q = manifold.sample(n_query, density, rng=rng)
     sig = np.sort(np.asarray(sigmas, dtype=float))
     T = X[: min(n_query, N)]
     curve = np.array([np.median(flipd_empirical(X, T, s)) for s in sig])

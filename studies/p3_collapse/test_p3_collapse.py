@@ -34,7 +34,7 @@ def test_oracle_collapse_is_order_sigma2_and_controls_fail():
     for key in ("denoise_sup", "tan_dev", "normal_max"):
         assert r1[key] / r2[key] == pytest.approx(100.0, rel=0.03)
     assert r1["rank_half"] == r2["rank_half"] == 2.0
-    x = tube_points(M, 64, 0.2, np.random.default_rng(6))
+    x = tube_points(M, 64, 0.2, rng=np.random.default_rng(6))
     P = M.project(x).point
     assert np.max(np.linalg.norm(x - P, axis=1)) > 0.15  # identity: O(1), no collapse
     mean1, _ = oracle_posterior_moments(M, p, x, 0.01)
@@ -54,8 +54,8 @@ def test_empirical_covariance_twin_and_learned_collapse():
 
     M = Sphere(k=2, d=4, seed=9)
     rng = np.random.default_rng(10)
-    X = M.sample(300, None, rng)
-    Q = M.sample(7, None, rng)
+    X = M.sample(300, None, rng=rng)
+    Q = M.sample(7, None, rng=rng)
     s = 0.2
     _, cov = softmax_covariance(X, Q, s)
     for i in range(Q.shape[0]):

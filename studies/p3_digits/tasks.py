@@ -79,7 +79,7 @@ def _antithetic_cfdm():
             n = check_int(self.n_perturb, "n_perturb", low=2)
             gen = as_generator(self.rng, "rng")
             z = gen.standard_normal((n // 2, X.shape[1]))
-            E = self.h_ * z @ self.axes_.T
+            E = self.bandwidth_ * z @ self.axes_.T
             nodes = np.ascontiguousarray(np.concatenate([E, -E]))
             return nodes, np.full(nodes.shape[0], 1.0 / nodes.shape[0])
 
@@ -98,9 +98,9 @@ def make_digit_score(name: str, h: float, seed: int):
     if name == "empirical":
         return EmpiricalScore()
     if name == "closed_form":
-        return ClosedFormScore(h=check_positive(h, "h"), n_perturb=16, rng=int(seed))
+        return ClosedFormScore(bandwidth=check_positive(h, "h"), n_perturb=16, rng=int(seed))
     if name == "closed_form_antithetic":
-        return _antithetic_cfdm()(h=check_positive(h, "h"), n_perturb=16, rng=int(seed))
+        return _antithetic_cfdm()(bandwidth=check_positive(h, "h"), n_perturb=16, rng=int(seed))
     raise ValueError(f"estimator must be one of {ESTIMATORS} (got {name!r})")
 
 
