@@ -73,13 +73,6 @@ def _check_circle(k, d) -> None:
         raise ValueError(f"these tasks live on the unit circle in R^2: k = 1, d = 2 (got {k}, {d})")
 
 
-def _check_inv_sigma(inv_sigma, sigma) -> None:
-    """``inv_sigma`` is the fitting axis 1/sigma of the two-term claims (their form needs a
-    subleading term that vanishes as the axis grows); it must equal 1/sigma when given."""
-    if inv_sigma is not None and not math.isclose(inv_sigma, 1.0 / sigma, rel_tol=1e-12):
-        raise ValueError(f"inv_sigma must be 1/sigma = {1.0 / sigma!r} (got {inv_sigma!r})")
-
-
 # ---------------------------------------------------------------------------------------------
 # concentration against recovery (p2_concentration)
 
@@ -222,17 +215,14 @@ def tilted_concentration(
     kappa: float = 4.0,
     eps: float = 0.25,
     n_theta: int = 2048,
-    inv_sigma: float | None = None,
     manifold: str = "circle",
     density: str = "von_mises",
     k: int = 1,
     d: int = 2,
 ) -> dict[str, float]:
     """Exact quadrature of p_sigma exp(-sigma^gamma phi) (``tilt``) or of the Omega(1)-error
-    ``swap`` law: concentration, recovery and collapse metrics (:func:`concentration_metrics`).
-    ``inv_sigma`` (= 1/sigma) is a fitting axis only."""
+    ``swap`` law: concentration, recovery and collapse metrics (:func:`concentration_metrics`)."""
     _check_circle(k, d)
-    _check_inv_sigma(inv_sigma, sigma)
     return concentration_metrics(
         construction, float(gamma), sigma, rng, kappa=kappa, eps=eps, n_theta=n_theta
     )
@@ -404,7 +394,6 @@ def posterior_limits(
     rng: np.random.Generator,
     n_theta: int = 1024,
     case: str | None = None,
-    inv_sigma: float | None = None,
     manifold: str = "circle",
     density: str = "von_mises",
     k: int = 1,
@@ -412,9 +401,8 @@ def posterior_limits(
 ) -> dict[str, float]:
     """Exact stationary law of posterior Langevin against the tempered (``ts``) and Bayesian
     (``pnp``) limits (:func:`inverse_metrics`; the seed draws the observation). ``case`` is a
-    label of (method, alpha, beta_err); ``inv_sigma`` (= 1/sigma) a fitting axis only."""
+    label of (method, alpha, beta_err)."""
     _check_circle(k, d)
-    _check_inv_sigma(inv_sigma, sigma)
     return inverse_metrics(method, forward, sigma, alpha, beta_err, rng=rng, n_theta=n_theta)
 
 

@@ -47,10 +47,6 @@ def test_task_calls_the_metrics_and_validates():
         C.concentration_metrics("tilt", 0.0, -0.1, 0)
     with pytest.raises(ValueError, match="circle"):
         C.tilted_concentration(construction="tilt", sigma=0.1, d=3, rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="inv_sigma"):
-        C.tilted_concentration(
-            construction="tilt", sigma=0.1, inv_sigma=20.0, rng=np.random.default_rng(0)
-        )
 
 
 def test_swap_potential_gradient_and_chosen_law():

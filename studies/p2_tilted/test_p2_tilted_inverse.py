@@ -48,18 +48,13 @@ def test_validation():
         I.likelihood("quadratic")
     with pytest.raises(ValueError, match="method"):
         I.limit_logpdf("map", "linear")
-    with pytest.raises(ValueError, match="inv_sigma"):
-        I.posterior_limits(
-            method="ts", forward="linear", sigma=0.01, alpha=1.0, beta_err=0.0, inv_sigma=10.0,
-            rng=np.random.default_rng(0),
-        )  # fmt: skip
 
 
 def test_tasks_call_the_metrics():
     """The tasks equal the metric functions with the same generator state."""
     got = I.posterior_limits(
         method="ts", forward="linear", sigma=0.01, alpha=1.0, beta_err=0.0, n_theta=256,
-        case="ts_err0", inv_sigma=100.0, rng=np.random.default_rng(5),
+        case="ts_err0", rng=np.random.default_rng(5),
     )  # fmt: skip
     want = I.inverse_metrics("ts", "linear", 0.01, 1.0, 0.0, rng=np.random.default_rng(5),
                              n_theta=256)  # fmt: skip
