@@ -451,6 +451,10 @@ def test_build_components_by_name():
     X = M.sample(5, p, rng=np.random.default_rng(0))
     assert X.shape == (5, 4)
     assert build("density", "von_mises", comps).kappa == 2.0
+    # the task's generator reaches components that draw random numbers, and only those
+    rng = np.random.default_rng(3)
+    assert build("estimator", "nadaraya_watson", {}, rng=rng).rng is rng
+    assert not hasattr(build("estimator", "empirical", {}, rng=rng), "rng")
     with pytest.raises(ValueError, match="sphree"):
         build("manifold", "sphree", comps)
     with pytest.raises(ValueError, match="bogus"):

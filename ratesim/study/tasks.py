@@ -331,8 +331,9 @@ def build(kind: str, name: str, components: Mapping | None = None, **standard):
     components : mapping, optional
         A task's ``**components`` (keys ``<kind>__<arg>``; other kinds' keys are ignored).
     **standard
-        Grid columns the component takes when its constructor has them (``k``, ``d``, ``beta``
-        for manifolds); ignored otherwise, so they can appear once, as columns of the table.
+        Arguments the component takes when its constructor has them (grid columns such as ``k``,
+        ``d``, ``beta`` for manifolds, or the task's ``rng`` for estimators that draw random
+        numbers); ignored otherwise, so they can appear once, as columns of the table.
 
     Returns
     -------
@@ -351,7 +352,7 @@ def build(kind: str, name: str, components: Mapping | None = None, **standard):
     reg = _registry(kind)
     if name not in reg:
         raise ValueError(f"unknown {kind} {name!r}" + did_you_mean(name, reg))
-    takes = component_args(kind, name)
+    takes = reg.parameters(name)  # rng included: a task may hand its generator to a component
     for k, v in standard.items():
         if k not in kwargs and takes is not None and k in takes:
             kwargs[k] = v

@@ -279,7 +279,6 @@ def learned_chains(estimator, N: int, *, rng, sigma=0.1, alpha=1.0, h=0.1, relax
     from ratesim.manifolds import Sphere
     from ratesim.metrics import uniformity_tests
     from ratesim.samplers import tempered_langevin
-    from ratesim.scores import SCORES
 
     rng = as_generator(rng)
     N, n_chains = check_int(N, "N", low=1), check_int(n_chains, "n_chains", low=10)
@@ -288,9 +287,8 @@ def learned_chains(estimator, N: int, *, rng, sigma=0.1, alpha=1.0, h=0.1, relax
     else:
         X = Sphere(k=1, d=2, seed=None).sample(N, VonMises(kappa, mean), rng=rng)
         opts = {f"estimator__{k}": v for k, v in (est_params or {}).items()}
-        if "rng" in (SCORES.parameters(estimator) or ()):  # regression scores: noise seed 0
-            opts.setdefault("estimator__rng", 0)
-        est = build("estimator", estimator, opts).fit(X)
+        # regression scores draw their noise with seed 0 (the full run's choice)
+        est = build("estimator", estimator, opts, rng=0).fit(X)
     law = tempered_stationary_law(sigma, alpha, kappa=kappa, mean=mean, sub=4, n_r=48)
     th0 = law.sample_angles(n_chains, rng=rng)
     x0 = np.stack([np.cos(th0), np.sin(th0)], 1)
