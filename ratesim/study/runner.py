@@ -57,7 +57,8 @@ _VERSION: str | None = None
 
 
 def code_version() -> str:
-    """``ratesim.__version__`` plus ``+g<hash>`` (and ``.dirty``) when run from a git checkout."""
+    """``ratesim.__version__`` plus ``+g<hash>`` (and ``.dirty`` when files other than the
+    committed reports differ from the commit) when run from a git checkout."""
     global _VERSION
     if _VERSION is None:
         from .. import __version__
@@ -73,8 +74,19 @@ def code_version() -> str:
             )
             if h.returncode == 0 and h.stdout.strip():
                 v += f"+g{h.stdout.strip()}"
+                # the code's state: committed reports (written by `ratesim report`) do not count
                 d = subprocess.run(
-                    ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                    [
+                        "git",
+                        "-C",
+                        str(root),
+                        "status",
+                        "--porcelain",
+                        "--untracked-files=no",
+                        "--",
+                        ".",
+                        ":(exclude)reports",
+                    ],
                     capture_output=True,
                     text=True,
                     timeout=5,
