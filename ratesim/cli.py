@@ -16,7 +16,8 @@ beside the studies directory, git-ignored in the repository). Full-run reports g
 which ``ratesim check`` reads on a fresh checkout; quick runs never touch ``reports/``: their
 reports go to ``<out>/reports/STUDY/``.
 
-Exit codes: 0 success, 1 a failed cell, a contradicted claim or missing results, 2 bad input.
+Exit codes: 0 success, 1 a failed cell, a contradicted claim or missing results, 2 bad input
+(including a results store that is corrupt or not ratesim's: it is left untouched).
 """
 
 from __future__ import annotations
@@ -407,7 +408,13 @@ def main(argv: list[str] | None = None) -> int:
         for name, folder in (("out", "results"), ("reports", "reports")):
             if hasattr(args, name) and getattr(args, name) is None:
                 setattr(args, name, str(beside / folder))
-    return int(args.func(args) or 0)
+    from .study import StoreError
+
+    try:
+        return int(args.func(args) or 0)
+    except StoreError as e:  # a corrupt or foreign results store: nothing was written
+        _err(str(e))
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,7 @@ from .expr import Expr, ExprError
 from .grid import Cell, expand
 from .runner import RunSummary, run_study
 from .spec import Claim, Study, StudyError, discover_studies, load_study, study_files
-from .store import ResultsStore, read_tidy
+from .store import ResultsStore, StoreError, read_tidy
 from .tasks import build, describe, fingerprint, task
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Expr",
     "ExprError",
     "StudyError",
+    "StoreError",
     "load_study",
     "study_files",
     "discover_studies",

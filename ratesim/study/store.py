@@ -10,6 +10,12 @@ no results; they are never treated as done, so the next run recomputes them.
 
 ``mode`` is ``"full"`` or ``"quick"``: the two grids of a study are stored side by side and never
 mix.
+
+The file carries a marker (``PRAGMA application_id`` and the schema version in ``PRAGMA
+user_version``). Opening a file that is not a ratesim store (not an SQLite database, a truncated
+or corrupt one, or a database with other tables or columns) raises :class:`StoreError` before
+anything is written; a store from before the marker (the same tables, perhaps without the
+``task_hash`` column) is migrated and marked.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ResultsStore", "CellResult", "STANDARD_COLUMNS", "MODES"]
+__all__ = ["ResultsStore", "CellResult", "StoreError", "STANDARD_COLUMNS", "MODES"]
 
 MODES = ("full", "quick")
 # columns every tidy export has, in this order; other parameters follow as p_<name>
@@ -49,6 +55,39 @@ STANDARD_COLUMNS = (
 )
 _PARAM_COLUMNS = ("manifold", "k", "d", "beta", "density", "estimator", "sampler", "N")
 
+# the marker: "RATS" as a big-endian int in the SQLite header's application id, and the schema
+# version in its user version (stores from before the marker have neither)
+APPLICATION_ID = 0x52415453
+SCHEMA_VERSION = 1
+_CELLS_COLUMNS = (
+    "study",
+    "mode",
+    "cell",
+    "status",
+    "params",
+    "rep",
+    "seed",
+    "seconds",
+    "peak_mem_mb",
+    "maxrss_mb",
+    "version",
+    "host",
+    "started",
+    "finished",
+    "error",
+    "task_hash",
+)
+_RESULTS_COLUMNS = ("study", "mode", "cell", "metric", "value")
+_LEASES_COLUMNS = ("study", "mode", "cell", "owner", "host", "pid", "pstart", "expires", "claimed")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_ADVICE = "move it aside or pass another --out"
+
+
+class StoreError(ValueError):
+    """The results store file is not usable: not an SQLite database, corrupt or truncated, or
+    not a ratesim store. The message names the file, what is wrong and what to do."""
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cells (
     study TEXT NOT NULL, mode TEXT NOT NULL, cell TEXT NOT NULL,
@@ -62,6 +101,11 @@ CREATE TABLE IF NOT EXISTS results (
     study TEXT NOT NULL, mode TEXT NOT NULL, cell TEXT NOT NULL,
     metric TEXT NOT NULL, value REAL NOT NULL,
     PRIMARY KEY (study, mode, cell, metric)
+);
+CREATE TABLE IF NOT EXISTS leases (
+    study TEXT NOT NULL, mode TEXT NOT NULL, cell TEXT NOT NULL,
+    owner TEXT NOT NULL, host TEXT, pid INTEGER, pstart TEXT, expires REAL NOT NULL, claimed TEXT,
+    PRIMARY KEY (study, mode, cell)
 );
 """
 
@@ -100,14 +144,28 @@ class ResultsStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        # checked read-only before anything is written: a bad file is left as it is
+        fresh = _inspect(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(str(self.path), timeout=60.0, isolation_level=None)
-        self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.execute("PRAGMA synchronous=FULL")
-        self._con.executescript(_SCHEMA)
-        cols = {row[1] for row in self._con.execute("PRAGMA table_info(cells)")}
-        if "task_hash" not in cols:  # a store written before tasks had fingerprints
-            self._con.execute("ALTER TABLE cells ADD COLUMN task_hash TEXT")
+        try:
+            self._con.execute("PRAGMA journal_mode=WAL")
+            self._con.execute("PRAGMA synchronous=FULL")
+            self._con.executescript(_SCHEMA)
+            cols = {row[1] for row in self._con.execute("PRAGMA table_info(cells)")}
+            if "task_hash" not in cols:  # a store written before tasks had fingerprints
+                self._con.execute("ALTER TABLE cells ADD COLUMN task_hash TEXT")
+            if fresh or self._con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                self._con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                self._con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as e:
+            self._con.close()
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise
+            raise StoreError(f"results store {self.path} is unreadable ({e}): {_ADVICE}") from e
+        except BaseException:
+            self._con.close()
+            raise
 
     def close(self) -> None:
         self._con.close()
@@ -256,6 +314,99 @@ class ResultsStore:
             df = pd.DataFrame(columns=list(STANDARD_COLUMNS))
         extra = sorted(c for c in df.columns if c not in STANDARD_COLUMNS)
         return df[list(STANDARD_COLUMNS) + extra]
+
+
+def _inspect(path: Path) -> bool:
+    """Check, without writing, that ``path`` is a ratesim store or may become one; True when it
+    holds no tables yet (absent, empty, or an empty database). :class:`StoreError` otherwise."""
+    if not path.exists():
+        return True
+    if path.is_dir():
+        raise StoreError(f"results store {path} is a directory, not a file: {_ADVICE}")
+    size = path.stat().st_size
+    if size == 0:
+        return True
+    with open(path, "rb") as f:
+        head = f.read(100)
+    if len(head) < len(_SQLITE_MAGIC) and _SQLITE_MAGIC.startswith(head):
+        raise StoreError(f"results store {path} is truncated ({size} bytes): {_ADVICE}")
+    if not head.startswith(_SQLITE_MAGIC):
+        raise StoreError(
+            f"results store {path} is not an SQLite database ({size} bytes of something else): "
+            f"{_ADVICE}"
+        )
+    if len(head) < 100:
+        raise StoreError(f"results store {path} is truncated ({size} bytes): {_ADVICE}")
+    for _ in range(3):
+        try:
+            app_id, version, tables, bad = _read_schema(path)
+            break
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise
+            err = e
+            time.sleep(0.1)  # another run may be checkpointing the file: look again
+    else:
+        raise StoreError(f"results store {path} is corrupt or truncated ({err}): {_ADVICE}")
+    if bad:
+        raise StoreError(f"results store {path} is corrupt ({'; '.join(bad)}): {_ADVICE}")
+    if app_id not in (0, APPLICATION_ID):
+        raise StoreError(
+            f"{path} is not a ratesim results store (SQLite application id {app_id:#x}): {_ADVICE}"
+        )
+    if app_id == APPLICATION_ID and version > SCHEMA_VERSION:
+        raise StoreError(
+            f"results store {path} has schema version {version}, newer than this ratesim's "
+            f"({SCHEMA_VERSION}): update ratesim, or {_ADVICE}"
+        )
+    if not tables:
+        return True
+    expected = {
+        "cells": set(_CELLS_COLUMNS),
+        "results": set(_RESULTS_COLUMNS),
+        "leases": set(_LEASES_COLUMNS),
+    }
+    other = sorted(set(tables) - set(expected))
+    if other:
+        raise StoreError(
+            f"{path} is not a ratesim results store (it has tables {', '.join(other)}): {_ADVICE}"
+        )
+    for name, cols in tables.items():
+        need = expected[name] - ({"task_hash"} if name == "cells" else set())
+        if not need <= cols <= expected[name]:
+            raise StoreError(
+                f"{path} is not a ratesim results store (its {name} table has columns "
+                f"{', '.join(sorted(cols))}): {_ADVICE}"
+            )
+    if app_id == 0 and not {"cells", "results"} <= set(tables):
+        raise StoreError(
+            f"{path} is not a ratesim results store (it has only the tables "
+            f"{', '.join(sorted(tables))}): {_ADVICE}"
+        )
+    return False
+
+
+def _read_schema(path: Path):
+    """(application id, user version, {table: columns}, quick_check problems) of ``path``,
+    read-only. Without a write-ahead log beside it the file is opened immutable, so that looking
+    at it creates no -wal/-shm files either."""
+    wal = path.with_name(path.name + "-wal").exists()
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}"
+    con = sqlite3.connect(uri, uri=True, timeout=60.0)
+    try:
+        app_id = con.execute("PRAGMA application_id").fetchone()[0]
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        tables = {
+            n: {c[0] for c in con.execute("SELECT name FROM pragma_table_info(?)", (n,))}
+            for n in names
+            if not n.startswith("sqlite_")
+        }
+        # a truncated or damaged file shows when its pages are read
+        bad = [r[0] for r in con.execute("PRAGMA quick_check(3)") if r[0] != "ok"]
+    finally:
+        con.close()
+    return app_id, version, tables, bad
 
 
 def export_tidy(df, path: str | Path, parquet: bool = True) -> list[Path]:
