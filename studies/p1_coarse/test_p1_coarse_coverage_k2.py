@@ -128,6 +128,8 @@ def test_study_file_design():
     assert {f"precision_beta{b}" for b in (2.5, 4.5, 6.5, "inf")} <= labels
 
 
+# slow: the study's contract test (tests/test_studies_contract.py) runs one of its cells by default
+@pytest.mark.slow
 def test_quick_study_through_the_engine_with_negative_controls(tmp_path):
     """The QUICK grid (beta = 4.5, N = 100, 300, 1000, m = 200, 3 seeds): no claim with results is
     contradicted. Negative controls on the same table: a precision bound of N^-8 (faster than the

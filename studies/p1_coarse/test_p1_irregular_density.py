@@ -282,6 +282,8 @@ def _wrong_claims(st):
     )
 
 
+# slow: the study's contract test (tests/test_studies_contract.py) runs one of its cells by default
+@pytest.mark.slow
 def test_light_study_through_engine(tmp_path):
     """Default-run version of the quick study (same task and claims; 2 seeds, m = 60 generated
     samples, 8 sampler steps, 2^12 quadrature nodes): no claim is contradicted. Negative controls
