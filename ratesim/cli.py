@@ -119,20 +119,6 @@ def _cmd_run(args) -> int:
                 f"{s.study} ({s.mode}): {s.n_cells} cells, {s.n_cached} already stored, "
                 f"{s.n_computed} computed, {len(s.failures)} failed, {s.seconds:.1f} s"
             )
-            if s.n_elsewhere:
-                n_run = sum(s.running_elsewhere.values())
-                print(
-                    f"  note: {s.n_elsewhere} cells were computed by another run at the same "
-                    f"time ({s.n_elsewhere - n_run} stored"
-                    + (
-                        f", {n_run} still being computed by "
-                        + ", ".join(f"{o} ({c})" for o, c in s.running_elsewhere.items())
-                        + ": `ratesim run` again when it has finished"
-                        if n_run
-                        else ""
-                    )
-                    + ")"
-                )
             if s.n_stale:
                 print(
                     f"  note: {s.n_stale} stored cells were computed by another version of the "

@@ -6,12 +6,6 @@ parent process, which alone writes the store, one transaction per cell, as they 
 loses at most the cells in flight). A stored cell is reused only if the task that computed it has
 the current fingerprint (:func:`ratesim.study.tasks.fingerprint`); cells of a changed task are
 recomputed. The numba thread budget is set in every worker so that jobs x threads <= cores.
-
-Several runs may work on one store at once: a cell is claimed in the store (a lease,
-:meth:`ResultsStore.claim`) right before it is handed to a worker, and at most ``jobs`` cells are
-claimed at a time, so concurrent runs share the pending cells and never compute one twice. Cells
-another run holds are skipped and looked at again once this run's own cells are done: by then
-they are stored, still held by a live run (reported, not failed), or free again (computed here).
 """
 
 from __future__ import annotations
@@ -25,12 +19,12 @@ import sys
 import time
 import traceback
 import tracemalloc
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .grid import Cell, expand
-from .store import CellResult, LeaseOwner, ResultsStore
+from .store import CellResult, ResultsStore
 from .tasks import fingerprint
 
 __all__ = ["run_study", "RunSummary", "code_version", "execute_cell", "BACKENDS"]
@@ -42,11 +36,7 @@ BACKENDS = ("loky", "dask")
 class RunSummary:
     """What a run did: cell counts, failures (cell id, traceback), wall time, how many stored
     cells were recomputed because their task changed (``n_stale``), and how many of the reused
-    cells were computed by another library version (``other_versions``: {version: count}).
-
-    ``n_cells = n_cached + n_computed + n_elsewhere``: ``n_elsewhere`` cells were computed by
-    another run at the same time; ``running_elsewhere`` ({owner: count}) are those of them still
-    being computed when this run ended (claimed by a live run), the others are stored."""
+    cells were computed by another library version (``other_versions``: {version: count})."""
 
     study: str
     mode: str
@@ -57,8 +47,6 @@ class RunSummary:
     seconds: float = 0.0
     other_versions: dict = field(default_factory=dict)
     n_stale: int = 0
-    n_elsewhere: int = 0
-    running_elsewhere: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -277,6 +265,7 @@ def run_study(
     ver = code_version()
     other = Counter(done[c.id] for c in cells if c.id in done and done[c.id] != ver)
     task = None if src else study.task
+    args = [(task, src, study.name, mode, c, threads, ver, fp) for c in pending]
     if progress is None:
         progress = not _quiet()
     from tqdm.auto import tqdm
@@ -288,136 +277,68 @@ def run_study(
         disable=not progress or not pending,
         file=sys.stderr,
     )
-    owner = LeaseOwner.current()
-    # with rerun, a cell another run stores after this moment is as good as one computed here
-    since = _now() if rerun else None
-    queue = deque(pending)
-    deferred: list[Cell] = []
-    mine: set[str] = set()
-    elsewhere: set[str] = set()
-    holders: dict[str, str] = {}
     failures = []
     try:
-        with store.heartbeat(owner), _Pool(jobs, backend, scheduler) as pool:
-            inflight = {}
-            retrying = claimed_now = False
-            while True:
-                while queue and len(inflight) < pool.width:
-                    c = queue.popleft()
-                    state, holder = store.claim(study.name, mode, c.id, owner, fp, since=since)
-                    if state == "claimed":
-                        mine.add(c.id)
-                        claimed_now = True
-                        inflight[
-                            pool.submit((task, src, study.name, mode, c, threads, ver, fp))
-                        ] = c
-                    elif state == "done":  # stored meanwhile by another run
-                        elsewhere.add(c.id)
-                        holders.pop(c.id, None)
-                        bar.update(1)
-                    else:
-                        holders[c.id] = holder
-                        deferred.append(c)
-                if inflight:
-                    for fut in pool.wait_any(list(inflight)):
-                        inflight.pop(fut)
-                        res = fut.result()
-                        store.write(res, owner=owner)
-                        if res.status != "ok":
-                            failures.append((res.cell, res.error))
-                        bar.update(1)
-                    continue
-                # this run's cells are done: look again at those other runs held, until a look
-                # finds none of them free
-                if not deferred or (retrying and not claimed_now):
-                    break
-                queue.extend(deferred)
-                deferred = []
-                retrying, claimed_now = True, False
+        for res in _iterate(args, jobs, backend, scheduler):
+            store.write(res)
+            if res.status != "ok":
+                failures.append((res.cell, res.error))
+            bar.update(1)
     finally:
         bar.close()
-        store.release(owner)
-    running = Counter(holders[c.id] for c in deferred)
     return RunSummary(
         study=study.name,
         mode=mode,
         n_cells=len(cells),
         n_cached=len(cells) - len(pending),
-        n_computed=len(mine),
+        n_computed=len(pending),
         failures=sorted(failures),
         seconds=time.perf_counter() - t0,
         other_versions=dict(sorted(other.items())),
         n_stale=n_stale,
-        n_elsewhere=len(elsewhere) + len(deferred),
-        running_elsewhere=dict(sorted(running.items())),
     )
 
 
-class _Pool:
-    """Where cells run: in this process (one job), a loky process pool, or Dask. ``submit``
-    returns a future, ``wait_any`` the futures of a list that are done (at least one)."""
+def _iterate(args, jobs: int, backend: str, scheduler: str | None):
+    if not args:
+        return
+    if backend == "dask":
+        yield from _iterate_dask(args, jobs, scheduler)
+        return
+    if jobs == 1:
+        for a in args:
+            yield execute_cell(*a)
+        return
+    from joblib import Parallel, delayed
 
-    def __init__(self, jobs: int, backend: str, scheduler: str | None):
-        self.jobs, self.backend, self.scheduler = jobs, backend, scheduler
-        self.width = jobs
-        self._executor = self._client = self._cluster = None
-        self._futures: set = set()
+    par = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+    yield from par(delayed(execute_cell)(*a) for a in args)
 
-    def __enter__(self):
-        return self
 
-    def submit(self, a):
-        import concurrent.futures as cf
+def _iterate_dask(args, jobs: int, scheduler: str | None):
+    import logging
 
-        if self.backend == "dask":
-            if self._client is None:
-                self._start_dask()
-            fut = self._client.submit(execute_cell, *a, key=f"ratesim-{a[4].id}", pure=False)
-        elif self.jobs == 1:
-            fut = cf.Future()
-            fut.set_result(execute_cell(*a))
-        else:
-            if self._executor is None:
-                from joblib.externals.loky import get_reusable_executor
+    from distributed import Client, LocalCluster, as_completed
 
-                self._executor = get_reusable_executor(max_workers=self.jobs)
-            fut = self._executor.submit(execute_cell, *a)
-        self._futures.add(fut)
-        return fut
-
-    def wait_any(self, futures):
-        if self.backend == "dask":
-            from distributed import wait
-
-            done = wait(futures, return_when="FIRST_COMPLETED").done
-        else:
-            import concurrent.futures as cf
-
-            done = cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
-        self._futures -= set(done)
-        return [f for f in futures if f in done]  # in submission order
-
-    def _start_dask(self) -> None:
-        import logging
-
-        from distributed import Client, LocalCluster
-
-        if self.scheduler is None:
-            self._cluster = LocalCluster(
-                n_workers=self.jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            self._client = Client(self._cluster)
-        else:
-            self._client = Client(self.scheduler)
-
-    def __exit__(self, *exc):
-        for fut in self._futures:  # an interrupted run: drop what has not started
-            fut.cancel()
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = [
+            client.submit(execute_cell, *a, key=f"ratesim-{a[4].id}", pure=False) for a in args
+        ]
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -11,13 +11,6 @@ no results; they are never treated as done, so the next run recomputes them.
 ``mode`` is ``"full"`` or ``"quick"``: the two grids of a study are stored side by side and never
 mix.
 
-A third table, ``leases``, keeps concurrent runs on one store from computing a cell twice: a run
-claims a cell (:meth:`ResultsStore.claim`, one transaction) before computing it, and the claim is
-released in the transaction that stores the cell's result, or when the run ends. A claim is
-held by its owner (``host:pid:process start``) and renewed by a heartbeat; a claim whose owner
-process is gone (on this host) or whose expiry passed (``LEASE_SECONDS`` without a heartbeat) is
-taken over, so a run killed with ``kill -9`` blocks nothing.
-
 The file carries a marker (``PRAGMA application_id`` and the schema version in ``PRAGMA
 user_version``). Opening a file that is not a ratesim store (not an SQLite database, a truncated
 or corrupt one, or a database with other tables or columns) raises :class:`StoreError` before
@@ -28,24 +21,13 @@ anything is written; a store from before the marker (the same tables, perhaps wi
 from __future__ import annotations
 
 import json
-import os
-import platform
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = [
-    "ResultsStore",
-    "CellResult",
-    "StoreError",
-    "LeaseOwner",
-    "LEASE_SECONDS",
-    "STANDARD_COLUMNS",
-    "MODES",
-]
+__all__ = ["ResultsStore", "CellResult", "StoreError", "STANDARD_COLUMNS", "MODES"]
 
 MODES = ("full", "quick")
 # columns every tidy export has, in this order; other parameters follow as p_<name>
@@ -101,11 +83,6 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _ADVICE = "move it aside or pass another --out"
 
 
-# a claim expires this long after its last heartbeat (renewed every fifth of it while its run
-# lives); within the host, a claim whose process is gone is taken over at once
-LEASE_SECONDS = 300.0
-
-
 class StoreError(ValueError):
     """The results store file is not usable: not an SQLite database, corrupt or truncated, or
     not a ratesim store. The message names the file, what is wrong and what to do."""
@@ -156,62 +133,6 @@ class CellResult:
     error: str = ""
 
 
-def _proc_start(pid: int) -> str | None:
-    """Start time of process ``pid`` (clock ticks since boot, from /proc), None when unknown;
-    "" for a zombie (a process that has exited)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2 :].split()
-    if fields[0] in ("Z", "X"):
-        return ""
-    return fields[19]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0
-    return True
-
-
-@dataclass(frozen=True)
-class LeaseOwner:
-    """Who holds a claim: this process, identified by host, pid and process start time."""
-
-    host: str
-    pid: int
-    pstart: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.host}:{self.pid}:{self.pstart}"
-
-    @classmethod
-    def current(cls) -> LeaseOwner:
-        pid = os.getpid()
-        pstart = _proc_start(pid) or f"t{time.time():.6f}"
-        return cls(platform.node(), pid, pstart)
-
-    def alive(self) -> bool:
-        """False when the owner is known to be gone: its process on this host exited (or its
-        pid now belongs to another process); True otherwise (another host's processes are
-        judged by the claim's expiry alone)."""
-        if self.host != platform.node():
-            return True
-        if not _pid_alive(self.pid):
-            return False
-        start = _proc_start(self.pid)
-        if start == "":
-            return False
-        return start is None or self.pstart.startswith("t") or start == self.pstart
-
-
 class ResultsStore:
     """A SQLite results store at ``path`` (created on first use).
 
@@ -256,25 +177,22 @@ class ResultsStore:
         self.close()
 
     # -- writing ------------------------------------------------------------------------
-    def _begin(self) -> None:
-        for attempt in range(20):
-            try:
-                self._con.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError:  # locked by another writer
-                time.sleep(0.05 * (attempt + 1))
-        raise RuntimeError(f"results store {self.path} stays locked")
-
-    def write(self, r: CellResult, owner: LeaseOwner | None = None) -> None:
-        """Store one cell atomically (its status row and all its metric rows, or nothing), and
-        release ``owner``'s claim on it in the same transaction."""
+    def write(self, r: CellResult) -> None:
+        """Store one cell atomically (its status row and all its metric rows, or nothing)."""
         if r.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES} (got {r.mode!r})")
         if r.status not in ("ok", "failed"):
             raise ValueError(f"status must be 'ok' or 'failed' (got {r.status!r})")
         key = (r.study, r.mode, r.cell)
         con = self._con
-        self._begin()
+        for attempt in range(20):
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError:  # locked by another writer
+                time.sleep(0.05 * (attempt + 1))
+        else:
+            raise RuntimeError(f"results store {self.path} stays locked")
         try:
             con.execute("DELETE FROM results WHERE study=? AND mode=? AND cell=?", key)
             con.execute(
@@ -303,89 +221,10 @@ class ResultsStore:
                     "INSERT INTO results VALUES (?,?,?,?,?)",
                     [(*key, m, float(v)) for m, v in r.metrics.items()],
                 )
-            if owner is not None:
-                con.execute(
-                    "DELETE FROM leases WHERE study=? AND mode=? AND cell=? AND owner=?",
-                    (*key, owner.id),
-                )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-
-    # -- leases -------------------------------------------------------------------------
-    def claim(
-        self,
-        study: str,
-        mode: str,
-        cell: str,
-        owner: LeaseOwner,
-        task_hash: str,
-        *,
-        since: str | None = None,
-        ttl: float = LEASE_SECONDS,
-    ) -> tuple[str, str]:
-        """Claim a cell for ``owner`` before computing it, in one transaction.
-
-        Returns ``("done", "")`` when the cell is stored ``ok`` with fingerprint ``task_hash``
-        (and, with ``since``, finished at or after that ISO time), ``("leased", other)`` when
-        another owner's live claim holds it, else ``("claimed", "")`` (a claim whose owner is
-        gone or expired is taken over).
-        """
-        key = (study, mode, cell)
-        con = self._con
-        self._begin()
-        try:
-            row = con.execute(
-                "SELECT status, task_hash, finished FROM cells WHERE study=? AND mode=? AND cell=?",
-                key,
-            ).fetchone()
-            if (
-                row is not None
-                and row[0] == "ok"
-                and (row[1] or "") == task_hash
-                and (since is None or (row[2] or "") >= since)
-            ):
-                con.execute("COMMIT")
-                return "done", ""
-            now = time.time()
-            lease = con.execute(
-                "SELECT owner, host, pid, pstart, expires FROM leases "
-                "WHERE study=? AND mode=? AND cell=?",
-                key,
-            ).fetchone()
-            if lease is not None and lease[0] != owner.id and lease[4] >= now:
-                other = LeaseOwner(lease[1] or "", int(lease[2] or 0), lease[3] or "")
-                if other.alive():
-                    con.execute("COMMIT")
-                    return "leased", lease[0]
-            con.execute(
-                "INSERT OR REPLACE INTO leases (study, mode, cell, owner, host, pid, pstart, "
-                "expires, claimed) VALUES (?,?,?,?,?,?,?,?,?)",
-                (*key, owner.id, owner.host, owner.pid, owner.pstart, now + ttl, _iso_now()),
-            )
-            con.execute("COMMIT")
-            return "claimed", ""
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-
-    def release(self, owner: LeaseOwner) -> int:
-        """Drop every claim of ``owner`` (a run ending); the number dropped."""
-        cur = self._con.execute("DELETE FROM leases WHERE owner=?", (owner.id,))
-        return cur.rowcount
-
-    def leases(self, study: str, mode: str) -> dict[str, str]:
-        """Owner of each claimed cell, by cell id (live or not)."""
-        cur = self._con.execute(
-            "SELECT cell, owner FROM leases WHERE study=? AND mode=?", (study, mode)
-        )
-        return dict(cur)
-
-    def heartbeat(self, owner: LeaseOwner, ttl: float = LEASE_SECONDS) -> _Heartbeat:
-        """A context manager renewing ``owner``'s claims every ``ttl / 5`` seconds from a
-        thread (its own connection) while it is open."""
-        return _Heartbeat(self.path, owner, ttl)
 
     # -- reading ------------------------------------------------------------------------
     def done(self, study: str, mode: str) -> set[str]:
@@ -475,41 +314,6 @@ class ResultsStore:
             df = pd.DataFrame(columns=list(STANDARD_COLUMNS))
         extra = sorted(c for c in df.columns if c not in STANDARD_COLUMNS)
         return df[list(STANDARD_COLUMNS) + extra]
-
-
-def _iso_now() -> str:
-    import datetime as _dt
-
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
-
-
-class _Heartbeat:
-    def __init__(self, path: Path, owner: LeaseOwner, ttl: float):
-        self.path, self.owner, self.ttl = path, owner, float(ttl)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="ratesim-lease", daemon=True)
-
-    def _loop(self) -> None:
-        con = sqlite3.connect(str(self.path), timeout=60.0, isolation_level=None)
-        try:
-            while not self._stop.wait(self.ttl / 5):
-                try:
-                    con.execute(
-                        "UPDATE leases SET expires=? WHERE owner=?",
-                        (time.time() + self.ttl, self.owner.id),
-                    )
-                except sqlite3.Error:  # busy for a minute: the next beat tries again
-                    pass
-        finally:
-            con.close()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def _inspect(path: Path) -> bool:
