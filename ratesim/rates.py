@@ -7,34 +7,52 @@ instead of the local slopes -0.43 ... -0.46 of a plain fit, docs/measurement.md,
 two-term form ``metric ~ A N^b + c N^(-q)`` (a leading power plus a subleading, typically
 parametric, term) by nonlinear least squares.
 
-Why weighted least squares on seed means (the default, ``method="wls"``)
-----------------------------------------------------------------------------
+What is fitted (``statistic``)
+------------------------------
+A rate is a statement about the expected metric, so by default (``statistic="mean"``) the fit is
+on ``y_j = log(mean over seeds of the metric)`` at each level j: the log of E[metric]. The geometric
+mean (``statistic="geomean"``, ``y_j = mean over seeds of log metric``) answers a different question
+(the typical seed) and differs from it by a factor that can move with N when the metric is heavy
+tailed (docs/measurement.md); a claim uses it only where it says why.
+
+Why weighted least squares on levels
+------------------------------------
 Seeds at the same N share the design point, so they are not independent information about the
-slope: the honest unit is the level N. Cluster-robust OLS on all seeds with clusters = N
-(``method="cluster"``, kept for comparison) would be the alternative, but its sandwich variance is
-consistent only as the number of clusters grows, and a study has 5-12 levels of N: with so few
-clusters it is biased downwards (Cameron & Miller 2015) and its t reference with G - 1 degrees of
-freedom is very wide. WLS on the level means ``y_j = mean_seeds log metric`` with weights
-``n_j / s_j^2`` (``s_j`` the seed spread of level j, the pooled spread for levels without
-replication) uses the seed replication for what it measures, the noise of each y_j, and lets
-heteroscedastic levels (small N is noisier) count for what they are worth. The covariance is scaled
-by ``max(1, chi2 / (L - 2))`` (the Birge ratio of the weighted residuals): never below the pure
-seed noise, inflated when the points scatter around the line more than their noise allows (lack of
-fit, e.g. pre-asymptotic curvature). The CI uses Student t with ``L - 2`` degrees of freedom when
-the inflation is active and with the within-level degrees of freedom ``sum (n_j - 1)`` otherwise.
+slope: the honest unit is the level N, and a study has 4-12 of them. The fit is weighted least
+squares on the level values ``y_j`` with weights ``1 / se_j^2``, where ``se_j`` is the standard
+error of ``y_j`` over the seeds (for the mean, by the delta method ``sd_j / (sqrt(n_j) mean_j)``;
+levels without replication take the pooled relative spread), so heteroscedastic levels (small N is
+noisier) count for what they are worth.
+
+The confidence interval of the slope:
+
+- ``statistic="mean"``: a seed bootstrap. The seeds of every level are resampled with replacement
+  (``n_boot`` times, from a fixed seed, so a fit is deterministic), the WLS slope is recomputed with
+  the same weights, and the percentile interval of the replicates is taken, widened about the
+  estimate by ``sqrt(n / (n - 1))`` (the bootstrap's variance deficit with n seeds).
+- ``statistic="geomean"``: Student t on the WLS standard error, with the within-level degrees of
+  freedom ``sum (n_j - 1)``.
+
+In both cases the interval is widened by ``sqrt(max(1, chi2 / (L - 2)))`` (the Birge ratio of the
+weighted residuals) when the levels scatter about the line more than their seed noise allows (lack
+of fit, e.g. pre-asymptotic curvature); the t reference then has ``L - 2`` degrees of freedom.
 Without replication at all, ordinary least squares on the levels (``cov_type="ols-levels"``, t with
-L - 2 df) is used.
+L - 2 df) is used. The coverage and the false-verdict rates of these intervals, at the designs the
+studies use, are measured by :mod:`ratesim.study.calibration`.
 
-Verdicts (:func:`verdict`)
---------------------------
-Given the CI ``[lo, hi]`` of the fitted exponent at level ``level``, a predicted exponent p and a
-stated pre-asymptotic tolerance ``tol`` (slope units):
+Verdicts (:func:`judge`)
+------------------------
+Given the CI ``[lo, hi]`` of the fitted exponent, a predicted exponent p and the claim's
+equivalence margin ``tol`` (slope units, > 0), the prediction is
 
-- ``contradicted`` if the CI misses ``[p - tol, p + tol]`` (``hi < p - tol`` or ``lo > p + tol``);
-- ``consistent`` if it does not, and the CI is sharp enough to tell: half-width <=
-  ``max_halfwidth``;
-- ``inconclusive`` otherwise (the CI contains p but is too wide to discriminate; by default
-  ``max_halfwidth = 0.1``, choose it below half the gap between competing predictions).
+- ``consistent`` when the whole CI lies inside ``[p - tol, p + tol]``;
+- ``contradicted`` when the CI and ``[p - tol, p + tol]`` are disjoint;
+- ``inconclusive`` otherwise, with the reason (the CI is wider than the band, or straddles one of
+  its edges).
+
+For an upper bound on the exponent (``bound=True``, a rate stated as O~(N^p): the metric decays at
+least that fast) the band is ``(-inf, p + tol]``: consistent when ``hi <= p + tol``, contradicted
+when ``lo > p + tol``, inconclusive otherwise.
 """
 
 from __future__ import annotations
@@ -48,20 +66,28 @@ __all__ = [
     "fit_rate",
     "fit_two_term",
     "verdict",
+    "judge",
     "local_slopes",
     "effective_exponent",
-    "METHODS",
+    "STATISTICS",
     "TRANSFORMS",
     "CONSISTENT",
     "CONTRADICTED",
     "INCONCLUSIVE",
     "VERDICTS",
+    "FLOOR_LIMITED",
+    "UNDERPOWERED",
+    "NOT_DISCRIMINATING",
+    "VERDICT_KINDS",
 ]
 
-METHODS = ("wls", "cluster")
 TRANSFORMS = ("N", "N/logN")
 CONSISTENT, CONTRADICTED, INCONCLUSIVE = "consistent", "contradicted", "inconclusive"
 VERDICTS = (CONSISTENT, CONTRADICTED, INCONCLUSIVE)
+# verdicts on a claim's group that are given before (or after) the CI is compared with p
+FLOOR_LIMITED, UNDERPOWERED = "floor-limited", "underpowered"
+NOT_DISCRIMINATING = "not discriminating"
+VERDICT_KINDS = (*VERDICTS, FLOOR_LIMITED, UNDERPOWERED, NOT_DISCRIMINATING)
 
 
 def _x(N, transform: str) -> np.ndarray:
@@ -95,8 +121,11 @@ class RateFit:
         CI level, Student-t degrees of freedom, covariance inflation factor (>= 1).
     form : str
         ``"power"``, ``"N/logN"`` or ``"two_term"``.
+    statistic : str
+        ``"mean"`` (log of the seed mean) or ``"geomean"`` (seed mean of the log).
     N, mean_log, se_log, n_per_level : ndarray
-        Per level: N, mean and standard error over seeds of log metric, and the seed count.
+        Per level: N, the fitted value ``y_j`` (log of the seed mean, or mean of the log), its
+        standard error over seeds, and the seed count.
     local_slopes : ndarray
         Slopes of mean log metric between consecutive levels (in the fit's x), length L - 1.
     cov : ndarray
@@ -125,6 +154,7 @@ class RateFit:
     cov: np.ndarray = field(repr=False)
     sub_coef: float = float("nan")
     subleading: float = float("nan")
+    statistic: str = "mean"
 
     @property
     def halfwidth(self) -> float:
@@ -169,17 +199,9 @@ class RateFit:
         q = stats.t.ppf(0.5 + self.level / 2, self.df) if self.df > 0 else np.inf
         return np.exp(y), np.exp(y - q * se), np.exp(y + q * se)
 
-    def verdict(
-        self,
-        predicted: float,
-        tolerance: float = 0.0,
-        max_halfwidth: float = 0.1,
-        bound: bool = False,
-    ) -> str:
+    def verdict(self, predicted: float, tolerance: float, bound: bool = False) -> str:
         """:func:`verdict` of this fit's CI against the predicted exponent."""
-        return verdict(
-            self.ci, predicted, tolerance=tolerance, max_halfwidth=max_halfwidth, bound=bound
-        )
+        return verdict(self.ci, predicted, tolerance=tolerance, bound=bound)
 
     def summary(self) -> str:
         """A few readable lines: slope, CI, R^2, the data used, the local slopes."""
@@ -187,7 +209,7 @@ class RateFit:
         x = {"power": "log N", "N/logN": "log(N/log N)", "two_term": "A N^b + c N^-q"}[self.form]
         s = (
             f"slope {self.slope:+.4f}  {100 * self.level:.0f}% CI [{self.ci[0]:+.4f}, "
-            f"{self.ci[1]:+.4f}]  R^2 {self.r2:.4f}  ({x}; {self.cov_type}; "
+            f"{self.ci[1]:+.4f}]  R^2 {self.r2:.4f}  ({x}; {self.statistic}; {self.cov_type}; "
             f"{self.n_levels} N x {self.n_cells / max(self.n_levels, 1):.3g} seeds, "
             f"N = {self.N.min():.4g}..{self.N.max():.4g})"
         )
@@ -196,15 +218,8 @@ class RateFit:
         return s + f"\n  local slopes: {loc}"
 
 
-def verdict(
-    ci, predicted: float, tolerance: float = 0.0, max_halfwidth: float = 0.1, bound: bool = False
-) -> str:
-    """Consistent / contradicted / inconclusive, by the rule of the module docstring.
-
-    With ``bound=True`` the prediction is an upper bound on the exponent (a rate stated as
-    O~(N^p): the metric must decay at least that fast): consistent when the whole CI lies at or
-    below p + tolerance, contradicted when the whole CI lies above it, inconclusive otherwise
-    (``max_halfwidth`` does not apply: a wide CI below the bound still supports it).
+def judge(ci, predicted: float, tolerance: float, bound: bool = False) -> tuple[str, str]:
+    """The verdict on a predicted exponent and its reason (the rule of the module docstring).
 
     Parameters
     ----------
@@ -213,11 +228,15 @@ def verdict(
     predicted : float
         The predicted exponent.
     tolerance : float
-        Pre-asymptotic tolerance (>= 0) around the prediction.
-    max_halfwidth : float
-        Largest CI half-width that still allows "consistent" (> 0).
+        Equivalence margin around the prediction (slope units): > 0, and >= 0 for a bound.
     bound : bool
-        Read ``predicted`` as an upper bound on the exponent (see above).
+        Read ``predicted`` as an upper bound on the exponent (a rate stated as O~(N^p)).
+
+    Returns
+    -------
+    (str, str)
+        The verdict (:data:`CONSISTENT`, :data:`CONTRADICTED` or :data:`INCONCLUSIVE`) and a
+        short reason.
     """
     from ._validation import check_positive
 
@@ -227,20 +246,45 @@ def verdict(
     p = float(predicted)
     if not np.isfinite(p):
         raise ValueError(f"predicted must be a finite exponent (got {predicted!r})")
-    tol = check_positive(tolerance, "tolerance", allow_zero=True)
-    mh = check_positive(max_halfwidth, "max_halfwidth")
+    tol = check_positive(tolerance, "tolerance", allow_zero=bound)
+    band = f"(-inf, {p + tol:+.3f}]" if bound else f"[{p - tol:+.3f}, {p + tol:+.3f}]"
+    ci_s = f"CI [{lo:+.3f}, {hi:+.3f}]"
     if bound:
         if lo > p + tol:
-            return CONTRADICTED
-        return CONSISTENT if hi <= p + tol else INCONCLUSIVE
+            return CONTRADICTED, f"{ci_s} lies above the bound {p + tol:+.3f}"
+        if hi <= p + tol:
+            return CONSISTENT, f"{ci_s} lies below the bound {p + tol:+.3f}"
+        return INCONCLUSIVE, f"{ci_s} straddles the bound {p + tol:+.3f}"
     if hi < p - tol or lo > p + tol:
-        return CONTRADICTED
-    if 0.5 * (hi - lo) <= mh:
-        return CONSISTENT
-    return INCONCLUSIVE
+        return CONTRADICTED, f"{ci_s} misses the band {band}"
+    if lo >= p - tol and hi <= p + tol:
+        return CONSISTENT, f"{ci_s} lies inside the band {band}"
+    if hi - lo > 2 * tol:
+        return INCONCLUSIVE, f"{ci_s} is wider than the band {band}"
+    return INCONCLUSIVE, f"{ci_s} straddles an edge of the band {band}"
 
 
-def _levels(N, values, name_n="N", name_v="values"):
+def verdict(ci, predicted: float, tolerance: float, bound: bool = False) -> str:
+    """Consistent / contradicted / inconclusive: the first element of :func:`judge`."""
+    return judge(ci, predicted, tolerance, bound)[0]
+
+
+STATISTICS = ("mean", "geomean")
+
+
+@dataclass(frozen=True)
+class _Levels:
+    N: np.ndarray  # (L,) distinct levels, sorted
+    n: np.ndarray  # (L,) seeds per level
+    y: np.ndarray  # (L,) fitted value per level
+    se: np.ndarray  # (L,) its standard error (0 where unknown)
+    groups: list  # L arrays of the raw values of each level
+    within_df: float
+
+
+def _levels(N, values, statistic: str = "mean", name_n="N", name_v="values") -> _Levels:
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic must be one of {STATISTICS} (got {statistic!r})")
     N = np.asarray(N, dtype=np.float64).ravel()
     v = np.asarray(values, dtype=np.float64).ravel()
     if N.shape != v.shape:
@@ -252,28 +296,42 @@ def _levels(N, values, name_n="N", name_v="values"):
     if not np.all(np.isfinite(N)) or np.any(N <= 0):
         # any positive axis can carry a rate (N, 1/sigma, sigma itself, training steps, ...)
         raise ValueError(f"{name_n} must be finite and > 0 (got min {np.nanmin(N)})")
-    if not np.all(np.isfinite(v)) or np.any(v <= 0):
-        bad = v[~(np.isfinite(v) & (v > 0))][:3]
-        raise ValueError(
-            f"{name_v} must be finite and > 0 to be fitted on the log scale (got e.g. {bad})"
-        )
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{name_v} must be finite (got e.g. {v[~np.isfinite(v)][:3]})")
+    if statistic == "geomean" and np.any(v <= 0):
+        raise ValueError(f"{name_v} must be > 0 for the geometric mean (got e.g. {v[v <= 0][:3]})")
     lv = np.unique(N)
     if lv.size < 2:
         raise ValueError(f"{name_n} must have at least 2 distinct values to fit a rate (got {lv})")
     idx = np.searchsorted(lv, N)
-    y = np.log(v)
-    n = np.bincount(idx, minlength=lv.size).astype(np.float64)
-    mean = np.bincount(idx, weights=y, minlength=lv.size) / n
-    ss = np.bincount(idx, weights=(y - mean[idx]) ** 2, minlength=lv.size)
-    return lv, idx, y, n, mean, ss
+    groups = [v[idx == j] for j in range(lv.size)]
+    n = np.array([g.size for g in groups], dtype=np.float64)
+    if statistic == "mean":
+        m = np.array([g.mean() for g in groups])
+        if np.any(m <= 0):
+            raise ValueError(
+                f"the seed mean of {name_v} must be > 0 at every level to be fitted on the log "
+                f"scale (got {m[m <= 0][:3]} at {name_n} = {lv[m <= 0][:3]})"
+            )
+        y = np.log(m)
+        # relative variance: the delta-method variance of log(mean) is s^2 / (n mean^2)
+        rel = np.array([g.var(ddof=1) if g.size > 1 else 0.0 for g in groups]) / m**2
+    else:
+        y = np.array([np.log(g).mean() for g in groups])
+        rel = np.array([np.log(g).var(ddof=1) if g.size > 1 else 0.0 for g in groups])
+    within_df = float(np.sum(n - 1))
+    pooled = float(np.sum((n - 1) * rel) / within_df) if within_df > 0 else 0.0
+    rel = np.where((n >= 2) & (rel > 0), rel, pooled)
+    return _Levels(lv, n, y, np.sqrt(rel / n), groups, within_df)
 
 
-def local_slopes(N, values, transform: str = "N") -> np.ndarray:
-    """Slopes of the seed-mean log metric between consecutive N (in x = log N or log(N/log N))."""
+def local_slopes(N, values, transform: str = "N", statistic: str = "mean") -> np.ndarray:
+    """Slopes of the fitted level values (log of the seed mean by default) between consecutive N
+    (in x = log N or log(N/log N))."""
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS} (got {transform!r})")
-    lv, _, _, _, mean, _ = _levels(N, values)
-    return np.diff(mean) / np.diff(_x(lv, transform))
+    lev = _levels(N, values, statistic)
+    return np.diff(lev.y) / np.diff(_x(lev.N, transform))
 
 
 def _tq(level, df):
@@ -282,97 +340,129 @@ def _tq(level, df):
     return stats.t.ppf(0.5 + level / 2, df) if df > 0 else np.inf
 
 
+def _boot_slopes(lev: _Levels, c: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """WLS slopes (fixed weights: ``slope = c @ y``) of seed-bootstrap replicates of the level
+    means; replicates with a non-positive level mean are dropped."""
+    rng = np.random.default_rng(seed)
+    Y = np.empty((n_boot, lev.N.size))
+    for j, g in enumerate(lev.groups):
+        if g.size < 2:
+            Y[:, j] = g.mean()
+            continue
+        Y[:, j] = g[rng.integers(0, g.size, size=(n_boot, g.size))].mean(axis=1)
+    ok = np.all(Y > 0, axis=1)
+    return np.log(Y[ok]) @ c
+
+
 def fit_rate(
-    N, values, *, method: str = "wls", transform: str = "N", level: float = 0.95
+    N,
+    values,
+    *,
+    statistic: str = "mean",
+    transform: str = "N",
+    level: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
 ) -> RateFit:
-    """Fit ``log values = a + b x`` with x = log N (or log(N / log N)) and a CI on the slope b.
+    """Fit ``y_j = a + b x_j`` on the levels of N and a CI on the exponent b.
 
     Parameters
     ----------
-    N : array_like
+    N : array_like, shape (n,)
         Value of the swept axis for each observation (one per cell: levels x seeds), > 0 (> e for
-        ``"N/logN"``): a sample size, or any positive axis such as 1/sigma.
-    values : array_like
-        The metric, > 0.
-    method : {"wls", "cluster"}
-        WLS on seed means (default) or cluster-robust OLS on all seeds; see the module docstring
-        for the choice.
+        ``"N/logN"``): a sample size, or any positive axis such as sigma.
+    values : array_like, shape (n,)
+        The metric: finite, with a positive seed mean at every level (``"mean"``), or > 0
+        (``"geomean"``).
+    statistic : {"mean", "geomean"}
+        ``y_j`` = log of the seed mean (E[metric], the default) or seed mean of the log; see the
+        module docstring.
     transform : {"N", "N/logN"}
         The regressor: log N, or log(N / log N) (the k = 2 log factor, docs/measurement.md, trap 3).
     level : float
         Confidence level in (0, 1).
+    n_boot, seed : int
+        Bootstrap replicates and their seed (``statistic="mean"``): the fit is deterministic.
 
     Returns
     -------
     RateFit
     """
     import statsmodels.api as sm
+    from scipy import stats
 
     from ._validation import check_in_range
 
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS} (got {method!r})")
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS} (got {transform!r})")
     level = check_in_range(level, "level", 0, 1, low_open=True, high_open=True)
-    lv, idx, y, n, mean, ss = _levels(N, values)
+    if int(n_boot) < 100:
+        raise ValueError(f"n_boot must be an integer >= 100 (got {n_boot!r})")
+    lev = _levels(N, values, statistic)
+    lv, n, y = lev.N, lev.n, lev.y
     if transform == "N/logN" and lv.min() <= np.e:
         raise ValueError(f"transform 'N/logN' needs N > e (got min N = {lv.min():g})")
     L = lv.size
     xl = _x(lv, transform)
     X = sm.add_constant(xl)
-    within_df = float(np.sum(n - 1))
-    pooled = float(ss.sum() / within_df) if within_df > 0 else 0.0
-    s2 = np.where(n >= 2, ss / np.maximum(n - 1, 1), pooled)
-    s2 = np.where(s2 > 0, s2, pooled)
-    se_log = np.sqrt(s2 / n)
-    if method == "cluster":
-        Xa = sm.add_constant(_x(lv[idx], transform))
-        res = sm.OLS(y, Xa).fit(cov_type="cluster", cov_kwds={"groups": idx})
-        df, scale, cov_type = float(L - 1), 1.0, "cluster"
-        b, a = float(res.params[1]), float(res.params[0])
-        cov = np.asarray(res.cov_params())
-        r2 = float(res.rsquared)
-    elif pooled > 0:
-        w = 1.0 / (s2 / n)
-        res0 = sm.WLS(mean, X, weights=w).fit()
+    if np.all(lev.se > 0):
+        w = 1.0 / lev.se**2
+        res0 = sm.WLS(y, X, weights=w).fit()
         chi2 = float(np.sum(w * res0.resid**2))
         birge = chi2 / (L - 2) if L > 2 else 1.0
         scale = max(1.0, birge)
-        res = sm.WLS(mean, X, weights=w).fit(cov_type="fixed scale", cov_kwds={"scale": scale})
-        df = float(L - 2) if birge > 1.0 else within_df
+        res = sm.WLS(y, X, weights=w).fit(cov_type="fixed scale", cov_kwds={"scale": scale})
+        df = float(L - 2) if birge > 1.0 else lev.within_df
         cov_type = "wls-levels"
         b, a = float(res.params[1]), float(res.params[0])
         cov = np.asarray(res.cov_params())
         r2 = float(res0.rsquared)
+        se = float(np.sqrt(cov[1, 1]))
+        half = _tq(level, df) * se
+        ci = (b - half, b + half)
+        if statistic == "mean":
+            xc = xl - np.sum(w * xl) / np.sum(w)
+            c = w * xc / np.sum(w * xc**2)
+            bs = _boot_slopes(lev, c, int(n_boot), seed)
+            if bs.size < 0.95 * n_boot:
+                ci = (-np.inf, np.inf)  # a level mean too close to 0 to be fitted on the log scale
+            else:
+                qlo, qhi = np.quantile(bs, [0.5 - level / 2, 0.5 + level / 2])
+                rep = n[n >= 2]
+                f = np.sqrt(rep.size / np.sum(1 / rep) / (rep.size / np.sum(1 / rep) - 1))
+                if birge > 1.0:  # lack of fit: as in the t interval, with L - 2 df
+                    f *= np.sqrt(birge) * _tq(level, L - 2) / stats.norm.ppf(0.5 + level / 2)
+                ci = (b - f * (b - qlo), b + f * (qhi - b))
+                cov_type = "wls-levels-bootstrap"
     else:
-        res = sm.OLS(mean, X).fit()
+        res = sm.OLS(y, X).fit()
         df, scale, cov_type = float(L - 2), 1.0, "ols-levels"
         b, a = float(res.params[1]), float(res.params[0])
         cov = np.asarray(res.cov_params()) if L > 2 else np.full((2, 2), np.inf)
         r2 = float(res.rsquared) if L > 2 else 1.0
-    se = float(np.sqrt(cov[1, 1]))
-    q = _tq(level, df)
-    half = q * se if np.isfinite(se) else np.inf
+        se = float(np.sqrt(cov[1, 1]))
+        half = _tq(level, df) * se if np.isfinite(se) else np.inf
+        ci = (b - half, b + half)
     return RateFit(
         slope=b,
         intercept=a,
-        ci=(b - half, b + half),
+        ci=(float(ci[0]), float(ci[1])),
         stderr=se,
         r2=r2,
         cov_type=cov_type,
-        n_cells=int(y.size),
+        n_cells=int(n.sum()),
         n_levels=int(L),
         level=level,
         df=df,
         scale=scale,
         form="power" if transform == "N" else "N/logN",
         N=lv,
-        mean_log=mean,
-        se_log=se_log,
+        mean_log=y,
+        se_log=lev.se,
         n_per_level=n.astype(int),
-        local_slopes=np.diff(mean) / np.diff(xl),
+        local_slopes=np.diff(y) / np.diff(xl),
         cov=cov,
+        statistic=statistic,
     )
 
 
@@ -383,7 +473,9 @@ def _two_term_log(theta, logN, q):
         return np.where(inner > 0, np.log(np.where(inner > 0, inner, 1.0)), -np.inf)
 
 
-def fit_two_term(N, values, *, subleading: float = 0.5, level: float = 0.95) -> RateFit:
+def fit_two_term(
+    N, values, *, subleading: float = 0.5, statistic: str = "mean", level: float = 0.95
+) -> RateFit:
     """Fit ``metric ~ A N^b + c N^(-q)`` (leading power plus a subleading term) by NLS.
 
     ``q > 0``: the correction vanishes as the axis grows (N); ``q < 0``: as it shrinks (an axis
@@ -391,8 +483,8 @@ def fit_two_term(N, values, *, subleading: float = 0.5, level: float = 0.95) -> 
 
     docs/measurement.md, trap 3: at k >= 3, finite-N corrections bend the log-log plot of a
     N^(-1/k) rate; with ``q = 1/2`` the parametric part is absorbed by ``c N^(-1/2)`` and ``b``
-    estimates the leading exponent. Fitted on the seed means of log metric, weighted by their
-    standard errors (as :func:`fit_rate`), with ``scipy.optimize.least_squares``; the covariance
+    estimates the leading exponent. Fitted on the level values of :func:`fit_rate` (``statistic``),
+    weighted by their standard errors, with ``scipy.optimize.least_squares``; the covariance
     of (log A, b, c) is the Gauss-Newton one, inflated by ``max(1, chi2 / (L - 3))``. Needs >= 4
     distinct N.
 
@@ -412,7 +504,7 @@ def fit_two_term(N, values, *, subleading: float = 0.5, level: float = 0.95) -> 
             "correction vanishes as the axis grows, < 0 when it vanishes as the axis shrinks"
         )
     level = check_in_range(level, "level", 0, 1, low_open=True, high_open=True)
-    base = fit_rate(N, values, level=level)
+    base = fit_rate(N, values, statistic=statistic, level=level)
     L = base.n_levels
     if L < 4:
         raise ValueError(f"the two-term form needs at least 4 distinct N (got {L})")
@@ -468,6 +560,7 @@ def fit_two_term(N, values, *, subleading: float = 0.5, level: float = 0.95) -> 
         cov=cov,
         sub_coef=c,
         subleading=q,
+        statistic=statistic,
     )
 
 

@@ -1,11 +1,22 @@
 """Evaluate a study's claims on its tidy results, and find those results.
 
-For each claim: keep the rows of its metric that match ``where``, split them by ``group_by``, fit
-the claimed form per group (:mod:`ratesim.rates`) and give a verdict per prediction. A claim's group
-verdict combines its predictions by ``rule``: with ``"any"`` (competing hypotheses, the default),
-*consistent* if one prediction is, *contradicted* only if all are; with ``"all"``, *contradicted*
-if one is, *consistent* if all are. A claim is contradicted if one of its groups is. Groups without
-enough data (fewer than 2 distinct N, 4 for the two-term form) are *inconclusive* with a note.
+For each claim: keep the rows of its metric that match ``where``, split them by ``group_by``, and
+for each group
+
+1. *underpowered* when the design has fewer than :data:`MIN_LEVELS` levels of the fitted axis or
+   spans fewer than :data:`MIN_DECADES` decades;
+2. with a declared ``floor``, drop the levels whose seed mean lies below ``floor_factor`` times the
+   floor (they are drawn in the plots, never fitted); *floor-limited* when fewer than
+   :data:`MIN_LEVELS` levels or :data:`MIN_DECADES` decades remain;
+3. fit the claimed form (:mod:`ratesim.rates`, on the claim's ``statistic``) and judge each
+   prediction (:func:`ratesim.rates.judge`: consistent only when the whole CI lies inside
+   ``p +- tolerance``), combining them by ``rule``: with ``"any"`` (competing hypotheses, the
+   default) *consistent* if one prediction is, *contradicted* only if all are; with ``"all"``,
+   *contradicted* if one is, *consistent* if all are;
+4. for a bound claim, evaluate its negative ``control`` the same way: a bound the control does not
+   violate cannot fail, so a consistent group becomes *not discriminating*.
+
+Every group verdict is compared with the claim's expectation (``Claim.expect``).
 """
 
 from __future__ import annotations
@@ -19,38 +30,75 @@ import numpy as np
 from ..rates import (
     CONSISTENT,
     CONTRADICTED,
+    FLOOR_LIMITED,
     INCONCLUSIVE,
+    NOT_DISCRIMINATING,
+    UNDERPOWERED,
     RateFit,
     fit_rate,
     fit_two_term,
+    judge,
 )
 from .expr import Expr
+from .spec import group_label
 
-__all__ = ["ClaimResult", "evaluate_claims", "load_results", "combine", "design_note"]
+__all__ = [
+    "ClaimResult",
+    "evaluate_claims",
+    "load_results",
+    "combine",
+    "design_note",
+    "MIN_LEVELS",
+    "MIN_DECADES",
+]
+
+MIN_LEVELS = 4  # levels of the fitted axis a verdict needs (two for a line, two to test it)
+MIN_DECADES = 1.5  # decades of the fitted axis a verdict needs
 
 
 @dataclass
 class ClaimResult:
-    """The verdicts of one claim on one group."""
+    """The verdict of one claim on one group.
+
+    Attributes
+    ----------
+    fit : RateFit or None
+        The fit on the usable levels (None when the group is underpowered, floor-limited or
+        cannot be fitted).
+    predictions : list of (label, exponent, verdict)
+    reasons : dict
+        label -> why the prediction got its verdict.
+    verdict, note : str
+        The group's verdict and why.
+    expected : str
+        The verdict the claim expects for this group.
+    floored : list of float
+        Levels of the fitted axis that left the fit because they lie within ``floor_factor`` of
+        the floor.
+    control : ClaimResult or None
+        The negative control of a bound claim.
+    """
 
     claim_index: int
     claim: object
     group: dict
     fit: RateFit | None
-    predictions: list = field(default_factory=list)  # (label, exponent, verdict)
+    predictions: list = field(default_factory=list)
+    reasons: dict = field(default_factory=dict)
     verdict: str = INCONCLUSIVE
     note: str = ""
+    expected: str = CONSISTENT
+    floored: list = field(default_factory=list)
+    control: ClaimResult | None = None
     corrected: dict = field(default_factory=dict)  # other forms, for the fit command
 
     @property
     def group_label(self) -> str:
-        return ", ".join(f"{k}={_fmt(v)}" for k, v in self.group.items()) or "all"
+        return group_label(self.group)
 
-
-def _fmt(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+    @property
+    def as_expected(self) -> bool:
+        return self.verdict == self.expected
 
 
 def combine(verdicts: list[str], rule: str = "any") -> str:
@@ -77,9 +125,11 @@ def _matches(series, allowed):
 
 def _fit(claim, N, v, form: str):
     if form == "two_term":
-        return fit_two_term(N, v, subleading=claim.subleading, level=claim.level)
+        return fit_two_term(
+            N, v, subleading=claim.subleading, statistic=claim.statistic, level=claim.level
+        )
     tr = "N" if form == "power" else "N/logN"
-    return fit_rate(N, v, method=claim.method, transform=tr, level=claim.level)
+    return fit_rate(N, v, statistic=claim.statistic, transform=tr, level=claim.level)
 
 
 def _column(df, name: str):
@@ -90,8 +140,110 @@ def _column(df, name: str):
     raise KeyError(name)
 
 
+def _decades(levels) -> float:
+    levels = np.asarray(levels, dtype=float)
+    return float(np.log10(levels.max() / levels.min())) if levels.size else 0.0
+
+
+def _select(df, claim, where):
+    sub = df[df["metric"] == claim.metric]
+    for k, allowed in where.items():
+        sub = sub[_matches(sub[_column(sub, k)], allowed)] if not sub.empty else sub
+    return sub
+
+
+def _floor_of(claim, df, g) -> np.ndarray | None:
+    """The floor of each row of ``g`` (None without a declared floor)."""
+    if claim.floor is None:
+        return None
+    if not isinstance(claim.floor, str):
+        return np.full(len(g), float(claim.floor))
+    f = df[df["metric"] == claim.floor].drop_duplicates("cell").set_index("cell")["value"]
+    return g["cell"].map(f).to_numpy(dtype=float)
+
+
+def _judge_group(ci, claim, res, df, g, preds) -> None:
+    """Fill ``res`` (a ClaimResult) for the rows ``g`` of one group."""
+    x = g[_column(g, claim.on)].to_numpy(dtype=float)
+    v = g["value"].to_numpy(dtype=float)
+    levels = np.unique(x)
+    if levels.size < MIN_LEVELS or _decades(levels) < MIN_DECADES:
+        res.verdict = UNDERPOWERED
+        res.note = (
+            f"{levels.size} levels of {claim.on} over {_decades(levels):.2f} decades (a verdict "
+            f"needs >= {MIN_LEVELS} levels and >= {MIN_DECADES} decades)"
+        )
+        return
+    floor = _floor_of(claim, df, g)
+    if floor is not None:
+        if np.any(~np.isfinite(floor)):
+            res.verdict, res.note = INCONCLUSIVE, f"floor {claim.floor!r} missing in some cells"
+            return
+        keep = np.ones(x.size, dtype=bool)
+        for lv in levels:
+            at = x == lv
+            if v[at].mean() < claim.floor_factor * floor[at].mean():
+                keep[at] = False
+                res.floored.append(float(lv))
+        x, v = x[keep], v[keep]
+        usable = np.unique(x)
+        if usable.size < MIN_LEVELS or _decades(usable) < MIN_DECADES:
+            res.verdict = FLOOR_LIMITED
+            res.note = (
+                f"{len(res.floored)} of {levels.size} levels lie within {claim.floor_factor:g}x "
+                f"the floor; {usable.size} usable levels over {_decades(usable):.2f} decades"
+            )
+            return
+    try:
+        res.fit = _fit(claim, x, v, claim.form)
+    except ValueError as e:
+        res.verdict, res.note = INCONCLUSIVE, f"cannot fit: {e}"
+        return
+    verdicts, reasons = [], []
+    for lab, p in preds.items():
+        pv = p(**res.group) if isinstance(p, Expr) else float(p)
+        vd, why = judge(res.fit.ci, pv, claim.tolerance, bound=claim.bound)
+        res.predictions.append((lab, pv, vd))
+        res.reasons[lab] = why
+        verdicts.append(vd)
+        reasons.append(f"{lab}: {why}")
+    res.verdict = combine(verdicts, claim.rule)
+    notes = [*(["; ".join(reasons)] if res.verdict == INCONCLUSIVE else [])]
+    if res.floored:
+        notes.append(f"levels {claim.on} = {', '.join(f'{f:g}' for f in res.floored)} at the floor")
+    d = design_note(res.fit)
+    res.note = "; ".join([*notes, *([d] if d else [])])
+
+
+def _evaluate(ci, claim, df, where, *, corrected: bool) -> list[ClaimResult]:
+    sub = _select(df, claim, where)
+    preds = claim.predictions()
+    if sub.empty:
+        return [ClaimResult(ci, claim, {}, None, verdict=INCONCLUSIVE, note="no results")]
+    gcols = [_column(sub, g) for g in claim.group_by]
+    groups = sub.groupby(gcols, sort=True, dropna=False) if gcols else [((), sub)]
+    out = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        group = {n: _py(v) for n, v in zip(claim.group_by, key, strict=True)}
+        res = ClaimResult(ci, claim, group, None)
+        _judge_group(ci, claim, res, df, g, preds)
+        if corrected and res.fit is not None:
+            x = g[_column(g, claim.on)].to_numpy(dtype=float)
+            keep = ~np.isin(x, res.floored)
+            for form in ("power", "N/logN", "two_term"):
+                if form != claim.form:
+                    try:
+                        v = g["value"].to_numpy(dtype=float)[keep]
+                        res.corrected[form] = _fit(claim, x[keep], v, form)
+                    except ValueError:
+                        pass
+        out.append(res)
+    return out
+
+
 def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
-    """Fit and judge every claim of ``study`` on the tidy table ``df``.
+    """Fit and judge every claim of ``study`` on the tidy table ``df`` (see the module docstring).
 
     Parameters
     ----------
@@ -100,65 +252,42 @@ def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
         Tidy results (:meth:`ResultsStore.tidy` or a committed ``results.csv``).
     corrected : bool
         Also fit the other forms (power, N/logN, two-term) when the data allow, for display.
+
+    Returns
+    -------
+    list of ClaimResult
+        One per claim and group, in claim order.
     """
     out = []
     for ci, claim in enumerate(study.claims):
-        sub = df[df["metric"] == claim.metric]
-        for k, allowed in claim.where.items():
-            sub = sub[_matches(sub[_column(sub, k)], allowed)] if not sub.empty else sub
-        preds = claim.predictions()
-        if sub.empty:
-            out.append(ClaimResult(ci, claim, {}, None, verdict=INCONCLUSIVE, note="no results"))
-            continue
-        gcols = [_column(sub, g) for g in claim.group_by]
-        groups = sub.groupby(gcols, sort=True, dropna=False) if gcols else [((), sub)]
-        for key, g in groups:
-            key = key if isinstance(key, tuple) else (key,)
-            group = {n: _py(v) for n, v in zip(claim.group_by, key, strict=True)}
-            N = g[_column(g, claim.on)].to_numpy(dtype=float)
-            v = g["value"].to_numpy(dtype=float)
-            res = ClaimResult(ci, claim, group, None)
-            try:
-                res.fit = _fit(claim, N, v, claim.form)
-            except ValueError as e:
-                res.note = f"cannot fit: {e}"
-                out.append(res)
-                continue
-            res.note = design_note(res.fit)
-            verdicts = []
-            for lab, p in preds.items():
-                pv = p(**group) if isinstance(p, Expr) else float(p)
-                vd = res.fit.verdict(
-                    pv,
-                    tolerance=claim.tolerance,
-                    max_halfwidth=claim.max_halfwidth,
-                    bound=claim.bound,
-                )
-                res.predictions.append((lab, pv, vd))
-                verdicts.append(vd)
-            res.verdict = combine(verdicts, claim.rule)
-            if corrected:
-                for form in ("power", "N/logN", "two_term"):
-                    if form == claim.form:
-                        continue
-                    try:
-                        res.corrected[form] = _fit(claim, N, v, form)
-                    except ValueError:
-                        pass
-            out.append(res)
+        results = _evaluate(ci, claim, df, claim.where, corrected=corrected)
+        if claim.bound and claim.control:
+            controls = _evaluate(ci, claim, df, {**claim.where, **claim.control}, corrected=False)
+            by_label = {c.group_label: c for c in controls}
+            for res in results:
+                ctrl = by_label.get(res.group_label)
+                pool = [ctrl] if ctrl is not None else controls
+                res.control = ctrl if ctrl is not None else (pool[0] if len(pool) == 1 else None)
+                violated = all(c.verdict == CONTRADICTED for c in pool)
+                if res.verdict == CONSISTENT and not violated:
+                    res.verdict = NOT_DISCRIMINATING
+                    vs = ", ".join(f"{c.group_label}: {c.verdict}" for c in pool)
+                    res.note = (
+                        f"the control {dict(claim.control)} does not violate the bound ({vs}); "
+                        + res.note
+                    ).rstrip("; ")
+        for res in results:
+            res.expected = claim.expected(res.group_label)
+        out.extend(results)
     return out
 
 
 def design_note(fit) -> str:
-    """Warnings about the design behind a fit (docs/measurement.md, trap 3: span at least two
-    decades of N, use >= 10 seeds per N); empty when the design is adequate."""
-    notes = []
-    decades = float(np.log10(fit.N.max() / fit.N.min()))
-    if decades < 2:
-        notes.append(f"N spans {decades:.1f} decades (< 2)")
+    """Warnings about the design behind a fit (docs/measurement.md, trap 3: use >= 10 seeds per
+    level); empty when the design is adequate."""
     if fit.n_per_level.min() < 10:
-        notes.append(f"{fit.n_per_level.min()} seeds at some N (< 10)")
-    return "; ".join(notes)
+        return f"{fit.n_per_level.min()} seeds at some level (< 10)"
+    return ""
 
 
 def _py(v):

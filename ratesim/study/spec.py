@@ -74,10 +74,13 @@ __all__ = [
     "add_studies_dir",
     "FORMS",
     "VERDICT_RULES",
+    "ROLES",
+    "group_label",
 ]
 
 FORMS = ("power", "N/logN", "two_term")
 VERDICT_RULES = ("any", "all")
+ROLES = ("paper", "anchor", "control")
 
 
 class StudyError(ValueError):
@@ -120,21 +123,46 @@ class Claim:
         The subleading exponent of the ``two_term`` form (default 1/2, the parametric rate); > 0
         when the correction vanishes as the axis grows, < 0 when it vanishes as the axis shrinks
         (``on="sigma"``: ``c sigma^|subleading|``).
-    method : {"wls", "cluster"}
-        Estimator of :func:`ratesim.rates.fit_rate` (WLS on seed means is the default).
+    statistic : {"mean", "geomean"}
+        What is fitted at each level: the log of the seed mean (E[metric], the default) or the
+        seed mean of the log (the typical seed; the claim's ``why`` must say why).
     level : float
-        Confidence level of the slope CI.
+        Confidence level of the slope CI (a seed bootstrap for ``"mean"``).
     tolerance : float
-        Pre-asymptotic tolerance on the exponent (slope units), stated in the study.
-    max_halfwidth : float
-        CI half-width above which an interval containing the prediction is "inconclusive".
+        The equivalence margin (slope units, > 0): the prediction is *consistent* only when the
+        whole CI lies inside ``[p - tolerance, p + tolerance]`` and *contradicted* when it misses
+        it (:func:`ratesim.rates.judge`). For a bound, the margin above the bound (>= 0).
     bound : bool
         The predictions are upper bounds on the exponent (the metric decays at least as fast as
-        N^p, as in rates stated with O~(.), e.g. P1's coverage bounds): see
-        :func:`ratesim.rates.verdict`. Default False (the exponent itself is predicted).
+        N^p, as in rates stated with O~(.)): the band is ``(-inf, p + tolerance]``. A bound claim
+        names its ``control``.
+    control : mapping
+        For a bound claim: ``where``-style values that select a configuration of the same study
+        that must violate the bound (a negative control; every key must also be in ``where``,
+        which selects the claim's own cells). When the control's CI does not lie above the bound
+        the claim's verdict is *not discriminating*.
+    floor : str or float, optional
+        The metric's Monte-Carlo floor: the name of a metric holding each cell's floor, or a
+        number. Levels whose seed mean is below ``floor_factor`` times the floor leave the fit
+        (plots draw them); fewer than 4 usable levels give the verdict *floor-limited*.
+    floor_factor : float
+        See ``floor`` (default 2).
     rule : {"any", "all"}
         With several predictions: "any" (competing hypotheses, the default) contradicts the claim
         only if every prediction is contradicted; "all" contradicts it if any one is.
+    role : {"paper", "anchor", "control"}
+        What the claim tests: a paper's statement, an anchor (a known result the pipeline must
+        reproduce, e.g. the nearest-neighbour spacing N^(-1/k)) or a control (a configuration
+        built to fail or to pass by construction).
+    expect : str or mapping
+        The verdict expected on the full run: one verdict for every group, or ``{group label:
+        verdict}`` for the groups that differ from ``"consistent"`` (labels as in reports, e.g.
+        ``"k=2"``). ``ratesim check`` fails when a verdict differs from its expectation.
+    evidence : str
+        Required when an expectation is not ``"consistent"``: what the data show and why.
+    why : str
+        Why the claim is designed as it is, where it departs from the defaults (the geometric
+        mean, a large tolerance).
     name : str
         A label for tables (default: the metric).
     posthoc : str
@@ -145,19 +173,31 @@ class Claim:
 
     metric: str
     predict: Any
+    tolerance: float = 0.0
     group_by: tuple[str, ...] = ()
     where: Mapping[str, Any] = field(default_factory=dict)
     on: str = "N"
     form: str = "power"
     subleading: float = 0.5
-    method: str = "wls"
+    statistic: str = "mean"
     level: float = 0.95
-    tolerance: float = 0.0
-    max_halfwidth: float = 0.1
     bound: bool = False
+    control: Mapping[str, Any] = field(default_factory=dict)
+    floor: str | float | None = None
+    floor_factor: float = 2.0
     rule: str = "any"
+    role: str = "paper"
+    expect: str | Mapping[str, str] = "consistent"
+    evidence: str = ""
+    why: str = ""
     name: str = ""
     posthoc: str = ""
+
+    def expected(self, group_label: str) -> str:
+        """The verdict expected for the group labelled ``group_label``."""
+        if isinstance(self.expect, str):
+            return self.expect
+        return self.expect.get(group_label, "consistent")
 
     @property
     def label(self) -> str:
@@ -377,7 +417,7 @@ class Study:
                         )
 
     def _validate_claim(self, i, c, tsk, keys, cells) -> None:
-        from ..rates import METHODS
+        from ..rates import STATISTICS, VERDICT_KINDS
         from .tasks import did_you_mean
 
         key = f"claims[{i}]"
@@ -415,18 +455,40 @@ class Study:
                 raise self._err(key, f"{g!r} is not a grid parameter" + did_you_mean(g, keys))
         if c.form not in FORMS:
             raise self._err(f"{key}.form", f"form must be one of {FORMS} (got {c.form!r})")
-        if c.method not in METHODS:
-            raise self._err(f"{key}.method", f"method must be one of {METHODS} (got {c.method!r})")
+        if c.statistic not in STATISTICS:
+            raise self._err(
+                f"{key}.statistic", f"statistic must be one of {STATISTICS} (got {c.statistic!r})"
+            )
+        for attr in ("why", "evidence", "name"):
+            if not isinstance(getattr(c, attr), str):
+                raise self._err(f"{key}.{attr}", f"{attr} must be a string")
+        if c.statistic == "geomean" and not c.why.strip():
+            raise self._err(
+                f"{key}.why",
+                "a claim that fits the geometric mean must say why in `why` (the default, the "
+                "log of the seed mean, is the rate of E[metric])",
+            )
         if c.rule not in VERDICT_RULES:
             raise self._err(f"{key}.rule", f"rule must be one of {VERDICT_RULES} (got {c.rule!r})")
+        if c.role not in ROLES:
+            raise self._err(f"{key}.role", f"role must be one of {ROLES} (got {c.role!r})")
         if not isinstance(c.bound, bool):
             raise self._err(f"{key}.bound", f"bound must be True or False (got {c.bound!r})")
         if not (0 < c.level < 1):
             raise self._err(f"{key}.level", f"level must be in (0, 1) (got {c.level!r})")
-        for attr in ("tolerance", "max_halfwidth"):
-            v = getattr(c, attr)
-            if not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-                raise self._err(f"{key}.{attr}", f"{attr} must be a finite number >= 0 (got {v!r})")
+        tol = c.tolerance
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or not math.isfinite(tol):
+            raise self._err(f"{key}.tolerance", f"tolerance must be a finite number (got {tol!r})")
+        if tol < 0 or (tol == 0 and not c.bound):
+            raise self._err(
+                f"{key}.tolerance",
+                f"tolerance must be > 0 (got {tol!r}): it is the equivalence margin, and a CI "
+                "can lie inside [p - tolerance, p + tolerance] only if the margin is positive "
+                "(>= 0 for a bound)",
+            )
+        self._validate_control(c, key, keys, cells, did_you_mean)
+        self._validate_floor(c, key, metrics)
+        self._validate_expect(c, key, cells, VERDICT_KINDS)
         q = c.subleading
         if isinstance(q, bool) or not isinstance(q, int | float) or not math.isfinite(q) or q == 0:
             raise self._err(
@@ -456,6 +518,88 @@ class Study:
                 raise self._err(
                     f"{key}.predict[{lab!r}]", f"must be a number or an expression (got {p!r})"
                 )
+
+    def _validate_control(self, c, key, keys, cells, did_you_mean) -> None:
+        if not isinstance(c.control, Mapping):
+            raise self._err(f"{key}.control", f"control must be a mapping (got {c.control!r})")
+        if c.bound and not c.control:
+            raise self._err(
+                f"{key}.control",
+                "a bound claim must name a negative control: a configuration of this study that "
+                "must violate the bound (control={...}, where-style values)",
+            )
+        if c.control and not c.bound:
+            raise self._err(f"{key}.control", "control applies to bound claims only")
+        for k in c.control:
+            if k not in keys:
+                raise self._err(
+                    f"{key}.control", f"{k!r} is not a grid parameter" + did_you_mean(k, keys)
+                )
+            if k not in c.where:
+                raise self._err(
+                    f"{key}.control",
+                    f"control key {k!r} must also be in where, so that the claim's own cells "
+                    "exclude the control",
+                )
+        if c.control:
+            ctrl_where = {**c.where, **c.control}
+            if not any(_where_matches(ctrl_where, cell.params) for cell in cells[False]):
+                raise self._err(
+                    f"{key}.control", f"no cell of the full grid matches the control {ctrl_where}"
+                )
+
+    def _validate_floor(self, c, key, metrics) -> None:
+        f = c.floor
+        if f is None:
+            pass
+        elif isinstance(f, str):
+            if f not in metrics:
+                raise self._err(
+                    f"{key}.floor", f"floor {f!r} is not a metric of the task (got {f!r})"
+                )
+        elif isinstance(f, bool) or not isinstance(f, int | float) or not f > 0:
+            raise self._err(
+                f"{key}.floor", f"floor must be a metric name or a number > 0 (got {f!r})"
+            )
+        ff = c.floor_factor
+        if isinstance(ff, bool) or not isinstance(ff, int | float) or not ff >= 1:
+            raise self._err(f"{key}.floor_factor", f"floor_factor must be >= 1 (got {ff!r})")
+
+    def _validate_expect(self, c, key, cells, kinds) -> None:
+        exp = c.expect
+        table = {"all": exp} if isinstance(exp, str) else exp
+        if not isinstance(table, Mapping):
+            raise self._err(f"{key}.expect", f"expect must be a verdict or a mapping (got {exp!r})")
+        labels = {
+            group_label({g: cell.params.get(g) for g in c.group_by})
+            for cell in cells[False]
+            if _where_matches(c.where, cell.params)
+        }
+        for lab, v in table.items():
+            if v not in kinds:
+                raise self._err(f"{key}.expect", f"{v!r} is not a verdict (one of {kinds})")
+            if not isinstance(exp, str) and lab not in labels:
+                raise self._err(
+                    f"{key}.expect",
+                    f"{lab!r} is not a group of this claim (groups: {sorted(labels)})",
+                )
+        if any(v != "consistent" for v in table.values()) and not c.evidence.strip():
+            raise self._err(
+                f"{key}.evidence",
+                "an expectation other than 'consistent' must carry its evidence (what the data "
+                "show and why)",
+            )
+
+
+def group_label(group: Mapping[str, Any]) -> str:
+    """A group's label in reports and expectations: ``"k=2, d=10"`` (``"all"`` without groups)."""
+    return ", ".join(f"{k}={_fmt_value(v)}" for k, v in group.items()) or "all"
+
+
+def _fmt_value(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def _check_registered(reg, err) -> None:

@@ -30,7 +30,7 @@ STUDY = Study(
             metric="w1",
             predict={"N^-1/2 (k=1)": "-1/(2*k)", "N^-1/3": -1 / 3},
             group_by=("k",),
-            tolerance=0.02,
+            tolerance=0.12,
             rule="any",
         ),
     ],

@@ -83,8 +83,7 @@ def _claims(method, extra=None):
             predict={"-1/2 (k=1)": -0.5, **extra.get(1, {})},
             where={"method": method, "k": 1},
             group_by=("k", *by),
-            tolerance=0.03,
-            max_halfwidth=0.1,
+            tolerance=0.13,
         ),
         Claim(
             metric="w1",
@@ -93,8 +92,7 @@ def _claims(method, extra=None):
             where={"method": method, "k": 2},
             group_by=("k", *by),
             form="N/logN",
-            tolerance=0.05,
-            max_halfwidth=0.1,
+            tolerance=0.15,
         ),
         Claim(
             metric="w1",
@@ -103,8 +101,7 @@ def _claims(method, extra=None):
             where={"method": method, "k": [3, 4]},
             group_by=("k", *by),
             form="two_term",
-            tolerance=0.03,
-            max_halfwidth=0.1,
+            tolerance=0.13,
         ),
     ]
 

@@ -47,8 +47,7 @@ STUDY = Study(
             predict={"N^-1/2": -0.5},
             where={"estimator": "empirical"},
             group_by=("estimator",),
-            tolerance=0.05,
-            max_halfwidth=0.1,
+            tolerance=0.15,
         ),
     ],
 )

@@ -63,8 +63,7 @@ STUDY = Study(
             name="chains vs exact stationary law",
             predict={"unbiased (flat)": 0.0},
             group_by=("case",),
-            tolerance=0.1,
-            max_halfwidth=0.2,
+            tolerance=0.3,
         ),
     ],
 )

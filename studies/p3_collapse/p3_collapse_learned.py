@@ -75,8 +75,7 @@ def _claim(metric):
         predict={"N^(-1/k)": "-1/k"},
         group_by=GROUP,
         where={"estimator": "empirical"},
-        tolerance=0.05,
-        max_halfwidth=0.08,
+        tolerance=0.13,
     )
 
 

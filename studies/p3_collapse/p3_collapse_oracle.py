@@ -60,8 +60,7 @@ def _claim(metric, predict):
         predict=predict,
         on="sigma",
         group_by=GROUP,
-        tolerance=0.05,
-        max_halfwidth=0.1,
+        tolerance=0.15,
         rule="any",
     )
 

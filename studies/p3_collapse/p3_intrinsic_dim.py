@@ -73,8 +73,7 @@ STUDY = Study(
             metric="flipd_onset",
             predict={"N^(-1/k)": "-1/k"},
             group_by=("manifold", "k", "d"),
-            tolerance=0.05,
-            max_halfwidth=0.08,
+            tolerance=0.13,
         )
     ],
     figures=[intrinsic_figure],

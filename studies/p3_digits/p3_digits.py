@@ -61,8 +61,7 @@ STUDY = Study(
             predict={"memorizes: sigma_min^1": 1.0, "novel: Theta(1)": 0.0},
             on="sigma_min",
             group_by=("estimator", "N"),
-            tolerance=0.05,
-            max_halfwidth=0.1,
+            tolerance=0.15,
             rule="any",
         )
     ],
