@@ -3,7 +3,9 @@
     ratesim list                                  studies and their claims
     ratesim run STUDY|all [--quick] [--jobs N] [--backend loky|dask] [--scheduler ADDR] [--out DIR]
     ratesim fit STUDY|all [--quick]               slopes, CIs, R^2, local slopes, corrected forms
-    ratesim check [STUDY ...] [--quick]           exit 1 if a claim is contradicted (or has no data)
+    ratesim check [STUDY ...] [--quick] [--recompute SECONDS]
+                                                  exit 1 unless every verdict equals its
+                                                  expectation and every committed table is intact
     ratesim report STUDY|all [--quick]            reports/STUDY/ (quick: <out>/reports/STUDY/)
     ratesim export STUDY [--quick] [--to FILE]    the tidy table (CSV, Parquet with pyarrow)
     ratesim demo [--out DIR]                      a small tour of the geometry core
@@ -16,8 +18,10 @@ beside the studies directory, git-ignored in the repository). Full-run reports g
 which ``ratesim check`` reads on a fresh checkout; quick runs never touch ``reports/``: their
 reports go to ``<out>/reports/STUDY/``.
 
-Exit codes: 0 success, 1 a failed cell, a contradicted claim or missing results, 2 bad input
-(including a results store that is corrupt or not ratesim's: it is left untouched).
+Exit codes: 0 success; 1 a failed cell, missing results, or (``check``) a verdict that differs
+from its expectation, a committed table that no longer matches its checksum, or a recomputed cell
+that differs from its committed value; 2 bad input (including a results store that is corrupt or
+not ratesim's, left untouched, and a full report refused for its provenance).
 """
 
 from __future__ import annotations
@@ -182,43 +186,88 @@ def _cmd_fit(args) -> int:
 
 
 def _cmd_check(args) -> int:
+    from collections import Counter
+
     from .study import StudyError, evaluate_claims
+    from .study.provenance import verify_checksum
 
     try:
         studies = _resolve(args.study, args.studies)
     except StudyError as e:
         _err(str(e))
         return 2
-    bad = 0
+    changes, problems, tally = [], [], Counter()
     for st in studies:
         df, src = _load_tables(args, st)
         if df.empty:
-            print(f"MISSING      {st.name}: no results ({src}); run `ratesim run {st.name}`")
-            bad += 1
+            problems.append(f"{st.name}: no results ({src}); run `ratesim run {st.name}`")
+            print(f"{'MISSING':19s} {st.name}: no results ({src})")
             continue
-        by_claim = {}
+        if src.startswith("committed table"):
+            bad = verify_checksum(Path(args.reports) / st.name / "results.csv")
+            if bad:
+                problems.append(f"{st.name}: {bad.replace(f'{REPO_ROOT}/', '')}")
         for r in evaluate_claims(st, df):
-            by_claim.setdefault(r.claim_index, []).append(r)
-        for i, rs in sorted(by_claim.items()):
-            for r in rs:
-                preds = "; ".join(f"{lab} {p:+.3f}: {vd}" for lab, p, vd in r.predictions)
-                slope = (
-                    f"slope {r.fit.slope:+.3f} CI [{r.fit.ci[0]:+.3f}, {r.fit.ci[1]:+.3f}]"
-                    if r.fit is not None
-                    else r.note
+            tally[r.verdict] += 1
+            slope = (
+                f"slope {r.fit.slope:+.3f} CI [{r.fit.ci[0]:+.3f}, {r.fit.ci[1]:+.3f}]"
+                if r.fit is not None
+                else r.note
+            )
+            preds = "; ".join(f"{lab} {p:+.3f}: {vd}" for lab, p, vd in r.predictions)
+            mark = "" if r.as_expected else f"  <-- expected {r.expected}"
+            print(
+                f"{r.verdict.upper():19s} {st.name} claim {r.claim_index + 1} {r.claim.label} "
+                f"[{r.group_label}] ({r.claim.role}): {slope}"
+                + (f"; {preds}" if preds else "")
+                + mark
+            )
+            if not r.as_expected:
+                changes.append(
+                    f"{st.name} claim {r.claim_index + 1} {r.claim.label} [{r.group_label}]: "
+                    f"expected {r.expected}, got {r.verdict}" + (f" ({r.note})" if r.note else "")
                 )
-                print(
-                    f"{r.verdict.upper():12s} {st.name} claim {i + 1} {r.claim.label} "
-                    f"[{r.group_label}]: {slope}; {preds}"
-                )
-                bad += r.verdict == "contradicted"
-        print(f"             ({st.name}: {src})")
-    return 1 if bad else 0
+        if args.recompute:
+            problems += _recompute(st, df, src, args.recompute)
+        print(f"{'':19s} ({st.name}: {src})")
+    print("\nverdicts: " + ", ".join(f"{n} {v}" for v, n in sorted(tally.items())))
+    for c in changes:
+        print(f"CHANGED  {c}")
+    for p in problems:
+        print(f"PROBLEM  {p}")
+    if not changes and not problems:
+        print("every verdict equals its expectation")
+    return 1 if changes or problems else 0
+
+
+def _recompute(st, df, src, budget) -> list[str]:
+    """Recompute committed cells of ``st`` within ``budget`` seconds; the problems found."""
+    from .study.recompute import recompute_sample
+
+    if not src.startswith("committed table"):
+        print(
+            f"{'':19s} recompute: skipped ({st.name}'s results do not come from a committed table)"
+        )
+        return []
+    rc = recompute_sample(st, df, budget=budget)
+    if rc.skipped:
+        print(f"{'':19s} recompute: skipped ({rc.skipped})")
+        return []
+    tol = "bit-identical" if not st.recompute_rtol else f"rtol {st.recompute_rtol:g}"
+    print(
+        f"{'':19s} recompute: {len(rc.cells)} cells in {rc.seconds:.1f} s, {tol}, max relative "
+        f"difference {rc.max_rel:.2g}: {'ok' if rc.ok else f'{len(rc.mismatches)} mismatches'}"
+    )
+    return [
+        f"{st.name}: recomputed {m} of {cid} = {new!r}, committed {old!r}"
+        for cid, m, old, new in rc.mismatches[:5]
+    ] + ([f"{st.name}: ... {len(rc.mismatches) - 5} more"] if len(rc.mismatches) > 5 else [])
 
 
 def _cmd_report(args) -> int:
     from .report import write_report
     from .study import StudyError
+    from .study.provenance import ProvenanceError
 
     try:
         studies = _resolve(args.study, args.studies)
@@ -241,9 +290,13 @@ def _cmd_report(args) -> int:
         else:
             outdir = Path(args.reports) / st.name
             cmd = f"ratesim run {st.name} && ratesim report {st.name}"
-        readme = write_report(
-            st, df, outdir, mode="quick" if args.quick else "full", command=cmd, source=src
-        )
+        try:
+            readme = write_report(
+                st, df, outdir, mode="quick" if args.quick else "full", command=cmd, source=src
+            )
+        except ProvenanceError as e:
+            _err(f"{st.name}: {e}")
+            return 2
         print(f"{st.name}: report written to {readme.parent}")
     from .report import write_index
 
@@ -313,6 +366,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text!r})") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0 (got {v})")
+    return v
+
+
 def _common(sp, quick_help: str) -> None:
     sp.add_argument("--quick", action="store_true", help=quick_help)
     sp.add_argument(
@@ -369,10 +432,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--source", choices=("auto", "store", "csv"), default="auto")
     sp.set_defaults(func=_cmd_fit)
 
-    sp = sub.add_parser("check", help="judge every claim; exit 1 if one is contradicted")
+    sp = sub.add_parser(
+        "check", help="judge every claim; exit 1 if a verdict differs from its expectation"
+    )
     sp.add_argument("study", nargs="*", default=["all"], help="study name(s) (default: all)")
     _common(sp, "use the quick runs")
     sp.add_argument("--source", choices=("auto", "store", "csv"), default="auto")
+    sp.add_argument(
+        "--recompute",
+        type=_positive_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also recompute committed cells of each study within this budget (their recorded "
+        "cost) and compare them with the committed values",
+    )
     sp.set_defaults(func=_cmd_check)
 
     sp = sub.add_parser("report", help="write reports/STUDY/ (plots, tables, README)")

@@ -22,7 +22,7 @@ STUDY = Study(
     seeds=4,
     quick={"N": [16, 256, 4096]},
     quick_seeds=3,
-    claims=[Claim(metric="value", predict=PRED)],
+    claims=[Claim(tolerance=0.1, metric="value", predict=PRED)],
 )
 '''
 
@@ -75,8 +75,18 @@ def test_main_command_runs_quick_studies_and_writes_their_reports(tmp_path, caps
             assert f" {n} claim" in text, n
 
 
-def test_run_fit_check_report_export(tmp_path, capsys):
-    d = _studies(tmp_path, good="-0.5", wrong="-0.25")
+def test_run_fit_check_report_export(tmp_path, capsys, monkeypatch):
+    import ratesim.study.runner as runner
+
+    monkeypatch.setattr(runner, "_VERSION", "0.1.0+gabc1234")  # a clean commit: full reports
+    d = _studies(tmp_path, good="-0.5", wrong="-0.25", known="-0.25")
+    known = d / "fam" / "known.py"
+    known.write_text(
+        known.read_text().replace(
+            "predict=-0.25)",
+            'predict=-0.25, expect="contradicted", evidence="the task decays as N^-1/2")',
+        )
+    )
     a = _args(tmp_path, d)
     assert main(["check", "good", *a]) == 1  # no results yet: not a pass
     assert "MISSING" in capsys.readouterr().out
@@ -109,8 +119,11 @@ def test_run_fit_check_report_export(tmp_path, capsys):
         capsys.readouterr().out
     )
     assert main(["check", "good", *a]) == 0
-    assert main(["check", "wrong", *a]) == 1  # slope -1/2 measured, -1/4 claimed
-    assert "CONTRADICTED" in capsys.readouterr().out
+    assert "every verdict equals its expectation" in capsys.readouterr().out
+    assert main(["check", "wrong", *a]) == 1  # slope -1/2 measured, -1/4 claimed and expected
+    out = capsys.readouterr().out
+    assert "CONTRADICTED" in out and "expected consistent, got contradicted" in out
+    assert main(["check", "known", *a]) == 0  # the same contradiction, expected with evidence
     assert main(["check", *a]) == 1
     assert main(["fit", "good", *a]) == 0
     out = capsys.readouterr().out
@@ -136,6 +149,37 @@ def test_run_fit_check_report_export(tmp_path, capsys):
         == 0
     )
     assert "committed table" in capsys.readouterr().out
+    fresh = [
+        "--studies",
+        str(d),
+        "--out",
+        str(tmp_path / "none"),
+        "--reports",
+        str(tmp_path / "rep"),
+    ]
+    # recomputation: the committed cells are recomputed bit-identically ...
+    assert main(["check", "good", *fresh, "--recompute", "60"]) == 0
+    assert "recompute: 16 cells" in capsys.readouterr().out
+    # ... and a change of the task's results fails the check
+    t.write_text(t.read_text().replace("np.exp(1.0 * noise * rng", "np.exp(1.01 * noise * rng"))
+    os.utime(t, ns=(t.stat().st_mtime_ns + 2 * 10**9,) * 2)
+    assert main(["check", "good", *fresh, "--recompute", "60"]) == 1
+    assert "PROBLEM  good: recomputed value of good[" in capsys.readouterr().out
+    # a committed table edited by hand no longer matches its checksum
+    csv = tmp_path / "rep" / "good" / "results.csv"
+    text = csv.read_text()
+    csv.write_text(text.replace(",value,", ",value, ", 1))
+    assert main(["check", "good", *fresh]) == 1
+    assert "does not match its checksum" in capsys.readouterr().out
+    csv.write_text(text)
+    assert main(["check", "good", *fresh]) == 0
+    # a full report is written only from a clean tree: exit 2, nothing written
+    monkeypatch.setattr(runner, "_VERSION", "0.1.0+gabc1234.dirty")
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "rep").rglob("*")}
+    assert main(["report", "good", *a]) == 2
+    assert "clean commit" in capsys.readouterr().err
+    assert before == {p: p.stat().st_mtime_ns for p in (tmp_path / "rep").rglob("*")}
+    monkeypatch.setattr(runner, "_VERSION", "0.1.0+gabc1234")
     (tmp_path / "rep" / "good" / "value.png").unlink()  # re-rendered from the committed table
     assert (
         main(

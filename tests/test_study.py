@@ -88,7 +88,7 @@ def _study(**kw):
         task=synthetic_power,
         grid={"N": [10, 100], "slope": -0.5, "C": Expr("N^(-1/(k+4))"), "k": 1},
         seeds=3,
-        claims=[Claim(metric="value", predict=-0.5)],
+        claims=[Claim(tolerance=0.1, metric="value", predict=-0.5)],
     )
     base.update(kw)
     return Study(**base)
@@ -165,20 +165,20 @@ BAD = [
     (dict(registered=("2026-13-01", "abc1234")), "registered", "ISO date, commit hash"),
     (dict(registered=("2026-11-01", "HEAD")), "registered", "ISO date, commit hash"),
     (
-        dict(claims=[Claim(metric="value", predict=-0.5, on="slope")]),
+        dict(claims=[Claim(tolerance=0.1, metric="value", predict=-0.5, on="slope")]),
         "claims[0].on",
         "must be a number > 0",
     ),
     (
         dict(
             grid={"N": [10, 100], "slope": -0.5, "C": [0.5, 2.0]},
-            claims=[Claim(metric="value", predict=-0.5, on="C", form="N/logN")],
+            claims=[Claim(tolerance=0.1, metric="value", predict=-0.5, on="C", form="N/logN")],
         ),
         "claims[0].on",
         "must be a number > 2.71828",
     ),
     (
-        dict(claims=[Claim(metric="value", predict=-0.5, posthoc=True)]),
+        dict(claims=[Claim(tolerance=0.1, metric="value", predict=-0.5, posthoc=True)]),
         "claims[0].posthoc",
         "posthoc must be a string",
     ),
@@ -201,26 +201,30 @@ BAD = [
     (dict(seeds=0), "seeds", "seeds must be an integer >= 1"),
     (dict(quick={"M": [1]}), "quick['M']", "unknown grid key"),
     (
-        dict(claims=[Claim(metric="valeu", predict=-0.5)]),
+        dict(claims=[Claim(tolerance=0.1, metric="valeu", predict=-0.5)]),
         "claims[0].metric",
         "did you mean 'value'",
     ),
     (
-        dict(claims=[Claim(metric="value", predict="-1/(2*kk)", group_by=("k",))]),
+        dict(claims=[Claim(tolerance=0.1, metric="value", predict="-1/(2*kk)", group_by=("k",))]),
         "claims[0].predict",
         "unknown variable",
     ),
     (
-        dict(claims=[Claim(metric="value", predict=-0.5, group_by=("kappa",))]),
+        dict(claims=[Claim(tolerance=0.1, metric="value", predict=-0.5, group_by=("kappa",))]),
         "claims[0]",
         "'kappa' is not a grid parameter",
     ),
     (
-        dict(claims=[Claim(metric="value", predict=-0.5, form="quadratic")]),
+        dict(claims=[Claim(tolerance=0.1, metric="value", predict=-0.5, form="quadratic")]),
         "claims[0].form",
         "form must be one of",
     ),
-    (dict(claims=[Claim(metric="value", predict={"a": "nan"})]), "claims[0].predict", "unknown"),
+    (
+        dict(claims=[Claim(tolerance=0.1, metric="value", predict={"a": "nan"})]),
+        "claims[0].predict",
+        "unknown",
+    ),
     (
         dict(grid={"N": [10], "slope": -0.5, "manifold": "cirle"}),
         "grid['manifold']",
@@ -274,10 +278,12 @@ def test_component_options_are_checked_against_the_component():
 
 def test_the_fitted_axis_is_checked_on_the_cells_a_claim_keeps():
     grid = {"N": [10, 100], "slope": -0.5, "C": [0.0, 0.5, 2.0]}
-    ok = Claim(metric="value", predict=-0.5, on="C", where={"C": [0.5, 2.0]})
+    ok = Claim(tolerance=0.1, metric="value", predict=-0.5, on="C", where={"C": [0.5, 2.0]})
     _study(grid=grid, claims=[ok]).validate()
     with pytest.raises(StudyError, match="claims\\[0\\].on.*got 0.0"):
-        _study(grid=grid, claims=[Claim(metric="value", predict=-0.5, on="C")]).validate()
+        _study(
+            grid=grid, claims=[Claim(tolerance=0.1, metric="value", predict=-0.5, on="C")]
+        ).validate()
 
 
 def test_task_declarations_are_checked_when_defined():
@@ -344,7 +350,7 @@ from ratesim.study import Claim, Study
 from .tasks import own
 
 STUDY = Study(name="own", task=own, grid={"N": [10, 100]}, seeds=2,
-              claims=[Claim(metric="m", predict=-0.5)])
+              claims=[Claim(tolerance=0.1, metric="m", predict=-0.5)])
 '''
 
 

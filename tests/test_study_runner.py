@@ -33,7 +33,7 @@ STUDY = Study(
     task=runner_test_task,
     grid={"N": [10, 20, 40, 80, 160], "sleep": SLEEP, "fail_at": FAIL_AT},
     seeds=SEEDS,
-    claims=[Claim(metric="a", predict=-0.5)],
+    claims=[Claim(tolerance=0.1, metric="a", predict=-0.5)],
 )
 '''
 
@@ -349,7 +349,7 @@ def test_optional_metrics(tmp_path, write_study):
         STUDY = Study(name="optional", task=opt_task,
                       grid={"N": [10, 20, 40], "extra, drop_a": [(False, False), (True, False),
                                                                  (False, True)]},
-                      seeds=1, claims=[Claim(metric="b", predict=-1.0, where={"extra": False,
+                      seeds=1, claims=[Claim(tolerance=0.1, metric="b", predict=-1.0, where={"extra": False,
                                                                               "drop_a": False})])
         """,
     )
@@ -368,6 +368,11 @@ def test_optional_metrics(tmp_path, write_study):
     assert sorted(ok["metric"]) == ["a", "a", "a", "b", "b"]
     from ratesim.study import Claim, Study
 
-    bad = Study(name="x", task=st.task, grid={"N": [10]}, claims=[Claim(metric="z", predict=-1)])
+    bad = Study(
+        name="x",
+        task=st.task,
+        grid={"N": [10]},
+        claims=[Claim(tolerance=0.1, metric="z", predict=-1)],
+    )
     with pytest.raises(Exception, match="unknown metric 'z'"):
         bad.validate()

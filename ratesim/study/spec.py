@@ -173,7 +173,7 @@ class Claim:
 
     metric: str
     predict: Any
-    tolerance: float = 0.0
+    tolerance: float
     group_by: tuple[str, ...] = ()
     where: Mapping[str, Any] = field(default_factory=dict)
     on: str = "N"
@@ -253,6 +253,10 @@ class Study:
     registered : (str, str), optional
         ``(date, commit)`` at which the design and claims were registered, before the full run
         (ISO date, abbreviated commit hash). Reports show it.
+    recompute_rtol : float
+        Relative tolerance of ``ratesim check --recompute`` for this study's cells: 0 (the
+        default) demands bit-identical values; a task whose results depend on the order of a
+        parallel floating-point reduction states its tolerance here.
     """
 
     name: str
@@ -266,6 +270,7 @@ class Study:
     description: str = ""
     figures: Sequence[Any] = ()
     registered: tuple[str, str] | None = None
+    recompute_rtol: float = 0.0
     source: Path | None = field(default=None, compare=False)
 
     # -- derived ---------------------------------------------------------------------------
@@ -310,6 +315,11 @@ class Study:
             )
         if self.registered is not None:
             _check_registered(self.registered, self._err)
+        rt = self.recompute_rtol
+        if isinstance(rt, bool) or not isinstance(rt, int | float) or not 0 <= rt < 1:
+            raise self._err(
+                "recompute_rtol", f"recompute_rtol must be a number in [0, 1) (got {rt!r})"
+            )
         tsk = self.task_spec()
         for i, fig in enumerate(self.figures):
             if not callable(fig):
