@@ -15,9 +15,15 @@ of width sigma^1.25 still spans >= 4 nodes of the 2^17-node grid); exponents bel
 The two-term claims (items 2, 4 and the gamma = -0.5 part of 7) fit A sigma^b + c sigma^q, the
 correction vanishing as sigma -> 0 (``subleading=-q``). (Registered on inv_sigma = 1/sigma with
 the exponents of 1/sigma, the same fits mirrored: the engine's two-term form could then only take
-a correction that vanishes as the axis grows.) Tolerance 0.05 everywhere unless
-stated: the quadrature is exact to ~1e-8 relative, so the only bias is pre-asymptotic, and each
-claim's form absorbs the known next term (Laplace / Gaussian expansions):
+a correction that vanishes as the axis grows.) Tolerance registered as 0.05 everywhere (with a
+maximum CI half-width of 0.1): the quadrature is exact to ~1e-8 relative, so the only bias is
+pre-asymptotic, and each claim's form absorbs the known next term (Laplace / Gaussian
+expansions). Re-registered 2026-12-05 under the equivalence rule (consistent only when the whole
+CI lies inside p +- tolerance): tolerance 0.15 = 0.05 + 0.1, mechanically, for every claim.
+
+Roles: claims 1-7 test Thm 4.1 of the paper (concentration iff gamma > -2, recovery iff
+gamma > 0, an Omega(1) error reaches a chosen limit); the collapse widths of claims 8-9 are
+Laplace's method on this family's own tilt (anchors).
 
 1. E dist^2 ~ sigma^2 (2) for gamma in {-1, ..., 1.5} and the swap (normal variance; the mode's
    normal shift sigma^(2+gamma) adds sigma^(4+2 gamma) <= sigma^2).
@@ -76,7 +82,7 @@ STUDY = Study(
     quick={
         "construction, gamma, sigma": _grid(
             [("tilt", g) for g in (-2.0, -1.0, 0.0, 1.0)] + [("swap", 0.0)],
-            [0.03, 0.01, 0.003],
+            [0.1, 0.03, 0.01, 0.003, 0.001],  # >= 4 levels over >= 1.5 decades: verdicts
         ),
         "n_theta": 256,
     },
@@ -92,6 +98,7 @@ STUDY = Study(
             group_by=G,
             where={"gamma": [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5]},
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="mean_dist2",
@@ -103,6 +110,7 @@ STUDY = Study(
             form="two_term",
             subleading=-1.5,
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="mean_dist2",
@@ -112,6 +120,7 @@ STUDY = Study(
             group_by=G,
             where={"gamma": [-2.0, -2.5]},
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="mass_out",
@@ -121,6 +130,7 @@ STUDY = Study(
             group_by=G,
             where={"gamma": [-2.0, -2.5]},
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="tv_data",
@@ -132,6 +142,16 @@ STUDY = Study(
             form="two_term",
             subleading=-2.0,
             tolerance=0.15,
+            role="paper",
+            expect={"construction=tilt, gamma=1.5": "inconclusive"},
+            evidence=(
+                "gamma = 1.5: the registered two-term fit gives +1.32 [+1.20, +1.45], straddling "
+                "the band [1.35, 1.65]; the local slopes rise from +1.44 (sigma <= 3e-4) to +1.97 "
+                "(sigma 0.03 - 0.1), curvature the form A sigma^b + c sigma^2 does not absorb at "
+                "sigma = 0.1 (the TV of a sum is not additive). A design limit of the fit form, "
+                "not a failure of Thm 4.1: a post hoc power fit on sigma <= 0.01 (report side "
+                "table, not a claim) gives +1.51 [+1.36, +1.66]."
+            ),
         ),
         Claim(
             metric="tv_data",
@@ -141,6 +161,7 @@ STUDY = Study(
             group_by=G,
             where={"gamma": [-1.5, -1.0, 0.0], "sigma": SMALL},
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="tv_limit",
@@ -150,6 +171,7 @@ STUDY = Study(
             group_by=G,
             where={"gamma": [0.0]},
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="w1_argmin",
@@ -159,6 +181,12 @@ STUDY = Study(
             group_by=G,
             where={"construction": "tilt", "gamma": [-1.5, -1.0], "sigma": SMALL},
             tolerance=0.15,
+            role="anchor",
+            why=(
+                "Laplace's method on this family's tilt: exp(-sigma^gamma phi) concentrates the "
+                "angle at argmin_M phi with width sigma^(-gamma/2); the paper states only that "
+                "such an error keeps the support and loses the law."
+            ),
         ),
         Claim(
             metric="w1_argmin",
@@ -170,6 +198,8 @@ STUDY = Study(
             form="two_term",
             subleading=-0.75,
             tolerance=0.15,
+            role="anchor",
+            why="As the claim above (Laplace's method), with its first corrections sigma^0.75.",
         ),
     ],
     figures=[concentration_regimes],

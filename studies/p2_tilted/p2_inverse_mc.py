@@ -11,8 +11,11 @@ exact law (multinomial, 200 replicates), the pure sampling error; ``tv_excess`` 
 Claim (axis N, 10 ... 1000 chains, 2 decades, 10 seeds): if the chains sample the exact law,
 tv_mc tracks the floor at every N and tv_excess is flat (exponent 0); a bias b (discretization,
 incomplete mixing) makes tv_mc -> b while the floor decays like N^-1/2, so tv_excess grows like
-N^(1/2) (a negative control in the tests). Tolerance 0.1: at the smallest N the floor is not yet in
-its N^-1/2 regime, which bends the ratio of two nearly equal numbers by a few percent only.
+N^(1/2) (a negative control in the tests). Tolerance 0.1 as registered, with a maximum CI
+half-width of 0.2 (at the smallest N the floor is not yet in its N^-1/2 regime, which bends the
+ratio of two nearly equal numbers by a few percent only); re-registered 2026-12-05 under the
+equivalence rule as 0.3 = 0.1 + 0.2, mechanically. Role: anchor (the pipeline reproduces an
+exactly computed law; no statement of the paper is tested here).
 
 Step counts follow the mixing rule of docs/science.md (P2, appendix D: the first angular mode
 relaxes in ~1/(h sigma^(2 - alpha)) steps, i.e. one time unit on the free circle), from angles
@@ -52,7 +55,6 @@ STUDY = Study(
             ("ts_err0", "ts", 1.0, 0.0, 0.02, 2.0),
             ("pnp_err1", "pnp", 0.0, 1.0, 0.2, 4.0),
         ],
-        "N": [10, 30, 100],
     },
     quick_seeds=3,
     seed=2509_24912_62,
@@ -64,6 +66,11 @@ STUDY = Study(
             predict={"unbiased (flat)": 0.0},
             group_by=("case",),
             tolerance=0.3,
+            role="anchor",
+            why=(
+                "A check of the pipeline, not of the paper: the sampler must reproduce the "
+                "stationary law that p2_inverse_problem computes by quadrature."
+            ),
         ),
     ],
 )
