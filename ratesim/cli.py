@@ -8,6 +8,7 @@
                                                   expectation and every committed table is intact
     ratesim report STUDY|all [--quick]            reports/STUDY/ (quick: <out>/reports/STUDY/)
     ratesim export STUDY [--quick] [--to FILE]    the tidy table (CSV, Parquet with pyarrow)
+    ratesim calibrate [--reps R]                  CI coverage and false-verdict rates of the rule
     ratesim demo [--out DIR]                      a small tour of the geometry core
     ratesim bench NAME                            speed ratios against baselines (benchmarks/)
 
@@ -448,6 +449,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=_cmd_check)
 
+    sub.add_parser(  # dispatched by main() to ratesim.study.calibration (its own options)
+        "calibrate",
+        help="measure CI coverage and false-verdict rates at the committed studies' designs",
+        add_help=False,
+    )
+
     sp = sub.add_parser("report", help="write reports/STUDY/ (plots, tables, README)")
     sp.add_argument("study", nargs="+", help="study name(s), or 'all'")
     _common(sp, "report the quick runs (into <out>/reports/, never reports/)")
@@ -471,6 +478,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["calibrate"]:  # its own options (ratesim.study.calibration)
+        from .study.calibration import main as calibrate
+
+        return calibrate(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
