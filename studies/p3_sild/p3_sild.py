@@ -33,6 +33,20 @@ Claims (per d):
   (the angular part, ~ 20 % of w1 at d = 3 and decaying faster, and curvature corrections tilt
   the slope by < 0.04). A d-dependent rate: the contrast to SiLD.
 
+Tolerances as registered: 0.05 (empirical 0.03), with a maximum CI half-width of 0.1.
+Re-registered 2026-12-05 under the equivalence rule (consistent only when the whole CI lies inside
+p +- tolerance): tolerance = registered tolerance + 0.1, mechanically (0.15; empirical 0.13).
+
+Roles: no claim of this study tests the paper. The d-independence of SiLD holds **by
+construction** here: the circle is planar and noise-free, embedded isometrically, and the chart
+(PCA + circle fit) and the empirical-score denoiser are exactly invariant under the isometry, so
+the same data give the same law at every d (tested to rounding). The flat-in-d claim is therefore
+a control, and so is the ambient rate (its off-manifold spread h sqrt(d - 1) with the chosen
+bandwidth h = N^(-1/(d+4)); the small-h constant is checked against E chi_(d-1) in the tests). The
+SiLD and empirical rates in N are anchors (the latent KDE's W1 rate, the empirical measure's W1
+rate). A test of P3 needs a chart that must be learned (a non-planar or noisy curve, a trained
+stage 1); that is outside this study.
+
 Budget: ~5 CPU-minutes. A bigger machine would add non-planar curves (Holder curves, where the PCA
 chart is not exact and the chart's estimation error enters), k = 2 (flat torus with a
 diffusion-map chart), noisy data, and N up to 2^16.
@@ -63,7 +77,7 @@ STUDY = Study(
         "n_quad": 1 << 14,
     },
     seeds=10,
-    quick={"d": [3, 50], "N": [64, 512, 4096], "n_gen": 1000, "n_grid": 512, "n_quad": 4096},
+    quick={"d": [3, 50], "N": [64, 256, 1024, 4096], "n_gen": 1000, "n_grid": 512, "n_quad": 4096},
     quick_seeds=10,
     seed=2605_20235,
     registered=("2026-11-23", "d500b08"),
@@ -76,6 +90,12 @@ STUDY = Study(
             tolerance=0.15,
             rule="any",
             name="sild w1 vs N",
+            role="anchor",
+            why=(
+                "The W1 rate of the latent KDE (bias h^2 with h = N^(-1/5), variance N^(-1/2)), "
+                "the same at every d by construction; with tolerance 0.15 the two competing "
+                "exponents are not told apart."
+            ),
         ),
         Claim(
             metric="w1",
@@ -85,6 +105,18 @@ STUDY = Study(
             group_by=("N",),
             tolerance=0.15,
             name="sild w1 vs d",
+            role="control",
+            why=(
+                "Holds by construction: the pipeline is exactly invariant under the isometry "
+                "(planar, noise-free circle; PCA chart); only the data differ between d."
+            ),
+            expect={"N=64": "inconclusive", "N=128": "inconclusive", "N=512": "inconclusive"},
+            evidence=(
+                "Slopes in d -0.062 [-0.239, +0.114] (N = 64), -0.064 [-0.301, +0.173] (128), "
+                "-0.024 [-0.221, +0.173] (512): each d draws its own data, and at these N the "
+                "seed spread of w1 leaves CIs wider than the band +-0.15; the other five N are "
+                "consistent and none contradicts."
+            ),
         ),
         Claim(
             metric="w1",
@@ -93,6 +125,8 @@ STUDY = Study(
             group_by=("d",),
             tolerance=0.13,
             name="empirical w1 vs N",
+            role="anchor",
+            why="The empirical measure's W1 rate on a curve, N^(-1/2), exactly d-free.",
         ),
         Claim(
             metric="w1",
@@ -101,6 +135,12 @@ STUDY = Study(
             group_by=("d",),
             tolerance=0.15,
             name="ambient w1 vs N",
+            role="control",
+            why=(
+                "By construction: the spread h sqrt(d - 1) with the chosen h = N^(-1/(d+4)). At "
+                "d = 50, 100 the band +-0.15 around -0.02, -0.01 also holds a flat w1, so these "
+                "groups do not discriminate."
+            ),
         ),
     ],
     figures=[slopes_across_d],
