@@ -18,7 +18,8 @@ x_i - h mean_j z_j, a *shifted copy* at distance h sqrt(d / J) ~ 0.6 (the galler
 which the nearest-neighbour metrics read as "novel"; antithetic nodes have zero mean, so their
 fixed points are genuine barycentres of the training images nearest to the perturbed queries.
 
-Claim (axis sigma_min = 0.01, 0.003, 0.001, one decade, 10 seeds), per estimator and N in
+Claim (axis sigma_min = 0.01, 0.003, 0.001, one decade, 10 seeds, as registered and in the
+committed table; 3e-4 and 1e-4 added 2026-12-05, see below), per estimator and N in
 {150, 748}: ``d1_median`` (median distance of generated images to their nearest training image)
 is either ~ sigma_min (memorization: the sample is a training image plus the last step's noise,
 |noise| ~ sqrt(64) sigma_min; exponent +1) or Theta(1) (novel samples; exponent 0).
@@ -26,6 +27,20 @@ Both are declared (rule "any"): the fits table says which one each estimator fol
 contradicts the other. Tolerance 0.05: for the memorizing model d1 = c sigma_min exactly up to the
 O(sigma_min^2) curvature of the step schedule; for a novel model the sigma_min-noise adds
 (8 sigma_min)^2 / d1^2 < 1e-2 to d1^2 at sigma_min = 0.01 (slope bias < 0.01). max_halfwidth 0.1.
+Re-registered 2026-12-05 under the equivalence rule: tolerance 0.15 = 0.05 + 0.1, mechanically.
+
+Role: control. The exact empirical score memorizes by construction (its reverse SDE ends on a
+training image plus the last step's noise), and the frozen-node closed-form score's sigma -> 0
+fixed points are shifted copies by construction (read as "novel"); only the antithetic variant is
+an open case. No statement of a paper is tested: P3's real-data claims (SiLD against VAE latent
+diffusion, reconstruction) need trained models, outside this study.
+
+Grid extended 2026-12-05 (after seeing the committed table): 3 levels over one decade are
+underpowered under the rule that a verdict needs >= 4 levels over >= 1.5 decades, so sigma_min
+3e-4 and 1e-4 were added (5 levels, 2 decades). Downward only: the noise-bias argument above is
+largest at sigma_min = 0.01 and unchanged. The predictions and the tolerance are as registered.
+The committed table lacks the new levels (full run pending: 120 more cells, measured 3 - 11 s
+each at N = 150 on one core, about 15 - 25 CPU-minutes).
 
 Also reported (figure tables, no rate claim): the novelty ratio against held-out images, the
 memorized fraction (d1/d2 < 1/3), the two-disjoint-sets paired ratio (~0: both models give the same
@@ -48,10 +63,10 @@ STUDY = Study(
         "h": 0.3,
         "n_gen": 32,
         "steps": 100,
-        "sigma_min": [0.01, 0.003, 0.001],
+        "sigma_min": [0.01, 0.003, 0.001, 0.0003, 0.0001],
     },
     seeds=10,
-    quick={"N": [100], "n_gen": 8, "steps": 40, "sigma_min": [0.01, 0.001]},
+    quick={"N": [100], "n_gen": 8, "steps": 40, "sigma_min": [0.01, 0.003, 0.001, 0.0003]},
     quick_seeds=10,
     seed=2605_20235,
     registered=("2026-11-23", "d070b06"),
@@ -63,6 +78,21 @@ STUDY = Study(
             group_by=("estimator", "N"),
             tolerance=0.15,
             rule="any",
+            role="control",
+            why=(
+                "Memorization (empirical score) and shifted copies (frozen closed-form nodes) "
+                "hold by construction; the claim checks the pipeline's memorization readout."
+            ),
+            posthoc=(
+                "grid extended 2026-12-05 from sigma_min = 0.01, 0.003, 0.001 (underpowered) "
+                "to 0.01 ... 1e-4 (5 levels, 2 decades); predictions and tolerance as registered"
+            ),
+            expect="underpowered",
+            evidence=(
+                "The committed table has 3 levels of sigma_min over 1 decade (0.01, 0.003, "
+                "0.001): every group is underpowered. Levels 3e-4 and 1e-4 added 2026-12-05, full "
+                "run pending."
+            ),
         )
     ],
     figures=[digits_tables],
