@@ -30,10 +30,17 @@ from-scratch solves per round) would also add N = 3.2e5 and 1e6.
 Claims (the metric is the seed mean of the exact W1):
 - N/logN form, -1/2, tolerance 0.05: sqrt((log N + b) / N) with an additive AKT constant
   |b| <= 1 moves the slope in this form by up to 0.05 over N = 1e2 .. 3e4 (as p1_minimax_w1).
-- competing predictions in the plain power form (rule "any", the report says which holds):
+  An anchor (Ajtai, Komlos, Tusnady 1984), not a statement of the papers.
+- (registered, deleted 2026-12-05) competing predictions in the plain power form (rule "any"):
   -1/2 (no log factor) and Lyu et al.'s -2/(k+4) = -1/3, tolerance 0.05 (the plain-power local
-  slope of sqrt(log N / N) is -0.42 .. -0.45 over this range: a power fit is expected to sit
-  between the two; the N/logN form is the one that should be consistent).
+  slope of sqrt(log N / N) is -0.42 .. -0.45 over this range: a power fit was expected to sit
+  between the two). See the family README for why.
+
+2026-12-05: the tolerance was re-registered as an equivalence margin, 0.05 + the registered
+maximum CI half-width 0.1 = 0.15 (family README). That margin is wider than the log factor's
+effect on the slope, so the claim checks the rate, not the presence of the log factor; the
+local slopes and the constant W1 / sqrt(log N / N) in the report are what show the log. The
+quick grid gained N = 32 (100 .. 3162 spans 1.4999 decades, below the 1.5 a verdict needs).
 """
 
 from ratesim.study import Claim, Study
@@ -49,7 +56,7 @@ STUDY = Study(
     task=empirical_w1_two_sample_k2,
     grid={"k": 2, "manifold, N": [("flat_torus", n) for n in N_GRID] + S2_CELLS},
     seeds=10,
-    quick={"manifold, N": [("flat_torus", n) for n in (100, 316, 1000, 3162)]},
+    quick={"manifold, N": [("flat_torus", n) for n in (32, 100, 316, 1000, 3162)]},
     quick_seeds=10,
     seed=20261123,
     registered=("2026-11-23", "eda6b0a"),
@@ -61,15 +68,12 @@ STUDY = Study(
             group_by=("k", "manifold"),
             form="N/logN",
             tolerance=0.15,
-        ),
-        Claim(
-            metric="w1",
-            name="w1_emp_k2_power",
-            predict={"-1/2 (no log)": -0.5, "-2/(k+4) (Lyu bound)": "-2/(k+4)"},
-            group_by=("k", "manifold"),
-            form="power",
-            tolerance=0.15,
-            rule="any",
+            role="anchor",
+            why=(
+                "the margin 0.15 (re-registered) exceeds the log factor's effect on the slope "
+                "(plain power fits: -0.444 on T^2, -0.441 on S^2): the claim checks the rate, "
+                "not the presence of the log"
+            ),
         ),
     ],
     figures=[verdicts, w1_k2_constants],

@@ -120,10 +120,11 @@ def one_thread(monkeypatch):
 
 
 def test_engine_commitment_rate_and_negative_controls(tmp_path, one_thread):
-    """Circle (k = 1, d = 2), N = 30, 300, 3000, 10 seeds, 16 chains, 100 steps: sigma_c ~ N^-1
-    (tolerance 0.05: the 13% sigma step of this small schedule quantizes each sigma_c by at most
-    one step, 0.126 in log, i.e. at most 0.126 / ln(100) = 0.027 on a two-decade slope); the
-    ambient -1/d = -1/2 is contradicted; outputs are training points."""
+    """Circle (k = 1, d = 2), N = 30, 100, 300, 3000 (4 levels, 2 decades: a verdict needs both),
+    10 seeds, 16 chains, 100 steps: sigma_c ~ N^-1 is not contradicted (margin 0.05: the 13%
+    sigma step of this small schedule quantizes each sigma_c by at most one step, 0.126 in log,
+    i.e. at most 0.126 / ln(100) = 0.027 on a two-decade slope); the ambient -1/d = -1/2 is
+    contradicted, also at the study's margin 0.13; outputs are training points."""
     study = Study(
         name="t_p1_mem",
         task=mem.commitment,
@@ -131,7 +132,7 @@ def test_engine_commitment_rate_and_negative_controls(tmp_path, one_thread):
             "manifold": "sphere",
             "k": 1,
             "d": 2,
-            "N": [30, 300, 3000],
+            "N": [30, 100, 300, 3000],
             "chains": 16,
             "steps": 100,
             "sigma_max": 3.0,
@@ -142,6 +143,7 @@ def test_engine_commitment_rate_and_negative_controls(tmp_path, one_thread):
         claims=[
             Claim(metric="sigma_commit", predict="-1/k", group_by=("k",), tolerance=0.05),
             Claim(metric="sigma_commit", predict="-1/d", group_by=("d",), tolerance=0.05),
+            Claim(metric="sigma_commit", predict="-1/d", group_by=("d",), tolerance=0.13),
         ],
     )
     study.validate()
@@ -149,8 +151,9 @@ def test_engine_commitment_rate_and_negative_controls(tmp_path, one_thread):
         run_study(study, st, progress=False)
         df = st.tidy(study.name, "full")
     res = evaluate_claims(study, df)
-    assert res[0].verdict != "contradicted"
-    assert res[1].verdict == "contradicted"
+    assert res[0].verdict in ("consistent", "inconclusive"), (res[0].fit, res[0].note)
+    assert res[1].verdict == "contradicted", (res[1].fit, res[1].note)
+    assert res[2].verdict == "contradicted", (res[2].fit, res[2].note)
     mf = df[df["metric"] == "mem_fraction"]["value"]
     assert mf.mean() > 0.9
     assert df[df["metric"] == "novelty"]["value"].max() < 0.01
