@@ -20,6 +20,9 @@ Claims (against sigma, 2 decades; deterministic, seeds = 1):
   corrections, measured local slopes below 0.01).
 The step counts still grow like sigma^-(2 - alpha) for TS (time step dt = h sigma^(2-alpha)),
 polynomially, against exp(c / sigma) for plain Langevin.
+
+2026-12-05 (family README): margins re-registered as equivalence margins (0.08 + 0.1 = 0.18,
+0.02 + 0.1 = 0.12); both claims test P2's appendix D (role "paper").
 """
 
 from ratesim.study import Claim, Study
@@ -54,6 +57,7 @@ STUDY = Study(
             group_by=("alpha", "beta_err"),
             on="sigma",
             tolerance=0.18,
+            role="paper",
         ),
         Claim(
             metric="t_relax",
@@ -63,6 +67,7 @@ STUDY = Study(
             group_by=("alpha", "beta_err"),
             on="sigma",
             tolerance=0.12,
+            role="paper",
         ),
     ],
     figures=[mixing_figure],

@@ -32,6 +32,16 @@ TV(kappa') = kappa'/pi (1 - O(kappa'^2)) at the largest sigma; the slopes of the
 are 0.49, 1.00, 1.50); plateau 0.05 (approach to a constant with a relative sigma^alpha
 correction); collapse 0.04 (finite well width against the 2 pi circle and the kappa tilt between
 the two wells); width 0.02.
+
+2026-12-05 (family README): tolerances re-registered as equivalence margins (each + 0.1, the
+registered maximum CI half-width), so a group is consistent only when its whole CI lies inside
+p +- margin. Roles: the Thm 5.1 / 5.2 claims and the normal width test P2 (role "paper"); the
+collapse exponent is ratesim's derivation, verified against the closed-form Laplace asymptotics
+of the reduced law exp(-lambda phi) on the circle in ``test_p2_tempered_stationary.py``
+(``test_collapse_exponent_closed_form``), hence an anchor. That check also gives the exact form,
+1 - TV ~ lambda^(-1/4) (log lambda)^(1/4) with lambda = sigma^(alpha + beta_err): the fitted
+exponents approach -(alpha + beta_err)/4 from below, logarithmically (local exponent in lambda
+-0.228 at lambda = 1e2 .. 1e3, -0.238 at 1e7 .. 1e8).
 """
 
 from ratesim.study import Claim, Study
@@ -101,7 +111,17 @@ def _converge_claim():
         group_by=GROUP,
         on="sigma",
         tolerance=0.13,
+        role="paper",
         posthoc=POSTHOC_CONVERGE,
+        evidence=(
+            "the window sigma <= 1e-3 was chosen after seeing the data (posthoc). In it the "
+            "group alpha = 1.75, beta_err = -1.5 gives 0.207 [0.193, 0.221] against 0.25: "
+            "under the former rule (CI overlapping 0.25 +- 0.03) it passed by 0.001; under the "
+            "equivalence rule its CI lies inside 0.25 +- 0.13 = [0.12, 0.38], 0.073 from the "
+            "edge, and its point estimate is 0.043 from 0.25 (local slopes 0.224 .. 0.186 from "
+            "sigma = 1e-5 to 1e-3, approaching 0.25 as sigma shrinks). The other eight groups "
+            "are within 0.04 of alpha + beta_err"
+        ),
     )
 
 
@@ -136,6 +156,7 @@ STUDY = Study(
             group_by=GROUP,
             on="sigma",
             tolerance=0.13,
+            role="paper",
         ),
         Claim(
             metric="tv",
@@ -145,6 +166,7 @@ STUDY = Study(
             group_by=GROUP,
             on="sigma",
             tolerance=0.13,
+            role="paper",
         ),
         _converge_claim(),
         Claim(
@@ -155,6 +177,15 @@ STUDY = Study(
             group_by=GROUP,
             on="sigma",
             tolerance=0.15,
+            role="paper",
+            expect={"kind=gradient, c_err=1, alpha=0.5, beta_err=-0.5": "inconclusive"},
+            evidence=(
+                "alpha = 0.5, beta_err = -0.5: slope 0.106 [0.033, 0.179] straddles the upper "
+                "edge of 0 +- 0.15. Pre-asymptotic: the local slopes are 0.37, 0.33, 0.13 at "
+                "sigma = 0.03 .. 1e-3 and 0.020 .. 0.001 below, i.e. the TV reaches its plateau "
+                "only from sigma ~ 1e-3 on, and this claim fits the full range 0.03 .. 1e-5 as "
+                "registered (the window of the corrupted claims is not applied here)"
+            ),
         ),
         Claim(
             metric="one_minus_tv",
@@ -164,7 +195,22 @@ STUDY = Study(
             group_by=GROUP,
             on="sigma",
             tolerance=0.14,
+            role="anchor",
             posthoc=POSTHOC_COLLAPSE,
+            why=(
+                "ratesim's derivation (quartic wells), verified against the closed-form Laplace "
+                "asymptotics of the reduced law exp(-lambda phi), lambda = sigma^(alpha + "
+                "beta_err), and against the library quadrature (test_collapse_exponent_closed_"
+                "form): 1 - TV ~ lambda^(-1/4) (log lambda)^(1/4), so the fitted exponents sit "
+                "below -(alpha + beta_err)/4, here by 0.005 .. 0.040; the reduced law with its "
+                "tilt 4 sigma^alpha reproduces each of the 12 fitted slopes to 0.003"
+            ),
+            evidence=(
+                "all 12 groups consistent; where |alpha + beta_err| = 0.25 (alpha = 0.25, "
+                "beta_err = -0.5; alpha = 1.25, beta_err = -1.5) the band 0.0625 +- 0.14 also "
+                "contains 0, so there the claim would pass without any collapse; the data give "
+                "0.027 [-0.006, 0.060] (contains 0) and 0.057 [0.056, 0.057] (does not)"
+            ),
         ),
         Claim(
             metric="tv",
@@ -174,6 +220,7 @@ STUDY = Study(
             group_by=GROUP,
             on="sigma",
             tolerance=0.13,
+            role="paper",
         ),
         Claim(
             metric="width",
@@ -183,6 +230,7 @@ STUDY = Study(
             group_by=GROUP,
             on="sigma",
             tolerance=0.12,
+            role="paper",
         ),
     ],
     figures=[phase_diagram_figure],
