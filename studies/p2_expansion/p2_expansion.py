@@ -32,6 +32,13 @@ sups and 128 typical points x ~ p_sigma for the score parts, so the seed spread 
 The full grid takes a few seconds of compute: a bigger machine would add more manifolds (tori,
 Holder curves with a numerical curvature term) rather than more seeds. Reading of the full run:
 reports/p2_expansion/reading.md.
+
+2026-12-05 (family README): tolerances re-registered as equivalence margins (0.05 + 0.1 = 0.15;
+lead_err_sup 0.35 + 0.15 = 0.5); the claims test P2 (role "paper"), except the O(sigma)
+prediction for dens_typical, registered above as a competing prediction that must be
+contradicted, which is now its own claim with role "control" (same prediction and margin). The
+quick grid gained sigma = 0.03 (4 levels over 2 decades: the engine needs >= 4 levels for a
+verdict); the full grid is unchanged.
 """
 
 from ratesim.study import Claim, Study
@@ -66,7 +73,7 @@ STUDY = Study(
     quick={
         "manifold, k, d": [("circle", 1, 2), ("ellipse", 1, 10)],
         "n_points": 32,
-        "sigma": [0.1, 0.01, 0.001],
+        "sigma": [0.1, 0.03, 0.01, 0.001],
     },
     quick_seeds=10,
     seed=2509_24912,
@@ -78,6 +85,7 @@ STUDY = Study(
             on="sigma",
             group_by=GROUP,
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="score_rem_sup",
@@ -85,6 +93,7 @@ STUDY = Study(
             on="sigma",
             group_by=GROUP,
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="lead_err_sup",
@@ -92,6 +101,12 @@ STUDY = Study(
             on="sigma",
             group_by=GROUP,
             tolerance=0.5,
+            role="paper",
+            why=(
+                "the log factor lowers the local slope to 1.7 .. 1.9 (d = 10) and cannot be "
+                "fitted as N/logN on a sigma axis; the margin 0.5 (0.35 + 0.15, re-registered) "
+                "is wide: any exponent in [1.5, 2.5] passes"
+            ),
         ),
         Claim(
             metric="geo_typical",
@@ -99,14 +114,30 @@ STUDY = Study(
             on="sigma",
             group_by=GROUP,
             tolerance=0.15,
+            role="paper",
         ),
         Claim(
             metric="dens_typical",
-            predict={"Theta(1)": 0.0, "O(sigma) (negative control)": 1.0},
+            predict={"Theta(1)": 0.0},
             on="sigma",
             group_by=GROUP,
             tolerance=0.15,
-            rule="any",
+            role="paper",
+        ),
+        Claim(
+            metric="dens_typical",
+            name="dens_typical control O(sigma)",
+            predict={"O(sigma) (negative control)": 1.0},
+            on="sigma",
+            group_by=GROUP,
+            tolerance=0.15,
+            role="control",
+            expect="contradicted",
+            evidence=(
+                "built to fail: the density part of the score is Theta(1); its slopes are "
+                "-0.004 .. +0.005 (CI half-widths <= 0.011) in all 8 groups, far below "
+                "1 +- 0.15"
+            ),
         ),
     ],
     figures=[check_values],
