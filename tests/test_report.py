@@ -1,5 +1,6 @@
 """ratesim.report and claim evaluation: plots, tables, README, committed tables for check."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,20 +21,34 @@ STUDY = Study(
     seeds=6,
     claims=[
         Claim(metric="value", predict={"own slope": "slope", "-1/2": -0.5}, group_by=("slope",),
-              rule="any", name="value_any"),
-        Claim(metric="value", predict={"-1/2": -0.5}, group_by=("slope",), name="value_half"),
+              rule="any", name="value_any", tolerance=0.1),
+        Claim(metric="value", predict={"-1/2": -0.5}, group_by=("slope",), name="value_half",
+              tolerance=0.1, expect={"slope=-0.25": "contradicted"},
+              evidence="the negative control: its slope is -1/4"),
     ],
 )
 '''
 
 
+CLEAN = "0.1.0+gabc1234"  # a clean commit's code version
+
+
 @pytest.fixture
-def facets(tmp_path, write_study):
+def clean_code(monkeypatch):
+    """The report's code is a clean commit (the working tree of a test run may be dirty)."""
+    from ratesim.study import runner
+
+    monkeypatch.setattr(runner, "code_version", lambda: CLEAN)
+    return CLEAN
+
+
+@pytest.fixture
+def facets(tmp_path, write_study, clean_code):
     st = load_study(write_study("facets", FACETS))
     with ResultsStore(tmp_path / "results" / "ratesim.sqlite") as store:
         assert run_study(st, store, progress=False).ok
         df = store.tidy("facets", "full")
-    return st, df, tmp_path
+    return st, df.assign(version=CLEAN), tmp_path
 
 
 def test_claims_per_group_with_competing_predictions(facets):
@@ -77,6 +92,7 @@ def test_write_report(facets):
         "fits.tex",
         "results.csv",
         "results.parquet",
+        "results.csv.sha256",
         "value_any.png",
         "value_half.png",
     } <= names
@@ -88,10 +104,18 @@ def test_write_report(facets):
         "cores",
         "Python",
         "![value_any](value_any.png)",
-        "| claim | group |",
-        "contradicted",
-        "**contradicted**",
-        "**consistent**",
+        "| claim | group | fitted slope | CI | prediction | band |",
+        "- commit: abc1234 (every cell computed by ratesim 0.1.0+gabc1234); report written by "
+        "ratesim 0.1.0+gabc1234",
+        "1. **value_any**: `value` ~ N^p per slope (role: paper); group verdicts "
+        "**2 consistent**; 2 of 2 groups as expected",
+        "2. **value_half**: `value` ~ N^p per slope (role: paper); group verdicts "
+        "**1 consistent**, **1 contradicted**; 2 of 2 groups as expected",
+        "own slope: p = slope, band p ± 0.1",
+        "expected: slope=-0.25: contradicted, otherwise consistent; evidence: the negative",
+        "log of the seed mean",
+        "seed bootstrap",
+        "checksum [results.csv.sha256](results.csv.sha256)",
     ):
         assert needle in text, needle
     csv = pd.read_csv(out / "results.csv")
@@ -125,7 +149,15 @@ def test_tables_escape_and_list_every_prediction(facets):
     md = fits_markdown(res)
     assert md.count("\n") == 2 + 6  # header, rule, 2 groups x (2 + 1) predictions
     tex = fits_latex(res)
-    assert "R\\^{}2" in tex and "value\\_any" in tex
+    assert "value\\_any" in tex and "[-0.600, -0.400]" in tex and "\\midrule" in tex
+    # the contradicted negative control is expected; a verdict against its expectation is marked
+    rows = [ln for ln in md.splitlines() if ln.startswith("| value_half | slope=-0.25")]
+    assert len(rows) == 1 and "| contradicted | contradicted | as expected |" in rows[0]
+    assert "misses the band [-0.600, -0.400]" in rows[0]
+    r = next(r for r in res if r.claim.name == "value_half" and r.group["slope"] == -0.25)
+    r.expected = "consistent"
+    assert "| contradicted | contradicted | **expected consistent** |" in fits_markdown([r])
+    assert "\\textbf{expected consistent}" in fits_latex([r])
 
 
 def test_check_uses_committed_table_unless_store_is_newer(facets):
@@ -144,9 +176,9 @@ def test_check_uses_committed_table_unless_store_is_newer(facets):
     got, src = load_results(st, results_dir=tmp / "results", reports_dir=reports)
     assert "committed table" in src
     # rows of cells outside the current grid are ignored
-    st.grid = {**st.grid, "N": [16, 64]}
+    st.grid = {**st.grid, "N": [16, 64, 256, 1024]}
     got, _ = load_results(st, results_dir=fresh, reports_dir=reports)
-    assert set(got["N"]) == {16, 64}
+    assert set(got["N"]) == {16, 64, 256, 1024}
     assert evaluate_claims(st, got)[0].fit is not None
 
 
@@ -156,7 +188,7 @@ def test_report_refuses_empty_results(facets):
         write_report(st, df.iloc[:0], tmp / "x")
 
 
-def test_study_figures_get_the_report_context_and_are_embedded(tmp_path):
+def test_study_figures_get_the_report_context_and_are_embedded(tmp_path, clean_code):
     """A study's figure is called with the report context: the table (parameters under their own
     names), the claim results the report shows, the output folder; its markdown is embedded. A
     post hoc claim, the registration and a hand-written reading appear in the README."""
@@ -190,8 +222,14 @@ def test_study_figures_get_the_report_context_and_are_embedded(tmp_path):
         seeds=2,
         registered=("2026-12-01", "abc1234"),
         claims=[
-            Claim(metric="value", predict=-0.5),
-            Claim(metric="value", predict=-0.25, name="late", posthoc="added after the run"),
+            Claim(tolerance=0.1, metric="value", predict=-0.5),
+            Claim(
+                tolerance=0.1,
+                metric="value",
+                predict=-0.25,
+                name="late",
+                posthoc="added after the run",
+            ),
         ],
         figures=[fig],
     )
@@ -208,20 +246,22 @@ def test_study_figures_get_the_report_context_and_are_embedded(tmp_path):
             "metric": "value",
             "value": n**-0.5 * np.exp(0.01 * rng.standard_normal()),
             "seconds": 0.1,
-            "version": "t",
+            "version": CLEAN,
             "p_slope": -0.5,
         }
-        for n in (10, 100, 1000)
-        for r in range(2)
+        for n in (10, 100, 1000, 10000)
+        for r in range(3)
     ]
     readme = write_report(st, pd.DataFrame(rows), tmp_path)
     text = readme.read_text()
-    assert seen["rows"] == 6 and (tmp_path / "extra.png").stat().st_size > 1000
+    assert seen["rows"] == 12 and (tmp_path / "extra.png").stat().st_size > 1000
     assert "slope" in seen["columns"] and "p_slope" not in seen["columns"]
     assert seen["verdicts"] == ["consistent", "contradicted"]  # the report's own verdicts
     assert "## Figures" in text and "![extra](extra.png)" in text
     assert "- value [all]: exponent -0.5" in text and "- late (post hoc) [all]" in text
-    assert "2. *post hoc* `value`" in text and "Post hoc (written after" in text
+    assert "verdict **consistent** (as expected)" in text
+    assert "verdict **contradicted** (NOT AS EXPECTED: expected consistent)" in text
+    assert "2. *post hoc* **late**" in text and "post hoc (written after" in text
     assert "registered on 2026-12-01 at commit abc1234" in text
     assert "[reading.md](reading.md)" in text
     st_bad = Study(
@@ -235,17 +275,207 @@ def test_study_figures_get_the_report_context_and_are_embedded(tmp_path):
         st_bad.validate()
 
 
-def test_index_tallies_the_verdicts_of_every_report(tmp_path):
-    """The reports index reads each study README's claims and counts their verdicts."""
+def test_index_tallies_the_group_verdicts_of_every_report_by_role(tmp_path):
+    """The reports index reads each study README's claims and counts their group verdicts (all
+    six kinds) and the groups whose verdict is not the expected one, per claim role, with totals;
+    a report in the earlier format (one overall verdict per claim, no role) still counts, with
+    the mismatches unknown."""
     from ratesim.report import write_index
 
-    for name, verdicts in {"a": ["consistent", "contradicted"], "b": ["inconclusive"]}.items():
+    readmes = {
+        "a": [
+            "1. **m**: `m` ~ N^p per k (role: paper); group verdicts **2 consistent**, "
+            "**1 floor-limited**; 2 of 3 groups as expected",
+            "   - predictions (rule `any`): -1/2: p = -0.5, band p ± 0.1",
+            "2. **n**: `n` ~ N^p per k (role: anchor); group verdicts **1 not discriminating**, "
+            "**1 contradicted**; 2 of 2 groups as expected",
+        ],
+        "b": ["1. `m` ~ N^p: **inconclusive**"],  # the earlier format
+    }
+    for name, claims in readmes.items():
         (tmp_path / name).mkdir()
-        claims = "\n".join(f"{i + 1}. `m` ~ N^p: **{v}**" for i, v in enumerate(verdicts))
         (tmp_path / name / "README.md").write_text(
-            f"# {name}\n\nStudy {name}.\n\n## Claims\n\n{claims}\n\n"
-            "## Plots\n\n1. x: **consistent**\n"
+            f"# {name}\n\nStudy {name}.\n\n## Claims\n\n" + "\n".join(claims) + "\n\n"
+            "## Plots\n\n1. x: **5 consistent**\n"
         )
     text = write_index(tmp_path).read_text()
-    assert "| [a](a/README.md) | Study a. | 1 | 1 | 0 |" in text
-    assert "| [b](b/README.md) | Study b. | 0 | 0 | 1 |" in text
+    head = (
+        "| study | what it measures | role | consistent | contradicted | inconclusive | "
+        "floor-limited | underpowered | not discriminating | not as expected |"
+    )
+    for row in (
+        head,
+        "| [a](a/README.md) | Study a. | paper | 2 | 0 | 0 | 1 | 0 | 0 | **1** |",
+        "|  |  | anchor | 0 | 1 | 0 | 0 | 0 | 1 | 0 |",
+        "| [b](b/README.md) | Study b. | - | 0 | 0 | 1 | 0 | 0 | 0 | - |",
+        "| **all studies** | | paper | 2 | 0 | 0 | 1 | 0 | 0 | **1** |",
+        "|  | | anchor | 0 | 1 | 0 | 0 | 0 | 1 | 0 |",
+        "|  | | - | 0 | 0 | 1 | 0 | 0 | 0 | - |",
+    ):
+        assert row in text.splitlines(), row
+
+
+def test_readme_tallies_verdicts_by_role(tmp_path, clean_code):
+    """The Claims section opens with the group verdicts per role, and the index reads the
+    written report back with the same counts."""
+    from engine_tasks import synthetic_power
+
+    from ratesim.report import write_index
+    from ratesim.study import Claim, Study
+
+    st = Study(
+        name="roles",
+        description="Study.",
+        task=synthetic_power,
+        grid={"N": [10, 100, 1000, 10000], "slope": -0.5},
+        seeds=3,
+        claims=[
+            Claim(metric="value", predict=-0.5, tolerance=0.1, role="anchor"),
+            Claim(
+                metric="value",
+                predict=-0.25,
+                tolerance=0.1,
+                name="wrong",
+                role="control",
+                expect="contradicted",
+                evidence="a wrong exponent",
+            ),
+            Claim(metric="value", predict=-0.25, tolerance=0.1, name="paper"),
+        ],
+    )
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        [
+            {
+                "study": "roles",
+                "mode": "full",
+                "cell": f"c{n}-{r}",
+                "N": n,
+                "rep": r,
+                "seed": r,
+                "metric": "value",
+                "value": n**-0.5 * np.exp(0.01 * rng.standard_normal()),
+                "seconds": 0.1,
+                "version": CLEAN,
+                "p_slope": -0.5,
+            }
+            for n in (10, 100, 1000, 10000)
+            for r in range(3)
+        ]
+    )
+    text = write_report(st, df, tmp_path / "roles").read_text().splitlines()
+    for row in (
+        "| paper | 1 | 0 | 1 | 0 | 0 | 0 | 0 | **1** |",
+        "| anchor | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 |",
+        "| control | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 0 |",
+    ):
+        assert row in text, row
+    index = write_index(tmp_path).read_text().splitlines()
+    assert "| [roles](roles/README.md) | Study. | paper | 0 | 1 | 0 | 0 | 0 | 0 | **1** |" in index
+    assert "|  |  | control | 0 | 1 | 0 | 0 | 0 | 0 | 0 |" in index
+
+
+FLOORED = '''
+"""A decay onto a floor, a bound with its negative control, and a short design."""
+import numpy as np
+
+from ratesim.study import Claim, Study, task
+
+
+@task(metrics=("value", "value_floor"))
+def floored(*, N: int, slope: float, rng: np.random.Generator, kind: str = "main",
+            floor: float = 1e-3) -> dict[str, float]:
+    s = 0.0 if kind == "control" else slope
+    v = 0.5 * N**s * np.exp(0.2 * rng.standard_normal()) + floor * abs(rng.standard_normal())
+    return {"value": float(v), "value_floor": floor}
+
+
+STUDY = Study(
+    name="floored",
+    task=floored,
+    grid={"slope": [-0.5, -1.0], "kind": ["main", "control"],
+          "N": [16, 64, 256, 1024, 4096, 16384]},
+    seeds=6,
+    claims=[
+        Claim(metric="value", predict={"N^-1/2": -0.5, "N^-1": -1.0}, group_by=("slope",),
+              where={"kind": "main"}, floor="value_floor", tolerance=0.15, name="onto_floor",
+              expect={"slope=-1": "floor-limited"}, evidence="the -1 decay meets the floor"),
+        Claim(metric="value", predict={"O(N^-1/2)": -0.5}, group_by=("slope",),
+              where={"kind": "main", "slope": -0.5}, control={"kind": "control"}, bound=True,
+              tolerance=0.1, name="bound"),
+        Claim(metric="value", predict={"O(N^+1/2)": 0.5}, group_by=("slope",),
+              where={"kind": "main", "slope": -0.5}, control={"kind": "control"}, bound=True,
+              tolerance=0.1, name="weak_bound", expect="not discriminating",
+              evidence="the control (no decay) satisfies a bound N^+1/2 too"),
+        Claim(metric="value", predict=-0.5, where={"kind": "main", "slope": -0.5, "N": [16, 64]},
+              tolerance=0.1, name="short", statistic="geomean", why="the typical seed"),
+    ],
+)
+'''
+
+
+@pytest.fixture
+def floored(tmp_path, write_study, clean_code):
+    st = load_study(write_study("floored", FLOORED))
+    with ResultsStore(tmp_path / "results" / "ratesim.sqlite") as store:
+        assert run_study(st, store, progress=False).ok
+        df = store.tidy("floored", "full")
+    return st, df.assign(version=CLEAN), tmp_path
+
+
+def test_report_of_floors_controls_and_the_new_verdicts(floored):
+    """Floor-limited, not discriminating and underpowered groups, a bound's control: the claims
+    list states band, statistic, floor, control and expectation; the fits table has a row per
+    control prediction; every claim gets a plot; the verdict lines say expected vs measured."""
+    st, df, tmp = floored
+    res = {(r.claim.name, r.group_label): r for r in evaluate_claims(st, df)}
+    assert res["onto_floor", "slope=-1"].verdict == "floor-limited"
+    assert res["onto_floor", "slope=-1"].floored  # the levels at the floor
+    assert res["onto_floor", "slope=-0.5"].verdict == "consistent"
+    assert res["bound", "slope=-0.5"].verdict == "consistent"
+    assert res["bound", "slope=-0.5"].control.verdict == "contradicted"
+    assert res["weak_bound", "slope=-0.5"].verdict == "not discriminating"
+    assert res["short", "all"].verdict == "underpowered"
+    out = tmp / "rep"
+    text = write_report(st, df, out).read_text()
+    for needle in (
+        "group verdicts **1 consistent**, **1 floor-limited**; 2 of 2 groups as expected",
+        "floor: metric `value_floor`; levels whose seed mean is below 2 x the floor are left out "
+        "of the fit (here N = ",
+        "predictions (upper bounds on the exponent, rule `any`): O(N^-1/2): p = -0.5, band <= "
+        "p + 0.1",
+        "negative control: kind=control must violate the bound",
+        "its verdict: contradicted",
+        "group verdicts **1 not discriminating**; 1 of 1 groups as expected",
+        "expected: not discriminating in every group; evidence: the control (no decay)",
+        "group verdicts **1 underpowered**; 0 of 1 groups as expected",
+        "**not as expected**: all: underpowered, expected consistent",
+        "statistic `geomean` (seed mean of the log",
+        "why this design: the typical seed",
+        "| bound | slope=-0.5, control kind=control |",
+        "| <= -0.400 | contradicted | contradicted | as expected |",
+        "| weak_bound | slope=-0.5, control kind=control |",
+        "| **expected contradicted** |",
+        "| short | all |  |  | -0.5: -0.5 | p ± 0.1 |  | underpowered | **expected consistent** |",
+    ):
+        assert needle in text, needle
+    for name in ("onto_floor", "bound", "weak_bound", "short"):
+        assert (out / f"{name}.png").stat().st_size > 20_000, name
+        assert f"![{name}]({name}.png)" in text
+
+
+def test_verdict_lines_say_expected_against_measured(floored):
+    from ratesim.rates import VERDICT_KINDS
+    from ratesim.study.figures import VERDICT_COLORS, verdict_lines
+
+    st, df, _ = floored
+    assert set(VERDICT_COLORS) == set(VERDICT_KINDS)  # one palette for every verdict
+    lines = "\n".join(verdict_lines(evaluate_claims(st, df)))
+    assert "- onto_floor [slope=-1]: no fit; verdict **floor-limited** (as expected): 3 of" in lines
+    assert "- bound [slope=-0.5]: exponent -0." in lines
+    assert "O(N^-1/2) (-0.500 bound): supported; verdict **consistent** (as expected)" in lines
+    assert "negative control (kind=control) [slope=-0.5]: exponent" in lines
+    assert "verdict contradicted: it violates the bound, so the bound is tested" in lines
+    assert "verdict **not discriminating** (as expected): the control" in lines
+    assert "it does not violate the bound, so the bound is not tested" in lines
+    assert "- short [all]: no fit; verdict **underpowered** (NOT AS EXPECTED: expected " in lines

@@ -30,7 +30,38 @@ __all__ = [
     "savefig",
     "pyplot",
     "verdict_lines",
+    "VERDICT_COLORS",
+    "FIT_COLOR",
+    "CONTROL_COLOR",
+    "verdict_color",
+    "wrap",
 ]
+
+# One palette for the six verdicts (reports, claim plots and study figures use it): green only for
+# a supported prediction, red only for a contradiction; a bound that holds but is not tested by its
+# control (not discriminating) is magenta, never red.
+VERDICT_COLORS = {
+    "consistent": "#1a7f37",
+    "contradicted": "#cf222e",
+    "inconclusive": "#9a6700",
+    "floor-limited": "#8250df",
+    "underpowered": "#6e7781",
+    "not discriminating": "#bf3989",
+}
+FIT_COLOR = "#0969da"  # the fitted rate and its CI band
+CONTROL_COLOR = "#d2691e"  # the negative control of a bound claim
+
+
+def verdict_color(verdict: str) -> str:
+    """The palette colour of a verdict (grey for anything else)."""
+    return VERDICT_COLORS.get(verdict, "#6e7781")
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` characters (for titles that must not overflow a figure)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), max(int(width), 10), break_long_words=False)) or ""
 
 
 def plain_table(df):
@@ -95,26 +126,63 @@ def savefig(fig, ctx: ReportContext | str | Path, name: str, dpi: int = 110) -> 
     return name
 
 
+_WORDS = {
+    "consistent": "supported",
+    "contradicted": "contradicted",
+    "inconclusive": "inconclusive",
+}
+
+
+def _expectation(r) -> str:
+    expected = getattr(r, "expected", None)
+    if expected is None or r.verdict == expected:
+        return "as expected" if expected is not None else ""
+    return f"NOT AS EXPECTED: expected {expected}"
+
+
+def _fit_words(fit, level: float) -> str:
+    lo, hi = fit.ci
+    return f"exponent {fit.slope:+.3f}, {100 * level:g}% CI [{lo:+.3f}, {hi:+.3f}]"
+
+
 def verdict_lines(results) -> list[str]:
-    """One line per claim group: fitted exponent, CI and the verdict on each prediction, in plain
-    words (the report's own judgement)."""
-    words = {
-        "consistent": "supported",
-        "contradicted": "contradicted",
-        "inconclusive": "inconclusive",
-    }
+    """One line per claim group, in plain words: the fitted exponent and its CI, the verdict on
+    each prediction, the group's verdict (any of the six: consistent, contradicted,
+    inconclusive, floor-limited, underpowered, not discriminating) against the verdict the claim
+    expects, why, and for a bound claim its negative control. These are the report's own
+    judgements (``ctx.results``), never recomputed."""
     out = []
     for r in results:
-        tag = " (post hoc)" if getattr(r.claim, "posthoc", "") else ""
+        claim = r.claim
+        tag = " (post hoc)" if getattr(claim, "posthoc", "") else ""
+        head = f"- {claim.label}{tag} [{r.group_label}]: "
+        exp = _expectation(r)
+        verdict = f"**{r.verdict}**" + (f" ({exp})" if exp else "")
+        note = f": {r.note}" if r.note else ""
         if r.fit is None:
-            out.append(f"- {r.claim.label}{tag} [{r.group_label}]: no fit ({r.note}).")
-            continue
-        lo, hi = r.fit.ci
-        preds = "; ".join(f"{lab} ({pv:+.3f}): {words.get(v, v)}" for lab, pv, v in r.predictions)
-        out.append(
-            f"- {r.claim.label}{tag} [{r.group_label}]: exponent {r.fit.slope:+.3f}, "
-            f"{100 * r.claim.level:g}% CI [{lo:+.3f}, {hi:+.3f}] -> {preds}."
-        )
+            out.append(f"{head}no fit; verdict {verdict}{note}.")
+        else:
+            preds = "; ".join(
+                f"{lab} ({pv:+.3f}{' bound' if claim.bound else ''}): {_WORDS.get(v, v)}"
+                for lab, pv, v in r.predictions
+            )
+            out.append(
+                f"{head}{_fit_words(r.fit, claim.level)} -> {preds}; verdict {verdict}{note}."
+            )
+        ctrl = getattr(r, "control", None)
+        if ctrl is not None:
+            where = ", ".join(f"{k}={v}" for k, v in dict(claim.control).items())
+            fit = _fit_words(ctrl.fit, claim.level) if ctrl.fit is not None else "no fit"
+            if ctrl.fit is None:
+                role = f"{ctrl.note or 'no fit'}: the bound is not tested"
+            elif ctrl.verdict == "contradicted":
+                role = "it violates the bound, so the bound is tested"
+            else:
+                role = "it does not violate the bound, so the bound is not tested"
+            out.append(
+                f"  - negative control ({where}) [{ctrl.group_label}]: {fit}; verdict "
+                f"{ctrl.verdict}: {role}."
+            )
     return out
 
 
