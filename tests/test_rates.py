@@ -266,3 +266,18 @@ def test_axis_below_one_is_a_valid_rate_axis():
     g = fit_rate(1 / sig, 5 * sig**2 * noise)
     assert f.slope == pytest.approx(2.0, abs=0.02)
     assert g.slope == pytest.approx(-f.slope, rel=1e-12)
+
+
+def test_seeds_that_agree_to_rounding():
+    """Exact quadrature: seeds agree to 1e-16 at some levels and to 1e-5 at others, so their
+    standard errors span 11 decades. The slope of sigma^2 must come out as 2 with a CI of the size
+    of the 1e-5 scatter (a few 1e-5 wide), not stretched by rounding in the weights (the standard
+    errors are floored at the relative resolution rates.SE_FLOOR = 1e-9)."""
+    rng = np.random.default_rng(0)
+    sig = np.repeat(np.geomspace(1e-3, 1e-1, 6), 10)
+    rel = np.where(sig < 1e-2, 1e-16, 1e-5)
+    v = sig**2 * (1 + rel * rng.standard_normal(sig.size))
+    f = fit_rate(sig, v)
+    assert f.ci[0] <= 2.0 <= f.ci[1]
+    assert f.halfwidth < 1e-4
+    assert f.verdict(2.0, tolerance=0.05) == CONSISTENT
