@@ -218,15 +218,15 @@ def test_study_figures_get_the_report_context_and_are_embedded(tmp_path, clean_c
     st = Study(
         name="figs",
         task=synthetic_power,
-        grid={"N": [10, 100, 1000], "slope": -0.5},
-        seeds=2,
+        grid={"N": [10, 100, 1000, 10000], "slope": -0.5},  # >= 4 levels over >= 1.5 decades
+        seeds=3,
         registered=("2026-12-01", "abc1234"),
         claims=[
-            Claim(tolerance=0.1, metric="value", predict=-0.5),
+            Claim(metric="value", predict=-0.5, tolerance=0.1),
             Claim(
-                tolerance=0.1,
                 metric="value",
                 predict=-0.25,
+                tolerance=0.1,
                 name="late",
                 posthoc="added after the run",
             ),
