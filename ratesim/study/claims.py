@@ -199,6 +199,9 @@ def _judge_group(ci, claim, res, df, g, preds) -> None:
     except ValueError as e:
         res.verdict, res.note = INCONCLUSIVE, f"cannot fit: {e}"
         return
+    if not np.all(np.isfinite(res.fit.ci) | np.isinf(res.fit.ci)):
+        res.verdict, res.note = INCONCLUSIVE, f"the CI is undefined ({res.fit.cov_type} fit)"
+        return
     verdicts, reasons = [], []
     for lab, p in preds.items():
         pv = p(**res.group) if isinstance(p, Expr) else float(p)

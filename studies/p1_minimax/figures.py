@@ -14,15 +14,11 @@ STYLES = {"sphere": "-", "flat_torus": "--", "holder_graph": ":"}
 
 
 def verdicts(ctx) -> str:
-    """Which predictions the measurements support, contradict or leave open (the report's own
-    verdicts), with the count of each."""
-    count = Counter(v for r in ctx.results for _, _, v in r.predictions)
-    no_fit = sum(r.fit is None for r in ctx.results)
-    head = (
-        f"Predictions supported: {count['consistent']}, contradicted: {count['contradicted']}, "
-        f"inconclusive: {count['inconclusive']}"
-    )
-    head += f"; groups without a fit: {no_fit}." if no_fit else "."
+    """The group verdicts (the report's own), counted by kind, and against their expectations."""
+    count = Counter(r.verdict for r in ctx.results)
+    head = "Group verdicts: " + ", ".join(f"{v} {n}" for v, n in sorted(count.items())) + "."
+    off = sum(not r.as_expected for r in ctx.results)
+    head += f" {off} differ from their expectation." if off else " All as expected."
     return "\n".join(["### Verdicts in plain words", "", head, "", *verdict_lines(ctx.results)])
 
 
