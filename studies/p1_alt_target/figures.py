@@ -26,7 +26,7 @@ def _exponent_of_d(results) -> list[str]:
     """The report's fitted exponents of D^2 restated for D = sqrt(D^2) (half of them)."""
     out = []
     for r in results:
-        if r.fit is None or r.claim.bound:
+        if r.fit is None:
             continue
         lo, hi = r.fit.ci
         out.append(
@@ -147,10 +147,48 @@ def _slopes(ax, N, d2, ok):
                     label=f"slope {p:g}")  # fmt: skip
 
 
+def _control_mask(ctx) -> np.ndarray:
+    """Rows of ``ctx.df`` in a claim's negative-control configuration (``Claim.control``)."""
+    df = ctx.df
+    mask = np.zeros(len(df), dtype=bool)
+    for c in getattr(getattr(ctx, "study", None), "claims", None) or []:
+        if not c.control:
+            continue
+        sel = np.ones(len(df), dtype=bool)
+        for k, v in c.control.items():
+            vals = list(v) if isinstance(v, list | tuple | set) else [v]
+            sel &= df[k].isin(vals).to_numpy() if k in df.columns else False
+        mask |= sel
+    return mask
+
+
+def _control_lines(ctx, ax) -> list[str]:
+    """Seed means of d2 in the negative-control cells (fixed bandwidth), drawn on ``ax`` and
+    listed; nothing when the table has no control cells."""
+    ctl = ctx.df[_control_mask(ctx)]
+    ctl = ctl[ctl["metric"] == "d2"]
+    if ctl.empty:
+        return []
+    g = ctl.groupby("N")["value"].agg(["mean", "count"])
+    h = sorted({float(v) for v in ctl["h"]}) if "h" in ctl.columns else []
+    ax.plot(g.index, g["mean"].clip(lower=1e-300), "v--", color="C1", ms=4,
+            label="control: fixed h (seed mean)")  # fmt: skip
+    return [
+        f"- Negative control (bandwidth fixed at h = {', '.join(f'{x:g}' for x in h)}, not "
+        "shrinking with N; it must violate the bounds): seed means of d2 "
+        + ", ".join(f"{m_:.1e} (N = {int(n_)}, {c} sets)" for n_, m_, c in g.itertuples())
+        + ".",
+        "",
+    ]
+
+
 def _levels(ctx, need):
     if ctx.df.empty:
         return None
-    rows = _per_level(ctx.df)
+    df = ctx.df[~_control_mask(ctx)]
+    if df.empty:
+        return None
+    rows = _per_level(df)
     if not need <= set(rows[0][2].index):
         return None
     N = np.array([r[0] for r in rows])
@@ -192,7 +230,8 @@ def alt_target_figure(ctx) -> str:
         "mean); blue, the uncoupled unbiased estimate d2_plain (seed mean +- se, drawn where "
         "positive) and its floor 1.04/m (dotted blue); red, D^2(nu_inf, mu_data) (closed form, "
         "the gap that does not shrink); thin lines, slopes -1 and -2 (D ~ N^-1/2 and N^-1) "
-        "through the first level. Right: exact circle W1 to uniform of the nu_N draws and its "
+        "through the first level; orange triangles, the negative control (a bandwidth fixed in "
+        "N), where the table has it. Right: exact circle W1 to uniform of the nu_N draws and its "
         "floor (W1 of the m nu_inf draws, an exact uniform sample).",
         "",
         "| N | seeds | d2 (coupled) | d2 floor | d2_plain | d2_plain of nu_inf (control) "
@@ -218,6 +257,7 @@ def alt_target_figure(ctx) -> str:
     ax.plot(N, mu["d2_plain_floor"], ":", color="C0", label="uncoupled floor 1.04/m")
     ax.axhline(mu["gap2"][0], color="C3", lw=1, label="D^2(nu_inf, mu_data)")
     _slopes(ax, N, mu["d2"], ok)
+    lines += _control_lines(ctx, ax)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("N (training samples)")
@@ -262,7 +302,8 @@ def alt_target_holder_figure(ctx) -> str:
         "Grey dots: the coupled unbiased estimate d2 of each training set; black: seed mean +- "
         "standard error; dashed: its floor (null sd of the coupled U-statistic); red: the "
         "two-sample estimate of D^2(nu_inf, mu_data) (the gap that does not shrink); green: "
-        "slopes -1 and -2 (D ~ N^-1/2 and N^-1) through the first level.",
+        "slopes -1 and -2 (D ~ N^-1/2 and N^-1) through the first level; orange triangles: the "
+        "negative control (a bandwidth fixed in N), where the table has it.",
         "",
         "| N | seeds | d2 (coupled) | d2 floor | D^2(nu_inf, mu_data) [floor] "
         "| pairs within 1e-3 rad | fidelity (median dist to M) | MLS fallback |",
@@ -280,6 +321,7 @@ def alt_target_holder_figure(ctx) -> str:
     ok = _d2_panel(ax, rows, N, mu, se)
     ax.plot(N, mu["gap2"], "-", color="C3", lw=1, label="D^2(nu_inf, mu_data)")
     _slopes(ax, N, mu["d2"], ok)
+    lines += _control_lines(ctx, ax)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("N (training samples)")
