@@ -30,6 +30,40 @@ __all__ = [
 _BETA_INF_X = 8.5  # where beta = inf is drawn on the beta axis
 
 
+CONTROL_ESTIMATOR = "smoothed"  # negative control of the precision bounds (coverage studies)
+
+
+def _split_control(df):
+    """(coarse-score rows, negative-control rows) of a coverage study's table: the control of the
+    precision bounds is the ``smoothed`` estimator (the score of a kernel density estimate with a
+    bandwidth fixed in N); the phase study, where ``smoothed`` is a studied estimator, does not
+    use this."""
+    if "estimator" not in df.columns:
+        return df, df.iloc[:0]
+    ctl = (df["estimator"] == CONTROL_ESTIMATOR).to_numpy()
+    return df[~ctl], df[ctl]
+
+
+def _control_lines(df) -> list[str]:
+    """Seed means of the control's precision per beta and N (empty without control rows)."""
+    _, ctl = _split_control(df)
+    sub = _with_beta(ctl)
+    sub = sub[sub["metric"] == "precision"]
+    if sub.empty:
+        return []
+    out = [
+        "",
+        "Negative control of the precision bounds (the score of the kernel density estimate "
+        "mu_N * N(0, h^2 I) with h fixed in N, estimator `smoothed`; its samples keep a normal "
+        "spread h around M, so its precision must not shrink), seed means:",
+        "",
+    ]
+    for b, g in sub.groupby(sub["manifold__beta"].astype(str), sort=True):
+        m = g.groupby("N")["value"].mean()
+        out.append(f"- beta = {b}: " + ", ".join(f"{v:.3g} (N = {int(n)})" for n, v in m.items()))
+    return out
+
+
 def _with_beta(df):
     """The table with a ``manifold__beta`` column (``"inf"`` for the circle: analytic)."""
     if "manifold__beta" in df.columns:
@@ -68,7 +102,7 @@ def exponent_vs_beta_figure(ctx) -> str:
     -beta/(4k), -(beta-1)/(4k), -1/k and the fitted exponents of the Monte-Carlo floor and of the
     empirical measure."""
     plt = pyplot()
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     df = _with_beta(df)
     k = int(df["k"].iloc[0])
     rows = slope_table(df, "delta_star", keys=("manifold__beta", "sampler"))
@@ -129,7 +163,7 @@ def coverage_vs_n_figure(ctx) -> str:
     """delta_star, delta_floor and delta_emp against N (seed geometric means), one panel per
     (beta, sampler); and the novelty / fidelity table."""
     plt = pyplot()
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     df = _with_beta(df)
     cb, cs, cn = "manifold__beta", "sampler", "N"
     groups = sorted({(float(b), s) for b, s in zip(df[cb], df[cs], strict=True)}, key=str)
@@ -193,7 +227,7 @@ def precision_vs_beta_figure(ctx) -> str:
     polynomial reference -min(beta, p+1)/k.
     """
     plt = pyplot()
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     df = _with_beta(df)
     k = int(df["k"].iloc[0])
     cb, cs, cn = "manifold__beta", "sampler", "N"
@@ -263,6 +297,7 @@ def precision_vs_beta_figure(ctx) -> str:
                 f"| {name} | {r['manifold__beta']} | {r['sampler']} | {r['slope']:+.3f} | "
                 f"[{r['lo']:+.3f}, {r['hi']:+.3f}] | {p1} | {mls_precision_exponent(b, k):+.3f} |"
             )
+    lines += _control_lines(ctx.df)
     return "\n".join(lines)
 
 
@@ -341,7 +376,7 @@ def verdict_summary_figure(ctx) -> str:
     """The report's verdicts in plain words (:func:`ratesim.study.figures.verdict_lines`), then,
     for the coverage metrics, where delta* sits relative to its Monte-Carlo floor at the smallest
     and largest N, computed from the table."""
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     lines = ["### Verdicts in plain words", "", *verdict_lines(ctx.results)]
     if {"delta_star", "delta_floor"} <= set(df["metric"].unique()):
         cn = "N"
@@ -415,7 +450,7 @@ def precision_figure(ctx) -> str:
     beta (seed geometric means), with the MLS order -min(beta, p + 1)/k; a table of fitted
     exponents against N / log N (WLS on seed means of log, 95% CI). Empty if the table has no
     ``precision``."""
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     gm = _geo_means(df, "precision")
     if gm is None:
         return ""
@@ -429,7 +464,8 @@ def precision_figure(ctx) -> str:
         "Largest distance to M of the m generated samples (the precision half of the Hausdorff "
         "distance; exact per sample, so no Monte-Carlo floor), seed geometric means; dotted: "
         "the MLS order N^(-min(beta, p + 1)/k), p = the fit's degree, anchored at the smallest "
-        "N. Fitted exponents of N / log N (the claims' form; WLS on seed means of log):",
+        "N (a reference derived for this family, not a claim). Fitted exponents of N / log N "
+        "(WLS on the log of seed means):",
         "",
         "![precision vs N](precision_vs_n.png)",
         "",
@@ -461,17 +497,18 @@ def precision_figure(ctx) -> str:
         lines += [
             "",
             "Reading (post hoc, not a claim): " + "; ".join(reading) + " (fitted vs the "
-            "claimed MLS order / the even-degree order). The claimed order min(beta, p + 1) is "
-            "the generic bound of a degree-p local fit. With the symmetric Gaussian weights "
+            "MLS order / the even-degree order). The order min(beta, p + 1) is the generic "
+            "bound of a degree-p local fit. With the symmetric Gaussian weights "
             "re-centred on the foot point, the degree-(p + 1) error term is odd and cancels "
             "when p is even (the interior bias of local polynomial regression of even degree "
             "is O(h^(p+2))), so the smooth part of M (the unit circles) contributes h^6 at "
             "p = 4; the Holder part contributes h^beta only once the lacunary terms below the "
             "scale h, of amplitude eps 2^(-j beta), dominate, which at beta = 4.5 happens beyond "
-            "the measured N. Where the fitted exponent is steeper than the claimed order, a "
-            "'contradicted' precision verdict means faster decay than claimed, not slower; "
+            "the measured N. These orders were claimed by an earlier version of the study and "
+            "withdrawn on 2026-12-05: derived here, not verified on a case with a known answer; "
             "the P1 bound claims (precision_bound_*) judge the bound direction.",
         ]
+    lines += _control_lines(ctx.df)
     ax.set_xlabel("N")
     ax.set_ylabel("max distance of a generated sample to M")
     ax.set_title(f"precision of the coarse sampler, k = {k}")
@@ -486,7 +523,7 @@ def k2_reading_figure(ctx) -> str:
     and N, seed means of delta_star, delta_floor, delta_emp, their ratios, and N^(-beta/(4k)) and
     N^(-(beta-1)/(4k)) (the predicted scales up to their unknown constants), after the report's
     verdicts in plain words (:func:`ratesim.study.figures.verdict_lines`)."""
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     lines = ["### Verdicts in plain words", "", *verdict_lines(ctx.results)]
     k = int(df["k"].iloc[0])
     m = int(df["m"].iloc[0])

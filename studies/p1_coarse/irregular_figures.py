@@ -22,6 +22,7 @@ from .irregular_tasks import (
 )
 
 __all__ = [
+    "CONTROL_H_A",
     "exponent_table",
     "exponent_comparison_figure",
     "kde_profile_figure",
@@ -40,6 +41,39 @@ _FAMILIES = (
     ("l1_stoch", "N", "power"),
     ("w1emp", "N", "power"),
 )
+
+
+CONTROL_H_A = 600.0  # bandwidth constant of the precision bounds' negative control (the study's)
+
+
+def _split_control(df):
+    """(the claims' rows, the negative-control rows): the control cells are those with the
+    bandwidth constant ``h_a`` = :data:`CONTROL_H_A`."""
+    if "h_a" not in df.columns:
+        return df, df.iloc[:0]
+    ctl = (df["h_a"].astype(float) == CONTROL_H_A).to_numpy()
+    return df[~ctl], df[ctl]
+
+
+def _control_lines(df) -> list[str]:
+    """Seed means of the control's precision per density and N_cov (empty without control)."""
+    ctl = _split_control(df)[1]
+    if ctl.empty:
+        return []
+    out = [
+        "",
+        f"Negative control of the precision bounds (bandwidth constant h_a = {CONTROL_H_A:g}: "
+        "local fits wider than M at every N_cov, so the precision must not shrink), seed means:",
+        "",
+    ]
+    for tag in DENSITY_TAGS:
+        Nc, v = _means(ctl, f"precision_{tag}", "N_cov", geo=False)
+        if Nc.size:
+            out.append(
+                f"- {tag}: "
+                + ", ".join(f"{a:.3g} (N_cov = {int(n)})" for n, a in zip(Nc, v, strict=True))
+            )
+    return out
 
 
 def _s(df) -> float:
@@ -109,7 +143,7 @@ def exponent_table(df) -> list[dict]:
 def exponent_comparison_figure(ctx) -> str:
     """Fitted exponents with 95% CIs per metric family and density, next to the predictions."""
     plt = pyplot()
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     s, beta = _s(df), _beta(df)
     rows = exponent_table(df)
     fams = [f for f, _, _ in _FAMILIES] + ["precision_ratio"]
@@ -185,11 +219,15 @@ def exponent_comparison_figure(ctx) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _means(df, metric, axis):
+def _means(df, metric, axis, geo: bool = True):
+    """Seed geometric means (``geo``) or means of ``metric`` per level of ``axis``."""
     sub = df[df["metric"] == metric]
     if sub.empty:
         return np.zeros(0), np.zeros(0)
     g = sub.groupby(axis)["value"]
+    if not geo:
+        m = g.mean()
+        return m.index.to_numpy(dtype=float), m.to_numpy(dtype=float)
     m = np.exp(g.apply(lambda v: np.mean(np.log(v.astype(float)))))
     return m.index.to_numpy(dtype=float), m.to_numpy()
 
@@ -198,7 +236,7 @@ def kde_profile_figure(ctx) -> str:
     """L1 of the KDE (total, bias, stochastic) and the empirical W1 against N; delta* with its
     floor and the precision against N_cov, per density (seed geometric means)."""
     plt = pyplot()
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.3))
     ax = axes[0]
     for tag in DENSITY_TAGS:
@@ -268,7 +306,7 @@ def plain_verdicts_figure(ctx) -> str:
     """The report's verdicts in plain words (:func:`ratesim.study.figures.verdict_lines`), the
     derived L1-bias constants against the measured bias, and the floor-limitation of delta*
     (computed from the table)."""
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     lines = ["### Verdicts in plain words", "", *verdict_lines(ctx.results)]
     # derived bias constants vs the measured bias
     ratio = float(df["ratio"].iloc[0]) if "ratio" in df.columns else 2.0
@@ -301,6 +339,7 @@ def plain_verdicts_figure(ctx) -> str:
                 f"{d[-1] / f[-1]:.2f} at N_cov = {int(Nc[-1])}; within 25% of the floor from "
                 f"N_cov = {at[0] if at else 'never'}; floor {f.mean():.4f} on average."
             )
+    lines += _control_lines(ctx.df)
     return "\n".join(lines) + "\n"
 
 
@@ -353,7 +392,7 @@ def _tail_reading(df) -> str:
 def reading_section(ctx) -> str:
     """What the measurements establish, in words computed from the table: where delta* meets
     its floor for each density, and the ordering of the KDE's L1 exponents."""
-    df = ctx.df
+    df = _split_control(ctx.df)[0]
     rows = {(r["family"], r["tag"]): r for r in exponent_table(df)}
     out = ["### Reading", ""]
     reach = {}

@@ -18,20 +18,29 @@ quadrature nodes). Why c = 2R: the coarse score ignores the density, so its limi
 (about arc-length) law, whose small-ball ratio to any of the three mu_data lies in [1/R, R];
 c = 2R keeps a margin of 2 for the sampling fluctuations, the same for the three densities.
 Measurement limit and the claims (as in p1_coarse_coverage): delta* cannot fall below the
-Monte-Carlo floor of the m samples (``delta_floor_t``), so delta*(N_cov) is shown against its
-floor (profiles), not fitted. What has no floor is the precision (largest distance of a generated
-sample to M; coverage of ambient neighbourhoods <= max(delta*, precision)). Claims on it (post
-hoc: they replaced the registered claims on delta* after the first full run): the paired ratios
-precision_holder / precision_smooth and precision_jump / precision_smooth ~ N_cov^0 (same
-exponent: the density enters the MLS projection only through a design whose density ratio is
-bounded by R; derivation in :mod:`.irregular_tasks`), tolerance 0.05 (the log factors of O~
-cancel in a paired ratio; 0.05 is what a log factor moves a two-decade slope by), max half-width
-0.3 (the largest of m errors is an extreme value, as in p1_coarse_coverage); and per density
+Monte-Carlo floor of the m samples (``delta_floor_t``), so delta*(N_cov) is shown against its floor
+(profiles), not fitted. What has no floor is the precision (largest distance of a generated sample
+to M; coverage of ambient neighbourhoods <= max(delta*, precision)). Claims on it (post hoc: they
+replaced the registered claims on delta* after the first full run): the paired ratios
+precision_holder / precision_smooth and precision_jump / precision_smooth ~ N_cov^0 (same exponent:
+the density enters the MLS projection only through a design whose density ratio is bounded by R;
+derivation in :mod:`.irregular_tasks`), tolerance 0.35 (0.05: the log factors of O~ cancel in a
+paired ratio, 0.05 is what a log factor moves a two-decade slope by; plus the old max half-width
+0.3: the largest of m errors is an extreme value, as in p1_coarse_coverage); and per density
 precision_t decays at least as fast as P1's -beta/(4k) = -1.125, -(beta-1)/(4k) = -0.875 and the
 empirical -1/k = -1 (upper bounds, rule "all", tolerance 0.05, p1_coarse_coverage's precision
-claims). The registered claims were ratio_t = delta_star_t / delta_star_smooth ~ N_cov^0
-(tolerance 0.05, max half-width 0.15) and delta_star_t ~ N_cov^p with p among P1's exponents
-(rule "any", tolerance 0.05, max half-width 0.15).
+claims). The registered claims were ratio_t = delta_star_t / delta_star_smooth ~ N_cov^0 (tolerance
+0.05, max half-width 0.15) and delta_star_t ~ N_cov^p with p among P1's exponents (rule "any",
+tolerance 0.05, max half-width 0.15). Roles: the ratio and precision claims are "paper" (P1's
+density-blindness and coverage bound, read on the precision); the density-estimation claims of (b)
+are "anchor" (KDE and empirical-measure rates, with bias constants derived in
+:mod:`.irregular_tasks` and checked against closed forms in the family's tests). Negative control
+of the precision bounds (``control={"h_a": 600}``, cells added 2026-12-05, no data until the next
+full run): the same sampler with a bandwidth constant 100 times larger, h = 600 log(N_cov) / N_cov
+>= 2.8, wider than M (diameter ~ 2.2) at every N_cov of the grid, so the local fits are global and
+the projection error does not shrink (pilot, 1-2 training sets, m = 500: precision 0.7-1.9 at N_cov
+= 16, 101, 637, 1600); sigma_ratio = 0.001 keeps sigma_min = sigma_ratio h below sigma_max, m = 500
+keeps the cost down. Every claim selects h_a = 6.
 
 (b) density estimation at N on the unit circle: L1 = int |p_hat - p| of the intrinsic KDE (von
 Mises kernel, h = N^(-1/5), the bandwidth for C^2 densities) by quadrature against the exact
@@ -45,7 +54,8 @@ a plain power. Tolerances: 0.03 on l1 and its parts (the next corrections are re
 O(h) = O(N^(-1/5)) terms of the variance, which move a four-decade slope by < 0.02 for h <= 0.4,
 and O(h^2) kernel-shape terms), 0.02 on the empirical measure's W1 ~ N^(-1/2) (the minimax
 reference, exact circle W1 to the population; corrections O(N^(-1/2)) relative). max half-width
-0.1.
+0.1. Re-registered on 2026-12-05 as equivalence margins, tolerance + old max half-width: 0.13 on
+l1 and l1_stoch, 0.12 on the bias parts and W1 (family README).
 
 Budget (2 shared cores, about 15 min single-core): 6 coupled levels, N = 100 ... 1e6 (4 decades,
 0.8 apart) and N_cov = 16 ... 1600 (2 decades, 0.4 apart), 10 seeds. Measured while designing on
@@ -61,6 +71,7 @@ from ratesim.study import Claim, Study
 
 from .exponents import predicted_exponents
 from .irregular_figures import (
+    CONTROL_H_A,
     exponent_comparison_figure,
     kde_profile_figure,
     plain_verdicts_figure,
@@ -90,7 +101,13 @@ POSTHOC = (
 )
 
 
+H_A = 6.0  # the MLS bandwidth constant of every claim: h = 6 log(N_cov) / N_cov
+H_A_CONTROL = CONTROL_H_A  # control of the precision bounds: h = 600 log N / N >= 2.8 > diam M
+MAIN = {"h_a": H_A}
+
+
 def _l1_claim(metric, tag, tolerance=0.03):
+    more = EXPECT.get(metric, {})
     # power form where no N^(-2/5) term exists: the smooth density, and the jump density's bias
     # (constant between the jumps: sqrt(2/pi) h sum|J| (1 + O(h^2)), the correction is N^(-3/5))
     if tag == "smooth" or metric == "l1_bias_jump":
@@ -99,17 +116,55 @@ def _l1_claim(metric, tag, tolerance=0.03):
             predict={LABEL[tag]: DERIVED[tag]}
             if tag == "smooth"
             else {LABEL[tag]: DERIVED[tag], "smooth rate -2/5": SMOOTH},
+            where=MAIN,
             tolerance=tolerance + 0.1,
+            role="anchor",
+            **more,
         )
     return Claim(
         metric=metric,
         predict={LABEL[tag]: DERIVED[tag], "smooth rate -2/5": SMOOTH},
+        where=MAIN,
         form="two_term",
         subleading=-SMOOTH,
         tolerance=tolerance + 0.1,
         rule="any",
+        role="anchor",
+        **more,
     )
 
+
+NO_CONTROL_DATA = (
+    "; the control cells (h_a = 600) were added 2026-12-05 and have no data until the full run"
+)
+# expectations on the committed table (2026-12-05): metric -> Claim keywords
+EXPECT = {
+    "precision_ratio_jump": dict(
+        expect="inconclusive",
+        evidence=(
+            "slope +1.08 [-2.13, +2.57], wider than the band: from N_cov = 254 on, 3-4 of 10 "
+            "training sets have a ratio above 10 (one of 2.6e5 at N_cov = 1600) and carry the "
+            "seed mean (local slopes +2.0, -1.6, +1.8, +1.3, +7.4); the diagnosis in "
+            "irregular_tasks (the MLS degree drops where the low-density half has n_eff < 7.5) "
+            "is an estimator limit, not P1's"
+        ),
+    ),
+    "precision_smooth": dict(
+        expect="not discriminating",
+        evidence="slope -4.81 [-5.13, -4.46], far below every bound" + NO_CONTROL_DATA,
+    ),
+    "precision_holder": dict(
+        expect="not discriminating",
+        evidence="slope -4.88 [-5.04, -4.71], far below every bound" + NO_CONTROL_DATA,
+    ),
+    "precision_jump": dict(
+        expect="not discriminating",
+        evidence=(
+            "slope -3.61 [-5.74, -2.59], far below every bound (local slopes -2.3 .. -5.5 and "
+            "+3.0 at the last level, the heavy tail of the ratio claim)" + NO_CONTROL_DATA
+        ),
+    ),
+}
 
 CLAIMS = [
     *[
@@ -117,8 +172,11 @@ CLAIMS = [
             metric=f"precision_ratio_{t}",
             predict={"same exponent (N^0)": 0.0},
             on="N_cov",
+            where=MAIN,
             tolerance=0.35,
+            role="paper",
             posthoc=POSTHOC,
+            **EXPECT.get(f"precision_ratio_{t}", {}),
         )
         for t in ("holder", "jump")
     ],
@@ -127,17 +185,39 @@ CLAIMS = [
             metric=f"precision_{t}",
             predict=P1_PRED,
             on="N_cov",
+            where=MAIN,
             tolerance=0.05,
             bound=True,
             rule="all",
+            control={"h_a": H_A_CONTROL},
+            role="paper",
             posthoc=POSTHOC,
+            **EXPECT.get(f"precision_{t}", {}),
         )
         for t in TAGS
     ],
     *[_l1_claim(f"l1_{t}", t) for t in TAGS],
     *[_l1_claim(f"l1_bias_{t}", t, tolerance=0.02) for t in TAGS],
-    *[Claim(metric=f"l1_stoch_{t}", predict={"(Nh)^(-1/2)": SMOOTH}, tolerance=0.13) for t in TAGS],
-    *[Claim(metric=f"w1emp_{t}", predict={"N^(-1/2)": -0.5}, tolerance=0.12) for t in TAGS],
+    *[
+        Claim(
+            metric=f"l1_stoch_{t}",
+            predict={"(Nh)^(-1/2)": SMOOTH},
+            where=MAIN,
+            tolerance=0.13,
+            role="anchor",
+        )
+        for t in TAGS
+    ],
+    *[
+        Claim(
+            metric=f"w1emp_{t}",
+            predict={"N^(-1/2)": -0.5},
+            where=MAIN,
+            tolerance=0.12,
+            role="anchor",
+        )
+        for t in TAGS
+    ],
 ]
 
 STUDY = Study(
@@ -153,16 +233,19 @@ STUDY = Study(
         "ratio": 2.0,
         "s": S,
         "N, N_cov": list(zip(N_KDE, N_COV, strict=True)),
-        "m": 2000,
+        # the claims' cells, and the negative control of the precision bounds (added 2026-12-05:
+        # a bandwidth constant 100 times larger, sigma_min = sigma_ratio h kept below sigma_max)
+        "h_a, sigma_ratio, m": [(H_A, 0.1, 2000), (H_A_CONTROL, 0.001, 500)],
         "c": 4.0,
         "n_quad": 2**16,
-        "h_a": 6.0,
         "sigma_max": 2.0,
-        "sigma_ratio": 0.1,
         "steps": 20,
     },
     seeds=10,
-    quick={"N, N_cov": list(zip(QUICK_KDE, QUICK_COV, strict=True)), "m": 150},
+    quick={
+        "N, N_cov": list(zip(QUICK_KDE, QUICK_COV, strict=True)),
+        "h_a, sigma_ratio, m": [(H_A, 0.1, 150)],
+    },
     quick_seeds=3,
     seed=20261123,
     registered=("2026-11-23", "8cc88e5"),
