@@ -6,6 +6,13 @@ parent process, which alone writes the store, one transaction per cell, as they 
 loses at most the cells in flight). A stored cell is reused only if the task that computed it has
 the current fingerprint (:func:`ratesim.study.tasks.fingerprint`); cells of a changed task are
 recomputed. The numba thread budget is set in every worker so that jobs x threads <= cores.
+
+Several runs may work on one store at once and never compute a cell twice: a run leases a cell in
+the store (:meth:`ResultsStore.claim`) right before handing it to a worker, at most ``jobs`` at a
+time, and the lease goes with the cell's result (or with the run). A cell another live run holds
+is skipped; once its own cells are done, the run waits for those cells, for at most ``wait``
+seconds (:func:`run_study`), computing any that the other run gives up. A run therefore never
+waits forever on another: what is still held at the deadline is reported, not computed.
 """
 
 from __future__ import annotations
@@ -19,24 +26,32 @@ import sys
 import time
 import traceback
 import tracemalloc
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .grid import Cell, expand
-from .store import CellResult, ResultsStore
+from .store import LEASE_SECONDS, CellResult, LeaseOwner, ResultsStore
 from .tasks import fingerprint
 
-__all__ = ["run_study", "RunSummary", "code_version", "execute_cell", "BACKENDS"]
+__all__ = ["run_study", "RunSummary", "code_version", "execute_cell", "BACKENDS", "WAIT_SECONDS"]
 
 BACKENDS = ("loky", "dask")
+# how long a run waits, at most, for the cells another run is computing (the lease expiry: by
+# then a run that stopped renewing its leases has lost them)
+WAIT_SECONDS = LEASE_SECONDS
 
 
 @dataclass
 class RunSummary:
     """What a run did: cell counts, failures (cell id, traceback), wall time, how many stored
     cells were recomputed because their task changed (``n_stale``), and how many of the reused
-    cells were computed by another library version (``other_versions``: {version: count})."""
+    cells were computed by another library version (``other_versions``: {version: count}).
+
+    ``n_cells = n_cached + n_computed + n_elsewhere``: ``n_elsewhere`` cells were handled by
+    another run at the same time (stored by it, or, in ``running_elsewhere`` ({owner id:
+    count}), still leased by it when this run stopped waiting). ``failures`` also holds the cells
+    another run stored as failed meanwhile."""
 
     study: str
     mode: str
@@ -47,6 +62,8 @@ class RunSummary:
     seconds: float = 0.0
     other_versions: dict = field(default_factory=dict)
     n_stale: int = 0
+    n_elsewhere: int = 0
+    running_elsewhere: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -222,8 +239,13 @@ def run_study(
     scheduler: str | None = None,
     progress: bool | None = None,
     rerun: bool = False,
+    wait: float = WAIT_SECONDS,
 ) -> RunSummary:
     """Compute the cells of ``study`` that ``store`` does not hold yet.
+
+    Each cell is leased in the store before it is computed, so that another run on the same
+    store does not compute it too; the lease is released with the cell's result (``ok`` or
+    ``failed``) and, for all cells, when the run ends, however it ends.
 
     Parameters
     ----------
@@ -242,6 +264,14 @@ def run_study(
     rerun : bool
         Recompute every cell, even those already stored. Without it, stored cells are reused
         when their task fingerprint is the current one.
+    wait : float
+        Cells that another live run holds are not computed here. Once its own cells are done,
+        the run waits for them, polling the store, for at most ``wait`` seconds in all: a cell
+        the other run stores is counted as computed elsewhere, a cell it releases (or whose
+        lease goes stale: its process died, or :data:`~ratesim.study.store.LEASE_SECONDS`
+        without a heartbeat) is computed here. Cells still held at the deadline are reported
+        in ``running_elsewhere`` (not failed) and the run returns: it never waits forever for
+        another run. Its own cells take as long as they compute.
     """
     from .._validation import check_int
 
@@ -250,8 +280,11 @@ def run_study(
         raise ValueError(f"backend must be one of {BACKENDS} (got {backend!r})")
     if scheduler is not None and backend != "dask":
         raise ValueError(f"scheduler={scheduler!r} needs backend='dask' (got {backend!r})")
+    if not wait >= 0:
+        raise ValueError(f"wait must be >= 0 seconds (got {wait!r})")
     mode = "quick" if quick else "full"
     t0 = time.perf_counter()
+    since = _now()
     cells = expand(study, quick=quick)
     spec = study.task_spec()
     fp = fingerprint(spec.func)
@@ -265,7 +298,6 @@ def run_study(
     ver = code_version()
     other = Counter(done[c.id] for c in cells if c.id in done and done[c.id] != ver)
     task = None if src else study.task
-    args = [(task, src, study.name, mode, c, threads, ver, fp) for c in pending]
     if progress is None:
         progress = not _quiet()
     from tqdm.auto import tqdm
@@ -277,68 +309,191 @@ def run_study(
         disable=not progress or not pending,
         file=sys.stderr,
     )
+    owner = LeaseOwner.new()
+    queue = deque(pending)
+    inflight: dict = {}  # future -> cell
+    deferred: dict[str, Cell] = {}  # cells another run holds, by id
+    holders: dict[str, str] = {}  # their holders
     failures = []
+    n_mine = n_elsewhere = 0
+    wait_until = None
+    pause = 0.05
     try:
-        for res in _iterate(args, jobs, backend, scheduler):
-            store.write(res)
-            if res.status != "ok":
-                failures.append((res.cell, res.error))
-            bar.update(1)
+        with store.holding(owner), _Pool(jobs, backend, scheduler) as pool:
+            while queue or inflight or deferred:
+                while queue and len(inflight) < pool.width:
+                    c = queue.popleft()
+                    state, detail = store.claim(
+                        study.name, mode, c.id, owner, fp, since=since, rerun=rerun
+                    )
+                    if state == "claimed":
+                        a = (task, src, study.name, mode, c, threads, ver, fp)
+                        inflight[pool.submit(a)] = c
+                    elif state == "leased":
+                        deferred[c.id], holders[c.id] = c, detail
+                    else:  # stored meanwhile by another run
+                        n_elsewhere += 1
+                        if state == "failed":
+                            failures.append((c.id, detail))
+                        bar.update(1)
+                if inflight:
+                    for fut in pool.wait_any(list(inflight)):
+                        res = _outcome(fut, inflight.pop(fut), study.name, mode, ver, fp)
+                        store.write(res, owner=owner)
+                        n_mine += 1
+                        if res.status != "ok":
+                            failures.append((res.cell, res.error))
+                        bar.update(1)
+                    continue
+                if not deferred:
+                    break
+                # only cells other runs hold are left: wait for them, up to the deadline
+                now = time.monotonic()
+                if wait_until is None:
+                    wait_until = now + wait
+                if now >= wait_until:
+                    break
+                time.sleep(min(pause, wait_until - now))
+                pause = min(2 * pause, 2.0)
+                live = store.leases(study.name, mode, live=True)
+                for cid in list(deferred):
+                    if cid in live:
+                        holders[cid] = live[cid]
+                    else:  # stored, released or stale: look at it again
+                        queue.append(deferred.pop(cid))
     finally:
         bar.close()
+    running = Counter(holders[cid] for cid in deferred)
+    if n_elsewhere or running:
+        print(
+            f"{study.name} ({mode}): {n_elsewhere + len(deferred)} cells were computed by another "
+            "run at the same time"
+            + (
+                f"; {len(deferred)} still being computed after waiting {wait:.0f} s, by "
+                + ", ".join(f"{o} ({n})" for o, n in sorted(running.items()))
+                + ": run again when it has finished"
+                if running
+                else ""
+            ),
+            file=sys.stderr,
+        )
     return RunSummary(
         study=study.name,
         mode=mode,
         n_cells=len(cells),
         n_cached=len(cells) - len(pending),
-        n_computed=len(pending),
+        n_computed=n_mine,
         failures=sorted(failures),
         seconds=time.perf_counter() - t0,
         other_versions=dict(sorted(other.items())),
         n_stale=n_stale,
+        n_elsewhere=n_elsewhere + len(deferred),
+        running_elsewhere=dict(sorted(running.items())),
     )
 
 
-def _iterate(args, jobs: int, backend: str, scheduler: str | None):
-    if not args:
-        return
-    if backend == "dask":
-        yield from _iterate_dask(args, jobs, scheduler)
-        return
-    if jobs == 1:
-        for a in args:
-            yield execute_cell(*a)
-        return
-    from joblib import Parallel, delayed
-
-    par = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
-    yield from par(delayed(execute_cell)(*a) for a in args)
-
-
-def _iterate_dask(args, jobs: int, scheduler: str | None):
-    import logging
-
-    from distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=jobs,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
+def _outcome(fut, cell: Cell, study: str, mode: str, version: str, task_hash: str) -> CellResult:
+    """The result of a finished future; a failed cell when its worker died (or the backend
+    failed), so that its lease is released with a traceback stored."""
     try:
-        futures = [
-            client.submit(execute_cell, *a, key=f"ratesim-{a[4].id}", pure=False) for a in args
-        ]
-        for fut in as_completed(futures):
-            yield fut.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        return fut.result()
+    except Exception:
+        return CellResult(
+            study=study,
+            mode=mode,
+            cell=cell.id,
+            params=cell.params,
+            rep=cell.rep,
+            seed=cell.seed,
+            status="failed",
+            version=version,
+            task_hash=task_hash,
+            host=platform.node(),
+            started=_now(),
+            finished=_now(),
+            error=traceback.format_exc(),
+        )
+
+
+class _Pool:
+    """Where cells run: in this process (one job), loky's reusable process pool, or Dask.
+
+    ``submit`` returns a future, ``wait_any`` those of a list that are done (at least one). On an
+    error or interrupt, the cells not finished are dropped and loky's workers are killed, so
+    that no task outlives its run (an exiting interpreter joins loky's workers).
+    """
+
+    def __init__(self, jobs: int, backend: str, scheduler: str | None):
+        self.jobs, self.backend, self.scheduler = jobs, backend, scheduler
+        self.width = jobs
+        self._executor = self._client = self._cluster = None
+        self._futures: set = set()
+
+    def __enter__(self):
+        return self
+
+    def submit(self, a):
+        import concurrent.futures as cf
+
+        if self.backend == "dask":
+            if self._client is None:
+                self._start_dask()
+            fut = self._client.submit(execute_cell, *a, key=f"ratesim-{a[4].id}", pure=False)
+        elif self.jobs == 1:
+            fut = cf.Future()
+            fut.set_result(execute_cell(*a))
+        else:
+            from joblib._parallel_backends import LokyBackend
+            from joblib.externals.loky import get_reusable_executor
+
+            # as joblib's loky backend: workers start with the thread budget in their
+            # environment, idle ones stay 300 s for the next study; a new executor replaces one
+            # that broke (a worker died)
+            env = {var: str(a[5]) for var in LokyBackend.MAX_NUM_THREADS_VARS}
+            self._executor = get_reusable_executor(max_workers=self.jobs, timeout=300, env=env)
+            fut = self._executor.submit(execute_cell, *a)
+        self._futures.add(fut)
+        return fut
+
+    def wait_any(self, futures) -> list:
+        if self.backend == "dask":
+            from distributed import wait
+
+            done = wait(futures, return_when="FIRST_COMPLETED").done
+        else:
+            import concurrent.futures as cf
+
+            done = cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
+        self._futures -= set(done)
+        return [f for f in futures if f in done]  # in submission order
+
+    def _start_dask(self) -> None:
+        import logging
+
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is None:
+            self._cluster = LocalCluster(
+                n_workers=self.jobs,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(self.scheduler)
+
+    def __exit__(self, *exc):
+        left = [f for f in self._futures if not f.done()]
+        if left and self._executor is not None:
+            # an interrupted run: loky fails the cells not done and kills its workers (a
+            # future cancelled here first would make its manager thread fail before the kill,
+            # leaving the workers to block the interpreter's exit)
+            self._executor.shutdown(wait=False, kill_workers=True)
+        if self._client is not None:
+            for fut in left:
+                fut.cancel()
+            self._client.close(timeout=30)
+        if self._cluster is not None:
+            self._cluster.close(timeout=30)
