@@ -303,7 +303,9 @@ def _cmd_report(args) -> int:
 
     root = Path(args.out) / "reports" if args.quick else Path(args.reports)
     if root.is_dir():
-        print(f"index written to {write_index(root)}")
+        # full reports: judged live from every committed table of the studies directory
+        every = None if args.quick else _resolve(["all"], args.studies)
+        print(f"index written to {write_index(root, every)}")
     return 1 if missing else 0
 
 

@@ -955,13 +955,19 @@ _AS_EXPECTED = re.compile(r"(\d+) of (\d+) groups as expected")
 _ROLE = re.compile(r"\(role: ([\w-]+)\)")
 
 
-def write_index(root) -> Path:
-    """Write ``root/README.md``: per study report found in ``root/*/README.md`` and per claim
-    role (paper, anchor, control), the tally of its group verdicts and the number of groups whose
-    verdict differs from the expected one, with totals over all studies (read from the reports
-    themselves, so the index never disagrees with them).
+def write_index(root, studies=None) -> Path:
+    """Write ``root/README.md``: per study and claim role (paper, anchor, control), the tally of
+    its group verdicts and the number of groups whose verdict differs from the expected one, with
+    totals over all studies.
+
+    With ``studies`` (the studies of the reports' studies directory), the tallies are judged now
+    from each committed table ``root/NAME/results.csv`` under the current rules (as ``ratesim
+    check`` does), and a column says where each table comes from (one clean commit, or
+    uncommitted code: a full rerun is pending). Without, they are read from the reports' READMEs.
     """
     root = Path(root)
+    if studies is not None:
+        return _write_live_index(root, studies)
     kinds = list(VERDICT_KINDS)
     rows = []
     for readme in sorted(root.glob("*/README.md")):
@@ -1024,6 +1030,82 @@ def write_index(root) -> Path:
         off = None if any(o is None for o in offs) else sum(offs)
         first = "**all studies**" if j == 0 else ""
         out.append(f"| {first} | | {role} | {cells(t, off)} |")
+    path = root / "README.md"
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def _write_live_index(root: Path, studies) -> Path:
+    from .study.claims import evaluate_claims
+    from .study.grid import expand
+    from .study.provenance import table_problems, verify_checksum
+    from .study.store import read_tidy
+
+    kinds = list(VERDICT_KINDS)
+    out = [
+        "# Reports",
+        "",
+        "One directory per study, written by `ratesim report STUDY` from the full-size run, with",
+        "its tidy results table and the table's checksum (`ratesim check` re-judges every claim",
+        "from it on a fresh checkout). The counts below are of group verdicts (one per claim and",
+        "group), judged from the committed tables under the current rules, by the claims' role",
+        "(paper: a paper's statement; anchor: a known result the pipeline must reproduce;",
+        "control: built to fail, or to pass by construction); *not as expected*: groups whose",
+        "verdict differs from the one their claim expects. *table*: the code version of the",
+        "table's cells; a table computed from uncommitted code cannot back a report, and its",
+        "study's full rerun is pending (its report is the earlier one).",
+        "",
+        "| study | table | role | " + " | ".join(kinds) + " | not as expected |",
+        "|---|---|---|" + "---|" * (len(kinds) + 1),
+    ]
+    totals: dict[str, list] = {}
+    for st in studies:
+        csv = root / st.name / "results.csv"
+        link = f"[{st.name}]({st.name}/README.md)"
+        if not csv.is_file():
+            out.append(
+                f"| {link} | no committed table | | " + " | ".join("" for _ in kinds) + " | |"
+            )
+            continue
+        df = read_tidy(csv)
+        df = df[df["cell"].isin({c.id for c in expand(st, quick=False)})]
+        problems = table_problems(df)
+        if problems:
+            table = "uncommitted code: rerun pending"
+        elif bad := verify_checksum(csv):
+            table = "no checksum" if "missing" in bad else "**checksum mismatch**"
+        else:
+            table = "`" + str(df["version"].iloc[0]).split("+g")[-1] + "`"
+        by_role: dict[str, list] = {}
+        for r in evaluate_claims(st, df) if st.claims else []:
+            t = by_role.setdefault(r.claim.role, [dict.fromkeys(kinds, 0), 0])
+            t[0][r.verdict] += 1
+            t[1] += not r.as_expected
+        if not by_role:
+            out.append(
+                f"| {link} | {table} | (no claims) | " + " | ".join("" for _ in kinds) + " | |"
+            )
+        for j, role in enumerate(_roles_in(by_role)):
+            t, off = by_role[role]
+            tot = totals.setdefault(role, [dict.fromkeys(kinds, 0), 0])
+            for k in kinds:
+                tot[0][k] += t[k]
+            tot[1] += off
+            cells = " | ".join(str(t[k]) for k in kinds) + f" | {f'**{off}**' if off else 0}"
+            out.append(
+                f"| {link if j == 0 else ''} | {table if j == 0 else ''} | {role} | {cells} |"
+            )
+    for j, role in enumerate(_roles_in(totals)):
+        t, off = totals[role]
+        cells = " | ".join(str(t[k]) for k in kinds) + f" | {f'**{off}**' if off else 0}"
+        out.append(f"| {'**all studies**' if j == 0 else ''} | | {role} | {cells} |")
+    others = sorted(
+        p.parent.name
+        for p in root.glob("*/README.md")
+        if p.parent.name not in {s.name for s in studies}
+    )
+    if others:
+        out += ["", "Other reports: " + ", ".join(f"[{n}]({n}/README.md)" for n in others) + "."]
     path = root / "README.md"
     path.write_text("\n".join(out) + "\n")
     return path

@@ -130,6 +130,10 @@ def test_run_fit_check_report_export(tmp_path, capsys, monkeypatch):
     assert "slope -0.5" in out and "local slopes" in out and "[N/logN]" in out
     assert main(["report", "good", *a]) == 0
     assert (tmp_path / "rep" / "good" / "README.md").exists()
+    # the index judges every study's committed table now, and says where each table comes from
+    index = (tmp_path / "rep" / "README.md").read_text()
+    assert "| [good](good/README.md) | `old` | paper | 1 | 0 |" in index
+    assert "| [wrong](wrong/README.md) | no committed table |" in index
     assert main(["export", "good", *a, "--to", str(tmp_path / "t.csv")]) == 0
     assert (tmp_path / "t.csv").exists()
     # a fresh checkout (no store) checks from the committed table
