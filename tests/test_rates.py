@@ -11,8 +11,8 @@ from ratesim.rates import (
     effective_exponent,
     fit_rate,
     fit_two_term,
-    local_slopes,
     judge,
+    local_slopes,
     verdict,
 )
 

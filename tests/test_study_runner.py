@@ -349,8 +349,8 @@ def test_optional_metrics(tmp_path, write_study):
         STUDY = Study(name="optional", task=opt_task,
                       grid={"N": [10, 20, 40], "extra, drop_a": [(False, False), (True, False),
                                                                  (False, True)]},
-                      seeds=1, claims=[Claim(tolerance=0.1, metric="b", predict=-1.0, where={"extra": False,
-                                                                              "drop_a": False})])
+                      seeds=1, claims=[Claim(metric="b", predict=-1.0, tolerance=0.1,
+                                             where={"extra": False, "drop_a": False})])
         """,
     )
     st = load_study(p)
