@@ -135,6 +135,8 @@ class RateFit:
         Covariance of the parameters ((a, b), or (log A, b, c) for ``two_term``).
     sub_coef, subleading : float
         ``c`` and ``q`` of the two-term form (NaN otherwise).
+    converged : bool
+        False when the two-term fit's best start stopped at ``max_nfev`` evaluations.
     """
 
     slope: float
@@ -158,6 +160,7 @@ class RateFit:
     sub_coef: float = float("nan")
     subleading: float = float("nan")
     statistic: str = "mean"
+    converged: bool = True
 
     @property
     def halfwidth(self) -> float:
@@ -488,7 +491,13 @@ def _two_term_log(theta, logN, q):
 
 
 def fit_two_term(
-    N, values, *, subleading: float = 0.5, statistic: str = "mean", level: float = 0.95
+    N,
+    values,
+    *,
+    subleading: float = 0.5,
+    statistic: str = "mean",
+    level: float = 0.95,
+    max_nfev: int = 20000,
 ) -> RateFit:
     """Fit ``metric ~ A N^b + c N^(-q)`` (leading power plus a subleading term) by NLS.
 
@@ -500,7 +509,8 @@ def fit_two_term(
     estimates the leading exponent. Fitted on the level values of :func:`fit_rate` (``statistic``),
     weighted by their standard errors, with ``scipy.optimize.least_squares``; the covariance
     of (log A, b, c) is the Gauss-Newton one, inflated by ``max(1, chi2 / (L - 3))``. Needs >= 4
-    distinct N.
+    distinct N. ``max_nfev`` caps the evaluations of each of the three starts (``converged`` says
+    whether the best one stopped before the cap).
 
     Returns
     -------
@@ -534,7 +544,7 @@ def fit_two_term(
     best = None
     for c0 in (0.0, 1.0, -1.0):
         x0 = np.array([base.intercept, base.slope, c0 * np.exp(y[0]) * base.N[0] ** q])
-        r = least_squares(resid, x0, method="lm" if L > 3 else "trf", max_nfev=20000)
+        r = least_squares(resid, x0, method="lm" if L > 3 else "trf", max_nfev=int(max_nfev))
         if np.all(np.isfinite(r.fun)) and (best is None or r.cost < best.cost):
             best = r
     J = best.jac
@@ -575,6 +585,7 @@ def fit_two_term(
         sub_coef=c,
         subleading=q,
         statistic=statistic,
+        converged=best.status != 0,
     )
 
 
