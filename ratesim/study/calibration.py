@@ -1118,26 +1118,9 @@ def write_report(
 # command line
 
 
-def _available_cores() -> int:
-    import os
-
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1 (got {text!r})") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1 (got {v})")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from ..cli import _available_cores, _positive_int
+
     root = Path(__file__).resolve().parents[2]
     p = argparse.ArgumentParser(
         prog="ratesim calibrate",
