@@ -145,6 +145,11 @@ def _decades(levels) -> float:
     return float(np.log10(levels.max() / levels.min())) if levels.size else 0.0
 
 
+def _too_few(levels) -> bool:
+    """Fewer than MIN_LEVELS levels, or fewer than MIN_DECADES decades: no verdict possible."""
+    return len(levels) < MIN_LEVELS or _decades(levels) < MIN_DECADES
+
+
 def _select(df, claim, where):
     sub = df[df["metric"] == claim.metric]
     for k, allowed in where.items():
@@ -167,7 +172,7 @@ def _judge_group(ci, claim, res, df, g, preds) -> None:
     x = g[_column(g, claim.on)].to_numpy(dtype=float)
     v = g["value"].to_numpy(dtype=float)
     levels = np.unique(x)
-    if levels.size < MIN_LEVELS or _decades(levels) < MIN_DECADES:
+    if _too_few(levels):
         res.verdict = UNDERPOWERED
         res.note = (
             f"{levels.size} levels of {claim.on} over {_decades(levels):.2f} decades (a verdict "
@@ -187,7 +192,7 @@ def _judge_group(ci, claim, res, df, g, preds) -> None:
                 res.floored.append(float(lv))
         x, v = x[keep], v[keep]
         usable = np.unique(x)
-        if usable.size < MIN_LEVELS or _decades(usable) < MIN_DECADES:
+        if _too_few(usable):
             res.verdict = FLOOR_LIMITED
             res.note = (
                 f"{len(res.floored)} of {levels.size} levels lie within {claim.floor_factor:g}x "
