@@ -254,10 +254,11 @@ def _recompute(st, df, src, budget) -> list[str]:
     if rc.skipped:
         print(f"{'':19s} recompute: skipped ({rc.skipped})")
         return []
-    tol = "bit-identical" if not st.recompute_rtol else f"rtol {st.recompute_rtol:g}"
+    tol = "bit-identical" if not st.recompute_rtol else f"rtol {st.recompute_rtol:g} of scale"
     print(
-        f"{'':19s} recompute: {len(rc.cells)} cells in {rc.seconds:.1f} s, {tol}, max relative "
-        f"difference {rc.max_rel:.2g}: {'ok' if rc.ok else f'{len(rc.mismatches)} mismatches'}"
+        f"{'':19s} recompute: {len(rc.cells)} cells in {rc.seconds:.1f} s, {tol}, largest "
+        f"difference {rc.max_rel:.2g} of the metric's scale: "
+        + ("ok" if rc.ok else f"{len(rc.mismatches)} mismatches")
     )
     return [
         f"{st.name}: recomputed {m} of {cid} = {new!r}, committed {old!r}"

@@ -8,7 +8,9 @@ every machine and does not depend on the table's row order), and compares every 
 
 - bit-identical by default (committed tables store full double precision);
 - within ``Study(recompute_rtol=...)`` for a task whose results depend on the floating-point
-  order of a parallel reduction (the study says so).
+  order of a parallel reduction (the study says so): ``|recomputed - committed| <= rtol * scale``
+  with ``scale`` the largest committed magnitude of that metric in the study, so that values
+  near 0 (where rounding is all there is) are judged on the metric's own scale.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Recomputation:
     seconds : float
         Wall time of the recomputation.
     max_rel : float
-        Largest relative difference seen.
+        Largest difference seen, relative to the metric's scale in the study.
     """
 
     study: str
@@ -101,6 +103,7 @@ def recompute_sample(study, table, *, budget: float) -> Recomputation:
         out.skipped = f"the cheapest cell took {min(costs.values()):.1f} s > budget {budget:g} s"
         return out
     rtol = float(getattr(study, "recompute_rtol", 0.0) or 0.0)
+    scale = t.groupby("metric")["value"].apply(lambda x: float(x.abs().max())).to_dict()
     t0 = time.perf_counter()
     for cid in picked:
         res = execute_cell(study.task, None, study.name, "full", cells[cid])
@@ -108,7 +111,7 @@ def recompute_sample(study, table, *, budget: float) -> Recomputation:
         got = res.metrics if res.status == "ok" else {}
         for metric, old in committed.items():
             new = float(got.get(metric, math.nan))
-            rel = abs(new - old) / max(abs(old), 1e-300) if math.isfinite(new) else math.inf
+            rel = abs(new - old) / max(scale[metric], 1e-300) if math.isfinite(new) else math.inf
             out.max_rel = max(out.max_rel, rel)
             if not (new == old or rel <= rtol):
                 out.mismatches.append((cid, metric, float(old), new))

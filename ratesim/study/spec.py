@@ -254,9 +254,10 @@ class Study:
         ``(date, commit)`` at which the design and claims were registered, before the full run
         (ISO date, abbreviated commit hash). Reports show it.
     recompute_rtol : float
-        Relative tolerance of ``ratesim check --recompute`` for this study's cells: 0 (the
-        default) demands bit-identical values; a task whose results depend on the order of a
-        parallel floating-point reduction states its tolerance here.
+        Tolerance of ``ratesim check --recompute`` for this study's cells, relative to each
+        metric's largest committed magnitude: 0 (the default) demands bit-identical values; a
+        task whose results depend on the order of a parallel floating-point reduction states its
+        tolerance here.
     """
 
     name: str

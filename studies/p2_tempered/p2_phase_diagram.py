@@ -129,7 +129,8 @@ STUDY = Study(
     name="p2_phase_diagram",
     task=ts_stationary_quadrature,
     # the quadrature's moments m1, m2 depend on the number of numba threads in their last
-    # digits (measured: 5.8e-12 relative between 2 threads and 1)
+    # digits (measured: 1e-16 of each metric's scale between 2 threads and 1; 5.8e-12 relative
+    # on single values near 0)
     recompute_rtol=1e-9,
     grid={
         "manifold": "circle",
