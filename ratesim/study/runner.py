@@ -168,19 +168,7 @@ def execute_cell(
     import numpy as np
 
     _set_thread_budget(threads)
-    res = CellResult(
-        study=study,
-        mode=mode,
-        cell=cell.id,
-        params=cell.params,
-        rep=cell.rep,
-        seed=cell.seed,
-        status="failed",
-        version=version,
-        task_hash=task_hash,
-        host=platform.node(),
-        started=_now(),
-    )
+    res = _failed(cell, study, mode, version, task_hash)
     try:  # loading the task (and the study file) is not part of the cell's time and memory
         spec = _resolve_task(task, study_file)
     except Exception:
@@ -398,21 +386,26 @@ def _outcome(fut, cell: Cell, study: str, mode: str, version: str, task_hash: st
     try:
         return fut.result()
     except Exception:
-        return CellResult(
-            study=study,
-            mode=mode,
-            cell=cell.id,
-            params=cell.params,
-            rep=cell.rep,
-            seed=cell.seed,
-            status="failed",
-            version=version,
-            task_hash=task_hash,
-            host=platform.node(),
-            started=_now(),
-            finished=_now(),
-            error=traceback.format_exc(),
-        )
+        res = _failed(cell, study, mode, version, task_hash)
+        res.finished, res.error = _now(), traceback.format_exc()
+        return res
+
+
+def _failed(cell: Cell, study: str, mode: str, version: str, task_hash: str) -> CellResult:
+    """A cell's result before (or instead of) its computation: status ``failed``, started now."""
+    return CellResult(
+        study=study,
+        mode=mode,
+        cell=cell.id,
+        params=cell.params,
+        rep=cell.rep,
+        seed=cell.seed,
+        status="failed",
+        version=version,
+        task_hash=task_hash,
+        host=platform.node(),
+        started=_now(),
+    )
 
 
 class _Pool:
