@@ -650,22 +650,6 @@ def test_nadaraya_watson_tends_to_the_denoiser_at_the_inflated_scale():
     assert np.any(np.abs(mean - wrong) > 4.9 * se)
 
 
-def test_bessel_helpers_match_half_integer_closed_forms_over_all_branches():
-    """On S^2 (m = 3): I_(3/2)/I_(1/2)(z) = coth z - 1/z and log int_{S^2} e^<v,u> du
-    = log(4 pi sinh(z) / z); z spans the small-z series, scipy's ive and the asymptotic series.
-    Tolerances: rounding of the closed forms themselves (coth z - 1/z loses ~|log10 z| digits
-    near z = 1e-3)."""
-    from ratesim.scores._oracle import _bessel_ratio_over_z, _log_sphere_mgf
-
-    z = np.array([1e-6, 1e-3, 0.5, 3.0, 50.0, 5e3, 5e4, 1e8, 1e12])
-    ratio = np.where(z < 1e-2, 1 / 3 - z**2 / 45, (1 / np.tanh(z) - 1 / z) / z)
-    assert_allclose(_bessel_ratio_over_z(3, z), ratio, rtol=1e-12)
-    log_mgf = np.log(4 * np.pi) + np.where(
-        z < 1e-2, np.log1p(z**2 / 6 + z**4 / 120), z + np.log1p(-np.exp(-2 * z)) - np.log(2 * z)
-    )
-    assert_allclose(_log_sphere_mgf(3, z), log_mgf, rtol=1e-13, atol=1e-13)
-
-
 @pytest.mark.parametrize("name", list(SCORES))
 def test_scores_are_finite_at_extreme_sigma_and_far_queries(name):
     M, X = _circle_data()

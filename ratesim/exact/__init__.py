@@ -72,6 +72,21 @@ __all__ += [
     "tube_points",
 ]
 
+# -- compiled von Mises-Fisher closed forms: Bessel ratio, log I_nu, smoothed score (_vmf.py) --
+from ._vmf import (  # noqa: E402
+    bessel_ratio,
+    log_ive,
+    vmf_smoothed_log_density,
+    vmf_smoothed_score,
+)
+
+__all__ += [
+    "bessel_ratio",
+    "log_ive",
+    "vmf_smoothed_log_density",
+    "vmf_smoothed_score",
+]
+
 # -- posterior moments of the oracle denoiser (_posterior.py) --
 from ._posterior import (  # noqa: E402
     denoiser_jacobian_eigenvalues,

@@ -7,78 +7,15 @@ import math
 import warnings
 
 import numpy as np
-from scipy.special import gammaln, ive
 
 from .._validation import RNGLike, as_generator, as_points, check_in_range, check_int
+from ..exact._vmf import sphere_log_density, sphere_score
 from ._base import ScoreEstimator
 from ._engine import gauss_lse, gauss_mean, make_index
 
 _METHODS = ("auto", "closed_form", "quadrature", "reference")
 _PROBE = 64
 _N_GRIDS = 2  # quadrature grids kept (a k = 2 grid can hold millions of nodes)
-_SMALL_Z = 1e-4
-
-
-def _asym_series(nu: float, z: np.ndarray, n_terms: int = 14) -> np.ndarray:
-    """sqrt(2 pi z) I_nu(z) e^(-z) = sum_k (-1)^k a_k(nu) / z^k (Abramowitz-Stegun 9.7.1), used
-    for z >= _asym_threshold(nu), where each term is at most (4 nu^2 / 8z)^k / k! <= 0.0125^k / k!:
-    14 terms reach rounding. scipy's ``ive`` loses accuracy above z ~ 1e7 and is NaN above ~4e9."""
-    mu = 4.0 * nu * nu
-    term = np.ones_like(z)
-    out = np.ones_like(z)
-    for k in range(1, n_terms + 1):
-        term = -term * (mu - (2 * k - 1) ** 2) / (k * 8.0 * z)
-        out = out + term
-    return out
-
-
-def _asym_threshold(nu: float) -> float:
-    return max(1e4, 10.0 * 4.0 * nu * nu)
-
-
-def _log_ive(nu: float, z: np.ndarray) -> np.ndarray:
-    """log(I_nu(z) e^(-z)) for z > 0: scipy ``ive`` below the threshold, the asymptotic series
-    above it."""
-    out = np.empty_like(z)
-    big = z >= _asym_threshold(nu)
-    out[~big] = np.log(ive(nu, z[~big]))
-    zb = z[big]
-    out[big] = np.log(_asym_series(nu, zb)) - 0.5 * np.log(2 * np.pi * zb)
-    return out
-
-
-def _log_sphere_mgf(m: int, z: np.ndarray) -> np.ndarray:
-    """log int_{S^(m-1)} exp(<v, u>) du for |v| = z: log((2 pi)^(m/2) I_nu(z) / z^nu), nu = m/2 - 1
-    (1 / C_m(z), docs/science.md), with scaled Bessel functions and a series for z < 1e-4."""
-    nu = 0.5 * m - 1.0
-    out = np.empty_like(z)
-    small = z < _SMALL_Z
-    zs = z[~small]
-    out[~small] = 0.5 * m * np.log(2 * np.pi) + _log_ive(nu, zs) + zs - nu * np.log(zs)
-    z2 = z[small] ** 2
-    out[small] = (
-        0.5 * m * np.log(2 * np.pi)
-        - nu * np.log(2.0)
-        - gammaln(nu + 1.0)
-        + np.log1p(z2 / (4 * (nu + 1)) + z2**2 / (32 * (nu + 1) * (nu + 2)))
-    )
-    return out
-
-
-def _bessel_ratio_over_z(m: int, z: np.ndarray) -> np.ndarray:
-    """(I_(m/2) / I_(m/2-1))(z) / z, with its series 1/m (1 - z^2 / (m (m + 2))) for z < 1e-4 and
-    the ratio of the asymptotic series for large z."""
-    nu = 0.5 * m - 1.0
-    out = np.empty_like(z)
-    small = z < _SMALL_Z
-    big = z >= _asym_threshold(nu + 1.0)
-    mid = ~small & ~big
-    zs = z[mid]
-    out[mid] = ive(nu + 1.0, zs) / ive(nu, zs) / zs
-    zb = z[big]
-    out[big] = _asym_series(nu + 1.0, zb) / _asym_series(nu, zb) / zb
-    out[small] = (1.0 - z[small] ** 2 / (m * (m + 2))) / m
-    return out
 
 
 def exponential_family_params(manifold, density, rtol: float = 1e-9):
@@ -133,8 +70,10 @@ class OracleScore(ScoreEstimator):
         v = y / sigma^2 + kappa mu (y the native coordinates of x),
         p_sigma(y) = (2 pi sigma^2)^(-m/2) exp(-(|y|^2 + 1)/(2 sigma^2)) C_m(kappa) / C_m(|v|) and
         s(y) = -y/sigma^2 + (I_(m/2)/I_(m/2-1))(|v|) v / (|v| sigma^2) (docs/science.md, exact
-        references; scaled Bessel functions ``scipy.special.ive``). The d - m flat directions of
-        the random isometry contribute N(0, sigma^2) factors (score -x_perp / sigma^2).
+        references). The d - m flat directions of the random isometry contribute N(0, sigma^2)
+        factors (score -x_perp / sigma^2). Evaluated by the fused numba kernels of
+        ``ratesim.exact._vmf`` (Bessel ratio and log I_nu to a few ulps for every |v|, one
+        parallel pass over the queries).
     ``quadrature``  any manifold with k <= 2: log p_sigma(x) = log sum_j p(u_j) w_j
         N(x; Phi(u_j), sigma^2 I) over ``manifold.quadrature(n)`` (log-sum-exp, kernel engine) and
         s(x) = (E[Phi(u) | x] - x) / sigma^2 (P2, proof of Thm 3.1). The grid
@@ -249,6 +188,9 @@ class OracleScore(ScoreEstimator):
         if ef is not None:
             self.method_ = "closed_form"
             self.natural_param_, self.log_c0_ = ef
+            self._frame = np.ascontiguousarray(M.frame, dtype=np.float64)
+            self._frame_t = np.ascontiguousarray(M.frame.T, dtype=np.float64)
+            self._a = np.ascontiguousarray(self.natural_param_, dtype=np.float64)
             return self
         if method in ("auto", "quadrature") and M.k <= 2:
             try:
@@ -343,29 +285,10 @@ class OracleScore(ScoreEstimator):
 
     # ----- closed form -------------------------------------------------------------------------
     def _closed(self, x, sigma, want_logp: bool):
-        M = self.manifold
-        m = M.k + 1
-        y, resid = M.to_native(x)
-        a = self.natural_param_
-        s2 = sigma**2
-        v = y / s2 + a
-        z = np.linalg.norm(v, axis=1)
+        # x is validated (C-contiguous float64, d columns) by _check_query
         if want_logp:
-            ny = np.linalg.norm(y, axis=1)
-            # z - (|y|^2 + 1) / (2 s2) = delta - (|y| - 1)^2 / (2 s2), without cancellation
-            delta = (2.0 * (y @ a) / s2 + a @ a) / (z + ny / s2)
-            lmgf = _log_sphere_mgf(m, z) - z  # log of the integral without its e^z
-            return (
-                -0.5 * M.d * np.log(2 * np.pi * s2)
-                - (ny - 1.0) ** 2 / (2 * s2)
-                + delta
-                + self.log_c0_
-                + lmgf
-                - np.sum(resid**2, axis=1) / (2 * s2)
-            )
-        r = _bessel_ratio_over_z(m, z)
-        s_native = (-y + r[:, None] * v) / s2
-        return s_native @ M.frame.T - resid / s2
+            return sphere_log_density(x, self._frame, self._a, float(self.log_c0_), sigma)
+        return sphere_score(x, self._frame_t, self._a, sigma)
 
     # ----- public ------------------------------------------------------------------------------
     def _score(self, x, sigma):
