@@ -288,11 +288,11 @@ def _log_ive_kernel(nu, z, tab, out):  # pragma: no cover - compiled
 def _score_kernel(x, ft, a, s2, nu, tab, v, zb, rb, out):  # pragma: no cover - compiled
     """out = ((A_nu(z) / z) v F^T - x) / s2 with v = x F / s2 + a, z = |v| (ft = F^T, (m, d)).
 
-    Blocks of _BLOCK points, each in four passes: v and z (explicit two-component code for the
-    circle, m = 2), A_nu(z) / z by the fixed _K_FAST-term series for every point (a loop LLVM
-    vectorizes; the same arithmetic as :func:`_ratio_over_z` there), the points below its range
-    again by :func:`_ratio_over_z`, the output. Scratch: v (n, m), zb and rb (n,) for z and the
-    ratio.
+    Blocks of _BLOCK points, each in four passes: v and z, A_nu(z) / z by the fixed
+    _K_FAST-term series for every point (the arithmetic of :func:`_ratio_over_z` there), the
+    points below that range again by :func:`_ratio_over_z`, the output. m = 3 has explicit
+    three-component code (loops over m this short cost 2-3x; the circle comes padded with a zero
+    row of ft and of a, which adds exact zeros). Scratch: v (n, m), zb and rb (n,).
     """
     n, d = x.shape
     m = ft.shape[0]
@@ -300,18 +300,22 @@ def _score_kernel(x, ft, a, s2, nu, tab, v, zb, rb, out):  # pragma: no cover - 
     for b in prange((n + _BLOCK - 1) // _BLOCK):
         lo = b * _BLOCK
         hi = min(n, lo + _BLOCK)
-        if m == 2:
+        if m == 3:
             for i in range(lo, hi):
                 y0 = 0.0
                 y1 = 0.0
+                y2 = 0.0
                 for c in range(d):
                     y0 += x[i, c] * ft[0, c]
                     y1 += x[i, c] * ft[1, c]
+                    y2 += x[i, c] * ft[2, c]
                 v0 = y0 / s2 + a[0]
                 v1 = y1 / s2 + a[1]
+                v2 = y2 / s2 + a[2]
                 v[i, 0] = v0
                 v[i, 1] = v1
-                zb[i] = math.sqrt(v0 * v0 + v1 * v1)
+                v[i, 2] = v2
+                zb[i] = math.sqrt(v0 * v0 + v1 * v1 + v2 * v2)
         else:
             for i in range(lo, hi):
                 z2 = 0.0
@@ -332,12 +336,13 @@ def _score_kernel(x, ft, a, s2, nu, tab, v, zb, rb, out):  # pragma: no cover - 
         for i in range(lo, hi):
             if not zb[i] >= zfast:  # also NaN
                 rb[i] = _ratio_over_z(nu, zb[i], tab)
-        if m == 2:
+        if m == 3:
             for i in range(lo, hi):
                 rv0 = rb[i] * v[i, 0]
                 rv1 = rb[i] * v[i, 1]
+                rv2 = rb[i] * v[i, 2]
                 for c in range(d):
-                    out[i, c] = (rv0 * ft[0, c] + rv1 * ft[1, c] - x[i, c]) / s2
+                    out[i, c] = (rv0 * ft[0, c] + rv1 * ft[1, c] + rv2 * ft[2, c] - x[i, c]) / s2
         else:
             for i in range(lo, hi):
                 for c in range(d):
@@ -486,9 +491,12 @@ def sphere_score(x: np.ndarray, ft: np.ndarray, a: np.ndarray, sigma: float) -> 
     (m, d) (no checks: callers validate once; see :func:`vmf_smoothed_score`)."""
     m = ft.shape[0]
     nu = 0.5 * m - 1.0
+    if m == 2:  # the kernel's three-component code, with exact zeros
+        ft = np.concatenate([ft, np.zeros((1, ft.shape[1]))])
+        a = np.append(a, 0.0)
     n = x.shape[0]
     out = np.empty_like(x)
-    v, zb, rb = np.empty((n, m)), np.empty(n), np.empty(n)
+    v, zb, rb = np.empty((n, ft.shape[0])), np.empty(n), np.empty(n)
     _launch(_score_kernel, n, x, ft, a, sigma * sigma, nu, tables_for(nu), v, zb, rb, out)
     return out
 

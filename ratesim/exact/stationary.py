@@ -41,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import i0e, i1e, logsumexp
+from scipy.special import i0e, logsumexp
 
 from .._validation import (
     RNGLike,
@@ -51,6 +51,7 @@ from .._validation import (
     check_int,
     check_positive,
 )
+from ._vmf import sphere_score
 
 __all__ = [
     "TV_BINS",
@@ -68,6 +69,7 @@ __all__ = [
 TV_BINS = 720
 KINDS = ("gradient", "rotational")
 TWO_PI = 2.0 * np.pi
+_IDENTITY_T = np.eye(2)  # F^T of the canonical circle
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +124,8 @@ def _log_p(x, sigma, kappa, mean):
 def circle_score(x, sigma: float, kappa: float = 4.0, mean: float = np.pi) -> np.ndarray:
     """Exact score s = grad log p_sigma for von Mises(kappa, mean) data on the unit circle.
 
-    s(x) = -x / sigma^2 + (I1/I0)(|v|) v / (|v| sigma^2), v as in :func:`circle_log_p_sigma`.
+    s(x) = -x / sigma^2 + (I1/I0)(|v|) v / (|v| sigma^2), v as in :func:`circle_log_p_sigma`,
+    by the compiled kernel of :class:`ratesim.scores.OracleScore` (``ratesim.exact._vmf``).
 
     Parameters
     ----------
@@ -142,12 +145,7 @@ def circle_score(x, sigma: float, kappa: float = 4.0, mean: float = np.pi) -> np
 
 
 def _score(x, sigma, kappa, mean):
-    a = _mean_vector(kappa, mean)
-    s2 = sigma * sigma
-    v = x / s2 + a
-    z = np.sqrt(np.einsum("ij,ij->i", v, v))
-    ratio = np.where(z > 0, i1e(z) / i0e(z) / np.where(z > 0, z, 1.0), 0.5)
-    return (-x + ratio[:, None] * v) / s2
+    return sphere_score(x, _IDENTITY_T, _mean_vector(kappa, mean), sigma)
 
 
 def double_well(x) -> np.ndarray:
