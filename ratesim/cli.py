@@ -473,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="reports/demo", help="output directory for the figure")
     sp.set_defaults(func=_cmd_demo)
 
-    sp = sub.add_parser("bench", help="run a benchmark (kernels, samplers, metrics)")
+    sp = sub.add_parser("bench", help="run a benchmark (kernels, samplers, metrics, scores)")
     sp.add_argument("name", help="benchmark name")
     sp.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the benchmark")
     sp.set_defaults(func=_cmd_bench)
