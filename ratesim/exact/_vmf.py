@@ -199,7 +199,7 @@ def _ratio_over_z(nu, z, tab):  # pragma: no cover - compiled
     if z != z:
         return z
     if z >= tab[_RT, 0]:
-        return (1.0 + _series_tail(tab, _RC, z)) / z
+        return (1.0 + _series_tail(tab, _RC, z)) * (1.0 / z)  # as the score kernel's batch pass
     return 1.0 / (2.0 * (nu + 1.0) + _cf_tail(nu, z))
 
 
