@@ -121,6 +121,31 @@ def mls_projection(
     return out
 
 
+def ball_dfs(pts, start, end, left, right, lo, hi, y, r2) -> list[int]:
+    """Tree-order indices of the points within sqrt(r2) of y, in the order of a depth-first
+    traversal that pops the right child first and tests every point (the KD-tree ball query of
+    the MLS projection, without its shortcut for nodes inside the ball)."""
+    out, stack = [], [0]
+    while stack:
+        node = stack.pop()
+        gap = np.maximum(0.0, np.maximum(lo[node] - y, y - hi[node]))
+        if np.sum(gap**2) > r2:
+            continue
+        if left[node] < 0:
+            out += [j for j in range(start[node], end[node]) if np.sum((pts[j] - y) ** 2) <= r2]
+        else:
+            stack += [left[node], right[node]]
+    return out
+
+
+def gauss_cut(lw, mx, log_cut=50.0) -> np.ndarray:
+    """Weights exp(lw - mx), 0 below exp(-log_cut), by the formula of the kernel before it
+    skipped the exponential of the dropped weights (evaluated elementwise with math.exp)."""
+    import math
+
+    return np.array([math.exp(v - mx) if v - mx >= -log_cut else 0.0 for v in lw])
+
+
 def gaussian_mixture_score(centres, x, sigma):
     """grad log of (1/N) sum_i N(x; c_i, sigma^2 I) from the explicit densities, and the log pdf."""
     N, d = centres.shape

@@ -90,7 +90,7 @@ def test_overflowing_and_nonfinite_queries_give_nan_without_raising(search):
     assert np.all(np.linalg.norm(P[1:] - M.project(P[1:]).point, axis=1) < 1e-2)
     q[0] = np.nan
     out = np.empty_like(q)
-    _mls_projection_kernel(X, q, 0.25, 2, est.exponents_, 1e-10, 2, 8, out)
+    _mls_projection_kernel(X, q, 0.25, 2, est.exponents_, 1e-10, 2, 8, out, 2)
     assert np.all(np.isnan(out[0]))
     assert_allclose(out[1:], P[1:], rtol=1e-12)
 

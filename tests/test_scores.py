@@ -14,7 +14,7 @@ import warnings
 import naive_scores as naive
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import special_ortho_group
 
 from ratesim._validation import NotFittedError
@@ -294,7 +294,7 @@ def test_local_polynomial_kernel_matches_naive_twin():
     for degree in (0, 1, 2):
         out = np.empty((5, 2))
         _local_poly_kernel(
-            inputs, targets, log_a, q, 0.7, monomial_exponents(3, degree), 1e-10, out
+            inputs, targets, log_a, q, 0.7, monomial_exponents(3, degree), 1e-10, out, 2
         )
         ref = naive.local_poly(inputs, targets, log_a, q, 0.7, degree)
         assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
@@ -312,7 +312,7 @@ def test_mls_projection_kernel_matches_naive_twin():
     for degree in (1, 2):
         out = np.empty_like(q)
         exps = monomial_exponents(1, degree)
-        _mls_projection_kernel(X, q, 0.4, 1, exps, 1e-10, 2, 8, out)
+        _mls_projection_kernel(X, q, 0.4, 1, exps, 1e-10, 2, 8, out, 2)
         ref = naive.mls_projection(X, q, 0.4, 1, degree, 2, 8)
         assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
 
@@ -713,23 +713,24 @@ def test_projection_tree_search_equals_dense_scan_and_the_naive_twin():
 
 def test_projection_tree_check_rejects_a_too_small_ball_and_falls_back(monkeypatch):
     from ratesim.scores import _projection
-    from ratesim.scores._localpoly import _mls_one, _mls_one_checked
+    from ratesim.scores._localpoly import _mls_one, _mls_one_checked, _mls_workspace
 
     X = _circle_data(n=300)[1]
     x = X[5] + 0.01
     exps = monomial_exponents(1, 2)
     y1, y2 = np.empty(3), np.empty(3)
-    assert not _mls_one_checked(X, x, 0.0, 0.3, 1, exps, 1e-10, 2, 8, y1)
-    assert _mls_one_checked(X, x, np.inf, 0.3, 1, exps, 1e-10, 2, 8, y1)
-    _mls_one(X, x, 0.3, 1, exps, 1e-10, 2, 8, y2)
+    ws = _mls_workspace(300, 3, 1, 3)
+    assert not _mls_one_checked(X, x, 0.0, 0.3, 1, exps, 1e-10, 2, 8, y1, *ws)
+    assert _mls_one_checked(X, x, np.inf, 0.3, 1, exps, 1e-10, 2, 8, y1, *ws)
+    _mls_one(X, x, 0.3, 1, exps, 1e-10, 2, 8, y2, *ws)
     assert_allclose(y1, y2, rtol=1e-14)
     # a tree kernel that flags every query: the estimator must redo them densely
     real = _projection._mls_projection_tree_kernel
 
-    def failing(*args):
+    def failing(*args):  # (..., out, ok, n_blocks)
         real(*args)
-        args[-1][:] = False
-        args[-2][:] = np.nan
+        args[-2][:] = False
+        args[-3][:] = np.nan
 
     monkeypatch.setattr(_projection, "_mls_projection_tree_kernel", failing)
     est = ProjectionScore(bandwidth=0.3, k=1, search="tree").fit(X)
@@ -740,18 +741,122 @@ def test_projection_tree_check_rejects_a_too_small_ball_and_falls_back(monkeypat
     assert est.n_dense_fallbacks_ == 4
 
 
+def test_gauss_cut_matches_the_formula_it_replaced():
+    """_gauss_cut evaluates exp only for the kept weights; the weights and the kept indices are
+    those of exp(lw - mx) if lw - mx >= -LOG_CUT else 0 (the twin uses math.exp, the same libm
+    function as the kernel: exact equality), including -inf and NaN log-weights (dropped)."""
+    from ratesim.scores._localpoly import LOG_CUT, _gauss_cut
+
+    rng = np.random.default_rng(71)
+    lw = -rng.exponential(30.0, 2000)
+    lw[:3] = [-np.inf, np.nan, -LOG_CUT]
+    mx = float(np.nanmax(lw))
+    w, idx = lw.copy(), np.empty(2000, dtype=np.int64)
+    nnz = _gauss_cut(w, mx, idx)
+    ref = naive.gauss_cut(lw, mx, LOG_CUT)
+    assert_array_equal(w, ref)
+    assert_array_equal(idx[:nnz], np.flatnonzero(ref > 0))
+    assert 0 < nnz < 2000
+
+
+@pytest.mark.parametrize("degree", [2, 4])
+def test_unrolled_curve_fit_sums_agree_with_the_generic_loop(degree):
+    """k = 1: the unrolled normal equations (entries of G in registers, t^4 as (t t)(t t) like
+    the compiled _features) and the generic loop accumulate the same terms in the same order.
+    Inside the MLS kernels the two give the same bits (checked against the previous kernel on
+    the studies' configurations when the unrolled path was written, benchmarks/coarse.md); as
+    separately compiled functions LLVM's fast-math may contract or reassociate them differently,
+    so here they are held to the summation bound: |G1 - G2| <= 2 nnz eps max diag(G) (every
+    partial sum of w phi_f phi_g is bounded by sqrt(G_ff G_gg) <= max diag(G), Cauchy-Schwarz),
+    and B likewise with its own scale (Cauchy-Schwarz with |nv_j| <= |X_j - c|)."""
+    from ratesim.scores._localpoly import (
+        _fit_sums,
+        _fit_sums_k1_deg2,
+        _fit_sums_k1_deg4,
+        _gauss_cut,
+        _gauss_logw,
+        _padded,
+        _weighted_mean_cov,
+    )
+
+    M, X = _circle_data(n=400, d=3)
+    rng = np.random.default_rng(72)
+    exps = monomial_exponents(1, degree)
+    F, Fp = degree + 1, _padded(degree + 1)
+    unrolled = _fit_sums_k1_deg4 if degree == 4 else _fit_sums_k1_deg2
+    eps = np.finfo(float).eps
+    for scale in (0.01, 0.1, 1.0):
+        x = M.sample(1, rng=rng)[0] + scale * rng.standard_normal(3)
+        h = 0.2
+        w, idx = np.empty(400), np.empty(400, dtype=np.int64)
+        nnz = _gauss_cut(w, _gauss_logw(X, x, 0.5 / h**2, w), idx)
+        c, C = np.empty(3), np.empty((3, 3))
+        _weighted_mean_cov(X, w, idx, nnz, c, C)
+        vecs = np.linalg.eigh(C)[1]
+        T, Nf = np.ascontiguousarray(vecs[:, 2:]), np.ascontiguousarray(vecs[:, :2])
+        G1, B1, G2, B2 = np.empty((F, Fp)), np.empty((F, 2)), np.empty((F, F)), np.empty((F, 2))
+        t, nv, phi = np.empty(1), np.empty(2), np.zeros(Fp)
+        r1 = _fit_sums(X, w, idx, nnz, c, T, Nf, h, exps, G1, B1, t, nv, phi)
+        r2 = unrolled(X, w, idx, nnz, c, T, Nf, h, G2, B2, t, nv)
+        assert nnz > 2 * F
+        diag = np.diag(G2).max()
+        assert np.abs(G1[:, :F] - G2).max() <= 2 * nnz * eps * diag
+        # |nv_j| <= |X_j - c| <= rad: sum_j |w phi_f nv_j| <= sqrt(G_ff sum_j w_j) rad
+        rad = np.linalg.norm(X[idx[:nnz]] - c, axis=1).max()
+        assert np.abs(B1 - B2).max() <= 2 * nnz * eps * np.sqrt(diag * w.sum()) * rad
+        assert abs(r1 - r2) <= 2 * nnz * eps * r2
+
+
+@pytest.mark.parametrize("search", ["dense", "tree"])
+def test_projection_kernels_do_not_depend_on_blocks_or_threads(search):
+    """Each query is computed alone in its block's scratch: any number of blocks, one query at a
+    time, or one numba thread give the same bits (no state leaks from one query to the next)."""
+    import numba
+
+    from ratesim.scores._localpoly import n_blocks
+
+    M = Sphere(k=2, d=4, seed=3)
+    X = M.sample(2500, rng=0)
+    rng = np.random.default_rng(73)
+    q = np.vstack([M.sample(30, rng=rng) + 0.05 * rng.standard_normal((30, 4)), [[3.0] * 4]])
+    est = ProjectionScore(bandwidth=0.15, k=2, search=search).fit(X)
+    ref = est.project(q)
+    one_by_one = np.vstack([est.project(q[i : i + 1]) for i in range(len(q))])
+    assert_array_equal(one_by_one, ref)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert n_blocks(31) == 1
+        assert_array_equal(est.project(q), ref)
+    finally:
+        numba.set_num_threads(old)
+    assert n_blocks(31) == min(31, old) and n_blocks(0) == 1
+
+
 def test_tree_ball_and_nearest_match_brute_force():
+    """_ball returns the points within the radius in the order of the plain depth-first
+    traversal (the naive twin tests every point); the shortcut for nodes whose whole box lies
+    inside the ball (taken here: ``contained`` counts them) keeps that order, which the MLS sums
+    depend on. _nearest_d2 is the brute-force minimum up to FMA rounding."""
     from ratesim.kernels import GaussianIndex
-    from ratesim.scores._localpoly import _ball, _nearest_d2
+    from ratesim.scores._localpoly import STACK_SIZE, _ball, _nearest_d2
 
     rng = np.random.default_rng(70)
     X = rng.standard_normal((500, 3))
     index = GaussianIndex(X, leaf_size=16)
     pts = np.ascontiguousarray(index.yT.T)
+    tree = (index.start, index.end, index.left, index.right, index.lo, index.hi)
+    stack, inside = np.empty(STACK_SIZE, dtype=np.int64), np.empty(STACK_SIZE, dtype=np.int64)
+    out = np.empty_like(pts)
+    contained = 0
     for y in rng.standard_normal((5, 3)) * 1.5:
         d2 = np.sum((pts - y) ** 2, axis=1)
-        buf = np.empty(500, dtype=np.int64)
-        tree = (index.start, index.end, index.left, index.right, index.lo, index.hi)
-        cnt = _ball(pts, *tree, y, 0.7, buf)
-        assert sorted(buf[:cnt]) == sorted(np.flatnonzero(d2 <= 0.7))
-        assert_allclose(_nearest_d2(pts, *tree, y), d2.min(), rtol=1e-14)  # FMA rounding
+        for r2 in (0.0, 0.7, 4.0, 30.0, np.inf):
+            cnt = _ball(pts, *tree, y, r2, out, stack, inside)
+            order = naive.ball_dfs(pts, *tree, y, r2)
+            assert sorted(order) == list(np.flatnonzero(d2 <= r2))
+            assert_array_equal(out[:cnt], pts[order])
+            far = np.maximum(y - index.lo, index.hi - y)
+            contained += int(np.sum(np.sum(far**2, axis=1) <= r2))
+        assert_allclose(_nearest_d2(pts, *tree, y, stack), d2.min(), rtol=1e-14)  # FMA rounding
+    assert contained > 10

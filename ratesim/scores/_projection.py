@@ -9,7 +9,12 @@ import numpy as np
 from .._validation import as_points, check_in_range, check_int
 from ..kernels import GaussianIndex
 from ._base import ScoreEstimator, check_bandwidth
-from ._localpoly import _mls_projection_kernel, _mls_projection_tree_kernel, monomial_exponents
+from ._localpoly import (
+    _mls_projection_kernel,
+    _mls_projection_tree_kernel,
+    monomial_exponents,
+    n_blocks,
+)
 
 RIDGE = 1e-10
 N_NEWTON = 8
@@ -135,18 +140,19 @@ class ProjectionScore(ScoreEstimator):
             N_NEWTON,
         )
         if self.index_ is None:
-            _mls_projection_kernel(self.X_, x, *args, out)
+            _mls_projection_kernel(self.X_, x, *args, out, n_blocks(x.shape[0]))
             return out
         I = self.index_
         ok = np.empty(x.shape[0], dtype=np.bool_)
         pts = np.ascontiguousarray(I.yT.T)
+        nb = n_blocks(x.shape[0])
         _mls_projection_tree_kernel(
-            pts, I.start, I.end, I.left, I.right, I.lo, I.hi, x, *args, out, ok
+            pts, I.start, I.end, I.left, I.right, I.lo, I.hi, x, *args, out, ok, nb
         )  # fmt: skip
         if not ok.all():
             redo = np.ascontiguousarray(x[~ok])
             dense = np.empty_like(redo)
-            _mls_projection_kernel(self.X_, redo, *args, dense)
+            _mls_projection_kernel(self.X_, redo, *args, dense, n_blocks(redo.shape[0]))
             out[~ok] = dense
         self.n_dense_fallbacks_ = int(np.count_nonzero(~ok))
         return out

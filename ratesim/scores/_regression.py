@@ -18,7 +18,7 @@ from .._validation import RNGLike, as_generator, check_int
 from ._base import ScoreEstimator, check_bandwidth
 from ._empirical import _principal_axes
 from ._engine import gauss_mean
-from ._localpoly import _local_poly_kernel, monomial_exponents
+from ._localpoly import _local_poly_kernel, monomial_exponents, n_blocks
 
 RIDGE = 1e-10
 
@@ -122,6 +122,7 @@ class LocalPolynomialScore(_NoisyPairs):
             self.exponents_,
             RIDGE,
             out,
+            n_blocks(x.shape[0]),
         )
         return (out - x) / sigma**2
 
@@ -176,6 +177,7 @@ def local_polynomial_regression(
         monomial_exponents(inputs.shape[1], degree),
         RIDGE,
         out,
+        n_blocks(queries.shape[0]),
     )
     return out
 
