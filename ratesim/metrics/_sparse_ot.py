@@ -223,21 +223,28 @@ def _axis_gap(t, lo, w, periodic, period):
     return t - hi
 
 
+def _stack_size(n_levels: int, D: int) -> int:
+    """Depth-first stack of _check_one: at most 2^D children pushed per level."""
+    return 8 * (n_levels + 2) * (1 << D)
+
+
 @nb.njit(cache=True)
 def _check_one(
-    y, gj, Xs, us, starts, maxu, lev_off, n_levels, G, D, origin, width, geo, period, scale, best
-):
+    y, gj, Xs, us, starts, maxu, lev_off, n_levels, G, D, origin, width, geo, period, scale, best,
+    st_l, st_c, bval
+):  # fmt: skip
     """Branch and bound for one y: the number of x's with u_i - c(x_i, y) > gj, and the sorted-x
-    indices of the (at most) ``best.shape[0]`` most violated ones (written to ``best``, -1 pad)."""
+    indices of the (at most) ``best.shape[0]`` most violated ones (written to ``best``, -1 pad).
+    Scratch: st_l (S,), st_c (S, 3) with S = _stack_size(n_levels, D), bval (m,)."""
     periodic = geo == 0
-    nstack = 8 * (n_levels + 2) * (1 << D)
-    st_l = np.empty(nstack, dtype=np.int64)
-    st_c = np.zeros((nstack, 3), dtype=np.int64)
     st_l[0] = n_levels - 1
+    st_c[0, 0] = 0
+    st_c[0, 1] = 0
+    st_c[0, 2] = 0
     sp = 1
     count = 0
     m = best.shape[0]
-    bval = np.full(m, -1, dtype=np.int64)
+    bval[:] = -1
     best[:] = -1
     while sp > 0:
         sp -= 1
@@ -299,30 +306,36 @@ def _check_one(
 
 @nb.njit(cache=True, parallel=True)
 def _all_violations(
-    Y, g, Xs, us, starts, maxu, lev_off, n_levels, G, D, origin, width, geo, per, sc, m
+    Y, g, Xs, us, starts, maxu, lev_off, n_levels, G, D, origin, width, geo, per, sc, m, nb_, S
 ):
-    """Per y: the number of violating x's and the m most violated (sorted-x indices, -1 pad)."""
-    counts = np.zeros(Y.shape[0], dtype=np.int64)
-    best = np.full((Y.shape[0], m), -1, dtype=np.int64)
-    for j in nb.prange(Y.shape[0]):
-        counts[j] = _check_one(
-            Y[j],
-            g[j],
-            Xs,
-            us,
-            starts,
-            maxu,
-            lev_off,
-            n_levels,
-            G,
-            D,
-            origin,
-            width,
-            geo,
-            per,
-            sc,
-            best[j],
-        )
+    """Per y: the number of violating x's and the m most violated (sorted-x indices, -1 pad).
+    The y's are split into nb_ blocks (one per numba thread); a block copies the grid and
+    allocates its scratch (stacks of size S) once, so the per-y search neither allocates nor
+    updates a reference count another thread also updates. Integer results, the same for any
+    nb_."""
+    n = Y.shape[0]
+    counts = np.zeros(n, dtype=np.int64)
+    best = np.full((n, m), -1, dtype=np.int64)
+    for b in nb.prange(nb_):
+        Xp = Xs.copy()
+        up = us.copy()
+        sp = starts.copy()
+        mp = maxu.copy()
+        lp = lev_off.copy()
+        st_l = np.empty(S, dtype=np.int64)
+        st_c = np.empty((S, 3), dtype=np.int64)
+        bval = np.empty(m, dtype=np.int64)
+        bj = np.empty(m, dtype=np.int64)
+        y = np.empty(Y.shape[1])
+        for j in range(b * n // nb_, (b + 1) * n // nb_):
+            for a in range(Y.shape[1]):
+                y[a] = Y[j, a]
+            counts[j] = _check_one(
+                y, g[j], Xp, up, sp, mp, lp, n_levels, G, D, origin, width, geo, per, sc, bj,
+                st_l, st_c, bval
+            )  # fmt: skip
+            for t in range(m):
+                best[j, t] = bj[t]
     return counts, best
 
 
@@ -381,7 +394,9 @@ def _violations(grid, Y, u, v, geo, period, scale, per_query):
     maxu, lev_off = grid.max_levels(us)
     args = (grid.Xs, us, grid.starts, maxu, lev_off, grid.n_levels, grid.G, grid.D)
     args = args + (grid.origin, grid.width, geo, period, scale)
-    counts, best = _all_violations(Y, -v, *args, per_query)
+    nb_ = max(1, min(Y.shape[0], nb.get_num_threads()))
+    S = _stack_size(grid.n_levels, grid.D)
+    counts, best = _all_violations(Y, -v, *args, per_query, nb_, S)
     jj = np.repeat(np.arange(Y.shape[0]), per_query)
     p = best.ravel()
     keep = p >= 0
