@@ -485,77 +485,6 @@ def _fit_sums_k1_deg4(X, w, idx, nnz, c, T, Nf, h, G, B, t, nv):
 
 
 @njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
-def _fit_sums_k1_deg2(X, w, idx, nnz, c, T, Nf, h, G, B, t, nv):
-    """``_fit_sums`` for k = 1 and the 3 monomials 1, t, ..., t^2 (degree 2), with the 9
-    entries of G accumulated in registers: the same operations in the same order per entry."""
-    k = T.shape[1]
-    dn = Nf.shape[1]
-    d = X.shape[1]
-    for f in range(3):
-        for a in range(dn):
-            B[f, a] = 0.0
-    g00 = 0.0
-    g01 = 0.0
-    g02 = 0.0
-    g10 = 0.0
-    g11 = 0.0
-    g12 = 0.0
-    g20 = 0.0
-    g21 = 0.0
-    g22 = 0.0
-    sw = 0.0
-    st2 = 0.0
-    for q in range(nnz):
-        j = idx[q]
-        for a in range(k):
-            s = 0.0
-            for b in range(d):
-                s += T[b, a] * (X[j, b] - c[b])
-            t[a] = s / h
-        for a in range(dn):
-            s = 0.0
-            for b in range(d):
-                s += Nf[b, a] * (X[j, b] - c[b])
-            nv[a] = s
-        sw += w[j]
-        for a in range(k):
-            st2 += w[j] * t[a] * t[a]
-        wj = w[j]
-        tt = t[0]
-        p0 = 1.0
-        p1 = tt
-        p2 = tt * tt
-        wf = wj * p0
-        g00 += wf * p0
-        g01 += wf * p1
-        g02 += wf * p2
-        for a in range(dn):
-            B[0, a] += wf * nv[a]
-        wf = wj * p1
-        g10 += wf * p0
-        g11 += wf * p1
-        g12 += wf * p2
-        for a in range(dn):
-            B[1, a] += wf * nv[a]
-        wf = wj * p2
-        g20 += wf * p0
-        g21 += wf * p1
-        g22 += wf * p2
-        for a in range(dn):
-            B[2, a] += wf * nv[a]
-    G[0, 0] = g00
-    G[0, 1] = g01
-    G[0, 2] = g02
-    G[1, 0] = g10
-    G[1, 1] = g11
-    G[1, 2] = g12
-    G[2, 0] = g20
-    G[2, 1] = g21
-    G[2, 2] = g22
-    return st2 / sw
-
-
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
 def _is_power_table(exps):
     """True if exps (F, 1) is the k = 1 table 0, 1, ..., F - 1."""
     if exps.shape[1] != 1:
@@ -572,14 +501,12 @@ def _fit_graph(X, w, idx, nnz, c, T, Nf, h, exps, ridge, G, B, t, nv, phi, coef)
     coordinates (rows of X with nonzero weight: idx[:nnz]): the coefficients (F, d - k) into
     coef; returns r_fit^2 = sum_j w_j |t_j|^2 / sum_j w_j (the weighted mean square of the scaled
     tangent coordinates). Scratch: G (F, Fp) with Fp = ``_padded(F)``, B (F, d - k), t (k,),
-    nv (d - k,), phi (Fp,). Curves (k = 1) at degree 4 or 2 take an unrolled path
-    (``_fit_sums_k1_deg4``, ``_fit_sums_k1_deg2``) that performs the same floating-point
-    operations in the same order."""
+    nv (d - k,), phi (Fp,). Curves (k = 1) at degree 4 take an unrolled path
+    (``_fit_sums_k1_deg4``) that performs the same floating-point operations in the same order
+    (degree 2 would gain less than its compilation costs)."""
     F = exps.shape[0]
     if F == 5 and _is_power_table(exps):
         r2 = _fit_sums_k1_deg4(X, w, idx, nnz, c, T, Nf, h, G, B, t, nv)
-    elif F == 3 and _is_power_table(exps):
-        r2 = _fit_sums_k1_deg2(X, w, idx, nnz, c, T, Nf, h, G, B, t, nv)
     else:
         for g in range(F, phi.shape[0]):
             phi[g] = 0.0
@@ -787,7 +714,7 @@ def _mls_pass(X, x, h, k, exps, ridge, n_newton, dlim, w, idx, c, C, T, Nf, ws, 
     return dlim
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE, inline="always")
 def _mls_one(X, x, h, k, exps, ridge, n_iter, n_newton, y, w, idx, c, C, T, Nf, ws):
     """The MLS projection y (d,) of one query x (d,) onto the data X (n, d); scratch from
     ``_mls_workspace(n, d, k, F)``."""
@@ -941,7 +868,7 @@ def _ball(pts, start, end, left, right, lo, hi, y, r2, out, stack, inside):
     return cnt
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=FASTMATH, cache=NUMBA_CACHE, inline="always")
 def _mls_one_checked(Xc, x, R, h, k, exps, ridge, n_iter, n_newton, y, w, idx, c, C, T, Nf, ws):
     """``_mls_one`` on the candidate points Xc; False if a pass could need a non-candidate. The
     scan for the candidates' distance cmin to y also stores the pass's log-weights: their
