@@ -41,11 +41,11 @@ density estimate mu_N * N(0, 0.1^2 I) (:class:`ratesim.scores.SmoothedScore` at 
 bandwidth 0.1, fixed in N), whose samples keep a normal spread 0.1 around M at every N: its
 precision does not shrink (pilot, beta = 2.5, m = 1000, 3 training sets: 0.31, 0.36, 0.39 at N =
 32, 316, 3162), so it must violate every bound. Its cells (one per beta and N, m = 1000) were added
-on 2026-12-05 and have no data until the next full run; every claim selects ``estimator =
-"adaptive_projection"``. The beta crossover is shown by precision_vs_beta: fitted exponents against
-beta beside P1's two lines, -1/k and the approximation order -min(beta, p+1)/k of a noiseless
-degree-p local polynomial fit (reference, not claimed: lacunary curves make local slopes
-oscillate).
+on 2026-12-05 (their slopes, about +0.05, violate every bound: reports/p1_coarse_coverage); every
+claim selects ``estimator = "adaptive_projection"``. The beta crossover is shown by
+precision_vs_beta: fitted exponents against beta beside P1's two lines, -1/k and the
+approximation order -min(beta, p+1)/k of a noiseless degree-p local polynomial fit (reference,
+not claimed: lacunary curves make local slopes oscillate).
 
 Budget (2 cores shared with three other full runs, ~1.5 h single-core): N = 32 .. 3162 (two
 decades), 10 seeds, m = 1e4 at beta = 2.5, 3000 at the other beta and for the hybrid, 1000 for
@@ -80,37 +80,41 @@ QUICK = [(b, "reverse_sde", n, 500, COARSE) for b in (2.5, "inf") for n in (32, 
 QUICK += [(4.5, s, n, 200, COARSE) for s in ("hybrid", "tempered_langevin") for n in (32, 100, 316)]
 K = 1
 
-NO_CONTROL_DATA = (
-    "; the control cells (estimator 'smoothed', bandwidth fixed at 0.1) were added 2026-12-05 "
-    "and have no data until the full run"
+CONTROL_DATA = (
+    "; its control (estimator 'smoothed', bandwidth fixed at 0.1, cells added 2026-12-05) has "
+    "precision slope {} and violates every bound"
 )
 THREE_LEVELS = "the hybrid and tempered samplers were run at N = 32, 316, 3162 only: 3 levels (< 4)"
-# expectations on the committed table (2026-12-05): beta -> Claim keywords
+# expectations on the committed table (full rerun of 2026-12-05 at commit 7e19a91): beta -> Claim
+# keywords. Before the control cells had data these bounds read "not discriminating".
 EXPECT = {
     2.5: dict(
-        expect="not discriminating",
-        evidence="slope -2.46 [-2.82, -2.08], far below every bound" + NO_CONTROL_DATA,
+        expect="consistent",
+        evidence="slope -2.40 [-2.73, -2.07], far below every bound"
+        + CONTROL_DATA.format("+0.05 [-0.00, +0.10]"),
     ),
     4.5: dict(
         expect={
-            "manifold__beta=4.5, sampler=reverse_sde": "not discriminating",
+            "manifold__beta=4.5, sampler=reverse_sde": "consistent",
             "manifold__beta=4.5, sampler=hybrid": "underpowered",
             "manifold__beta=4.5, sampler=tempered_langevin": "underpowered",
         },
         evidence=(
-            "reverse SDE: slope -4.88 [-5.22, -4.56], far below every bound"
-            + NO_CONTROL_DATA
+            "reverse SDE: slope -4.98 [-5.35, -4.60], far below every bound"
+            + CONTROL_DATA.format("+0.07 [+0.03, +0.10]")
             + "; "
             + THREE_LEVELS
         ),
     ),
     6.5: dict(
-        expect="not discriminating",
-        evidence="slope -5.06 [-5.21, -4.90], far below every bound" + NO_CONTROL_DATA,
+        expect="consistent",
+        evidence="slope -5.10 [-5.15, -5.04], far below every bound"
+        + CONTROL_DATA.format("+0.06 [+0.01, +0.12]"),
     ),
     "inf": dict(
-        expect="not discriminating",
-        evidence="slope -4.84 [-5.27, -4.41], far below -1/k" + NO_CONTROL_DATA,
+        expect="consistent",
+        evidence="slope -4.56 [-4.93, -4.16], far below -1/k"
+        + CONTROL_DATA.format("+0.05 [+0.01, +0.10]"),
     ),
 }
 
@@ -192,12 +196,17 @@ STUDY = Study(
             form="N/logN",
             tolerance=0.2,
             role="anchor",
-            expect={"k=1, manifold__beta=6.5": "inconclusive"},
+            expect={
+                "k=1, manifold__beta=4.5": "inconclusive",
+                "k=1, manifold__beta=6.5": "inconclusive",
+            },
             evidence=(
-                "beta = 6.5: slope -0.87 [-0.99, -0.76] straddles the band's edge -0.8 (local "
-                "slopes -1.01, -0.54, -1.17, -0.76: the coverage radius of N points jumps with "
-                "the largest gap, a noisy extreme value); the same statistic on the other curves "
-                "gives -0.88, -0.90, -0.92, inside the band"
+                "full rerun of 2026-12-05: beta = 4.5 slope -0.91 [-1.02, -0.80] and beta = 6.5 "
+                "-0.91 [-1.03, -0.79] straddle the band's edge -0.8 (the coverage radius of N "
+                "points jumps with the largest gap, a noisy extreme value; the first table had "
+                "beta = 4.5 inside the band and beta = 6.5 at -0.87 [-0.99, -0.76]); beta = 2.5 "
+                "and inf give "
+                "-0.92 [-1.02, -0.82] and -0.90 [-0.99, -0.81], inside it"
             ),
         ),
         Claim(
