@@ -62,10 +62,6 @@ RF_ITERS = 0
 
 STUDY = Study(
     name="p3_learning_dynamics",
-    # the committed table (commit af3a3f0) predates the compiled closed-form sphere scores, which
-    # moved its oracle references in the last bits (measured 1e-15 of each metric's scale); to be
-    # dropped when the table is re-run at the current code
-    recompute_rtol=1e-12,
     task=dsm_score_errors,
     grid={
         "manifold": "circle",
