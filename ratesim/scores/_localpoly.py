@@ -17,9 +17,10 @@ Arithmetic. The floating-point operations of each query are those of the origina
 query at a time, allocating per query), in the same order: the restructuring (scratch buffers,
 exp evaluated only for the kept weights, loops over the nonzero weights only, the candidates'
 distance scan reused for the log-weights, the normal equations of curves accumulated in registers)
-was checked to give the same bits on the studies' configurations (benchmarks/coarse.md). Under
-``fastmath`` the compiled arithmetic depends on how LLVM inlines and reassociates, so code in the
-hot loops is changed only with such a check.
+was checked to give the same bits on the studies' configurations (benchmarks/coarse.md). The
+kernels compile without fast-math (``IEEE_MATH``): with reassociation allowed, numba's freshly
+compiled and cache-loaded code gave different last bits, which the thresholds below turn into
+different decisions.
 
 Weights below exp(-LOG_CUT) times the largest weight of a query are skipped: each skipped term is
 < 2e-22 of the largest one, so the neglected mass is below N * 2e-22 relative (< 1e-15 for N < 1e6).
@@ -54,7 +55,7 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from .._config import FASTMATH, NUMBA_CACHE
+from .._config import IEEE_MATH, NUMBA_CACHE
 
 LOG_CUT = 50.0
 ESS_PER_COEF = 1.5  # effective samples required per fitted coefficient (per normal coordinate)
@@ -78,7 +79,7 @@ def monomial_exponents(q: int, degree: int) -> np.ndarray:
     return np.ascontiguousarray(np.array(rows, dtype=np.int64).reshape(len(rows), q))
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _features(t, exps, phi):
     """phi_f = prod_a t_a^exps[f, a]."""
     F, q = exps.shape
@@ -90,7 +91,7 @@ def _features(t, exps, phi):
         phi[f] = v
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _features_jac(t, exps, dphi):
     """dphi[f, a] = d phi_f / d t_a."""
     F, q = exps.shape
@@ -108,7 +109,7 @@ def _features_jac(t, exps, dphi):
             dphi[f, a] = v
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _cholesky_solve(A, B, X):
     """Solve A X = B for a symmetric positive definite A (F, F) and B (F, r) by Cholesky, into
     X (F, r); a plain loop (numba compiles it much faster than np.linalg.solve). A is
@@ -143,7 +144,7 @@ def _cholesky_solve(A, B, X):
             X[i, c] = t / A[i, i]
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _solve_ridge(G, B, ridge, X):
     """X = (G + lambda I)^(-1) B with lambda = ridge * trace(G) / F (ridge if G = 0); G (F, F) is
     overwritten (by its Cholesky factor), X (F, r) receives the solution."""
@@ -157,7 +158,7 @@ def _solve_ridge(G, B, ridge, X):
     _cholesky_solve(G, B, X)
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _local_poly_one(inputs, targets, log_a, x, h, exps, ridge, logw, G, B, t, phi, coef):
     """One query x (q,) of ``_local_poly_kernel``: returns nothing, the intercepts are coef[0].
     Scratch: logw (n,), G (F, F), B (F, r), t (q,), phi (F,), coef (F, r)."""
@@ -206,7 +207,7 @@ def n_blocks(m: int) -> int:
     return max(1, min(int(m), get_num_threads()))
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE, parallel=True)
 def _local_poly_kernel(inputs, targets, log_a, queries, h, exps, ridge, out, nb):
     """Local polynomial regression: out[i] = intercept of the weighted least-squares fit of
     ``targets`` on the monomials ``exps`` of (inputs - queries[i]) / h, with weights
@@ -235,7 +236,7 @@ def _local_poly_kernel(inputs, targets, log_a, queries, h, exps, ridge, out, nb)
                 out[i, c] = coef[0, c]
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _gauss_logw(X, y, inv2h2, w):
     """Log-weights w_j = -|X_j - y|^2 / (2 h^2) (inv2h2 = 1 / (2 h^2)); returns their maximum."""
     n, d = X.shape
@@ -251,7 +252,7 @@ def _gauss_logw(X, y, inv2h2, w):
     return mx
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _gauss_cut(w, mx, idx):
     """Log-weights w (n,) with maximum mx -> weights exp(w_j - mx), 0 below exp(-LOG_CUT); idx[:nnz]
     receives the indices of the nonzero weights (ascending); returns nnz. exp is evaluated for
@@ -270,7 +271,7 @@ def _gauss_cut(w, mx, idx):
     return nnz
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _weighted_mean_cov(X, w, idx, nnz, c, C):
     """Weighted mean c (d,) and covariance C (d, d) of the rows of X with nonzero weight
     (idx[:nnz], ascending; the zero weights add nothing)."""
@@ -296,7 +297,7 @@ def _weighted_mean_cov(X, w, idx, nnz, c, C):
             C[b, a] = C[a, b]
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _frame_coords(v, c, T, Nf, h, t, nv):
     """Scaled tangent coordinates t = T^T (v - c) / h and normal coordinates nv = N^T (v - c)."""
     d, k = T.shape
@@ -312,7 +313,7 @@ def _frame_coords(v, c, T, Nf, h, t, nv):
         nv[a] = s
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _fit_sums(X, w, idx, nnz, c, T, Nf, h, exps, G, B, t, nv, phi):
     """The normal equations of ``_fit_graph``: G (F, Fp) += w phi phi^T (only the first F columns
     are used: Fp >= F pads each row to a multiple of 8 so that the row update is whole vectors;
@@ -357,7 +358,7 @@ def _fit_sums(X, w, idx, nnz, c, T, Nf, h, exps, G, B, t, nv, phi):
     return st2 / sw
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _fit_sums_k1_deg4(X, w, idx, nnz, c, T, Nf, h, G, B, t, nv):
     """``_fit_sums`` for k = 1 and the 5 monomials 1, t, ..., t^4 (degree 4), with the 25
     entries of G accumulated in registers: the same operations in the same order per entry."""
@@ -484,7 +485,7 @@ def _fit_sums_k1_deg4(X, w, idx, nnz, c, T, Nf, h, G, B, t, nv):
     return st2 / sw
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _is_power_table(exps):
     """True if exps (F, 1) is the k = 1 table 0, 1, ..., F - 1."""
     if exps.shape[1] != 1:
@@ -495,7 +496,7 @@ def _is_power_table(exps):
     return True
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _fit_graph(X, w, idx, nnz, c, T, Nf, h, exps, ridge, G, B, t, nv, phi, coef):
     """Weighted least squares of the normal coordinates on the monomials of the scaled tangent
     coordinates (rows of X with nonzero weight: idx[:nnz]): the coefficients (F, d - k) into
@@ -523,13 +524,13 @@ def _fit_graph(X, w, idx, nnz, c, T, Nf, h, exps, ridge, G, B, t, nv, phi, coef)
     return r2
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _padded(F):
     """Row length of the padded normal matrix: F rounded up to a multiple of 8."""
     return (F + 7) // 8 * 8
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _clamp(t, r_max):
     """Radial projection of t onto the ball |t| <= r_max (in place)."""
     s = 0.0
@@ -541,7 +542,7 @@ def _clamp(t, r_max):
             t[a] *= f
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _foot_point(x, c, T, Nf, h, exps, coef, n_newton, r_max, y, tq, nq, t, phi, dphi, g, Dg, A,
                 rhs, step):  # fmt: skip
     """Nearest point y of the local graph {c + T h t + N g(t)} to x: projected Gauss-Newton on
@@ -595,7 +596,7 @@ def _foot_point(x, c, T, Nf, h, exps, coef, n_newton, r_max, y, tq, nq, t, phi, 
             y[b] += Nf[b, a] * s
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _n_features(exps, ess, k):
     """Number of leading (graded) monomials the fit may use at effective sample size ``ess``:
     those of the largest degree p' <= max degree with ESS_PER_COEF * F(p') <= ess; 0 (no fit,
@@ -612,7 +613,7 @@ def _n_features(exps, ess, k):
     return nf
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _degree(exps, f):
     """Total degree of monomial f."""
     s = 0
@@ -621,7 +622,7 @@ def _degree(exps, f):
     return s
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _mls_workspace(n, d, k, F):
     """Scratch of one thread's MLS queries on n points in R^d with at most F monomials:
     w (n,) weights, idx (n,) indices of the nonzero weights, c (d,), C (d, d), T (d, k),
@@ -641,7 +642,7 @@ def _mls_workspace(n, d, k, F):
     )
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _mls_pass(X, x, h, k, exps, ridge, n_newton, dlim, w, idx, c, C, T, Nf, ws, y, mx):
     """One MLS pass centred at y (updated in place): weights, effective sample size, local PCA,
     graph fit of the admissible degree, trust-region foot point, and the distance check
@@ -714,7 +715,7 @@ def _mls_pass(X, x, h, k, exps, ridge, n_newton, dlim, w, idx, c, C, T, Nf, ws, 
     return dlim
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE, inline="always")
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE, inline="always")
 def _mls_one(X, x, h, k, exps, ridge, n_iter, n_newton, y, w, idx, c, C, T, Nf, ws):
     """The MLS projection y (d,) of one query x (d,) onto the data X (n, d); scratch from
     ``_mls_workspace(n, d, k, F)``."""
@@ -725,7 +726,7 @@ def _mls_one(X, x, h, k, exps, ridge, n_iter, n_newton, y, w, idx, c, C, T, Nf, 
                          np.nan)  # fmt: skip
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE, parallel=True)
 def _mls_projection_kernel(X, queries, h, k, exps, ridge, n_iter, n_newton, out, nb):
     """Moving-least-squares projection onto the k-manifold sampled by X (P1's coarse score).
 
@@ -770,7 +771,7 @@ CONTAINED = 1.0 - 1e-9  # a node whose farthest corner is within CONTAINED * r2 
 # within r2 in floating point (each squared distance is within d * 4 eps of its exact value)
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _box_dist2(lo, hi, node, y):
     s = 0.0
     for a in range(y.shape[0]):
@@ -783,7 +784,7 @@ def _box_dist2(lo, hi, node, y):
     return s
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _box_maxdist2(lo, hi, node, y):
     """Squared distance from y to the farthest corner of the node's bounding box."""
     s = 0.0
@@ -793,7 +794,7 @@ def _box_maxdist2(lo, hi, node, y):
     return s
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _nearest_d2(pts, start, end, left, right, lo, hi, y, stack):
     """Squared distance from y to its nearest point (branch and bound, depth-first); stack:
     int64 scratch of STACK_SIZE."""
@@ -827,7 +828,7 @@ def _nearest_d2(pts, start, end, left, right, lo, hi, y, stack):
     return best
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE)
 def _ball(pts, start, end, left, right, lo, hi, y, r2, out, stack, inside):
     """The points within sqrt(r2) of y, copied to the leading rows of out (n, d) in the order of
     a depth-first traversal (right child first, a leaf's points in tree order); returns their
@@ -868,7 +869,7 @@ def _ball(pts, start, end, left, right, lo, hi, y, r2, out, stack, inside):
     return cnt
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE, inline="always")
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE, inline="always")
 def _mls_one_checked(Xc, x, R, h, k, exps, ridge, n_iter, n_newton, y, w, idx, c, C, T, Nf, ws):
     """``_mls_one`` on the candidate points Xc; False if a pass could need a non-candidate. The
     scan for the candidates' distance cmin to y also stores the pass's log-weights: their
@@ -898,7 +899,7 @@ def _mls_one_checked(Xc, x, R, h, k, exps, ridge, n_iter, n_newton, y, w, idx, c
     return True
 
 
-@njit(fastmath=FASTMATH, cache=NUMBA_CACHE, parallel=True)
+@njit(fastmath=IEEE_MATH, cache=NUMBA_CACHE, parallel=True)
 def _mls_projection_tree_kernel(
     pts, start, end, left, right, lo, hi, queries, h, k, exps, ridge, n_iter, n_newton, out, ok, nb
 ):
