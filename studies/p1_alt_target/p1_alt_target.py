@@ -71,10 +71,6 @@ M_MAIN = [1000, 4000, 12_000, 24_000]  # m of the claim's own cells (quick and f
 
 STUDY = Study(
     name="p1_alt_target",
-    # the moving-least-squares kernels (fastmath) give different last bits when numba compiles them
-    # afresh than when it loads them from its cache; the sampler carries that to 1.7e-9 of a
-    # metric's scale (measured on p1_alt_target's cheapest cell, fresh vs cached compilation)
-    recompute_rtol=1e-7,
     task=alt_target_circle,
     grid={
         "manifold": "circle",

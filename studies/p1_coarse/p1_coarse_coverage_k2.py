@@ -110,10 +110,6 @@ def _precision_bound_claim(beta):
 
 STUDY = Study(
     name="p1_coarse_coverage_k2",
-    # the moving-least-squares kernels (fastmath) give different last bits when numba compiles them
-    # afresh than when it loads them from its cache; the sampler carries that to 1.7e-9 of a
-    # metric's scale (measured on p1_alt_target's cheapest cell, fresh vs cached compilation)
-    recompute_rtol=1e-7,
     task=coarse_coverage,
     grid={
         "manifold": "holder_graph",
