@@ -94,7 +94,27 @@ def _cmd_list(args) -> int:
                 f"{'':32s} claim: {c.metric} ~ {c.on}^p, p in {{{preds}}} "
                 f"per {c.group_by or 'study'}"
             )
+        print(f"{'':32s} {_full_run_cost(Path(args.reports) / name / 'results.csv')}")
     return 0
+
+
+def _full_run_cost(csv: Path) -> str:
+    """What the study's full run cost, measured: the committed table's cell-seconds (each cell's
+    wall time in its worker, one numba thread per worker), its cells and the code version."""
+    import pandas as pd
+
+    if not csv.exists():
+        return "full run: no committed table"
+    df = pd.read_csv(csv, usecols=["cell", "seconds", "version"]).drop_duplicates("cell")
+    sec = float(df["seconds"].sum())
+    versions = ", ".join(sorted(df["version"].astype(str).unique()))
+    wall = sec / 2  # --jobs 2: two cells at a time
+    wall_txt = f"{wall:.0f} s" if wall < 90 else f"{wall / 60:,.0f} min"
+    return (
+        f"full run (committed table): {len(df)} cells, {sec:,.0f} cell-seconds (as measured in "
+        f"that run, machine load included), about {wall_txt} with --jobs 2 on 2 cores; code "
+        f"{versions}"
+    )
 
 
 def _cmd_run(args) -> int:
@@ -412,6 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("list", help="list the studies and their claims")
     sp.add_argument(
         "--studies", default=str(REPO_ROOT / "studies"), help="studies directory (families)"
+    )
+    sp.add_argument(
+        "--reports",
+        default=str(REPO_ROOT / "reports"),
+        help="full-run reports: each study's measured cost is read from its committed table",
     )
     sp.set_defaults(func=_cmd_list)
 

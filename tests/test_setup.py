@@ -43,6 +43,23 @@ def test_list_runs(capsys):
     assert main(["list"]) == 0
 
 
+def test_list_states_each_full_run_cost_from_its_committed_table(tmp_path, capsys):
+    # two cells (one with two metric rows, counted once): 30 + 90 = 120 cell-seconds, 60 s on 2
+    # cores; a study without a table says so
+    (tmp_path / "p1_alt_target").mkdir()
+    (tmp_path / "p1_alt_target" / "results.csv").write_text(
+        "cell,metric,seconds,version\na,x,30.0,0.1.0+gabc\na,y,30.0,0.1.0+gabc\n"
+        "b,x,90.0,0.1.0+gabc\n"
+    )
+    assert main(["list", "--reports", str(tmp_path)]) == 0
+    lines = [ln.strip() for ln in capsys.readouterr().out.splitlines() if "full run" in ln]
+    assert (
+        "full run (committed table): 2 cells, 120 cell-seconds (as measured in that run, machine "
+        "load included), about 60 s with --jobs 2 on 2 cores; code 0.1.0+gabc"
+    ) in lines
+    assert "full run: no committed table" in lines
+
+
 def test_bench_unknown_name_is_exit_2(capsys):
     assert main(["bench", "no_such_benchmark"]) == 2
     assert "unknown benchmark" in capsys.readouterr().err
