@@ -20,6 +20,7 @@ from ._regression import (
     NadarayaWatsonScore,
     local_polynomial_regression,
 )
+from ._two_scale import TwoScaleScore
 
 __all__ = [
     "SCORES",
@@ -36,6 +37,7 @@ __all__ = [
     "ProjectionScore",
     "ScoreEstimator",
     "SmoothedScore",
+    "TwoScaleScore",
     "check_sigma",
     "clone",
     "coarse_bandwidth",

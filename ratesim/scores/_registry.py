@@ -11,6 +11,7 @@ from ._oracle import OracleScore
 from ._perturbed import PerturbedScore
 from ._projection import ProjectionScore
 from ._regression import KNNScore, LocalPolynomialScore, NadarayaWatsonScore
+from ._two_scale import TwoScaleScore
 
 SCORES: Registry = Registry(
     "score estimator",
@@ -27,6 +28,7 @@ SCORES: Registry = Registry(
         "exact_coarse": ExactCoarseScore,
         "oracle": OracleScore,
         "perturbed": PerturbedScore,
+        "two_scale": TwoScaleScore,
     },
 )
 
