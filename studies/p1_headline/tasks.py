@@ -1,0 +1,123 @@
+"""Task of the P1 headline family: which reading of P1's coarse score gives a target comparable to
+mu_data, and at which scale (the family README has the design).
+
+One cell: N draws from a von Mises density on a closed Holder curve (k = 1, d = 2); a coarse score
+fitted on them under one of two readings of P1 (Shen, Hsieh, He, arXiv 2603.23792;
+docs/science.md):
+
+- ``A``: geometry-only at every noise level: :class:`ratesim.scores.AdaptiveProjectionScore`
+  (moving least squares of degree ceil(beta) - 1 clipped to [1, 4], h_N = 6 log N / N);
+- ``B``: learned from the data at sigma >= sigma_0 = N^(-1/5) (a denoising-score-matching
+  regression, :class:`ratesim.scores.NadarayaWatsonScore` on 8 noisy copies per point with
+  bandwidth sigma_0 / 2) and the same geometry-only score below
+  (:class:`ratesim.scores.TwoScaleScore`).
+
+m samples from the reverse VE SDE (sigma 2 -> h_N / 10, 20 geometric steps, Tweedie end) are
+compared with mu_data: the coverage scale delta*(c) for c = 2 and 4 (geodesic arcs, exact
+supremum over centres), next to its Monte-Carlo floor (m fresh draws from mu_data) and the
+empirical measure's (the N training points); and the distance of the samples to M (median,
+99 % quantile, maximum).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ratesim import metrics
+from ratesim._validation import as_generator, check_int
+from ratesim.samplers import draw_coarse
+from ratesim.scores import AdaptiveProjectionScore, NadarayaWatsonScore, TwoScaleScore
+from ratesim.study import build, task
+
+READINGS = ("A", "B")
+CS = (2.0, 4.0)
+HEADLINE_METRICS = tuple(
+    f"{what}_c{c:g}" for c in CS for what in ("delta_star", "delta_floor", "delta_emp")
+) + ("fid_median", "fid_q99", "fid_max")
+
+
+def coarse_score(reading: str, N: int, k: int, beta: float, rng) -> AdaptiveProjectionScore:
+    """The unfitted coarse score of ``reading`` for N training points (see the module
+    docstring)."""
+    if reading not in READINGS:
+        raise ValueError(f"reading must be one of {READINGS} (got {reading!r})")
+    h = 6.0 * (math.log(N) / N) ** (1.0 / k)
+    geometry = AdaptiveProjectionScore(bandwidth=h, k=k, beta=beta)
+    if reading == "A":
+        return geometry
+    sigma_0 = N ** (-1.0 / (k + 4))
+    learned = NadarayaWatsonScore(bandwidth=sigma_0 / 2, n_noise=8, rng=rng)
+    return TwoScaleScore(learned, geometry, sigma_0=sigma_0)
+
+
+@task(metrics=HEADLINE_METRICS, choices={"manifold": ("holder_curve",)})
+def headline(
+    *,
+    N: int,
+    m: int,
+    reading: str,
+    manifold: str,
+    k: int,
+    d: int,
+    density: str,
+    rng: np.random.Generator,
+    sigma_max: float = 2.0,
+    steps: int = 20,
+    n_grid: int = 1024,
+    **components,
+) -> dict[str, float]:
+    """Coverage scales and distances to M of m samples of a coarse-score sampler (module
+    docstring).
+
+    Parameters
+    ----------
+    N : int >= 3
+        Training sample size, drawn from ``density`` (options ``density__*``) on ``manifold``
+        (options ``manifold__*``; the MLS degree follows ``manifold__beta``).
+    m : int >= 10
+        Generated samples, and the size of the fresh sample that gives the floor.
+    reading : {"A", "B"}
+        The coarse score (:func:`coarse_score`).
+    sigma_max, steps : float, int
+        Reverse-SDE schedule sigma_max -> h_N / 10 in ``steps`` geometric steps.
+    n_grid : int >= 16
+        Coverage grid size.
+
+    Returns
+    -------
+    dict
+        ``delta_star_c{c}`` (generated samples), ``delta_floor_c{c}`` (m fresh draws from
+        mu_data), ``delta_emp_c{c}`` (the N training points) for c in (2, 4); ``fid_median``,
+        ``fid_q99``, ``fid_max``: quantiles of the generated samples' distances to M.
+    """
+    rng = as_generator(rng)
+    n = check_int(N, "N", low=3)
+    m = check_int(m, "m", low=10)
+    k = check_int(k, "k", low=1)
+    M = build("manifold", manifold, components, k=k, d=d)
+    p = build("density", density, components, k=k, d=d)
+    beta = float(components.get("manifold__beta", "inf"))
+    X = M.sample(n, p, rng=rng)
+    est = coarse_score(reading, n, k, beta, rng).fit(X)
+    h = 6.0 * (math.log(n) / n) ** (1.0 / k)
+    Y, _ = draw_coarse(
+        est, "reverse_sde", m, sigma_max=float(sigma_max), sigma_min=h / 10, steps=int(steps),
+        rng=rng,
+    )  # fmt: skip
+    if not np.all(np.isfinite(Y)):
+        raise FloatingPointError("the coarse sampler returned non-finite samples")
+    ref = M.sample(m, p, rng=rng)
+    grid_seed = int(rng.integers(2**31))
+    out = {}
+    for c in CS:
+        cov = dict(c=c, n_grid=check_int(n_grid, "n_grid", low=16), n_boot=0, rng=grid_seed)
+        out[f"delta_star_c{c:g}"] = float(metrics.coverage_scale(M, Y, p, **cov).delta)
+        out[f"delta_floor_c{c:g}"] = float(metrics.coverage_scale(M, ref, p, **cov).delta)
+        out[f"delta_emp_c{c:g}"] = float(metrics.coverage_scale(M, X, p, **cov).delta)
+    dist = metrics.distance_to_manifold(M, Y, quantiles=(0.5, 0.99))
+    out["fid_median"] = float(dist.quantiles[0.5])
+    out["fid_q99"] = float(dist.quantiles[0.99])
+    out["fid_max"] = float(dist.max)
+    return out
