@@ -49,10 +49,6 @@ M_MAIN = [500, 2000, 6000]  # m of the claim's own cells (quick and full)
 
 STUDY = Study(
     name="p1_alt_target_holder",
-    # the moving-least-squares kernels (fastmath) give different last bits when numba compiles them
-    # afresh than when it loads them from its cache; the sampler carries that to 1.7e-9 of a
-    # metric's scale (measured on p1_alt_target's cheapest cell, fresh vs cached compilation)
-    recompute_rtol=1e-7,
     task=alt_target_curve,
     grid={
         "manifold": "holder_curve",
