@@ -220,6 +220,9 @@ def _cmd_check(args) -> int:
     changes, problems, tally = [], [], Counter()
     for st in studies:
         df, src = _load_tables(args, st)
+        if df.empty and not st.claims:  # a pilot or a figure study: nothing to judge yet
+            print(f"{'NO CLAIMS':19s} {st.name}: nothing to judge, no results yet ({src})")
+            continue
         if df.empty:
             problems.append(f"{st.name}: no results ({src}); run `ratesim run {st.name}`")
             print(f"{'MISSING':19s} {st.name}: no results ({src})")
