@@ -287,9 +287,7 @@ def test_help_lists_commands(capsys):
     assert Path(REPO_ROOT / "studies").is_dir()
 
 
-def test_check_passes_a_study_without_claims_or_results_and_fails_one_with_claims(
-    tmp_path, capsys
-):
+def test_check_passes_a_study_without_claims_or_results_and_fails_one_with_claims(tmp_path, capsys):
     d = _studies(tmp_path, claimed="-0.5")
     pilot = (d / "fam" / "claimed.py").read_text().replace('"claimed"', '"pilot"')
     (d / "fam" / "pilot.py").write_text(
@@ -299,4 +297,3 @@ def test_check_passes_a_study_without_claims_or_results_and_fails_one_with_claim
     assert "NO CLAIMS           pilot: nothing to judge" in capsys.readouterr().out
     assert main(["check", "claimed", *_args(tmp_path, d)]) == 1
     assert "MISSING             claimed: no results" in capsys.readouterr().out
-
