@@ -5,8 +5,8 @@ python). Two parts, each interleaving ratesim and its baseline in the same proce
 
 1. Tempered-score (TS) Langevin chains (target: 5x the NumPy loop): von Mises kappa = 2 on the
    circle (S^1 in R^2, the canonical embedding of the P2 studies), sigma = 0.03, alpha = 0.5,
-   h = 0.1, 20 000 chains x 6 000 steps (``--quick``: 10 000 x 300), and von Mises-Fisher kappa = 2 on S^2
-   in R^3 (20 000 x 1 000; quick 10 000 x 100). (a) the plain-NumPy loop below, (b)
+   h = 0.1, 20 000 chains x 6 000 steps (``--quick``: 10 000 x 300), and von Mises-Fisher
+   kappa = 2 on S^2 in R^3 (20 000 x 1 000; quick 10 000 x 100). (a) the plain-NumPy loop below, (b)
    ``ratesim.samplers.tempered_langevin`` with ``ratesim.scores.OracleScore`` (closed form), from
    the same start points with the same seed: both draw the noise by ``rng.standard_normal`` on
    the whole (n, d) array once per step, so they follow the same trajectories (the final states
