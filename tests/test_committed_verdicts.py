@@ -27,9 +27,9 @@ STUDIES = sorted(p.stem for p in study_files(ROOT / "studies"))
 @pytest.mark.parametrize("name", STUDIES)
 def test_committed_verdicts_equal_their_expectations_and_cells_recompute(name, capsys, tmp_path):
     csv = ROOT / "reports" / name / "results.csv"
-    if not csv.exists():
-        pytest.skip(f"{name} has no committed table yet (a pilot whose full run is under way)")
-    if not (csv.parent / "results.csv.sha256").exists():
+    # no table at all: `check` itself decides (nothing to judge for a study without claims, a
+    # failure for one with claims)
+    if csv.exists() and not (csv.parent / "results.csv.sha256").exists():
         pytest.skip(f"{csv.relative_to(ROOT)} comes from uncommitted code: full rerun pending")
     code = main(
         [

@@ -21,14 +21,17 @@ empirical measure's (the N training points); and the distance of the samples to 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ratesim import metrics
 from ratesim._validation import as_generator, check_int
 from ratesim.samplers import draw_coarse
-from ratesim.scores import AdaptiveProjectionScore, NadarayaWatsonScore, TwoScaleScore
+from ratesim.scores import (
+    AdaptiveProjectionScore,
+    NadarayaWatsonScore,
+    TwoScaleScore,
+    coarse_bandwidth,
+)
 from ratesim.study import build, task
 
 READINGS = ("A", "B")
@@ -43,8 +46,7 @@ def coarse_score(reading: str, N: int, k: int, beta: float, rng) -> AdaptiveProj
     docstring)."""
     if reading not in READINGS:
         raise ValueError(f"reading must be one of {READINGS} (got {reading!r})")
-    h = 6.0 * (math.log(N) / N) ** (1.0 / k)
-    geometry = AdaptiveProjectionScore(bandwidth=h, k=k, beta=beta)
+    geometry = AdaptiveProjectionScore(bandwidth=coarse_bandwidth(N, k), k=k, beta=beta)
     if reading == "A":
         return geometry
     sigma_0 = N ** (-1.0 / (k + 4))
@@ -101,7 +103,7 @@ def headline(
     beta = float(components.get("manifold__beta", "inf"))
     X = M.sample(n, p, rng=rng)
     est = coarse_score(reading, n, k, beta, rng).fit(X)
-    h = 6.0 * (math.log(n) / n) ** (1.0 / k)
+    h = coarse_bandwidth(n, k)  # the bandwidth of the geometry-only score
     Y, _ = draw_coarse(
         est, "reverse_sde", m, sigma_max=float(sigma_max), sigma_min=h / 10, steps=int(steps),
         rng=rng,
