@@ -118,7 +118,7 @@ def _full_run_cost(csv: Path) -> str:
 
 
 def _cmd_run(args) -> int:
-    from .study import ResultsStore, StudyError, run_study
+    from .study import ResultsStore, StudyError, run_studies
 
     try:
         studies = _resolve(args.study, args.studies)
@@ -130,34 +130,34 @@ def _cmd_run(args) -> int:
         return 2
     failed = []
     with ResultsStore(Path(args.out) / "ratesim.sqlite") as store:
-        for st in studies:
-            s = run_study(
-                st,
-                store,
-                quick=args.quick,
-                jobs=args.jobs,
-                backend=args.backend,
-                scheduler=args.scheduler,
-                rerun=args.rerun,
-            )
+        summaries = run_studies(
+            studies,
+            store,
+            quick=args.quick,
+            jobs=args.jobs,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            rerun=args.rerun,
+        )
+    for s in summaries:
+        print(
+            f"{s.study} ({s.mode}): {s.n_cells} cells, {s.n_cached} already stored, "
+            f"{s.n_computed} computed, {len(s.failures)} failed, {s.seconds:.1f} s"
+        )
+        if s.n_stale:
             print(
-                f"{s.study} ({s.mode}): {s.n_cells} cells, {s.n_cached} already stored, "
-                f"{s.n_computed} computed, {len(s.failures)} failed, {s.seconds:.1f} s"
+                f"  note: {s.n_stale} stored cells were computed by another version of the "
+                "task and were recomputed"
             )
-            if s.n_stale:
-                print(
-                    f"  note: {s.n_stale} stored cells were computed by another version of the "
-                    "task and were recomputed"
-                )
-            if s.other_versions:
-                n = sum(s.other_versions.values())
-                vs = ", ".join(f"{v} ({c})" for v, c in s.other_versions.items())
-                print(
-                    f"  note: {n} of the stored cells were computed by other code versions "
-                    f"({vs}); their task is unchanged, library changes are not tracked: "
-                    "`--rerun` recomputes them"
-                )
-            failed += [(s.study, c, e) for c, e in s.failures]
+        if s.other_versions:
+            n = sum(s.other_versions.values())
+            vs = ", ".join(f"{v} ({c})" for v, c in s.other_versions.items())
+            print(
+                f"  note: {n} of the stored cells were computed by other code versions "
+                f"({vs}); their task is unchanged, library changes are not tracked: "
+                "`--rerun` recomputes them"
+            )
+        failed += [(s.study, c, e) for c, e in s.failures]
     if failed:
         print(f"\n{len(failed)} failed cell(s) (stored with tracebacks; rerun to retry):")
         for _study, cell, error in failed:
@@ -289,48 +289,64 @@ def _recompute(st, df, src, budget) -> list[str]:
     ] + ([f"{st.name}: ... {len(rc.mismatches) - 5} more"] if len(rc.mismatches) > 5 else [])
 
 
-def _cmd_report(args) -> int:
+def _report_one(name: str, args) -> tuple[str, str]:
+    """Write one study's report; (status, message) with status "ok", "missing" (no results) or
+    "error" (provenance). Runs in a worker of `ratesim report` (the study is loaded there)."""
     from .report import write_report
-    from .study import StudyError
     from .study.provenance import ProvenanceError
+
+    (st,) = _resolve([name], args.studies)
+    df, src = _load_tables(args, st)
+    if df.empty:
+        mode = "--quick " if args.quick else ""
+        return "missing", f"{name}: no results in {args.out}; run `ratesim run {name} {mode}`first"
+    if args.quick:
+        outdir = Path(args.out) / "reports" / name
+        cmd = f"ratesim run {name} --quick && ratesim report {name} --quick"
+    else:
+        outdir = Path(args.reports) / name
+        cmd = f"ratesim run {name} && ratesim report {name}"
+    try:
+        readme = write_report(
+            st, df, outdir, mode="quick" if args.quick else "full", command=cmd, source=src
+        )
+    except ProvenanceError as e:
+        return "error", f"{name}: {e}"
+    return "ok", f"{name}: report written to {readme.parent}"
+
+
+def _cmd_report(args) -> int:
+    from .report import write_index
+    from .study import StudyError
 
     try:
         studies = _resolve(args.study, args.studies)
     except StudyError as e:
         _err(str(e))
         return 2
-    missing = 0
-    for st in studies:
-        # full reports may be re-rendered from the committed table on a fresh checkout
-        args.source = "store" if args.quick else "auto"
-        df, src = _load_tables(args, st)
-        if df.empty:
-            mode = "--quick " if args.quick else ""
-            print(f"{st.name}: no results in {args.out}; run `ratesim run {st.name} {mode}`first")
-            missing += 1
-            continue
-        if args.quick:
-            outdir = Path(args.out) / "reports" / st.name
-            cmd = f"ratesim run {st.name} --quick && ratesim report {st.name} --quick"
-        else:
-            outdir = Path(args.reports) / st.name
-            cmd = f"ratesim run {st.name} && ratesim report {st.name}"
-        try:
-            readme = write_report(
-                st, df, outdir, mode="quick" if args.quick else "full", command=cmd, source=src
-            )
-        except ProvenanceError as e:
-            _err(f"{st.name}: {e}")
-            return 2
-        print(f"{st.name}: report written to {readme.parent}")
-    from .report import write_index
+    # full reports may be re-rendered from the committed table on a fresh checkout
+    args.source = "store" if args.quick else "auto"
+    jobs = min(args.jobs, len(studies))  # matplotlib is single-threaded: one study per worker
+    if jobs == 1:
+        outcomes = [_report_one(st.name, args) for st in studies]
+    else:  # loky's reusable pool, as `ratesim run`: its idle workers have ratesim imported
+        from joblib.externals.loky import get_reusable_executor
 
+        pool = get_reusable_executor(max_workers=jobs, timeout=300)
+        outcomes = list(pool.map(_report_one, [st.name for st in studies], [args] * len(studies)))
+    for status, message in outcomes:
+        if status == "error":
+            _err(message)
+        else:
+            print(message)
+    if any(status == "error" for status, _ in outcomes):
+        return 2
     root = Path(args.out) / "reports" if args.quick else Path(args.reports)
     if root.is_dir():
         # full reports: judged live from every committed table of the studies directory
         every = None if args.quick else _resolve(["all"], args.studies)
         print(f"index written to {write_index(root, every)}")
-    return 1 if missing else 0
+    return 1 if any(status == "missing" for status, _ in outcomes) else 0
 
 
 def _cmd_export(args) -> int:
@@ -489,6 +505,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="write reports/STUDY/ (plots, tables, README)")
     sp.add_argument("study", nargs="+", help="study name(s), or 'all'")
     _common(sp, "report the quick runs (into <out>/reports/, never reports/)")
+    sp.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=_available_cores(),
+        help="studies rendered at once (default: the cores available to this process, "
+        f"{_available_cores()} here; the reports do not depend on it)",
+    )
     sp.set_defaults(func=_cmd_report)
 
     sp = sub.add_parser("export", help="write the tidy results table (CSV, Parquet)")

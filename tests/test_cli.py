@@ -75,6 +75,36 @@ def test_main_command_runs_quick_studies_and_writes_their_reports(tmp_path, caps
             assert f" {n} claim" in text, n
 
 
+def test_reports_rendered_in_parallel_equal_serial_ones(tmp_path):
+    """`ratesim report --jobs 2` renders studies in two processes: every file equals the one
+    written by `--jobs 1` (README lines naming the store and the time aside)."""
+    import shutil
+
+    d = _studies(tmp_path, good="-0.5", wrong="-0.25")
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    assert main(["run", "all", "--quick", "--studies", str(d), "--out", str(serial)]) == 0
+    shutil.copytree(serial, parallel)
+    for out, jobs in ((serial, "1"), (parallel, "2")):
+        code = main(
+            ["report", "all", "--quick", "--jobs", jobs, "--studies", str(d), "--out", str(out)]
+        )
+        assert code == 0
+    files = sorted(p.relative_to(serial) for p in (serial / "reports").rglob("*") if p.is_file())
+    assert len(files) > 4
+    assert files == sorted(
+        p.relative_to(parallel) for p in (parallel / "reports").rglob("*") if p.is_file()
+    )
+
+    def content(p):
+        if p.suffix != ".md":
+            return p.read_bytes()
+        keep = [ln for ln in p.read_text().splitlines() if "data source" not in ln]
+        return [ln for ln in keep if not ln.startswith("- written ")]
+
+    for f in files:
+        assert content(serial / f) == content(parallel / f), f
+
+
 def test_run_fit_check_report_export(tmp_path, capsys, monkeypatch):
     import ratesim.study.runner as runner
 

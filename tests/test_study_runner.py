@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ratesim.study import ResultsStore, expand, load_study, run_study
+from ratesim.study import ResultsStore, expand, load_study, run_studies, run_study
 
 STUDY = '''
 """Engine test study: a task defined in the study file, two metrics per cell."""
@@ -165,6 +165,35 @@ def test_resume_after_kill_9(tmp_path):
     with ResultsStore(ref) as store:
         run_study(study, store, progress=False)
     assert _values(db) == _values(ref)
+
+
+def test_several_studies_in_one_pool(tmp_path):
+    """`run_studies` (what `ratesim run all` calls) stores, per study, the values that separate
+    runs store, returns the summaries in the order given, and hands the cells out in turn."""
+    from ratesim.study.runner import _interleaved, _Run
+
+    first = load_study(_study_file(tmp_path, seeds=2))
+    p = tmp_path / "studies" / "runner_family" / "runner_test_b.py"
+    p.write_text(first.source.read_text().replace('name="runner_test"', 'name="runner_test_b"'))
+    second = load_study(p)
+    alone = {}
+    for st in (first, second):
+        with ResultsStore(tmp_path / f"{st.name}.sqlite") as store:
+            run_study(st, store, progress=False)
+            alone[st.name] = store.tidy(st.name, "full")
+    with ResultsStore(tmp_path / "together.sqlite") as store:
+        out = run_studies([second, first], store, jobs=2, progress=False)
+        assert [s.study for s in out] == ["runner_test_b", "runner_test"]
+        assert all(s.ok and s.n_computed == s.n_cells == 10 for s in out)
+        for st in (first, second):
+            together = store.tidy(st.name, "full")
+            assert together["value"].tolist() == alone[st.name]["value"].tolist()
+        runs = [_Run(st, store, "full", True, 2) for st in (first, second)]
+        order = [(r.name, c.id) for r, c in _interleaved(runs)]
+        assert [n for n, _ in order[:4]] == ["runner_test", "runner_test_b"] * 2
+        assert [c for n, c in order if n == "runner_test"] == [c.id for c in expand(first)]
+        with pytest.raises(ValueError, match="distinct names"):
+            run_studies([first, first], store)
 
 
 def test_bad_runner_arguments(tmp_path):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .claims import ClaimResult, evaluate_claims, load_results
 from .expr import Expr, ExprError
 from .grid import Cell, expand
-from .runner import RunSummary, run_study
+from .runner import RunSummary, run_studies, run_study
 from .spec import Claim, Study, StudyError, discover_studies, load_study, study_files
 from .store import ResultsStore, StoreError, read_tidy
 from .tasks import build, describe, fingerprint, task
@@ -37,6 +37,7 @@ __all__ = [
     "ResultsStore",
     "read_tidy",
     "run_study",
+    "run_studies",
     "RunSummary",
     "ClaimResult",
     "evaluate_claims",

@@ -34,7 +34,15 @@ from .grid import Cell, expand
 from .store import LEASE_SECONDS, CellResult, LeaseOwner, ResultsStore
 from .tasks import fingerprint
 
-__all__ = ["run_study", "RunSummary", "code_version", "execute_cell", "BACKENDS", "WAIT_SECONDS"]
+__all__ = [
+    "run_study",
+    "run_studies",
+    "RunSummary",
+    "code_version",
+    "execute_cell",
+    "BACKENDS",
+    "WAIT_SECONDS",
+]
 
 BACKENDS = ("loky", "dask")
 # how long a run waits, at most, for the cells another run is computing (the lease expiry: by
@@ -261,6 +269,97 @@ def run_study(
         in ``running_elsewhere`` (not failed) and the run returns: it never waits forever for
         another run. Its own cells take as long as they compute.
     """
+    return run_studies(
+        [study],
+        store,
+        quick=quick,
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+        rerun=rerun,
+        wait=wait,
+    )[0]
+
+
+class _Run:
+    """One study's share of a run: its pending cells, and what became of them."""
+
+    def __init__(self, study, store: ResultsStore, mode: str, rerun: bool, jobs: int):
+        self.study, self.name = study, study.name
+        self.cells = expand(study, quick=mode == "quick")
+        self.fp = fingerprint(study.task_spec().func)
+        stored = {} if rerun else store.versions(study.name, mode)
+        hashes = {} if rerun else store.task_hashes(study.name, mode)
+        done = {c: v for c, v in stored.items() if hashes.get(c) == self.fp}
+        self.n_stale = sum(1 for c in self.cells if c.id in stored and c.id not in done)
+        self.pending = [c for c in self.cells if c.id not in done]
+        self.other = Counter(
+            done[c.id] for c in self.cells if c.id in done and done[c.id] != code_version()
+        )
+        self.src = str(study.source) if study.source is not None else None
+        self.task = None if self.src else study.task
+        self.threads = max(1, (os.cpu_count() or 1) // jobs)
+        self.deferred: dict[str, Cell] = {}  # cells another run holds, by id
+        self.holders: dict[str, str] = {}  # their holders
+        self.failures: list = []
+        self.n_mine = self.n_elsewhere = 0
+        self.t0 = self.t1 = None  # first submission, last result
+
+    def args(self, cell: Cell, mode: str) -> tuple:
+        return (self.task, self.src, self.name, mode, cell, self.threads, code_version(), self.fp)
+
+    def summary(self, mode: str) -> RunSummary:
+        running = Counter(self.holders[cid] for cid in self.deferred)
+        return RunSummary(
+            study=self.name,
+            mode=mode,
+            n_cells=len(self.cells),
+            n_cached=len(self.cells) - len(self.pending),
+            n_computed=self.n_mine,
+            failures=sorted(self.failures),
+            seconds=(self.t1 - self.t0) if self.t0 is not None and self.t1 is not None else 0.0,
+            other_versions=dict(sorted(self.other.items())),
+            n_stale=self.n_stale,
+            n_elsewhere=self.n_elsewhere + len(self.deferred),
+            running_elsewhere=dict(sorted(running.items())),
+        )
+
+
+def _interleaved(runs: list[_Run]) -> deque:
+    """The pending cells of all studies, one study after another in turn (its first cell, then
+    the next study's first cell, ...), so that the cells running at the same time mostly belong
+    to different studies: each worker compiles other numba kernels than the other workers, and
+    the first to compile a kernel leaves it in the cache for the others."""
+    queue: deque = deque()
+    columns = [deque(r.pending) for r in runs]
+    while any(columns):
+        for r, col in zip(runs, columns, strict=True):
+            if col:
+                queue.append((r, col.popleft()))
+    return queue
+
+
+def run_studies(
+    studies: list,
+    store: ResultsStore,
+    *,
+    quick: bool = False,
+    jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    rerun: bool = False,
+    wait: float = WAIT_SECONDS,
+) -> list[RunSummary]:
+    """Compute the missing cells of several studies in one pool of workers (:func:`run_study`
+    for the parameters); one :class:`RunSummary` per study, in the order given.
+
+    The studies' cells are taken in turn (the first cell of each study, then the second, ...),
+    so that workers rarely compile the same numba kernels at the same time and no worker idles
+    between two studies. A study's ``seconds`` run from its first cell handed to a worker to
+    its last result.
+    """
     from .._validation import check_int
 
     jobs = check_int(jobs, "jobs", low=1)
@@ -270,70 +369,62 @@ def run_study(
         raise ValueError(f"scheduler={scheduler!r} needs backend='dask' (got {backend!r})")
     if not wait >= 0:
         raise ValueError(f"wait must be >= 0 seconds (got {wait!r})")
+    names = [st.name for st in studies]
+    if len(set(names)) != len(names):
+        raise ValueError(f"studies must have distinct names (got {names})")
     mode = "quick" if quick else "full"
-    t0 = time.perf_counter()
     since = _now()
-    cells = expand(study, quick=quick)
-    spec = study.task_spec()
-    fp = fingerprint(spec.func)
-    stored = {} if rerun else store.versions(study.name, mode)
-    hashes = {} if rerun else store.task_hashes(study.name, mode)
-    done = {c: v for c, v in stored.items() if hashes.get(c) == fp}
-    n_stale = sum(1 for c in cells if c.id in stored and c.id not in done)
-    pending = [c for c in cells if c.id not in done]
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    src = str(study.source) if study.source is not None else None
-    ver = code_version()
-    other = Counter(done[c.id] for c in cells if c.id in done and done[c.id] != ver)
-    task = None if src else study.task
+    runs = [_Run(st, store, mode, rerun, jobs) for st in studies]
     if progress is None:
         progress = not _quiet()
     from tqdm.auto import tqdm
 
+    n_pending = sum(len(r.pending) for r in runs)
+    desc = f"{runs[0].name} ({mode})" if len(runs) == 1 else f"{len(runs)} studies ({mode})"
     bar = tqdm(
-        total=len(pending),
-        desc=f"{study.name} ({mode})",
+        total=n_pending,
+        desc=desc,
         unit="cell",
-        disable=not progress or not pending,
+        disable=not progress or not n_pending,
         file=sys.stderr,
     )
     owner = LeaseOwner.new()
-    queue = deque(pending)
-    inflight: dict = {}  # future -> cell
-    deferred: dict[str, Cell] = {}  # cells another run holds, by id
-    holders: dict[str, str] = {}  # their holders
-    failures = []
-    n_mine = n_elsewhere = 0
+    queue = _interleaved(runs)
+    inflight: dict = {}  # future -> (run, cell)
     wait_until = None
     pause = 0.05
+
     try:
         with store.holding(owner), _Pool(jobs, backend, scheduler) as pool:
-            while queue or inflight or deferred:
+            while queue or inflight or any(r.deferred for r in runs):
                 while queue and len(inflight) < pool.width:
-                    c = queue.popleft()
+                    r, c = queue.popleft()
                     state, detail = store.claim(
-                        study.name, mode, c.id, owner, fp, since=since, rerun=rerun
+                        r.name, mode, c.id, owner, r.fp, since=since, rerun=rerun
                     )
                     if state == "claimed":
-                        a = (task, src, study.name, mode, c, threads, ver, fp)
-                        inflight[pool.submit(a)] = c
+                        if r.t0 is None:
+                            r.t0 = time.perf_counter()
+                        inflight[pool.submit(r.args(c, mode))] = (r, c)
                     elif state == "leased":
-                        deferred[c.id], holders[c.id] = c, detail
+                        r.deferred[c.id], r.holders[c.id] = c, detail
                     else:  # stored meanwhile by another run
-                        n_elsewhere += 1
+                        r.n_elsewhere += 1
                         if state == "failed":
-                            failures.append((c.id, detail))
+                            r.failures.append((c.id, detail))
                         bar.update(1)
                 if inflight:
                     for fut in pool.wait_any(list(inflight)):
-                        res = _outcome(fut, inflight.pop(fut), study.name, mode, ver, fp)
+                        r, c = inflight.pop(fut)
+                        res = _outcome(fut, c, r.name, mode, code_version(), r.fp)
                         store.write(res, owner=owner)
-                        n_mine += 1
+                        r.n_mine += 1
+                        r.t1 = time.perf_counter()
                         if res.status != "ok":
-                            failures.append((res.cell, res.error))
+                            r.failures.append((res.cell, res.error))
                         bar.update(1)
                     continue
-                if not deferred:
+                if not any(r.deferred for r in runs):
                     break
                 # only cells other runs hold are left: wait for them, up to the deadline
                 now = time.monotonic()
@@ -343,41 +434,33 @@ def run_study(
                     break
                 time.sleep(min(pause, wait_until - now))
                 pause = min(2 * pause, 2.0)
-                live = store.leases(study.name, mode, live=True)
-                for cid in list(deferred):
-                    if cid in live:
-                        holders[cid] = live[cid]
-                    else:  # stored, released or stale: look at it again
-                        queue.append(deferred.pop(cid))
+                for r in runs:
+                    if not r.deferred:
+                        continue
+                    live = store.leases(r.name, mode, live=True)
+                    for cid in list(r.deferred):
+                        if cid in live:
+                            r.holders[cid] = live[cid]
+                        else:  # stored, released or stale: look at it again
+                            queue.append((r, r.deferred.pop(cid)))
     finally:
         bar.close()
-    running = Counter(holders[cid] for cid in deferred)
-    if n_elsewhere or running:
-        print(
-            f"{study.name} ({mode}): {n_elsewhere + len(deferred)} cells were computed by another "
-            "run at the same time"
-            + (
-                f"; {len(deferred)} still being computed after waiting {wait:.0f} s, by "
-                + ", ".join(f"{o} ({n})" for o, n in sorted(running.items()))
-                + ": run again when it has finished"
-                if running
-                else ""
-            ),
-            file=sys.stderr,
-        )
-    return RunSummary(
-        study=study.name,
-        mode=mode,
-        n_cells=len(cells),
-        n_cached=len(cells) - len(pending),
-        n_computed=n_mine,
-        failures=sorted(failures),
-        seconds=time.perf_counter() - t0,
-        other_versions=dict(sorted(other.items())),
-        n_stale=n_stale,
-        n_elsewhere=n_elsewhere + len(deferred),
-        running_elsewhere=dict(sorted(running.items())),
-    )
+    for r in runs:
+        running = Counter(r.holders[cid] for cid in r.deferred)
+        if r.n_elsewhere or running:
+            print(
+                f"{r.name} ({mode}): {r.n_elsewhere + len(r.deferred)} cells were computed by "
+                "another run at the same time"
+                + (
+                    f"; {len(r.deferred)} still being computed after waiting {wait:.0f} s, by "
+                    + ", ".join(f"{o} ({n})" for o, n in sorted(running.items()))
+                    + ": run again when it has finished"
+                    if running
+                    else ""
+                ),
+                file=sys.stderr,
+            )
+    return [r.summary(mode) for r in runs]
 
 
 def _outcome(fut, cell: Cell, study: str, mode: str, version: str, task_hash: str) -> CellResult:
