@@ -188,10 +188,16 @@ def test_several_studies_in_one_pool(tmp_path):
         for st in (first, second):
             together = store.tidy(st.name, "full")
             assert together["value"].tolist() == alone[st.name]["value"].tolist()
-        runs = [_Run(st, store, "full", True, 2) for st in (first, second)]
+        # in turn, and through the families first: a study of another family comes between
+        # two studies of one family
+        q = tmp_path / "studies" / "other_family" / "runner_test_c.py"
+        q.parent.mkdir()
+        q.write_text(p.read_text().replace('name="runner_test_b"', 'name="runner_test_c"'))
+        runs = [_Run(st, store, "full", True, 2) for st in (first, second, load_study(q))]
         order = [(r.name, c.id) for r, c in _interleaved(runs)]
-        assert [n for n, _ in order[:4]] == ["runner_test", "runner_test_b"] * 2
+        assert [n for n, _ in order[:6]] == ["runner_test", "runner_test_c", "runner_test_b"] * 2
         assert [c for n, c in order if n == "runner_test"] == [c.id for c in expand(first)]
+        assert len(order) == 30
         with pytest.raises(ValueError, match="distinct names"):
             run_studies([first, first], store)
 

@@ -330,11 +330,20 @@ def _interleaved(runs: list[_Run]) -> deque:
     """The pending cells of all studies, one study after another in turn (its first cell, then
     the next study's first cell, ...), so that the cells running at the same time mostly belong
     to different studies: each worker compiles other numba kernels than the other workers, and
-    the first to compile a kernel leaves it in the cache for the others."""
+    the first to compile a kernel leaves it in the cache for the others. The turn goes through
+    the families first (the first study of every family, then the second, ...), since the
+    studies of one family share their kernels."""
+    family: dict[str, list[_Run]] = {}
+    for r in runs:
+        key = r.study.source.parent.name if r.study.source is not None else r.name
+        family.setdefault(key, []).append(r)
+    turn = [
+        r for i in range(len(runs)) for rs in family.values() if i < len(rs) for r in rs[i : i + 1]
+    ]
     queue: deque = deque()
-    columns = [deque(r.pending) for r in runs]
+    columns = [deque(r.pending) for r in turn]
     while any(columns):
-        for r, col in zip(runs, columns, strict=True):
+        for r, col in zip(turn, columns, strict=True):
             if col:
                 queue.append((r, col.popleft()))
     return queue
