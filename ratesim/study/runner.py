@@ -337,9 +337,8 @@ def _interleaved(runs: list[_Run]) -> deque:
     for r in runs:
         key = r.study.source.parent.name if r.study.source is not None else r.name
         family.setdefault(key, []).append(r)
-    turn = [
-        r for i in range(len(runs)) for rs in family.values() if i < len(rs) for r in rs[i : i + 1]
-    ]
+    depth = max(len(rs) for rs in family.values()) if family else 0
+    turn = [rs[i] for i in range(depth) for rs in family.values() if i < len(rs)]
     queue: deque = deque()
     columns = [deque(r.pending) for r in turn]
     while any(columns):
