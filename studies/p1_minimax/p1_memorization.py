@@ -20,8 +20,9 @@ docs/science.md) and p = -1/d (the ambient-Gaussian formula tau_C^2 = s^2 / (N^(
 Biroli et al.); commit_ratio ~ N^0. Tolerance 0.03: the median nearest-neighbour spacing on the
 unit S^k is c N^(-1/k) (1 + O(N^(-2/k))) (curvature of the ball volume), whose log-log slope over
 N = 32 .. 3162 deviates from -1/k by at most ~0.02 at k = 3 and less below. N = 32 .. 3162 (two
-decades), 10 seeds; a bigger machine would add N = 1e4 .. 1e5 (a 1e4 cell takes ~20-100 s: the
-scan evaluates the exact posterior at every step of the committed tail) and k = 4.
+decades; 1e4 since 2026-12-05), 10 seeds; a bigger machine would add N = 3e4 .. 1e5 (a 1e4 cell
+takes ~20-100 s: the scan evaluates the exact posterior at every step of the committed tail) and
+k = 4.
 
 2026-12-05 (family README): both claims are anchors (the nearest-neighbour spacing N^(-1/k),
 a known result, not a statement of the papers); the ambient -1/d, registered as a competing
@@ -31,6 +32,10 @@ it from -1/k. Tolerances were re-registered as equivalence margins, 0.03 + the r
 CI half-width 0.1 = 0.13. That margin is wider than |1/3 - 1/4| = 0.083, so at k = 3, d = 4 the
 control cannot fail. The quick grid gained N = 10 (32 .. 1000 spans 1.495 decades, below the 1.5
 a verdict needs).
+
+2026-12-05, design revision before its run: N = 1e4 added (6 levels, 2.5 decades), the item left
+"for a bigger machine" above; re-estimated at about 25 more minutes on 2 cores. Claims, margins
+and expectations unchanged.
 """
 
 from ratesim.study import Claim, Study
@@ -38,7 +43,7 @@ from ratesim.study import Claim, Study
 from .figures import memorization, verdicts
 from .memorization_tasks import commitment
 
-NS = [32, 100, 316, 1000, 3162]
+NS = [32, 100, 316, 1000, 3162, 10000]
 COMBOS = [(1, 2), (1, 10), (2, 3), (2, 10), (3, 4)]
 
 STUDY = Study(
