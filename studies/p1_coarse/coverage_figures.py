@@ -302,13 +302,12 @@ def precision_vs_beta_figure(ctx) -> str:
 
 
 def phase_figure(ctx) -> str:
-    """Heat maps over (bandwidth / spacing, sigma_min) at fixed N, one row per estimator:
-    memorized fraction, novelty ratio, delta_star / delta_floor and fidelity / spacing."""
+    """Heat maps over (bandwidth / spacing, sigma_min), one row per (N, estimator): memorized
+    fraction, novelty ratio, delta_star / delta_floor and fidelity / spacing."""
     plt = pyplot()
     df = ctx.df
     ce, cr, cs = "estimator", "r", "sigma_min"
-    n = int(df["N"].iloc[0])
-    piv = df.pivot_table(index=[ce, cr, cs], columns="metric", values="value", aggfunc="mean")
+    piv = df.pivot_table(index=["N", ce, cr, cs], columns="metric", values="value", aggfunc="mean")
     piv["cover_ratio"] = piv["delta_star"] / piv["delta_floor"]
     panels = [
         ("memorized_frac", "memorized fraction (d1/d2 < 1/3)", "viridis", None),
@@ -316,23 +315,26 @@ def phase_figure(ctx) -> str:
         ("cover_ratio", "log10 delta* / floor (0: covers)", "magma", "log"),
         ("fidelity_ratio", "log10 dist to M / spacing", "magma", "log"),
     ]
-    ests = sorted(piv.index.get_level_values(0).unique())
+    rows = sorted({(int(n), e) for n, e in piv.index.droplevel([2, 3])})
+    ns = sorted({n for n, _ in rows})
     fig, axes = plt.subplots(
-        len(ests), len(panels), figsize=(3.6 * len(panels), 3.0 * len(ests)), squeeze=False
+        len(rows), len(panels), figsize=(3.6 * len(panels), 3.0 * len(rows)), squeeze=False
     )
     lines = [
-        f"### Phase diagrams at N = {n}",
+        "### Phase diagrams at N = " + " and ".join(f"{n}" for n in ns),
         "",
         "Seed means over (bandwidth h = r x data spacing 2 pi / N, sigma_min) for each estimator. "
         "Memorization starts where the memorized fraction rises above the held-out level (about "
         "1/3 in 1-D) and the novelty ratio falls toward 0; coverage is lost where delta* exceeds "
-        "its Monte-Carlo floor (log10 ratio > 0) or the samples leave M (fidelity ratio >~ 1).",
+        "its Monte-Carlo floor (log10 ratio > 0) or the samples leave M (fidelity ratio >~ 1). "
+        "Axes in units of the spacing: where a boundary sits at the same r at every N, it moves "
+        "with the spacing N^(-1).",
         "",
         "![phase diagrams](phase.png)",
         "",
     ]
-    for i, e in enumerate(ests):
-        sub = piv.loc[e]
+    for i, (n, e) in enumerate(rows):
+        sub = piv.loc[(n, e)]
         rs = sorted(sub.index.get_level_values(0).unique())
         ss = sorted(sub.index.get_level_values(1).unique())
         for j, (met, title, cmap, scale) in enumerate(panels):
@@ -345,14 +347,14 @@ def phase_figure(ctx) -> str:
             ax.set_yticks(range(len(ss)), [f"{s:g}" for s in ss], fontsize=7)
             ax.set_xlabel("h / spacing")
             ax.set_ylabel("sigma_min")
-            ax.set_title(f"{e}: {title}", fontsize=8)
+            ax.set_title(f"N = {n}, {e}: {title}", fontsize=8)
             for a in range(Z.shape[0]):
                 for b in range(Z.shape[1]):
                     ax.text(b, a, f"{Z[a, b]:.2f}", ha="center", va="center", fontsize=6,
                             color="w")  # fmt: skip
             fig.colorbar(im, ax=ax, fraction=0.046)
         lines += [
-            f"Estimator `{e}` (rows: sigma_min; columns: h / spacing):",
+            f"N = {n}, estimator `{e}` (rows: sigma_min; columns: h / spacing):",
             "",
             "| sigma_min | " + " | ".join(f"r={r:g}" for r in rs) + " |",
             "|---|" + "---|" * len(rs),

@@ -1,10 +1,10 @@
 """P1 phase diagrams at fixed N: where memorization starts and where coverage is lost.
 
 Where P1's "generalization precedes memorization" shows at fixed N (docs/science.md). N = 1000
-uniform samples on the Holder-4.5 curve of ``p1_coarse_coverage`` (k = 1, d = 2). Two estimators
-over the bandwidth h = r x spacing (spacing = 2 pi / N, r from 0.1 to 30) and the final noise
-level sigma_min (1e-4 .. 1e-1), each sampled with the reverse VE SDE (sigma_max = 2, 20 geometric
-steps, final Tweedie step):
+(and 1e4) uniform samples on the Holder-4.5 curve of ``p1_coarse_coverage`` (k = 1, d = 2). Two
+estimators over the bandwidth h = r x spacing (spacing = 2 pi / N, r from 0.1 to 30) and the
+final noise level sigma_min (1e-4 .. 1e-1), each sampled with the reverse VE SDE (sigma_max = 2,
+20 geometric steps, final Tweedie step):
 
 - ``smoothed``: the score of the kernel density estimate mu_N * N(0, h^2 I) (SmoothedScore; h = 0
   is the exact empirical score, which memorizes: it collapses onto the training points at noise
@@ -22,7 +22,12 @@ centres, c = 2) of m = 500 samples over the floor of m fresh draws, fidelity ove
 per point (heat maps of means, no rate claim). delta* cannot see memorization here: m = 500
 copies of N = 1000 training points look like a fresh sample at the resolution of m; the memorized
 fraction and the novelty ratio are the memorization detectors. A bigger machine would add
-N = 1e4 and 1e5 (the boundaries should move with the spacing N^(-1)), k = 2 and more seeds.
+N = 1e5 (the boundaries should move with the spacing N^(-1)), k = 2 and more seeds.
+
+2026-12-05, design revision before its run: N = 1e4 added beside N = 1000 (the item left "for a
+bigger machine"; about 10 minutes on 2 cores), same r x spacing and sigma_min grid, so the heat
+maps show whether the boundaries move with the spacing N^(-1): in units of the spacing they
+should sit at the same r. No claims (unchanged).
 """
 
 from ratesim.study import Expr, Study
@@ -41,7 +46,7 @@ STUDY = Study(
         "k": 1,
         "d": 2,
         "density": "uniform",
-        "N": 1000,
+        "N": [1000, 10000],
         "estimator": ["smoothed", "adaptive_projection"],
         "r": [0.1, 0.3, 1.0, 3.0, 10.0, 30.0],
         "h": Expr("r*2*pi/N"),

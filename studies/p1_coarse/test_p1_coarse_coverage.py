@@ -217,11 +217,11 @@ def test_quick_study_claims_not_contradicted(tmp_path):
 
 def test_phase_figure_from_a_table(tmp_path):
     """The phase heat maps are computed from the tidy table only: a synthetic table with known
-    means gives those means in the markdown table."""
+    means gives those means in the markdown table, one block per (N, estimator)."""
     import pandas as pd
 
     rows = []
-    for est in ("smoothed", "adaptive_projection"):
+    for n, est in [(1000, "smoothed"), (1000, "adaptive_projection"), (10000, "smoothed")]:
         for r in (0.1, 1.0):
             for s in (1e-3, 1e-1):
                 for rep in range(2):
@@ -232,11 +232,16 @@ def test_phase_figure_from_a_table(tmp_path):
                         "delta_floor": 0.1,
                         "fidelity_ratio": 0.01,
                     }
+                    if n == 10000:
+                        vals["novelty_ratio"] = 0.25
                     for met, v in vals.items():
-                        rows.append(dict(estimator=est, N=1000, p_r=r, p_sigma_min=s, rep=rep,
+                        rows.append(dict(estimator=est, N=n, p_r=r, p_sigma_min=s, rep=rep,
                                          metric=met, value=v))  # fmt: skip
     df = plain_table(pd.DataFrame(rows))
     md = coverage_figures.phase_figure(ReportContext(study=None, df=df, outdir=tmp_path))
     assert (tmp_path / "phase.png").is_file()
     assert "mem 0.50, nov 1.00, cov 2.0, fid 1.0e-02" in md
     assert "mem 0.30" in md
+    assert "Phase diagrams at N = 1000 and 10000" in md
+    blocks = md.split("N = 10000, estimator `smoothed`")
+    assert len(blocks) == 2 and "nov 0.25" in blocks[1] and "nov 0.25" not in blocks[0]
