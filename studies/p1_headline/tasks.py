@@ -24,11 +24,13 @@ from __future__ import annotations
 import numpy as np
 
 from ratesim import metrics
-from ratesim._validation import as_generator, check_int
+from ratesim._validation import as_generator, check_int, check_positive
 from ratesim.samplers import draw_coarse
 from ratesim.scores import (
     AdaptiveProjectionScore,
+    EmpiricalScore,
     NadarayaWatsonScore,
+    SmoothedScore,
     TwoScaleScore,
     coarse_bandwidth,
 )
@@ -123,3 +125,111 @@ def headline(
     out["fid_q99"] = float(dist.quantiles[0.99])
     out["fid_max"] = float(dist.max)
     return out
+
+
+ESTIMATORS = READINGS + ("empirical", "smoothed")
+GENERALIZATION_METRICS = (
+    "delta_star", "delta_floor", "delta_emp", "cover_vs_emp", "cover_vs_emp_floor", "fid_q99",
+    "fid_max", "memorized_frac",
+)  # fmt: skip
+
+
+def sampler_score(estimator: str, N: int, k: int, beta: float, bandwidth: float, rng):
+    """The unfitted score of ``estimator``: a reading of P1's coarse score (:func:`coarse_score`)
+    or a negative control: ``"empirical"``, the exact empirical score (memorizes: its samples
+    are copies of the training points), or ``"smoothed"``, the score of the kernel density
+    estimate mu_N * N(0, bandwidth^2 I) (its samples leave M by about ``bandwidth``)."""
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS} (got {estimator!r})")
+    if estimator == "empirical":
+        return EmpiricalScore()
+    if estimator == "smoothed":
+        return SmoothedScore(bandwidth=bandwidth)
+    return coarse_score(estimator, N, k, beta, rng)
+
+
+@task(metrics=GENERALIZATION_METRICS, choices={"manifold": ("holder_curve",)})
+def generalization(
+    *,
+    N: int,
+    m: int,
+    estimator: str,
+    manifold: str,
+    k: int,
+    d: int,
+    density: str,
+    rng: np.random.Generator,
+    c: float = 2.0,
+    bandwidth: float = 0.05,
+    sigma_max: float = 2.0,
+    end: float = 0.1,
+    steps: int = 20,
+    n_grid: int = 1024,
+    **components,
+) -> dict[str, float]:
+    """P1's comparison in one cell: the coverage scale of m generated samples against the
+    training set's, with the floor, the distance to M and the memorized fraction.
+
+    N draws from ``density`` on ``manifold`` train the score of ``estimator``
+    (:func:`sampler_score`); m samples come from the reverse VE SDE (sigma_max -> ``end`` x h_N,
+    h_N = 6 log N / N, ``steps`` geometric steps, final Tweedie step), as in :func:`headline`
+    (``end`` = 0.1).
+
+    Parameters
+    ----------
+    N, m : int
+        Training and generated sample sizes (N >= 3, m >= 10).
+    estimator : {"A", "B", "empirical", "smoothed"}
+        See :func:`sampler_score`.
+    c : float > 1
+        Comparability constant of the coverage scale.
+    bandwidth : float > 0
+        Bandwidth of the ``smoothed`` control (ignored otherwise).
+    end : float > 0
+        The last noise level over h_N (the empirical control memorizes when it ends well below
+        the data spacing, ~2 pi / N: ``end`` = 1e-3).
+
+    Returns
+    -------
+    dict
+        ``delta_star`` (generated), ``delta_floor`` (m fresh draws from mu_data), ``delta_emp``
+        (the N training points): coverage scales at c (geodesic arcs, exact supremum over
+        centres); ``cover_vs_emp`` = delta_star / delta_emp and ``cover_vs_emp_floor`` =
+        delta_floor / delta_emp (P1's comparison, and its floor); ``fid_q99``, ``fid_max``:
+        distance of the samples to M; ``memorized_frac``: fraction of samples whose nearest
+        training point is closer than a third of the second nearest
+        (:func:`ratesim.metrics.memorization`).
+    """
+    rng = as_generator(rng)
+    n = check_int(N, "N", low=3)
+    m = check_int(m, "m", low=10)
+    k = check_int(k, "k", low=1)
+    M = build("manifold", manifold, components, k=k, d=d)
+    p = build("density", density, components, k=k, d=d)
+    beta = float(components.get("manifold__beta", "inf"))
+    X = M.sample(n, p, rng=rng)
+    est = sampler_score(estimator, n, k, beta, float(bandwidth), rng).fit(X)
+    h = coarse_bandwidth(n, k)
+    Y, _ = draw_coarse(
+        est, "reverse_sde", m, sigma_max=float(sigma_max), sigma_min=check_positive(end, "end") * h,
+        steps=int(steps), rng=rng,
+    )  # fmt: skip
+    if not np.all(np.isfinite(Y)):
+        raise FloatingPointError(f"the {estimator} sampler returned non-finite samples")
+    ref = M.sample(m, p, rng=rng)
+    cov = dict(c=float(c), n_grid=check_int(n_grid, "n_grid", low=16), n_boot=0)
+    cov["rng"] = int(rng.integers(2**31))
+    star = float(metrics.coverage_scale(M, Y, p, **cov).delta)
+    floor = float(metrics.coverage_scale(M, ref, p, **cov).delta)
+    emp = float(metrics.coverage_scale(M, X, p, **cov).delta)
+    dist = metrics.distance_to_manifold(M, Y, quantiles=(0.99,))
+    return {
+        "delta_star": star,
+        "delta_floor": floor,
+        "delta_emp": emp,
+        "cover_vs_emp": star / emp,
+        "cover_vs_emp_floor": floor / emp,
+        "fid_q99": float(dist.quantiles[0.99]),
+        "fid_max": float(dist.max),
+        "memorized_frac": float(metrics.memorization(Y, X).memorized_fraction),
+    }

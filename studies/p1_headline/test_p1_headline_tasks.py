@@ -4,9 +4,16 @@ import math
 
 import numpy as np
 import pytest
-from ratesim_studies.p1_headline.tasks import HEADLINE_METRICS, coarse_score, headline
+from ratesim_studies.p1_headline.tasks import (
+    GENERALIZATION_METRICS,
+    HEADLINE_METRICS,
+    coarse_score,
+    generalization,
+    headline,
+    sampler_score,
+)
 
-from ratesim.scores import AdaptiveProjectionScore, TwoScaleScore
+from ratesim.scores import AdaptiveProjectionScore, EmpiricalScore, SmoothedScore, TwoScaleScore
 
 
 def test_readings_build_the_stated_estimators():
@@ -33,3 +40,46 @@ def test_task_returns_every_metric_finite_and_samples_stay_near_m():
     # the last step is the projection's Tweedie step: the samples sit on the fitted curve, whose
     # distance to M at N = 100 is the MLS error (measured 0.004 - 0.03 in the quick pilot)
     assert out["fid_median"] <= out["fid_q99"] <= out["fid_max"] < 0.2
+
+
+def _cell(estimator, **kw):
+    base = dict(
+        N=200, m=500, manifold="holder_curve", k=1, d=2, density="von_mises", n_grid=128,
+        manifold__beta=4.5, manifold__eps=0.1, density__kappa=1.0, rng=np.random.default_rng(3),
+    )  # fmt: skip
+    return generalization(estimator=estimator, **{**base, **kw})
+
+
+def test_generalization_controls_fail_where_they_are_built_to():
+    """The negative controls of the registered study behave as designed, on one small cell.
+
+    - ``empirical`` ending at 1e-3 h_N (1.6e-4 at N = 200, spacing ~2 pi / 200 = 0.03) returns
+      copies of training points: memorized fraction near 1, where a sample of mu_data passes
+      the d1/d2 < 1/3 criterion with probability ~1/3 in 1-D (binomial s.e. 0.02 at m = 500,
+      so 0.9 is 28 s.e. away); its distance to M is 0 up to the last step's noise.
+    - ``smoothed`` (bandwidth 0.05) samples the KDE mu_N * N(0, 0.05^2 I): the normal offset is
+      about |N(0, 0.05^2)|, whose 99 % quantile is 2.58 x 0.05 = 0.13; asserting > 0.05 leaves a
+      factor 2.6. It does not memorize.
+    - reading ``A`` stays on its fitted curve and the ratio metrics are the stated ratios.
+    """
+    emp = _cell("empirical", end=1e-3)
+    assert set(emp) == set(GENERALIZATION_METRICS)
+    assert emp["memorized_frac"] > 0.9 and emp["fid_q99"] < 1e-3
+    smo = _cell("smoothed", bandwidth=0.05)
+    assert smo["fid_q99"] > 0.05 and smo["memorized_frac"] < 0.5
+    a = _cell("A")
+    assert a["fid_q99"] < 0.05 and a["memorized_frac"] < 0.6
+    assert a["cover_vs_emp"] == a["delta_star"] / a["delta_emp"]
+    assert a["cover_vs_emp_floor"] == a["delta_floor"] / a["delta_emp"]
+    assert all(np.isfinite(v) and v >= 0 for r in (emp, smo, a) for v in r.values())
+
+
+def test_sampler_scores_and_errors():
+    assert isinstance(sampler_score("empirical", 100, 1, 4.5, 0.05, rng=0), EmpiricalScore)
+    s = sampler_score("smoothed", 100, 1, 4.5, 0.07, rng=0)
+    assert isinstance(s, SmoothedScore) and s.bandwidth == 0.07
+    assert isinstance(sampler_score("B", 100, 1, 4.5, 0.05, rng=0), TwoScaleScore)
+    with pytest.raises(ValueError, match=r"estimator must be one of .* \(got 'kde'\)"):
+        sampler_score("kde", 100, 1, 4.5, 0.05, rng=0)
+    with pytest.raises(ValueError, match="end"):
+        _cell("A", end=0.0)
