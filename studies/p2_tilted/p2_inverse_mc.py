@@ -37,11 +37,12 @@ margin unchanged; prediction for the run: the tempered case consistent with flat
 plug-and-play case's excess rises at N >= 3000, but over three decades its fitted slope stays
 well inside the margin 0.3 (about +0.1 if the excess goes from 1 to 1.5 in the last decade), so
 it is expected consistent too: this flat claim with margin 0.3 cannot see a bias of that size,
-which the report's tv_mc against tv_floor shows instead.
+which the report's new figure of tv_mc against tv_floor shows instead.
 """
 
 from ratesim.study import Claim, Study
 
+from .figures import chains_against_floor
 from .tasks import posterior_chains_vs_exact
 
 STUDY = Study(
@@ -84,4 +85,5 @@ STUDY = Study(
             ),
         ),
     ],
+    figures=[chains_against_floor],
 )

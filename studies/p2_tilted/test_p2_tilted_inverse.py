@@ -130,3 +130,28 @@ def test_quick_mc_study_through_engine(tmp_path):
     _, df, res = _quick("p2_inverse_mc", tmp_path)
     assert res and all(r.verdict != CONTRADICTED for r in res)
     assert np.all(df[df["metric"] == "tv_excess"]["value"] < 3.0)
+
+
+def test_chains_against_floor_figure_from_a_table(tmp_path):
+    """p2_inverse_mc's figure is computed from the tidy table only: known seed means come out in
+    its table, one row per (case, N)."""
+    import pandas as pd
+    from ratesim_studies.p2_tilted.figures import chains_against_floor
+
+    from ratesim.study.figures import ReportContext, plain_table
+
+    rows = []
+    for case, bias in (("pnp_err1", 0.015), ("ts_err0", 0.0)):
+        for n in (10, 100, 1000):
+            for rep, jitter in enumerate((-0.001, 0.001)):
+                floor = 0.5 / n**0.5
+                mc = floor + bias + jitter
+                for met, v in (("tv_mc", mc), ("tv_floor", floor), ("tv_excess", mc / floor)):
+                    rows.append(dict(case=case, N=n, rep=rep, metric=met, value=v))
+    df = plain_table(pd.DataFrame(rows))
+    md = chains_against_floor(ReportContext(study=None, df=df, outdir=tmp_path))
+    assert (tmp_path / "chains_vs_floor.png").is_file()
+    # N = 1000: floor 0.5 / sqrt(1000) = 0.0158; pnp adds 0.015 (the jitters cancel in the mean)
+    assert "| pnp_err1 | 1000 | 0.0308 | 0.0158 | 1.949 |" in md
+    assert "| ts_err0 | 1000 | 0.0158 | 0.0158 | 1.000 |" in md
+    assert md.count("| ts_err0 |") == 3
