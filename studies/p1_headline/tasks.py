@@ -128,10 +128,12 @@ def headline(
 
 
 ESTIMATORS = READINGS + ("empirical", "smoothed")
+RADII = {"r010": 0.1, "r030": 0.3}  # fixed geodesic radii of the comparability constant
 GENERALIZATION_METRICS = (
-    "delta_star", "delta_floor", "delta_emp", "cover_vs_emp", "cover_vs_emp_floor", "fid_q99",
-    "fid_max", "memorized_frac",
-)  # fmt: skip
+    ("delta_star", "delta_floor", "delta_emp", "cover_vs_emp", "cover_vs_emp_floor")
+    + ("fid_q99", "fid_max", "memorized_frac", "empty_balls")
+    + tuple(f"log_c_{r}{w}" for r in RADII for w in ("", "_floor"))
+)
 
 
 def sampler_score(estimator: str, N: int, k: int, beta: float, bandwidth: float, rng):
@@ -198,7 +200,13 @@ def generalization(
         delta_floor / delta_emp (P1's comparison, and its floor); ``fid_q99``, ``fid_max``:
         distance of the samples to M; ``memorized_frac``: fraction of samples whose nearest
         training point is closer than a third of the second nearest
-        (:func:`ratesim.metrics.memorization`).
+        (:func:`ratesim.metrics.memorization`); ``log_c_r010``, ``log_c_r030``: the log of the
+        smallest comparability constant of the generated law at the fixed radii 0.1 and 0.3,
+        max over centres y of |log nu(B(y, r)) / mu(B(y, r))| (the ``worst`` curve of
+        :func:`ratesim.metrics.coverage_scale`), and ``..._floor`` the same for m fresh draws.
+        A ball holding none of the m samples has ratio 0 (log_c infinite); it is censored at
+        log m, the largest value a ball holding one sample can give (mu(B) <= 1), and counted
+        in ``empty_balls`` (the number of censored radii, generated and floor).
     """
     rng = as_generator(rng)
     n = check_int(N, "N", low=3)
@@ -222,8 +230,20 @@ def generalization(
     star = float(metrics.coverage_scale(M, Y, p, **cov).delta)
     floor = float(metrics.coverage_scale(M, ref, p, **cov).delta)
     emp = float(metrics.coverage_scale(M, X, p, **cov).delta)
+    radii = np.array(sorted(RADII.values()))
+    const = dict(c=1e300, deltas=radii, n_boot=0, rng=cov["rng"])  # no radius fails: all judged
+    worst = np.concatenate(
+        [metrics.coverage_scale(M, Z, p, **const).worst for Z in (Y, ref)]
+    )  # fmt: skip
+    empty = int(np.sum(np.isposinf(worst)))
+    worst = np.minimum(worst, np.log(m))
+    log_c = dict(zip(radii, worst[: radii.size], strict=True))
+    log_c_floor = dict(zip(radii, worst[radii.size :], strict=True))
     dist = metrics.distance_to_manifold(M, Y, quantiles=(0.99,))
     return {
+        **{f"log_c_{key}": float(log_c[r]) for key, r in RADII.items()},
+        **{f"log_c_{key}_floor": float(log_c_floor[r]) for key, r in RADII.items()},
+        "empty_balls": float(empty),
         "delta_star": star,
         "delta_floor": floor,
         "delta_emp": emp,

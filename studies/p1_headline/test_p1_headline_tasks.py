@@ -72,6 +72,14 @@ def test_generalization_controls_fail_where_they_are_built_to():
     assert a["cover_vs_emp"] == a["delta_star"] / a["delta_emp"]
     assert a["cover_vs_emp_floor"] == a["delta_floor"] / a["delta_emp"]
     assert all(np.isfinite(v) and v >= 0 for r in (emp, smo, a) for v in r.values())
+    # log_c: an empty ball (ratio 0) is censored at log m; every value is at most that
+    for r in (emp, smo, a):
+        logs = [v for key, v in r.items() if key.startswith("log_c_")]
+        assert max(logs) <= math.log(500)
+        assert (r["empty_balls"] > 0) == (max(logs) == math.log(500))
+    # at N = 200 a ball of radius 0.1 (length 0.2) in the low-density part of the curve holds
+    # about 200 x 0.2 x p_min ~ 2 training points: the memorizing control leaves balls empty
+    assert emp["empty_balls"] >= 1
 
 
 def test_sampler_scores_and_errors():
