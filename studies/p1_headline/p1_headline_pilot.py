@@ -12,6 +12,7 @@ quantile (the fidelity statistic) for the CI of a two-decade fit.
 
 from ratesim.study import Study
 
+from .figures import pilot_coverage
 from .tasks import headline
 
 STUDY = Study(
@@ -42,4 +43,5 @@ STUDY = Study(
     quick_seeds=2,
     seed=20261205,
     claims=[],
+    figures=[pilot_coverage],
 )

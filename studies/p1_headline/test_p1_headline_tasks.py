@@ -91,3 +91,26 @@ def test_sampler_scores_and_errors():
         sampler_score("kde", 100, 1, 4.5, 0.05, rng=0)
     with pytest.raises(ValueError, match="end"):
         _cell("A", end=0.0)
+
+
+def test_pilot_figure_from_a_table(tmp_path):
+    """The pilot's figure and table come from the tidy table only: known seed values give their
+    mean and coefficient of variation in the table, one row per (kappa, beta, reading, N)."""
+    import pandas as pd
+    from ratesim_studies.p1_headline.figures import pilot_coverage
+
+    from ratesim.study.figures import ReportContext, plain_table
+
+    rows = []
+    for reading, level in (("A", 1.8), ("B", 0.2)):
+        for n in (100, 1000):
+            for rep, v in enumerate((0.5 * level, 1.5 * level)):  # mean level, cv 0.71
+                for metric in HEADLINE_METRICS:
+                    cell = dict(reading=reading, N=n, density__kappa=1.0, manifold__beta=2.5)
+                    rows.append(dict(cell, rep=rep, metric=metric, value=v))
+    df = plain_table(pd.DataFrame(rows))
+    md = pilot_coverage(ReportContext(study=None, df=df, outdir=tmp_path))
+    assert (tmp_path / "pilot_coverage.png").is_file()
+    assert "| 1 | 2.5 | A | 1000 | 1.8 (0.71) |" in md
+    assert "| 1 | 2.5 | B | 100 | 0.2 (0.71) |" in md
+    assert md.count("| 1 | 2.5 |") == 4

@@ -1,0 +1,76 @@
+"""Figures of the P1 headline family (from the report's tidy table only)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ratesim.study.figures import pyplot, savefig
+
+PILOT_METRICS = (
+    ("delta_star_c2", "delta* c=2"),
+    ("delta_floor_c2", "floor c=2"),
+    ("delta_emp_c2", "training set c=2"),
+    ("delta_star_c4", "delta* c=4"),
+    ("delta_floor_c4", "floor c=4"),
+    ("fid_q99", "99 % dist to M"),
+)
+
+
+def pilot_coverage(ctx) -> str:
+    """The pilot's coverage scales against N: generated samples of each reading, m fresh draws
+    (the floor) and the training set, one panel per (kappa, beta); then the seed means and the
+    seed spread (coefficient of variation) of every metric, the numbers the design is sized on."""
+    plt = pyplot()
+    df = ctx.df.assign(
+        N=ctx.df["N"].astype(float),
+        kappa=ctx.df["density__kappa"].astype(float),
+        beta=ctx.df["manifold__beta"].astype(float),
+    )
+    panels = sorted(df.groupby(["kappa", "beta"]).groups)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.8), squeeze=False)
+    colours = {"A": "tab:red", "B": "tab:blue"}
+    for ax, (kappa, beta) in zip(axes[0], panels, strict=True):
+        sub = df[(df["kappa"] == kappa) & (df["beta"] == beta)]
+        for reading, g in sub[sub["metric"] == "delta_star_c2"].groupby("reading"):
+            ax.loglog(g["N"], g["value"], ".", color=colours.get(reading, "k"), alpha=0.4)
+            mean = g.groupby("N")["value"].mean()
+            ax.loglog(mean.index, mean, "o-", color=colours.get(reading, "k"),
+                      label=f"reading {reading}")  # fmt: skip
+        for metric, style, label in (
+            ("delta_floor_c2", "k:", "floor (m fresh draws)"),
+            ("delta_emp_c2", "k--", "training set"),
+        ):
+            mean = sub[sub["metric"] == metric].groupby("N")["value"].mean()
+            ax.loglog(mean.index, mean, style, label=label)
+        ax.set_title(f"kappa = {kappa:g}, beta = {beta:g}: delta*(c = 2)", fontsize=9)
+        ax.set_xlabel("N")
+        ax.set_ylabel("coverage scale (geodesic radius)")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    out = [
+        "### Coverage scale against N (pilot)",
+        "",
+        "delta*(c = 2) of m generated samples under readings A and B (dots: seeds; line: seed "
+        "mean), of m fresh draws from mu_data (its Monte-Carlo floor) and of the N training "
+        "points.",
+        "",
+        f"![coverage against N]({savefig(fig, ctx, 'pilot_coverage.png')})",
+        "",
+        "### Seed means (coefficient of variation over seeds)",
+        "",
+    ]
+    stats = df.groupby(["kappa", "beta", "reading", "N", "metric"])["value"].agg(["mean", "std"])
+    cv = stats["std"] / stats["mean"]
+    names = [m for m, _ in PILOT_METRICS]
+    out += [
+        "| kappa | beta | reading | N | " + " | ".join(lab for _, lab in PILOT_METRICS) + " |",
+        "|---|---|---|---|" + "---|" * len(names),
+    ]
+    for (kappa, beta, reading, n), _ in stats.groupby(level=[0, 1, 2, 3]):
+        cells = []
+        for m in names:
+            key = (kappa, beta, reading, n, m)
+            mu, c = stats["mean"].get(key, np.nan), cv.get(key, np.nan)
+            cells.append(f"{mu:.3g} ({c:.2f})")
+        out.append(f"| {kappa:g} | {beta:g} | {reading} | {n:g} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
