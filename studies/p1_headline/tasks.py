@@ -127,7 +127,7 @@ def headline(
     return out
 
 
-ESTIMATORS = READINGS + ("empirical", "smoothed")
+METHODS = READINGS + ("empirical", "smoothed")
 RADII = {"r010": 0.1, "r030": 0.3}  # fixed geodesic radii of the comparability constant
 GENERALIZATION_METRICS = (
     ("delta_star", "delta_floor", "delta_emp", "cover_vs_emp", "cover_vs_emp_floor")
@@ -136,18 +136,18 @@ GENERALIZATION_METRICS = (
 )
 
 
-def sampler_score(estimator: str, N: int, k: int, beta: float, bandwidth: float, rng):
-    """The unfitted score of ``estimator``: a reading of P1's coarse score (:func:`coarse_score`)
+def sampler_score(method: str, N: int, k: int, beta: float, bandwidth: float, rng):
+    """The unfitted score of ``method``: a reading of P1's coarse score (:func:`coarse_score`)
     or a negative control: ``"empirical"``, the exact empirical score (memorizes: its samples
     are copies of the training points), or ``"smoothed"``, the score of the kernel density
     estimate mu_N * N(0, bandwidth^2 I) (its samples leave M by about ``bandwidth``)."""
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS} (got {estimator!r})")
-    if estimator == "empirical":
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS} (got {method!r})")
+    if method == "empirical":
         return EmpiricalScore()
-    if estimator == "smoothed":
+    if method == "smoothed":
         return SmoothedScore(bandwidth=bandwidth)
-    return coarse_score(estimator, N, k, beta, rng)
+    return coarse_score(method, N, k, beta, rng)
 
 
 @task(metrics=GENERALIZATION_METRICS, choices={"manifold": ("holder_curve",)})
@@ -155,7 +155,7 @@ def generalization(
     *,
     N: int,
     m: int,
-    estimator: str,
+    method: str,
     manifold: str,
     k: int,
     d: int,
@@ -172,7 +172,7 @@ def generalization(
     """P1's comparison in one cell: the coverage scale of m generated samples against the
     training set's, with the floor, the distance to M and the memorized fraction.
 
-    N draws from ``density`` on ``manifold`` train the score of ``estimator``
+    N draws from ``density`` on ``manifold`` train the score of ``method``
     (:func:`sampler_score`); m samples come from the reverse VE SDE (sigma_max -> ``end`` x h_N,
     h_N = 6 log N / N, ``steps`` geometric steps, final Tweedie step), as in :func:`headline`
     (``end`` = 0.1).
@@ -181,7 +181,7 @@ def generalization(
     ----------
     N, m : int
         Training and generated sample sizes (N >= 3, m >= 10).
-    estimator : {"A", "B", "empirical", "smoothed"}
+    method : {"A", "B", "empirical", "smoothed"}
         See :func:`sampler_score`.
     c : float > 1
         Comparability constant of the coverage scale.
@@ -216,14 +216,14 @@ def generalization(
     p = build("density", density, components, k=k, d=d)
     beta = float(components.get("manifold__beta", "inf"))
     X = M.sample(n, p, rng=rng)
-    est = sampler_score(estimator, n, k, beta, float(bandwidth), rng).fit(X)
+    est = sampler_score(method, n, k, beta, float(bandwidth), rng).fit(X)
     h = coarse_bandwidth(n, k)
     Y, _ = draw_coarse(
         est, "reverse_sde", m, sigma_max=float(sigma_max), sigma_min=check_positive(end, "end") * h,
         steps=int(steps), rng=rng,
     )  # fmt: skip
     if not np.all(np.isfinite(Y)):
-        raise FloatingPointError(f"the {estimator} sampler returned non-finite samples")
+        raise FloatingPointError(f"the {method} sampler returned non-finite samples")
     ref = M.sample(m, p, rng=rng)
     cov = dict(c=float(c), n_grid=check_int(n_grid, "n_grid", low=16), n_boot=0)
     cov["rng"] = int(rng.integers(2**31))
@@ -231,9 +231,12 @@ def generalization(
     floor = float(metrics.coverage_scale(M, ref, p, **cov).delta)
     emp = float(metrics.coverage_scale(M, X, p, **cov).delta)
     radii = np.array(sorted(RADII.values()))
-    const = dict(c=1e300, deltas=radii, n_boot=0, rng=cov["rng"])  # no radius fails: all judged
-    worst = np.concatenate(
-        [metrics.coverage_scale(M, Z, p, **const).worst for Z in (Y, ref)]
+    # one radius per call: coverage_scale stops at the first radius whose ratio exceeds c, and an
+    # empty ball (log ratio inf) exceeds any c, which would leave the smaller radii unjudged
+    const = dict(c=1e300, n_boot=0, rng=cov["rng"])
+    worst = np.array(
+        [metrics.coverage_scale(M, Z, p, deltas=[r], **const).worst[0]
+         for Z in (Y, ref) for r in radii]
     )  # fmt: skip
     empty = int(np.sum(np.isposinf(worst)))
     worst = np.minimum(worst, np.log(m))

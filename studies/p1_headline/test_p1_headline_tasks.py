@@ -42,12 +42,12 @@ def test_task_returns_every_metric_finite_and_samples_stay_near_m():
     assert out["fid_median"] <= out["fid_q99"] <= out["fid_max"] < 0.2
 
 
-def _cell(estimator, **kw):
+def _cell(method, **kw):
     base = dict(
         N=200, m=500, manifold="holder_curve", k=1, d=2, density="von_mises", n_grid=128,
         manifold__beta=4.5, manifold__eps=0.1, density__kappa=1.0, rng=np.random.default_rng(3),
     )  # fmt: skip
-    return generalization(estimator=estimator, **{**base, **kw})
+    return generalization(method=method, **{**base, **kw})
 
 
 def test_generalization_controls_fail_where_they_are_built_to():
@@ -77,6 +77,10 @@ def test_generalization_controls_fail_where_they_are_built_to():
         logs = [v for key, v in r.items() if key.startswith("log_c_")]
         assert max(logs) <= math.log(500)
         assert (r["empty_balls"] > 0) == (max(logs) == math.log(500))
+    # an empty ball of radius 0.3 (here: N = 100, seed 5) is censored without leaving the smaller
+    # radius unjudged (coverage_scale stops at the first radius that fails its c)
+    big = _cell("empirical", end=1e-3, N=100, rng=np.random.default_rng(5))
+    assert big["log_c_r030"] == big["log_c_r010"] == math.log(500) and big["empty_balls"] == 2
     # at N = 200 a ball of radius 0.1 (length 0.2) in the low-density part of the curve holds
     # about 200 x 0.2 x p_min ~ 2 training points: the memorizing control leaves balls empty
     assert emp["empty_balls"] >= 1
@@ -87,7 +91,7 @@ def test_sampler_scores_and_errors():
     s = sampler_score("smoothed", 100, 1, 4.5, 0.07, rng=0)
     assert isinstance(s, SmoothedScore) and s.bandwidth == 0.07
     assert isinstance(sampler_score("B", 100, 1, 4.5, 0.05, rng=0), TwoScaleScore)
-    with pytest.raises(ValueError, match=r"estimator must be one of .* \(got 'kde'\)"):
+    with pytest.raises(ValueError, match=r"method must be one of .* \(got 'kde'\)"):
         sampler_score("kde", 100, 1, 4.5, 0.05, rng=0)
     with pytest.raises(ValueError, match="end"):
         _cell("A", end=0.0)
