@@ -25,6 +25,7 @@ from ratesim.manifolds import Sphere
 from ratesim.scores import (
     SCORES,
     AdaptiveProjectionScore,
+    CallableScore,
     EmpiricalScore,
     KernelSmoothedScore,
     KNNScore,
@@ -429,6 +430,48 @@ def test_two_scale_sampler_keeps_the_density_that_a_geometry_only_score_loses():
         res[name] = float(np.hypot(*Y.mean(axis=0)) / np.linalg.norm(Y, axis=1).mean())
     assert abs(res["two_scale"] - a4) < 0.06, res
     assert res["projection"] < a4 - 0.25, res
+
+
+def test_callable_score_runs_the_samplers_as_the_model_it_wraps():
+    """A model given as a function (here the exact oracle's score, as a user's trained network
+    would be) drives the reverse SDE to the same samples, bit for bit, as the estimator itself,
+    and its Tweedie denoiser is the oracle's."""
+    from ratesim.samplers import reverse_sde
+
+    oracle = OracleScore(CIRCLE, VM, rng=0).fit()
+    X = CIRCLE.sample(50, VM, rng=4)
+    wrapped = CallableScore(oracle.score).fit(X)
+    assert wrapped.n_features_in_ == 2 and np.array_equal(wrapped.X_, X)
+    run = dict(sigma_max=1.0, sigma_min=0.02, steps=20, rng=5, n=200, d=2)
+    assert_array_equal(reverse_sde(wrapped, **run).samples, reverse_sde(oracle, **run).samples)
+    x = np.array([[0.9, 0.2], [-0.3, 1.1]])
+    assert_array_equal(wrapped.denoise(x, 0.3), oracle.denoise(x, 0.3))
+    # a JAX-like array (anything np.asarray converts) and a clone keep working
+    assert_array_equal(
+        CallableScore(lambda x, s: oracle.score(x, s).tolist()).fit(X).score(x, 0.3),
+        oracle.score(x, 0.3),
+    )
+    assert_array_equal(clone(wrapped).fit(X).score(x, 0.3), oracle.score(x, 0.3))
+
+
+def test_callable_score_bad_models_get_clear_errors():
+    X = CIRCLE.sample(10, VM, rng=0)
+    with pytest.raises(ValueError, match=r"fn must be a callable fn\(x, sigma\) -> score"):
+        CallableScore("not a model").fit(X)
+    with pytest.raises(ValueError, match=r"queries' shape \(2, 2\) \(got shape \(2,\)"):
+        CallableScore(lambda x, s: x[:, 0]).fit(X)  # checked at fit, on two training rows
+
+    def blows_up(x, sigma):
+        return x / (sigma - 0.5)
+
+    est = CallableScore(blows_up).fit(X)
+    with pytest.raises(FloatingPointError, match="non-finite values at sigma = 0.5"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est.score(X[:3], 0.5)
+    with pytest.raises(ValueError, match="x"):
+        est.score(np.ones((2, 3)), 0.1)  # the model was fitted in R^2
+    with pytest.raises(NotFittedError):
+        CallableScore(blows_up).score(X[:1], 0.1)
 
 
 # ----- 4. perturbed scores --------------------------------------------------------------------

@@ -7,6 +7,7 @@ Build by name with ``make_score("empirical")``; the registry is ``SCORES``.
 """
 
 from ._base import ScoreEstimator, check_sigma, clone
+from ._callable import CallableScore
 from ._coarse import AdaptiveProjectionScore, coarse_bandwidth, gaussian_ess
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
 from ._exact_coarse import ExactCoarseScore
@@ -25,6 +26,7 @@ from ._two_scale import TwoScaleScore
 __all__ = [
     "SCORES",
     "AdaptiveProjectionScore",
+    "CallableScore",
     "ClosedFormScore",
     "EmpiricalScore",
     "ExactCoarseScore",
