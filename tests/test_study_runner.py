@@ -200,6 +200,7 @@ def test_several_studies_in_one_pool(tmp_path):
         assert len(order) == 30
         with pytest.raises(ValueError, match="distinct names"):
             run_studies([first, first], store)
+        assert run_studies([], store) == []
 
 
 def test_bad_runner_arguments(tmp_path):

@@ -364,7 +364,7 @@ def run_studies(
     for the parameters); one :class:`RunSummary` per study, in the order given.
 
     The studies' cells are taken in turn (the first cell of each study, then the second, ...),
-    so that workers rarely compile the same numba kernels at the same time and no worker idles
+    so that workers seldom compile the same numba kernels at the same time and no worker idles
     between two studies. A study's ``seconds`` run from its first cell handed to a worker to
     its last result.
     """
@@ -378,6 +378,8 @@ def run_studies(
     if not wait >= 0:
         raise ValueError(f"wait must be >= 0 seconds (got {wait!r})")
     names = [st.name for st in studies]
+    if not names:
+        return []
     if len(set(names)) != len(names):
         raise ValueError(f"studies must have distinct names (got {names})")
     mode = "quick" if quick else "full"
