@@ -19,6 +19,7 @@ values for every metric.
 
 from ratesim.study import Study
 
+from .figures import sizing_comparability
 from .tasks import generalization
 
 METHOD_CELLS = [
@@ -55,4 +56,5 @@ STUDY = Study(
     quick_seeds=2,
     seed=20261206,
     claims=[],
+    figures=[sizing_comparability],
 )

@@ -118,3 +118,26 @@ def test_pilot_figure_from_a_table(tmp_path):
     assert "| 1 | 2.5 | A | 1000 | 1.8 (0.71) |" in md
     assert "| 1 | 2.5 | B | 100 | 0.2 (0.71) |" in md
     assert md.count("| 1 | 2.5 |") == 4
+
+
+def test_sizing_figure_from_a_table(tmp_path):
+    """The second pilot's figure and table come from the tidy table only: known seed values
+    give their mean and coefficient of variation, one row per (beta, method, N)."""
+    import pandas as pd
+    from ratesim_studies.p1_headline.figures import sizing_comparability
+
+    from ratesim.study.figures import ReportContext, plain_table
+
+    rows = []
+    for method, level in (("A", 1.2), ("B", 0.5), ("empirical", 2.0)):
+        for n in (100, 1000):
+            for rep, v in enumerate((0.5 * level, 1.5 * level)):  # mean level, cv 0.71
+                for metric in GENERALIZATION_METRICS:
+                    cell = dict(method=method, N=n, manifold__beta=6.5)
+                    rows.append(dict(cell, rep=rep, metric=metric, value=v))
+    df = plain_table(pd.DataFrame(rows))
+    md = sizing_comparability(ReportContext(study=None, df=df, outdir=tmp_path))
+    assert (tmp_path / "sizing_comparability.png").is_file()
+    assert "| 6.5 | B | 1000 | 0.5 (0.71) |" in md
+    assert "| 6.5 | empirical | 100 | 2 (0.71) |" in md
+    assert md.count("| 6.5 |") == 6
