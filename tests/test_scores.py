@@ -70,6 +70,7 @@ def _params(name, M):
         "oracle": {"manifold": M, "density": Uniform(), "rng": 0},
         "perturbed": {"base": EmpiricalScore(), "gamma": -1.0, "c": 0.5},
         "exact_coarse": {"manifold": M},
+        "dsm_network": {"width": 8, "steps": 20, "rng": 6},
         "two_scale": {
             "coarse": NadarayaWatsonScore(bandwidth=0.2, n_noise=3, rng=4),
             "fine": AdaptiveProjectionScore(bandwidth=0.4, k=1),
@@ -576,7 +577,11 @@ def test_set_params_reaches_nested_estimators_and_did_you_mean():
         make_score("knn", k_neighbours=3)
 
 
-_EQUIVARIANT = [n for n in SCORES if n not in ("oracle", "perturbed", "exact_coarse")]
+# not functions of the training set alone: the oracles know the law; a network trained by SGD
+# depends on the order of the points (minibatches) and on the axes (its initialization)
+_EQUIVARIANT = [
+    n for n in SCORES if n not in ("oracle", "perturbed", "exact_coarse", "dsm_network")
+]
 
 
 @pytest.mark.parametrize("name", _EQUIVARIANT)

@@ -11,6 +11,7 @@ from ._callable import CallableScore
 from ._coarse import AdaptiveProjectionScore, coarse_bandwidth, gaussian_ess
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
 from ._exact_coarse import ExactCoarseScore
+from ._network import DSMNetworkScore
 from ._oracle import OracleScore, exponential_family_params
 from ._perturbed import PerturbedScore
 from ._projection import ProjectionScore
@@ -28,6 +29,7 @@ __all__ = [
     "AdaptiveProjectionScore",
     "CallableScore",
     "ClosedFormScore",
+    "DSMNetworkScore",
     "EmpiricalScore",
     "ExactCoarseScore",
     "KNNScore",

@@ -7,6 +7,7 @@ from ._base import ScoreEstimator
 from ._coarse import AdaptiveProjectionScore
 from ._empirical import ClosedFormScore, EmpiricalScore, KernelSmoothedScore, SmoothedScore
 from ._exact_coarse import ExactCoarseScore
+from ._network import DSMNetworkScore
 from ._oracle import OracleScore
 from ._perturbed import PerturbedScore
 from ._projection import ProjectionScore
@@ -29,6 +30,7 @@ SCORES: Registry = Registry(
         "oracle": OracleScore,
         "perturbed": PerturbedScore,
         "two_scale": TwoScaleScore,
+        "dsm_network": DSMNetworkScore,
     },
 )
 

@@ -1,0 +1,192 @@
+"""A small neural network trained by denoising score matching (JAX and optax)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import RNGLike, as_generator, check_int, check_positive
+from ._base import ScoreEstimator
+
+
+def _init_params(key, sizes):
+    """He-style normal weights, zero biases: a list of (W (a, b), b (b,)) per layer."""
+    import jax
+
+    params = []
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+        key, sub = jax.random.split(key)
+        params.append((jax.random.normal(sub, (a, b)) * math.sqrt(1.0 / a), np.zeros(b)))
+    return params
+
+
+def _forward(params, x, log_sigma):
+    """The network's output (m, d) on inputs [x, log sigma] (SiLU hidden layers)."""
+    import jax
+    import jax.numpy as jnp
+
+    h = jnp.concatenate([x, log_sigma[:, None]], axis=1)
+    for W, b in params[:-1]:
+        h = jax.nn.silu(h @ W + b)
+    W, b = params[-1]
+    return h @ W + b
+
+
+def _dsm_loss(params, x0, key, log_lo, log_hi):
+    """sigma-weighted denoising score matching, E ||sigma s(x0 + sigma z, sigma) + z||^2, with
+    log sigma uniform on [log_lo, log_hi] and s = output / sigma (Vincent 2011; Song & Ermon 2019,
+    lambda(sigma) = sigma^2)."""
+    import jax
+    import jax.numpy as jnp
+
+    k1, k2 = jax.random.split(key)
+    log_sigma = jax.random.uniform(k1, (x0.shape[0],), minval=log_lo, maxval=log_hi)
+    z = jax.random.normal(k2, x0.shape)
+    x = x0 + jnp.exp(log_sigma)[:, None] * z
+    return jnp.mean(jnp.sum((_forward(params, x, log_sigma) + z) ** 2, axis=1))
+
+
+class DSMNetworkScore(ScoreEstimator):
+    """A multilayer perceptron s_theta(x, sigma) trained by denoising score matching.
+
+    The network maps [x, log sigma] through ``depth`` hidden SiLU layers of ``width`` units to
+    R^d; the score is its output divided by sigma (so the network predicts minus the noise, -z,
+    which keeps its output O(1) at every noise level). Training minimizes the sigma^2-weighted
+    DSM loss E ||sigma s_theta(x_0 + sigma z, sigma) + z||^2 (Vincent 2011) over minibatches of
+    the training set, noise levels log-uniform on [``sigma_min``, ``sigma_max``], with Adam
+    (optax).
+    The loss has the exact score as minimizer and a floor of E ||z + sigma grad log p_sigma||^2;
+    with N training points the minimizer over all functions is the empirical score (which
+    memorizes): a small network trained for a few thousand steps lies between the two (the
+    collapse-and-refine picture of docs/science.md, P3).
+
+    Computation in float32 (JAX's default on CPU); scores are returned as float64. Same ``rng``,
+    same hyper-parameters, same data: the same parameters and loss curve.
+
+    Parameters
+    ----------
+    width, depth : int >= 1
+        Hidden units per layer, hidden layers.
+    steps : int >= 0
+        Adam steps (0: the untrained network, a control).
+    batch : int >= 1
+        Minibatch size (training points drawn with replacement, one noise draw each).
+    lr : float > 0
+        Adam's learning rate.
+    sigma_min, sigma_max : float > 0
+        The training range of noise levels (sigma_min < sigma_max).
+    rng : numpy Generator, SeedSequence or int seed
+        Seeds the initialization, the minibatches and the noise (required).
+
+    Attributes
+    ----------
+    params_ : list of (W, b) NumPy arrays
+        The trained weights.
+    loss_curve_ : (steps,) array
+        The minibatch loss at every step.
+    X_ : (N, d) array
+        Training set; ``n_samples_``, ``n_features_in_``.
+    """
+
+    def __init__(
+        self,
+        width: int = 64,
+        depth: int = 2,
+        steps: int = 2000,
+        batch: int = 256,
+        lr: float = 1e-3,
+        sigma_min: float = 0.01,
+        sigma_max: float = 1.0,
+        *,
+        rng: RNGLike,
+    ):
+        self.width = width
+        self.depth = depth
+        self.steps = steps
+        self.batch = batch
+        self.lr = lr
+        self.sigma_min = sigma_min
+        self.sigma_max = sigma_max
+        self.rng = rng
+
+    def fit(self, X) -> DSMNetworkScore:
+        """Train the network on X by denoising score matching.
+
+        Parameters
+        ----------
+        X : (N, d) array
+            Training set.
+
+        Returns
+        -------
+        DSMNetworkScore
+            self, fitted.
+        """
+        try:
+            import jax
+            import jax.numpy as jnp
+            import optax
+        except ImportError as e:
+            raise ImportError(
+                "DSMNetworkScore trains with JAX and optax: pip install 'ratesim[train]'"
+            ) from e
+
+        width = check_int(self.width, "width", low=1)
+        depth = check_int(self.depth, "depth", low=1)
+        steps = check_int(self.steps, "steps", low=0)
+        batch = check_int(self.batch, "batch", low=1)
+        lr = check_positive(self.lr, "lr")
+        lo = check_positive(self.sigma_min, "sigma_min")
+        hi = check_positive(self.sigma_max, "sigma_max")
+        if not lo < hi:
+            raise ValueError(f"sigma_min must be < sigma_max (got {lo!r} and {hi!r})")
+        gen = as_generator(self.rng)
+        X = self._fit_points(X)
+        d = X.shape[1]
+        key = jax.random.PRNGKey(int(gen.integers(2**31)))
+        key, sub = jax.random.split(key)
+        params = _init_params(sub, [d + 1] + [width] * depth + [d])
+        opt = optax.adam(lr)
+        state = opt.init(params)
+        data = jnp.asarray(X, dtype=jnp.float32)
+        log_lo, log_hi = math.log(lo), math.log(hi)
+
+        @jax.jit
+        def step(params, state, key):
+            k_idx, k_loss = jax.random.split(key)
+            idx = jax.random.randint(k_idx, (batch,), 0, data.shape[0])
+            loss, grads = jax.value_and_grad(_dsm_loss)(params, data[idx], k_loss, log_lo, log_hi)
+            updates, state = opt.update(grads, state, params)
+            return optax.apply_updates(params, updates), state, loss
+
+        losses = np.empty(steps)
+        for t in range(steps):
+            key, sub = jax.random.split(key)
+            params, state, loss = step(params, state, sub)
+            losses[t] = float(loss)
+        if not np.all(np.isfinite(losses)):
+            raise FloatingPointError(
+                f"DSM training diverged (non-finite loss first at step "
+                f"{int(np.argmin(np.isfinite(losses)))}): lower lr (got {lr!r})"
+            )
+        self.params_ = [(np.asarray(W), np.asarray(b)) for W, b in params]
+        self.loss_curve_ = losses
+        self._apply = jax.jit(_forward)
+        return self
+
+    def _score(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        import jax.numpy as jnp
+
+        if not hasattr(self, "_apply"):  # unpickled: rebuild the compiled forward pass
+            import jax
+
+            self._apply = jax.jit(_forward)
+        log_sigma = jnp.full((x.shape[0],), math.log(sigma), dtype=jnp.float32)
+        out = self._apply(self.params_, jnp.asarray(x, dtype=jnp.float32), log_sigma)
+        return np.asarray(out, dtype=np.float64) / sigma
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_apply", None)  # a compiled function: rebuilt on first use
+        return state

@@ -1,0 +1,96 @@
+"""The denoising-score-matching network (JAX + optax): it learns a score with a closed form, is
+reproducible from its seed, and keeps the estimator contract."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from ratesim.samplers import reverse_sde
+from ratesim.scores import CallableScore, DSMNetworkScore, clone
+
+pytest.importorskip("jax")
+
+
+def _gaussian(n=4000, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, 2))
+
+
+def _relative_error(est, sigma, seed=9):
+    """RMS error against the exact score of N(0, I) * N(0, sigma^2 I), -x / (1 + sigma^2), over
+    the noised law, relative to the RMS of the exact score (the zero score has error 1)."""
+    x = np.random.default_rng(seed).standard_normal((2000, 2)) * np.sqrt(1 + sigma**2)
+    true = -x / (1 + sigma**2)
+    return float(np.sqrt(np.mean((est.score(x, sigma) - true) ** 2) / np.mean(true**2)))
+
+
+def test_dsm_network_learns_the_gaussian_score_and_the_untrained_one_does_not():
+    """Standard normal data in R^2, whose noised score is -x / (1 + sigma^2). The trained network
+    (2000 Adam steps) was measured at relative errors 0.145 (sigma = 0.3) and 0.075 (sigma = 1);
+    the untrained network (steps = 0, the control) at 1.55 and 0.89. The bound 0.3 sits between
+    the two by a factor 2 or more on each side; its failure means training does not learn the
+    score (the zero score has error exactly 1). At sigma = 0.1, where the sigma^2 weight of the
+    loss leaves the network least trained, the error is 0.5: not asserted."""
+    X = _gaussian()
+    kw = dict(sigma_min=0.05, sigma_max=2.0, rng=1)
+    trained = DSMNetworkScore(steps=2000, **kw).fit(X)
+    control = DSMNetworkScore(steps=0, **kw).fit(X)
+    for sigma in (0.3, 1.0):
+        assert _relative_error(trained, sigma) < 0.3
+        assert _relative_error(control, sigma) > 0.6
+    # the loss reaches its floor, the loss of the exact score: E ||z + sigma grad log p_sigma||^2
+    # = d E[1 / (1 + sigma^2)] with log sigma uniform on [log 0.05, log 2], i.e. 1.5644 for d = 2
+    # (quadrature). Per step the minibatch loss has sd ~0.08 (batch 256, measured), so the mean
+    # of the last 100 steps has s.e. ~0.008; 0.05 leaves 6 s.e. for the network's own excess
+    # (measured 1.5665, +0.002). The untrained network starts far above (2.4 measured).
+    from scipy.integrate import quad
+
+    a, b = np.log(0.05), np.log(2.0)
+    floor = 2 * quad(lambda t: 1 / (1 + np.exp(2 * t)), a, b)[0] / (b - a)
+    curve = trained.loss_curve_
+    assert curve.shape == (2000,) and abs(curve[-100:].mean() - floor) < 0.05
+    assert curve[:10].mean() > floor + 0.3
+
+
+def test_dsm_network_is_reproducible_from_its_seed():
+    X = _gaussian(500)
+    a = DSMNetworkScore(steps=50, width=16, rng=3).fit(X)
+    b = DSMNetworkScore(steps=50, width=16, rng=3).fit(X)
+    c = DSMNetworkScore(steps=50, width=16, rng=4).fit(X)
+    x = X[:7]
+    assert np.array_equal(a.loss_curve_, b.loss_curve_)
+    assert np.array_equal(a.score(x, 0.2), b.score(x, 0.2))
+    assert not np.array_equal(a.score(x, 0.2), c.score(x, 0.2))
+    # pickled and unpickled (the compiled forward pass is rebuilt), cloned and refitted
+    assert np.array_equal(pickle.loads(pickle.dumps(a)).score(x, 0.2), a.score(x, 0.2))
+    assert np.array_equal(clone(a).fit(X).score(x, 0.2), a.score(x, 0.2))
+    # the samplers take it like any estimator, as they take the same model behind a function
+    run = dict(sigma_max=1.0, sigma_min=0.05, steps=10, rng=5, n=20, d=2)
+    assert np.array_equal(
+        reverse_sde(a, **run).samples, reverse_sde(CallableScore(a.score).fit(X), **run).samples
+    )
+
+
+@pytest.mark.parametrize(
+    "param, value, match",
+    [
+        ("width", 0, r"width must be an integer in \[1"),
+        ("depth", 1.5, "depth must be an integer"),
+        ("steps", -1, r"steps must be an integer in \[0"),
+        ("lr", 0.0, "lr must be"),
+        ("sigma_min", 2.0, "sigma_min must be < sigma_max"),
+    ],
+)
+def test_dsm_network_bad_hyper_parameters_name_themselves(param, value, match):
+    est = DSMNetworkScore(steps=1, rng=0).set_params(**{param: value})
+    with pytest.raises(ValueError, match=match):
+        est.fit(_gaussian(10))
+
+
+def test_dsm_network_needs_an_rng():
+    with pytest.raises(TypeError, match="rng"):
+        DSMNetworkScore(steps=1)
+    with pytest.raises(ValueError, match="rng must be"):
+        DSMNetworkScore(steps=1, rng=None).fit(_gaussian(10))
