@@ -30,6 +30,7 @@ from ratesim.scores import (
     AdaptiveProjectionScore,
     EmpiricalScore,
     NadarayaWatsonScore,
+    OracleScore,
     SmoothedScore,
     TwoScaleScore,
     coarse_bandwidth,
@@ -127,7 +128,7 @@ def headline(
     return out
 
 
-METHODS = READINGS + ("empirical", "smoothed")
+METHODS = READINGS + ("empirical", "smoothed", "oracle")
 RADII = {"r010": 0.1, "r030": 0.3}  # fixed geodesic radii of the comparability constant
 GENERALIZATION_METRICS = (
     ("delta_star", "delta_floor", "delta_emp", "cover_vs_emp", "cover_vs_emp_floor")
@@ -136,13 +137,21 @@ GENERALIZATION_METRICS = (
 )
 
 
-def sampler_score(method: str, N: int, k: int, beta: float, bandwidth: float, rng):
+def sampler_score(
+    method: str, N: int, k: int, beta: float, bandwidth: float, rng, manifold=None, density=None
+):
     """The unfitted score of ``method``: a reading of P1's coarse score (:func:`coarse_score`)
-    or a negative control: ``"empirical"``, the exact empirical score (memorizes: its samples
-    are copies of the training points), or ``"smoothed"``, the score of the kernel density
-    estimate mu_N * N(0, bandwidth^2 I) (its samples leave M by about ``bandwidth``)."""
+    or a control: ``"empirical"``, the exact empirical score (memorizes: its samples are copies
+    of the training points); ``"smoothed"``, the score of the kernel density estimate
+    mu_N * N(0, bandwidth^2 I) (its samples leave M by about ``bandwidth``); ``"oracle"``, the
+    exact score of mu_data on ``manifold`` (:class:`ratesim.scores.OracleScore`, which ignores
+    the data): what the same sampler makes of the true score, i.e. its discretization error."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS} (got {method!r})")
+    if method == "oracle":
+        if manifold is None or density is None:
+            raise ValueError("method 'oracle' needs the manifold and the density")
+        return OracleScore(manifold, density, rng=rng)
     if method == "empirical":
         return EmpiricalScore()
     if method == "smoothed":
@@ -181,7 +190,7 @@ def generalization(
     ----------
     N, m : int
         Training and generated sample sizes (N >= 3, m >= 10).
-    method : {"A", "B", "empirical", "smoothed"}
+    method : {"A", "B", "empirical", "smoothed", "oracle"}
         See :func:`sampler_score`.
     c : float > 1
         Comparability constant of the coverage scale.
@@ -216,7 +225,7 @@ def generalization(
     p = build("density", density, components, k=k, d=d)
     beta = float(components.get("manifold__beta", "inf"))
     X = M.sample(n, p, rng=rng)
-    est = sampler_score(method, n, k, beta, float(bandwidth), rng).fit(X)
+    est = sampler_score(method, n, k, beta, float(bandwidth), rng, M, p).fit(X)
     h = coarse_bandwidth(n, k)
     Y, _ = draw_coarse(
         est, "reverse_sde", m, sigma_max=float(sigma_max), sigma_min=check_positive(end, "end") * h,

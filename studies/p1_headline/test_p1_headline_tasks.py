@@ -69,6 +69,10 @@ def test_generalization_controls_fail_where_they_are_built_to():
     assert smo["fid_q99"] > 0.05 and smo["memorized_frac"] < 0.5
     a = _cell("A")
     assert a["fid_q99"] < 0.05 and a["memorized_frac"] < 0.6
+    # the exact score of mu_data ignores the data: on M (its last step is the exact denoiser at
+    # a tiny sigma, the projection up to O(sigma^2)), novel (about the held-out level 1/3)
+    ora = _cell("oracle")
+    assert ora["fid_q99"] < 1e-3 and 0.2 < ora["memorized_frac"] < 0.5
     assert a["cover_vs_emp"] == a["delta_star"] / a["delta_emp"]
     assert a["cover_vs_emp_floor"] == a["delta_floor"] / a["delta_emp"]
     assert all(np.isfinite(v) and v >= 0 for r in (emp, smo, a) for v in r.values())
@@ -91,6 +95,8 @@ def test_sampler_scores_and_errors():
     s = sampler_score("smoothed", 100, 1, 4.5, 0.07, rng=0)
     assert isinstance(s, SmoothedScore) and s.bandwidth == 0.07
     assert isinstance(sampler_score("B", 100, 1, 4.5, 0.05, rng=0), TwoScaleScore)
+    with pytest.raises(ValueError, match="'oracle' needs the manifold and the density"):
+        sampler_score("oracle", 100, 1, 4.5, 0.05, rng=0)
     with pytest.raises(ValueError, match=r"method must be one of .* \(got 'kde'\)"):
         sampler_score("kde", 100, 1, 4.5, 0.05, rng=0)
     with pytest.raises(ValueError, match="end"):
