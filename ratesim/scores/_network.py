@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -45,6 +46,33 @@ def _dsm_loss(params, x0, key, log_lo, log_hi):
     z = jax.random.normal(k2, x0.shape)
     x = x0 + jnp.exp(log_sigma)[:, None] * z
     return jnp.mean(jnp.sum((_forward(params, x, log_sigma) + z) ** 2, axis=1))
+
+
+@functools.lru_cache(maxsize=32)
+def _trainer(batch: int, lr: float, log_lo: float, log_hi: float, steps: int):
+    """``train(params, data, key) -> (params, losses (steps,))``: ``steps`` Adam steps on the
+    DSM loss in one compiled ``lax.scan`` (compiled once per hyper-parameters and data shape;
+    minibatch indices and noise from one key per step, split from ``key``)."""
+    import jax
+    import optax
+
+    opt = optax.adam(lr)
+
+    def one(carry, key):
+        params, state, data = carry
+        k_idx, k_loss = jax.random.split(key)
+        idx = jax.random.randint(k_idx, (batch,), 0, data.shape[0])
+        loss, grads = jax.value_and_grad(_dsm_loss)(params, data[idx], k_loss, log_lo, log_hi)
+        updates, state = opt.update(grads, state, params)
+        return (optax.apply_updates(params, updates), state, data), loss
+
+    @jax.jit
+    def train(params, data, key):
+        keys = jax.random.split(key, steps)
+        (params, _, _), losses = jax.lax.scan(one, (params, opt.init(params), data), keys)
+        return params, losses
+
+    return train
 
 
 class DSMNetworkScore(ScoreEstimator):
@@ -126,7 +154,7 @@ class DSMNetworkScore(ScoreEstimator):
         try:
             import jax
             import jax.numpy as jnp
-            import optax
+            import optax  # noqa: F401  (checked here, used by _trainer)
         except ImportError as e:
             raise ImportError(
                 "DSMNetworkScore trains with JAX and optax: pip install 'ratesim[train]'"
@@ -147,24 +175,10 @@ class DSMNetworkScore(ScoreEstimator):
         key = jax.random.PRNGKey(int(gen.integers(2**31)))
         key, sub = jax.random.split(key)
         params = _init_params(sub, [d + 1] + [width] * depth + [d])
-        opt = optax.adam(lr)
-        state = opt.init(params)
         data = jnp.asarray(X, dtype=jnp.float32)
-        log_lo, log_hi = math.log(lo), math.log(hi)
-
-        @jax.jit
-        def step(params, state, key):
-            k_idx, k_loss = jax.random.split(key)
-            idx = jax.random.randint(k_idx, (batch,), 0, data.shape[0])
-            loss, grads = jax.value_and_grad(_dsm_loss)(params, data[idx], k_loss, log_lo, log_hi)
-            updates, state = opt.update(grads, state, params)
-            return optax.apply_updates(params, updates), state, loss
-
-        losses = np.empty(steps)
-        for t in range(steps):
-            key, sub = jax.random.split(key)
-            params, state, loss = step(params, state, sub)
-            losses[t] = float(loss)
+        train = _trainer(batch, lr, math.log(lo), math.log(hi), steps)
+        params, losses = train(params, data, key)
+        losses = np.asarray(losses, dtype=np.float64)
         if not np.all(np.isfinite(losses)):
             raise FloatingPointError(
                 f"DSM training diverged (non-finite loss first at step "
