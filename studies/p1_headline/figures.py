@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ratesim.study.figures import pyplot, savefig
+
+
+def seed_table(df, keys: tuple[str, ...], metrics) -> list[str]:
+    """Markdown rows: one per combination of ``keys``, the seed mean of each metric of
+    ``metrics`` ((name, label) pairs) with its coefficient of variation over seeds."""
+    stats = df.groupby([*keys, "metric"])["value"].agg(["mean", "std"])
+    cv = stats["std"] / stats["mean"]
+    rows = [
+        "| " + " | ".join(keys) + " | " + " | ".join(lab for _, lab in metrics) + " |",
+        "|" + "---|" * (len(keys) + len(metrics)),
+    ]
+    for group, _ in stats.groupby(level=list(range(len(keys)))):
+        cells = [f"{g:g}" if isinstance(g, numbers.Number) else str(g) for g in group]
+        for m, _ in metrics:
+            key = (*group, m)
+            cells.append(f"{stats['mean'].get(key, np.nan):.3g} ({cv.get(key, np.nan):.2f})")
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
 
 PILOT_METRICS = (
     ("delta_star_c2", "delta* c=2"),
@@ -59,20 +80,7 @@ def pilot_coverage(ctx) -> str:
         "### Seed means (coefficient of variation over seeds)",
         "",
     ]
-    stats = df.groupby(["kappa", "beta", "reading", "N", "metric"])["value"].agg(["mean", "std"])
-    cv = stats["std"] / stats["mean"]
-    names = [m for m, _ in PILOT_METRICS]
-    out += [
-        "| kappa | beta | reading | N | " + " | ".join(lab for _, lab in PILOT_METRICS) + " |",
-        "|---|---|---|---|" + "---|" * len(names),
-    ]
-    for (kappa, beta, reading, n), _ in stats.groupby(level=[0, 1, 2, 3]):
-        cells = []
-        for m in names:
-            key = (kappa, beta, reading, n, m)
-            mu, c = stats["mean"].get(key, np.nan), cv.get(key, np.nan)
-            cells.append(f"{mu:.3g} ({c:.2f})")
-        out.append(f"| {kappa:g} | {beta:g} | {reading} | {n:g} | " + " | ".join(cells) + " |")
+    out += seed_table(df, ("kappa", "beta", "reading", "N"), PILOT_METRICS)
     return "\n".join(out)
 
 
@@ -130,18 +138,5 @@ def sizing_comparability(ctx) -> str:
         "### Seed means (coefficient of variation over seeds)",
         "",
     ]
-    stats = df.groupby(["beta", "method", "N", "metric"])["value"].agg(["mean", "std"])
-    cv = stats["std"] / stats["mean"]
-    names = [m for m, _ in SIZING_METRICS]
-    out += [
-        "| beta | method | N | " + " | ".join(lab for _, lab in SIZING_METRICS) + " |",
-        "|---|---|---|" + "---|" * len(names),
-    ]
-    for (beta, method, n), _ in stats.groupby(level=[0, 1, 2]):
-        cells = []
-        for m in names:
-            key = (beta, method, n, m)
-            mu, c = stats["mean"].get(key, np.nan), cv.get(key, np.nan)
-            cells.append(f"{mu:.3g} ({c:.2f})")
-        out.append(f"| {beta:g} | {method} | {n:g} | " + " | ".join(cells) + " |")
+    out += seed_table(df, ("beta", "method", "N"), SIZING_METRICS)
     return "\n".join(out)
