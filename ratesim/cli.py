@@ -193,6 +193,13 @@ def _cmd_fit(args) -> int:
             continue
         for r in evaluate_claims(st, df, corrected=True):
             print(f"-- claim {r.claim_index + 1} {r.claim.label} [{r.group_label}]: {r.verdict}")
+            if r.levels is not None:
+                print("   " + r.levels.summary().replace("\n", "\n   "))
+                for lab, p, vd in r.predictions:
+                    print(f"   predicted {lab}: {p:.4f} -> {vd} ({r.reasons[lab]})")
+                if r.note:
+                    print(f"   note: {r.note}")
+                continue
             if r.fit is None:
                 print(f"   {r.note}")
                 continue
@@ -233,11 +240,12 @@ def _cmd_check(args) -> int:
                 problems.append(f"{st.name}: {bad.replace(f'{REPO_ROOT}/', '')}")
         for r in evaluate_claims(st, df):
             tally[r.verdict] += 1
-            slope = (
-                f"slope {r.fit.slope:+.3f} CI [{r.fit.ci[0]:+.3f}, {r.fit.ci[1]:+.3f}]"
-                if r.fit is not None
-                else r.note
-            )
+            if r.fit is not None:
+                slope = f"slope {r.fit.slope:+.3f} CI [{r.fit.ci[0]:+.3f}, {r.fit.ci[1]:+.3f}]"
+            elif r.levels is not None:
+                slope = f"worst level {r.levels.interval(r.levels.worst)}"
+            else:
+                slope = r.note
             preds = "; ".join(f"{lab} {p:+.3f}: {vd}" for lab, p, vd in r.predictions)
             mark = "" if r.as_expected else f"  <-- expected {r.expected}"
             print(

@@ -66,6 +66,8 @@ import numpy as np
 
 __all__ = [
     "RateFit",
+    "LevelCheck",
+    "level_intervals",
     "fit_rate",
     "fit_two_term",
     "verdict",
@@ -277,6 +279,110 @@ def verdict(ci, predicted: float, tolerance: float, bound: bool = False) -> str:
 
 STATISTICS = ("mean", "geomean")
 SE_FLOOR = 1e-9  # smallest standard error of a level's log value (relative resolution)
+
+
+@dataclass(frozen=True)
+class LevelCheck:
+    """Simultaneous confidence intervals of a metric's seed statistic at every level of N: the
+    evidence of a level claim ("the metric stays below b at every N"), judged level by level
+    with :func:`judge` (:func:`level_intervals`).
+
+    Attributes
+    ----------
+    N, center, lo, hi : ndarray, shape (L,)
+        The levels, the statistic at each (seed mean, or geometric mean) and its interval.
+    n_per_level : ndarray, shape (L,)
+        Seeds per level.
+    level : float
+        Simultaneous confidence level of the L intervals (Bonferroni).
+    per_level : float
+        Level of each interval, ``1 - (1 - level) / L``.
+    statistic : str
+        ``"mean"`` or ``"geomean"``.
+    """
+
+    N: np.ndarray = field(repr=False)
+    center: np.ndarray = field(repr=False)
+    lo: np.ndarray = field(repr=False)
+    hi: np.ndarray = field(repr=False)
+    n_per_level: np.ndarray = field(repr=False)
+    level: float = 0.95
+    per_level: float = 0.95
+    statistic: str = "mean"
+
+    @property
+    def worst(self) -> int:
+        """Index of the level with the largest upper end (the one an upper bound hinges on)."""
+        return int(np.argmax(self.hi))
+
+    def interval(self, j: int) -> str:
+        """``"0.432 [0.401, 0.463] at N = 100"``."""
+        return f"{self.center[j]:.3f} [{self.lo[j]:.3f}, {self.hi[j]:.3f}] at N = {self.N[j]:g}"
+
+    def summary(self) -> str:
+        """One line per level, and how the intervals were made."""
+        what = "seed mean" if self.statistic == "mean" else "geometric mean over seeds"
+        head = (
+            f"{what} per level, simultaneous {100 * self.level:g}% t intervals (Bonferroni over "
+            f"{self.N.size} levels, each {100 * self.per_level:.3g}%; "
+            f"{int(self.n_per_level.min())}-{int(self.n_per_level.max())} seeds)"
+        )
+        return head + "\n" + "\n".join(f"  {self.interval(j)}" for j in range(self.N.size))
+
+
+def level_intervals(N, values, *, statistic: str = "mean", level: float = 0.95) -> LevelCheck:
+    """Per-level Student t intervals of the seed mean (or of the geometric mean), simultaneous
+    at ``level`` over the levels by Bonferroni.
+
+    At a level with n seeds, mean m and standard deviation s, the interval is
+    ``m +- t_{1 - a / (2 L), n - 1} s / sqrt(n)`` with ``a = 1 - level`` (on log values, then
+    exponentiated, for ``"geomean"``); one seed gives the whole real line. A claim that every
+    level lies below a bound is then contradicted with family-wise error at most ``a`` when the
+    true statistic is below it everywhere (and a consistent verdict, an intersection of the
+    per-level tests, is conservative).
+
+    Parameters
+    ----------
+    N : array_like, shape (n,)
+        The level of each value (sample size, or any positive axis).
+    values : array_like, shape (n,)
+        One value per cell; finite (> 0 for ``"geomean"``).
+    statistic : {"mean", "geomean"}
+    level : float in (0, 1)
+
+    Returns
+    -------
+    LevelCheck
+    """
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic must be one of {STATISTICS} (got {statistic!r})")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1) (got {level!r})")
+    N = np.asarray(N, dtype=np.float64).ravel()
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if N.shape != v.shape or N.size == 0:
+        raise ValueError(
+            f"N and values must have the same, nonzero length (got {N.size}, {v.size})"
+        )
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"values must be finite (got e.g. {v[~np.isfinite(v)][:3]})")
+    if statistic == "geomean":
+        if np.any(v <= 0):
+            raise ValueError(
+                f"values must be > 0 for the geometric mean (got e.g. {v[v <= 0][:3]})"
+            )
+        v = np.log(v)
+    lv = np.unique(N)
+    per = 1 - (1 - level) / lv.size
+    center, lo, hi, n = (np.empty(lv.size) for _ in range(4))
+    for j, x in enumerate(lv):
+        g = v[N == x]
+        n[j], center[j] = g.size, g.mean()
+        half = _tq(per, g.size - 1) * g.std(ddof=1) / np.sqrt(g.size) if g.size > 1 else np.inf
+        lo[j], hi[j] = center[j] - half, center[j] + half
+    if statistic == "geomean":
+        center, lo, hi = np.exp(center), np.exp(lo), np.exp(hi)
+    return LevelCheck(lv, center, lo, hi, n, float(level), float(per), statistic)
 
 
 @dataclass(frozen=True)

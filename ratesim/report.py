@@ -119,6 +119,8 @@ def _result_rows(r, group: str, expected: str) -> list[dict]:
     claim = r.claim
     base = {"claim": claim.label, "group": group, "verdict": r.verdict}
     base["expected"] = _expected_cell(r.verdict, expected)
+    if r.levels is not None:
+        return _level_rows(r, base)
     if r.fit is None:
         preds = claim.predictions()
         return [
@@ -147,6 +149,35 @@ def _result_rows(r, group: str, expected: str) -> list[dict]:
                 "ci": _fmt_ci(r.fit.ci),
                 "pred": f"{lab}: {p:+.3f}",
                 "band": _band(p, claim.tolerance, claim.bound),
+                "pverdict": vd,
+                "reason": reason,
+            }
+        )
+    return rows
+
+
+def _level_rows(r, base: dict) -> list[dict]:
+    """The rows of a level claim's group: per prediction, the level that decides it (the worst
+    one for a bound) with its simultaneous interval."""
+    lc, claim = r.levels, r.claim
+    rows = []
+    extra = _extra_note(r)
+    for j, (lab, p, vd) in enumerate(r.predictions):
+        reason = r.reasons.get(lab, "")
+        if j == 0 and extra:
+            reason = f"{reason}; {extra}" if reason else extra
+        w = lc.worst
+        rows.append(
+            {
+                **base,
+                "slope": f"{lc.center[w]:.3f} at {claim.on} = {lc.N[w]:g} (worst level)",
+                "ci": f"[{lc.lo[w]:.3f}, {lc.hi[w]:.3f}]",
+                "pred": f"{lab}: {p:.3f}",
+                "band": (
+                    f"<= {p + claim.tolerance:.3f}"
+                    if claim.bound
+                    else f"[{p - claim.tolerance:.3f}, {p + claim.tolerance:.3f}]"
+                ),
                 "pverdict": vd,
                 "reason": reason,
             }
@@ -371,7 +402,7 @@ def _legend_rank(label: str) -> int:
         return 8 if " fit " in label else 7
     for rank, test in (
         (0, lambda t: t.startswith("seeds")),
-        (1, lambda t: "± 2 s.e." in t),
+        (1, lambda t: "± 2 s.e." in t or "simultaneous" in t),
         (2, lambda t: t.startswith("floor (")),
         (3, lambda t: "x floor" in t),
         (4, lambda t: t.startswith("fit ") or t.startswith("leading term")),
@@ -382,7 +413,7 @@ def _legend_rank(label: str) -> int:
     return 5
 
 
-def _draw_floor(ax, rows, claim, df):
+def _draw_floor(ax, rows, claim, df, zone: str = "left out of the fit"):
     """The floor per level (line) and the zone within ``floor_factor`` of it (shaded). Returns
     the floor values (for the axis limits)."""
     from .study.claims import _column, _floor_of
@@ -411,7 +442,7 @@ def _draw_floor(ax, rows, claim, df):
         color=col,
         alpha=0.12,
         lw=0,
-        label=f"< {claim.floor_factor:g} x floor: left out of the fit",
+        label=f"< {claim.floor_factor:g} x floor: {zone}",
     )
     return fl
 
@@ -518,15 +549,23 @@ def plot_claim(study, claim_results, df, path) -> Path:
             ax.set_visible(False)
         title_w = int(pw * 10)
         panels = zip(axes.ravel(), res, strict=False)
-        n_leg = max(_plot_group(ax, r, claim, df, title_w) for ax, r in panels)
+        draw = _plot_level_group if claim.form == "level" else _plot_group
+        n_leg = max(draw(ax, r, claim, df, title_w) for ax, r in panels)
         leg_h = 0.17 * n_leg + 0.75  # legend lines at 7.5 pt, and the x label
         fig.set_size_inches(pw * ncol + 0.4, (ph + leg_h) * nrow + 0.8)
         width = int((pw * ncol) * 9.5)
-        what = (
-            f"{claim.metric} vs {claim.on}: {claim.form} fit of the "
-            f"{_STAT_WORDS[claim.statistic]} per level"
-            + ("; the predictions are upper bounds on the exponent" if claim.bound else "")
-        )
+        if claim.form == "level":
+            what = (
+                f"{claim.metric} vs {claim.on}: the {_STAT_WORDS[claim.statistic]} at every "
+                f"level with simultaneous {100 * claim.level:g}% intervals"
+                + ("; the predictions are upper bounds on the value" if claim.bound else "")
+            )
+        else:
+            what = (
+                f"{claim.metric} vs {claim.on}: {claim.form} fit of the "
+                f"{_STAT_WORDS[claim.statistic]} per level"
+                + ("; the predictions are upper bounds on the exponent" if claim.bound else "")
+            )
         sup = wrap(f"{study.name}: {claim.label}", width) + "\n" + wrap(what, width)
         fig.suptitle(sup, fontsize=11)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -606,13 +645,19 @@ def _plot_group(ax, r, claim, df, title_w: int) -> int:
     if r.fit is None and r.note:
         title += "\n" + wrap(r.note, title_w + 8)
     ax.set_title(title, color=col, fontsize=10 if r.fit is not None else 9)
+    return _finish_panel(ax, below=bool(floors.size and not floor_shown))
+
+
+def _finish_panel(ax, *, below: bool) -> int:
+    """Grid, spines and the legend below the axes (in :func:`_legend_rank` order; ``below``:
+    the floor lies below the axes). Returns the number of legend lines."""
     ax.grid(True, which="major", color="0.92", lw=0.6)
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)
     handles, labels = ax.get_legend_handles_labels()
     order = sorted(range(len(labels)), key=lambda i: (_legend_rank(labels[i]), i))
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
-    if floors.size and not floor_shown:
+    if below:
         labels = [t + " (below the axes)" if t.startswith("floor (") else t for t in labels]
     labels = [wrap(t, _LEGEND_CHARS) for t in labels]  # a legend never widens the panel
     ax.legend(
@@ -626,6 +671,110 @@ def _plot_group(ax, r, claim, df, title_w: int) -> int:
         handlelength=2.6,
     )
     return sum(t.count("\n") + 1 for t in labels)
+
+
+def _draw_level_intervals(ax, rows, claim, res, color, marker, label, *, seeds: bool, shift=1.0):
+    """A level claim's seeds, and per level the statistic with its simultaneous interval (hollow:
+    levels that cannot resolve the bound). Returns the values drawn (for the axis limits)."""
+    from .rates import level_intervals
+    from .study.claims import _column
+
+    if rows.empty:
+        return np.array([])
+    x = rows[_column(rows, claim.on)].to_numpy(dtype=float)
+    v = rows["value"].to_numpy(dtype=float)
+    if seeds:
+        ax.scatter(x, v, s=9, color="0.62", alpha=0.5, lw=0, zorder=1, label="seeds")
+    lc = res.levels
+    if lc is None or res.floored:  # the floored levels have no interval in res: recompute
+        try:
+            lc = level_intervals(x, v, statistic=claim.statistic, level=claim.level)
+        except ValueError:
+            return v
+    floored = np.isin(lc.N, np.asarray(res.floored, dtype=float))
+    judged = "judged" if res.levels is not None else f"not judged: {res.verdict}"
+    for mask, hollow in ((~floored, False), (floored, True)):
+        if not mask.any():
+            continue
+        what = "at the floor, not judged" if hollow else judged
+        err = np.vstack([lc.center - lc.lo, lc.hi - lc.center])[:, mask]
+        ax.errorbar(
+            lc.N[mask] * shift,
+            lc.center[mask],
+            yerr=np.where(np.isfinite(err), err, 0.0),
+            fmt=marker,
+            ms=5.5 if hollow else 4.5,
+            mfc="white" if hollow else color,
+            mec=color,
+            mew=1.3,
+            ecolor=color,
+            elinewidth=1,
+            capsize=2,
+            lw=0,
+            zorder=4,
+            label=f"{label}{_STAT_WORDS[claim.statistic]}, simultaneous "
+            f"{100 * claim.level:g}% interval ({what})"
+            + (f" -> {res.verdict}{_control_words(res.verdict)}" if label else ""),
+        )
+    fin = np.concatenate([lc.lo, lc.hi, v])
+    return fin[np.isfinite(fin)]
+
+
+def _plot_level_group(ax, r, claim, df, title_w: int) -> int:
+    """One group's panel of a level claim: N on a log axis, the metric on a linear one, each
+    prediction as a horizontal line (a bound: the allowed region below it shaded). Returns the
+    number of legend lines."""
+    rows = _rows_of(df, claim, {**claim.where, **r.group})
+    title, col = _panel_title(r, title_w)
+    vals = [_draw_level_intervals(ax, rows, claim, r, "black", "o", "", seeds=True)]
+    zone = "a level whose zone reaches the bound is not judged"
+    floors = _draw_floor(ax, rows, claim, df, zone=zone)
+    vals.append(floors * claim.floor_factor)
+    if r.control is not None:
+        crows = _rows_of(df, claim, {**claim.where, **claim.control, **r.control.group})
+        label = f"control {_where_text(claim.control)}: "
+        vals.append(
+            _draw_level_intervals(
+                ax, crows, claim, r.control, CONTROL_COLOR, "D", label, seeds=False, shift=1.06
+            )
+        )
+    ax.set_xscale("log")
+    styles = ["--", "-.", ":", (0, (5, 1, 1, 1))]
+    tol = claim.tolerance
+    preds = r.predictions or [
+        (lab, float(p(**r.group)) if hasattr(p, "text") else float(p), "")
+        for lab, p in claim.predictions().items()
+    ]
+    for j, (lab, p, vd) in enumerate(preds):
+        shown = "not discriminating" if r.verdict == "not discriminating" else vd
+        c = verdict_color(shown) if shown else "0.4"
+        if claim.bound:
+            text = f"{lab}: bound p + tol = {p + tol:.3f}" + (f" -> {shown}" if shown else "")
+            ax.axhline(p + tol, color=c, lw=1.8, ls=styles[j % 4], zorder=3, label=text)
+        else:
+            text = f"{lab}: {p:.3f} ± {tol:g}" + (f" -> {shown}" if shown else "")
+            ax.axhline(p, color=c, lw=1.6, ls=styles[j % 4], zorder=3, label=text)
+            ax.axhspan(p - tol, p + tol, color=c, alpha=0.08, lw=0, zorder=0)
+        vals.append(np.array([p + tol, p - tol if not claim.bound else p + tol]))
+    v = np.concatenate([a for a in vals if a.size] or [np.array([0.0, 1.0])])
+    lo, hi = float(v.min()), float(v.max())
+    pad = 0.06 * (hi - lo or 1.0)
+    ylo = min(0.0, lo - pad) if lo >= 0 else lo - pad
+    if claim.bound and preds:
+        edge = min(p for _, p, _ in preds) + tol
+        ax.axhspan(ylo, edge, color=VERDICT_COLORS["consistent"], alpha=0.07, lw=0, zorder=0,
+                   label="allowed by the bound")  # fmt: skip
+    ax.set_ylim(ylo, hi + pad)
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(claim.on)
+    ax.set_ylabel(f"{claim.metric} ({_STAT_WORDS[claim.statistic]})")
+    if r.levels is None and r.note:
+        title += "\n" + wrap(r.note, title_w + 8)
+    ax.set_title(title, color=col, fontsize=10 if r.levels is not None else 9)
+    return _finish_panel(ax, below=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -678,34 +827,51 @@ def _claim_lines(i: int, c, rs: list) -> list[str]:
     post = "*post hoc* " if c.posthoc else ""
     per = ", ".join(c.group_by) or "study"
     n_ok = sum(r.as_expected for r in rs)
-    lines = [
-        f"{i + 1}. {post}**{c.label}**: `{c.metric}` ~ {c.on}^p per {per} (role: {c.role}); "
-        f"group verdicts {_tally([r.verdict for r in rs])}; {n_ok} of {len(rs)} groups as "
-        "expected"
-    ]
+    tally = (
+        f"group verdicts {_tally([r.verdict for r in rs])}; {n_ok} of {len(rs)} groups as expected"
+    )
     preds = []
     for lab, p in c.predictions().items():
         t = _pred_text(p)
         band = f"<= p + {c.tolerance:g}" if c.bound else f"p ± {c.tolerance:g}"
         preds.append(f"{lab}: p = {t}, band {band}")
-    kind = "upper bounds on the exponent, " if c.bound else ""
-    lines.append(f"   - predictions ({kind}rule `{c.rule}`): " + "; ".join(preds))
-    lines.append(
-        f"   - fit: form `{c.form}`, statistic `{c.statistic}` ({_STAT_LONG[c.statistic]}), "
-        f"{100 * c.level:g}% CI" + (f"; where {_where_text(c.where)}" if c.where else "")
-    )
+    where = f"; where {_where_text(c.where)}" if c.where else ""
+    if c.form == "level":
+        stat = _STAT_WORDS[c.statistic]
+        kind = "upper bounds on the value, " if c.bound else ""
+        lines = [
+            f"{i + 1}. {post}**{c.label}**: `{c.metric}` at every {c.on}, per {per} (level claim; "
+            f"role: {c.role}); {tally}",
+            f"   - predictions ({kind}rule `{c.rule}`): " + "; ".join(preds),
+            f"   - judged per level: simultaneous {100 * c.level:g}% Student t intervals of the "
+            f"{stat} (Bonferroni over the levels); the prediction holds when it holds at every "
+            f"level{where}",
+        ]
+        floor_rule = f"levels where {c.floor_factor:g} x the floor reaches the bound are left out"
+    else:
+        kind = "upper bounds on the exponent, " if c.bound else ""
+        lines = [
+            f"{i + 1}. {post}**{c.label}**: `{c.metric}` ~ {c.on}^p per {per} (role: {c.role}); "
+            + tally,
+            f"   - predictions ({kind}rule `{c.rule}`): " + "; ".join(preds),
+            f"   - fit: form `{c.form}`, statistic `{c.statistic}` ({_STAT_LONG[c.statistic]}), "
+            f"{100 * c.level:g}% CI{where}",
+        ]
+        floor_rule = (
+            f"levels whose seed mean is below {c.floor_factor:g} x the floor are left out of the "
+            "fit"
+        )
     if c.floor is not None:
         f = f"metric `{c.floor}`" if isinstance(c.floor, str) else f"{c.floor:g}"
         left = sorted({lv for r in rs for lv in r.floored})
         lines.append(
-            f"   - floor: {f}; levels whose seed mean is below {c.floor_factor:g} x the floor are "
-            "left out of the fit"
+            f"   - floor: {f}; {floor_rule}"
             + (f" (here {c.on} = {', '.join(f'{v:g}' for v in left)})" if left else "")
         )
     if c.control:
         cv = sorted(
             {
-                r.control.verdict + (f" ({r.control.note})" if r.control.fit is None else "")
+                r.control.verdict + (f" ({r.control.note})" if _no_evidence(r.control) else "")
                 for r in rs
                 if r.control is not None
             }
@@ -729,6 +895,11 @@ def _claim_lines(i: int, c, rs: list) -> list[str]:
     if c.posthoc:
         lines.append(f"   - post hoc (written after the data were seen): {c.posthoc}")
     return lines
+
+
+def _no_evidence(r) -> bool:
+    """Neither a fit nor a level claim's intervals (the note says why)."""
+    return r.fit is None and r.levels is None
 
 
 _ROLES = ("paper", "anchor", "control")

@@ -270,6 +270,12 @@ def _claim_designs(study, df, notes: list) -> list[Design]:
 
     out = []
     for ci, claim in enumerate(study.claims):
+        if claim.form == "level":
+            notes.append(
+                f"{study.name} / claim {ci + 1} {claim.label}: a level claim (per-level t "
+                "intervals, no fitted slope): not simulated"
+            )
+            continue
         variants = [("claim", dict(claim.where))]
         if claim.bound and claim.control:
             variants.append(("control", {**claim.where, **claim.control}))

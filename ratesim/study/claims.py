@@ -16,6 +16,17 @@ for each group
 4. for a bound claim, evaluate its negative ``control`` the same way: a bound the control does not
    violate cannot fail, so a consistent group becomes *not discriminating*.
 
+A *level claim* (``form="level"``: the predictions are values of the metric, not exponents, as in
+"comparable with the constant c = 2 at every N") is judged level by level instead of by a fit:
+simultaneous t intervals of the seed statistic at every level
+(:func:`ratesim.rates.level_intervals`, Bonferroni over the levels), each judged against ``p +-
+tolerance`` (or ``<= p + tolerance`` for a bound) with :func:`ratesim.rates.judge`, and the levels
+combined with rule ``"all"``: contradicted if one level is, consistent if every level is. It needs
+:data:`MIN_LEVEL_CLAIM_LEVELS` levels over :data:`MIN_LEVEL_CLAIM_DECADES` decades ("at every N" is
+a statement about a range of N). A floor works the other way round from a fit: a level is left out
+when ``floor_factor`` times its floor reaches the edge the metric must be shown below (a measurement
+that cannot resolve the bound), not when the metric itself is small.
+
 Every group verdict is compared with the claim's expectation (``Claim.expect``).
 """
 
@@ -34,10 +45,12 @@ from ..rates import (
     INCONCLUSIVE,
     NOT_DISCRIMINATING,
     UNDERPOWERED,
+    LevelCheck,
     RateFit,
     fit_rate,
     fit_two_term,
     judge,
+    level_intervals,
 )
 from .expr import Expr
 from .spec import group_label
@@ -50,10 +63,14 @@ __all__ = [
     "design_note",
     "MIN_LEVELS",
     "MIN_DECADES",
+    "MIN_LEVEL_CLAIM_LEVELS",
+    "MIN_LEVEL_CLAIM_DECADES",
 ]
 
 MIN_LEVELS = 4  # levels of the fitted axis a verdict needs (two for a line, two to test it)
 MIN_DECADES = 1.5  # decades of the fitted axis a verdict needs
+MIN_LEVEL_CLAIM_LEVELS = 3  # levels a level claim ("at every N") needs
+MIN_LEVEL_CLAIM_DECADES = 1.0  # decades of N a level claim needs
 
 
 @dataclass
@@ -77,6 +94,8 @@ class ClaimResult:
         the floor.
     control : ClaimResult or None
         The negative control of a bound claim.
+    levels : LevelCheck or None
+        A level claim's per-level intervals (None for rate claims and without a verdict).
     """
 
     claim_index: int
@@ -91,6 +110,7 @@ class ClaimResult:
     floored: list = field(default_factory=list)
     control: ClaimResult | None = None
     corrected: dict = field(default_factory=dict)  # other forms, for the fit command
+    levels: LevelCheck | None = None
 
     @property
     def group_label(self) -> str:
@@ -167,8 +187,85 @@ def _floor_of(claim, df, g) -> np.ndarray | None:
     return g["cell"].map(f).to_numpy(dtype=float)
 
 
+def _judge_levels(claim, res, df, g, preds) -> None:
+    """Fill ``res`` for the rows ``g`` of one group of a level claim (module docstring)."""
+    x = g[_column(g, claim.on)].to_numpy(dtype=float)
+    v = g["value"].to_numpy(dtype=float)
+    levels = np.unique(x)
+    if levels.size < MIN_LEVEL_CLAIM_LEVELS or _decades(levels) < MIN_LEVEL_CLAIM_DECADES:
+        res.verdict = UNDERPOWERED
+        res.note = (
+            f"{levels.size} levels of {claim.on} over {_decades(levels):.2f} decades (a level "
+            f"claim needs >= {MIN_LEVEL_CLAIM_LEVELS} levels and >= {MIN_LEVEL_CLAIM_DECADES:g} "
+            "decades)"
+        )
+        return
+    pv = {lab: float(p(**res.group) if isinstance(p, Expr) else p) for lab, p in preds.items()}
+    floor = _floor_of(claim, df, g)
+    if floor is not None:
+        if np.any(~np.isfinite(floor)):
+            res.verdict, res.note = INCONCLUSIVE, f"floor {claim.floor!r} missing in some cells"
+            return
+        # the smallest edge any prediction needs resolved: p + tol for a bound, p - tol otherwise
+        edge = min(p + (claim.tolerance if claim.bound else -claim.tolerance) for p in pv.values())
+        keep = np.ones(x.size, dtype=bool)
+        for lv in levels:
+            at = x == lv
+            if claim.floor_factor * floor[at].mean() >= edge:
+                keep[at] = False
+                res.floored.append(float(lv))
+        x, v = x[keep], v[keep]
+        usable = np.unique(x)
+        if usable.size < MIN_LEVEL_CLAIM_LEVELS or _decades(usable) < MIN_LEVEL_CLAIM_DECADES:
+            res.verdict = FLOOR_LIMITED
+            res.note = (
+                f"at {len(res.floored)} of {levels.size} levels {claim.floor_factor:g}x the floor "
+                f"reaches {edge:.3g}; {usable.size} usable levels over {_decades(usable):.2f} "
+                "decades"
+            )
+            return
+    try:
+        res.levels = level_intervals(x, v, statistic=claim.statistic, level=claim.level)
+    except ValueError as e:
+        res.verdict, res.note = INCONCLUSIVE, f"cannot form the intervals: {e}"
+        return
+    lc = res.levels
+    verdicts, reasons = [], []
+    for lab, p in pv.items():
+        per = [
+            judge((lo, hi), p, claim.tolerance, bound=claim.bound)[0]
+            for lo, hi in zip(lc.lo, lc.hi, strict=True)
+        ]
+        vd = combine(per, "all")
+        edge = (
+            f"<= {p + claim.tolerance:.3f}" if claim.bound else f"in {p:.3f} ± {claim.tolerance:g}"
+        )
+        if vd == CONSISTENT:
+            why = f"every level {edge}; worst {lc.interval(lc.worst)}"
+        else:
+            at = "; ".join(lc.interval(j) for j, w in enumerate(per) if w == vd)
+            why = f"{'not' if vd == CONTRADICTED else 'undecided whether'} {edge} at {at}"
+        res.predictions.append((lab, p, vd))
+        res.reasons[lab] = why
+        verdicts.append(vd)
+        reasons.append(f"{lab}: {res.reasons[lab]}")
+    res.verdict = combine(verdicts, claim.rule)
+    notes = [*(["; ".join(reasons)] if res.verdict == INCONCLUSIVE else [])]
+    if res.floored:
+        notes.append(
+            f"levels {claim.on} = {', '.join(f'{f:g}' for f in res.floored)} cannot resolve the "
+            "bound (floor)"
+        )
+    if lc.n_per_level.min() < 10:
+        notes.append(f"{int(lc.n_per_level.min())} seeds at some level (< 10)")
+    res.note = "; ".join(notes)
+
+
 def _judge_group(ci, claim, res, df, g, preds) -> None:
     """Fill ``res`` (a ClaimResult) for the rows ``g`` of one group."""
+    if claim.form == "level":
+        _judge_levels(claim, res, df, g, preds)
+        return
     x = g[_column(g, claim.on)].to_numpy(dtype=float)
     v = g["value"].to_numpy(dtype=float)
     levels = np.unique(x)

@@ -145,6 +145,16 @@ def _fit_words(fit, level: float) -> str:
     return f"exponent {fit.slope:+.3f}, {100 * level:g}% CI [{lo:+.3f}, {hi:+.3f}]"
 
 
+def _evidence_words(r, level: float) -> str | None:
+    """The fitted exponent, or a level claim's worst level; None when neither exists."""
+    if r.fit is not None:
+        return _fit_words(r.fit, level)
+    lc = getattr(r, "levels", None)
+    if lc is not None:
+        return f"worst level {lc.interval(lc.worst)} (simultaneous {100 * level:g}% interval)"
+    return None
+
+
 def verdict_lines(results) -> list[str]:
     """One line per claim group, in plain words: the fitted exponent and its CI, the verdict on
     each prediction, the group's verdict (any of the six: consistent, contradicted,
@@ -159,21 +169,20 @@ def verdict_lines(results) -> list[str]:
         exp = _expectation(r)
         verdict = f"**{r.verdict}**" + (f" ({exp})" if exp else "")
         note = f": {r.note}" if r.note else ""
-        if r.fit is None:
+        words = _evidence_words(r, claim.level)
+        if words is None:
             out.append(f"{head}no fit; verdict {verdict}{note}.")
         else:
             preds = "; ".join(
                 f"{lab} ({pv:+.3f}{' bound' if claim.bound else ''}): {_WORDS.get(v, v)}"
                 for lab, pv, v in r.predictions
             )
-            out.append(
-                f"{head}{_fit_words(r.fit, claim.level)} -> {preds}; verdict {verdict}{note}."
-            )
+            out.append(f"{head}{words} -> {preds}; verdict {verdict}{note}.")
         ctrl = getattr(r, "control", None)
         if ctrl is not None:
             where = ", ".join(f"{k}={v}" for k, v in dict(claim.control).items())
-            fit = _fit_words(ctrl.fit, claim.level) if ctrl.fit is not None else "no fit"
-            if ctrl.fit is None:
+            fit = _evidence_words(ctrl, claim.level) or "no fit"
+            if fit == "no fit":
                 role = f"{ctrl.note or 'no fit'}: the bound is not tested"
             elif ctrl.verdict == "contradicted":
                 role = "it violates the bound, so the bound is tested"

@@ -78,7 +78,7 @@ __all__ = [
     "group_label",
 ]
 
-FORMS = ("power", "N/logN", "two_term")
+FORMS = ("power", "N/logN", "two_term", "level")
 VERDICT_RULES = ("any", "all")
 ROLES = ("paper", "anchor", "control")
 
@@ -99,7 +99,9 @@ class StudyError(ValueError):
 
 @dataclass(frozen=True)
 class Claim:
-    """A rate claim: ``metric ~ N^p`` per group, with one or several competing predictions p.
+    """A rate claim: ``metric ~ N^p`` per group, with one or several competing predictions p; or,
+    with ``form="level"``, a level claim: the metric's seed statistic equals (or, as a bound, stays
+    below) p at every level of N.
 
     Parameters
     ----------
@@ -108,7 +110,9 @@ class Claim:
     predict : float, str, Expr or mapping label -> (float | str | Expr)
         Predicted exponent(s) of N (negative for a decaying metric). Strings are expressions of
         the group's parameters, e.g. ``{"beta/(4k)": "-beta/(4*k)", "(beta-1)/(4k)":
-        "-(beta-1)/(4*k)"}`` (Shen, Hsieh, He 2026, the two published versions).
+        "-(beta-1)/(4*k)"}`` (Shen, Hsieh, He 2026, the two published versions). For
+        ``form="level"``: predicted values of the metric itself (e.g. ``log(2)`` for a
+        comparability constant c = 2).
     group_by : tuple of str
         Parameters that split the data into separately fitted groups (facets of the plots).
     where : mapping
@@ -116,9 +120,12 @@ class Claim:
         values).
     on : str
         The sample-size parameter (default ``"N"``).
-    form : {"power", "N/logN", "two_term"}
+    form : {"power", "N/logN", "two_term", "level"}
         The fitted form (see docs/measurement.md): log metric vs log N; vs log(N / log N) (the k = 2
-        factor: sqrt(log N / N) = (N / log N)^(-1/2)); or a N^p + c N^(-subleading).
+        factor: sqrt(log N / N) = (N / log N)^(-1/2)); or a N^p + c N^(-subleading). ``"level"``
+        fits nothing: every level is judged on its own simultaneous t interval (Bonferroni over
+        the levels; :func:`ratesim.rates.level_intervals`), and the claim holds when it holds at
+        every level (:mod:`ratesim.study.claims`); ``tolerance`` is then in metric units.
     subleading : float
         The subleading exponent of the ``two_term`` form (default 1/2, the parametric rate); > 0
         when the correction vanishes as the axis grows, < 0 when it vanishes as the axis shrinks
@@ -144,7 +151,9 @@ class Claim:
     floor : str or float, optional
         The metric's Monte-Carlo floor: the name of a metric holding each cell's floor, or a
         number. Levels whose seed mean is below ``floor_factor`` times the floor leave the fit
-        (plots draw them); fewer than 4 usable levels give the verdict *floor-limited*.
+        (plots draw them); fewer than 4 usable levels give the verdict *floor-limited*. For a
+        level claim, a level leaves the verdict when ``floor_factor`` times its floor reaches the
+        bound (the measurement cannot show the metric below it).
     floor_factor : float
         See ``floor`` (default 2).
     rule : {"any", "all"}
