@@ -100,6 +100,16 @@ def sizing_comparability(ctx) -> str:
     """The second pilot: the log comparability constant at radii 0.3 and 0.1 against N for each
     method, with its floor (m fresh draws), one panel per (radius, beta); then the seed means
     and coefficients of variation of every metric."""
+    return _comparability(ctx, "sizing_comparability.png")
+
+
+def comparability(ctx) -> str:
+    """The registered study: the figure and table of :func:`sizing_comparability` (the oracle
+    in purple: the sampler's own error)."""
+    return _comparability(ctx, "comparability.png")
+
+
+def _comparability(ctx, name: str) -> str:
     plt = pyplot()
     df = ctx.df.assign(N=ctx.df["N"].astype(float), beta=ctx.df["manifold__beta"].astype(float))
     betas = sorted(df["beta"].unique())
@@ -107,7 +117,13 @@ def sizing_comparability(ctx) -> str:
     fig, axes = plt.subplots(
         len(radii), len(betas), figsize=(4.6 * len(betas), 3.6 * len(radii)), squeeze=False
     )
-    colours = {"A": "tab:red", "B": "tab:blue", "empirical": "tab:grey", "smoothed": "tab:green"}
+    colours = {
+        "A": "tab:red",
+        "B": "tab:blue",
+        "empirical": "tab:grey",
+        "smoothed": "tab:green",
+        "oracle": "tab:purple",
+    }
     for i, (metric, label) in enumerate(radii):
         for j, beta in enumerate(betas):
             ax = axes[i, j]
@@ -133,7 +149,7 @@ def sizing_comparability(ctx) -> str:
         "Monte-Carlo floor, with the method's m). The density-blind law of reading A has "
         "log 3.4 = 1.22 at small r.",
         "",
-        f"![comparability against N]({savefig(fig, ctx, 'sizing_comparability.png')})",
+        f"![comparability against N]({savefig(fig, ctx, name)})",
         "",
         "### Seed means (coefficient of variation over seeds)",
         "",
