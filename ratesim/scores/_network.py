@@ -50,9 +50,10 @@ def _dsm_loss(params, x0, key, log_lo, log_hi):
 
 @functools.lru_cache(maxsize=32)
 def _trainer(batch: int, lr: float, log_lo: float, log_hi: float, steps: int):
-    """``train(params, data, key) -> (params, losses (steps,))``: ``steps`` Adam steps on the
-    DSM loss in one compiled ``lax.scan`` (compiled once per hyper-parameters and data shape;
-    minibatch indices and noise from one key per step, split from ``key``)."""
+    """``(init, train)``: ``init(params)`` is Adam's initial state, and ``train(params, state,
+    data, key) -> (params, state, losses (steps,))`` runs ``steps`` Adam steps on the DSM loss
+    in one compiled ``lax.scan`` (compiled once per hyper-parameters and data shape; minibatch
+    indices and noise from one key per step, split from ``key``)."""
     import jax
     import optax
 
@@ -67,12 +68,12 @@ def _trainer(batch: int, lr: float, log_lo: float, log_hi: float, steps: int):
         return (optax.apply_updates(params, updates), state, data), loss
 
     @jax.jit
-    def train(params, data, key):
+    def train(params, state, data, key):
         keys = jax.random.split(key, steps)
-        (params, _, _), losses = jax.lax.scan(one, (params, opt.init(params), data), keys)
-        return params, losses
+        (params, state, _), losses = jax.lax.scan(one, (params, state, data), keys)
+        return params, state, losses
 
-    return train
+    return opt.init, train
 
 
 class DSMNetworkScore(ScoreEstimator):
@@ -104,6 +105,11 @@ class DSMNetworkScore(ScoreEstimator):
         Adam's learning rate.
     sigma_min, sigma_max : float > 0
         The training range of noise levels (sigma_min < sigma_max).
+    warm_start : bool
+        When fitted already, ``fit`` continues the training (weights, Adam's state and the random
+        stream) for ``steps`` more steps instead of starting afresh, so that a training run can
+        be measured at checkpoints: ``steps`` steps at a time, one compiled loop reused (the same
+        seed and the same chunks give the same trajectory).
     rng : numpy Generator, SeedSequence or int seed
         Seeds the initialization, the minibatches and the noise (required).
 
@@ -111,8 +117,10 @@ class DSMNetworkScore(ScoreEstimator):
     ----------
     params_ : list of (W, b) NumPy arrays
         The trained weights.
-    loss_curve_ : (steps,) array
-        The minibatch loss at every step.
+    loss_curve_ : (total steps,) array
+        The minibatch loss at every step (of every ``fit`` since the last fresh start).
+    n_steps_ : int
+        Adam steps taken since the last fresh start.
     X_ : (N, d) array
         Training set; ``n_samples_``, ``n_features_in_``.
     """
@@ -126,6 +134,7 @@ class DSMNetworkScore(ScoreEstimator):
         lr: float = 1e-3,
         sigma_min: float = 0.01,
         sigma_max: float = 1.0,
+        warm_start: bool = False,
         *,
         rng: RNGLike,
     ):
@@ -136,6 +145,7 @@ class DSMNetworkScore(ScoreEstimator):
         self.lr = lr
         self.sigma_min = sigma_min
         self.sigma_max = sigma_max
+        self.warm_start = warm_start
         self.rng = rng
 
     def fit(self, X) -> DSMNetworkScore:
@@ -169,23 +179,42 @@ class DSMNetworkScore(ScoreEstimator):
         hi = check_positive(self.sigma_max, "sigma_max")
         if not lo < hi:
             raise ValueError(f"sigma_min must be < sigma_max (got {lo!r} and {hi!r})")
-        gen = as_generator(self.rng)
-        X = self._fit_points(X)
-        d = X.shape[1]
-        key = jax.random.PRNGKey(int(gen.integers(2**31)))
+        if not isinstance(self.warm_start, bool):
+            raise ValueError(f"warm_start must be True or False (got {self.warm_start!r})")
+        init, train = _trainer(batch, lr, math.log(lo), math.log(hi), steps)
+        resume = self.warm_start and hasattr(self, "params_")
+        if resume:
+            d_in = self.params_[0][0].shape[0] - 1
+            X = np.asarray(X, dtype=np.float64)
+            if X.ndim != 2 or X.shape[1] != d_in:
+                raise ValueError(
+                    f"X must have shape (N, {d_in}) to continue the training (warm_start=True; "
+                    f"got {X.shape})"
+                )
+            X = self._fit_points(X)
+            params, state, key = self.params_, self._opt_state, self._key
+            done, curve = self.n_steps_, self.loss_curve_
+        else:
+            gen = as_generator(self.rng)
+            X = self._fit_points(X)
+            d = X.shape[1]
+            key = jax.random.PRNGKey(int(gen.integers(2**31)))
+            key, sub = jax.random.split(key)
+            params = _init_params(sub, [d + 1] + [width] * depth + [d])
+            state, done, curve = init(params), 0, np.zeros(0)
         key, sub = jax.random.split(key)
-        params = _init_params(sub, [d + 1] + [width] * depth + [d])
         data = jnp.asarray(X, dtype=jnp.float32)
-        train = _trainer(batch, lr, math.log(lo), math.log(hi), steps)
-        params, losses = train(params, data, key)
+        params, state, losses = train(params, state, data, sub)
         losses = np.asarray(losses, dtype=np.float64)
         if not np.all(np.isfinite(losses)):
             raise FloatingPointError(
                 f"DSM training diverged (non-finite loss first at step "
-                f"{int(np.argmin(np.isfinite(losses)))}): lower lr (got {lr!r})"
+                f"{done + int(np.argmin(np.isfinite(losses)))}): lower lr (got {lr!r})"
             )
         self.params_ = [(np.asarray(W), np.asarray(b)) for W, b in params]
-        self.loss_curve_ = losses
+        self.loss_curve_ = np.concatenate([curve, losses])
+        self.n_steps_ = done + steps
+        self._opt_state, self._key = state, key
         self._apply = jax.jit(_forward)
         return self
 
