@@ -49,6 +49,17 @@ def test_normal_tangent_split_against_naive_projectors():
     assert pert["normal"] < 1e-20 and pert["tangent"] > 0
     with pytest.raises(ValueError):
         normal_tangent_errors(M, np.zeros((2, 4)), np.zeros((3, 4)), np.ones((3, 4)))
+    # explicit frames: the manifold's own frames reproduce the default; a frame along the error
+    # puts all of a tangent-only perturbation in "tangent" and none in "normal" -- and a frame
+    # orthogonal to the tangent puts it all in "normal" (the mixing a random frame controls for)
+    frames = M.tangent_basis(u)
+    same = normal_tangent_errors(M, s + e, s, x, basis=frames)
+    assert same["normal"] == got["normal"] and same["tangent"] == got["tangent"]
+    other = np.linalg.svd(np.eye(4) - np.einsum("mi,mj->mij", T, T))[0][:, :, :1]
+    swapped = normal_tangent_errors(M, s + 3 * T, s, x, basis=other)
+    assert swapped["tangent"] < 1e-20 and swapped["normal"] > 0
+    with pytest.raises(ValueError, match=r"basis must have shape \(40, 4, k\)"):
+        normal_tangent_errors(M, s, s, x, basis=frames[:3])
 
 
 def test_jacobian_tools_on_a_linear_denoiser():

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-def normal_tangent_errors(manifold, s_hat, s_true, x) -> dict[str, float]:
+def normal_tangent_errors(manifold, s_hat, s_true, x, basis=None) -> dict[str, float]:
     """Relative squared errors of a score in the normal and tangent spaces at the foot P_M(x).
 
     Parameters
@@ -36,6 +36,9 @@ def normal_tangent_errors(manifold, s_hat, s_true, x) -> dict[str, float]:
         Learned and exact scores at x.
     x : array_like, shape (m, d)
         Query points (near M: the foot must be unique).
+    basis : array_like, shape (m, d, k), optional
+        Orthonormal frames to split along instead of the tangent spaces at P_M(x) (for a
+        control: random frames mix the normal and tangent parts).
 
     Returns
     -------
@@ -54,7 +57,12 @@ def normal_tangent_errors(manifold, s_hat, s_true, x) -> dict[str, float]:
     s_true = as_points(s_true, "s_true", d=x.shape[1])
     if not len(s_hat) == len(s_true) == len(x):
         raise ValueError("s_hat, s_true and x must have the same number of rows")
-    T = manifold.tangent_basis(manifold.project(x).u)  # (m, d, k)
+    if basis is None:
+        T = manifold.tangent_basis(manifold.project(x).u)  # (m, d, k)
+    else:
+        T = np.asarray(basis, dtype=np.float64)
+        if T.ndim != 3 or T.shape[:2] != x.shape:
+            raise ValueError(f"basis must have shape ({len(x)}, {x.shape[1]}, k) (got {T.shape})")
     e = s_hat - s_true
 
     def split(v):
