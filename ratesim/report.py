@@ -1129,7 +1129,8 @@ _ROLE = re.compile(r"\(role: ([\w-]+)\)")
 def write_index(root, studies=None) -> Path:
     """Write ``root/README.md``: per study and claim role (paper, anchor, control), the tally of
     its group verdicts and the number of groups whose verdict differs from the expected one, with
-    totals over all studies.
+    totals over all studies; after the introduction, the hand-written ``root/papers.md`` when
+    there is one (per paper: what is tested, by which studies, what is floor-limited).
 
     With ``studies`` (the studies of the reports' studies directory), the tallies are judged now
     from each committed table ``root/NAME/results.csv`` under the current rules (as ``ratesim
@@ -1183,6 +1184,7 @@ def write_index(root, studies=None) -> Path:
         "known result the pipeline must reproduce; control: built to fail or to pass; - for a",
         "report written before roles existed); *not as expected*: groups whose verdict differs",
         "from the one their claim expects.",
+        *_papers_section(root),
         "",
         "| study | what it measures | role | " + " | ".join(kinds) + " | not as expected |",
         "|---|---|---|" + "---|" * (len(kinds) + 1),
@@ -1206,6 +1208,19 @@ def write_index(root, studies=None) -> Path:
     return path
 
 
+PAPERS_FILE = "papers.md"  # hand-written: what each paper's claims rest on, embedded in the index
+
+
+def _papers_section(root: Path) -> list[str]:
+    """The hand-written ``root/papers.md`` (which parts of each paper are tested, by which
+    studies, and which are floor-limited or need more than the abstract), embedded after the
+    index's introduction; nothing when the file is absent."""
+    path = root / PAPERS_FILE
+    if not path.is_file():
+        return []
+    return ["", path.read_text().strip(), ""]
+
+
 def _write_live_index(root: Path, studies) -> Path:
     from .study.claims import evaluate_claims
     from .study.grid import expand
@@ -1225,6 +1240,7 @@ def _write_live_index(root: Path, studies) -> Path:
         "verdict differs from the one their claim expects. *table*: the code version of the",
         "table's cells; a table computed from uncommitted code cannot back a report, and its",
         "study's full rerun is pending (its report is the earlier one).",
+        *_papers_section(root),
         "",
         "| study | table | role | " + " | ".join(kinds) + " | not as expected |",
         "|---|---|---|" + "---|" * (len(kinds) + 1),

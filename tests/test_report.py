@@ -370,7 +370,11 @@ def test_readme_tallies_verdicts_by_role(tmp_path, clean_code):
         "| control | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 0 |",
     ):
         assert row in text, row
+    (tmp_path / "papers.md").write_text("## Per paper\n\n| paper | tested by |\n|---|---|\n")
     index = write_index(tmp_path).read_text().splitlines()
+    assert index.index("## Per paper") < index.index("| paper | tested by |")
+    first_row = next(t for t in index if "roles/" in t)
+    assert index.index("| paper | tested by |") < index.index(first_row)
     assert "| [roles](roles/README.md) | Study. | paper | 0 | 1 | 0 | 0 | 0 | 0 | **1** |" in index
     assert "|  |  | control | 0 | 1 | 0 | 0 | 0 | 0 | 0 |" in index
 
