@@ -22,11 +22,13 @@ from ._regression import (
     NadarayaWatsonScore,
     local_polynomial_regression,
 )
+from ._selection import BandwidthSelection, dsm_loss, select_bandwidth
 from ._two_scale import TwoScaleScore
 
 __all__ = [
     "SCORES",
     "AdaptiveProjectionScore",
+    "BandwidthSelection",
     "CallableScore",
     "ClosedFormScore",
     "DSMNetworkScore",
@@ -45,8 +47,10 @@ __all__ = [
     "check_sigma",
     "clone",
     "coarse_bandwidth",
+    "dsm_loss",
     "exponential_family_params",
     "gaussian_ess",
     "local_polynomial_regression",
     "make_score",
+    "select_bandwidth",
 ]
