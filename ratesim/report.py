@@ -716,7 +716,9 @@ def _draw_level_intervals(ax, rows, claim, res, color, marker, label, *, seeds: 
             f"{100 * claim.level:g}% interval ({what})"
             + (f" -> {res.verdict}{_control_words(res.verdict)}" if label else ""),
         )
-    fin = np.concatenate([lc.lo, lc.hi, v])
+    # the axis limits follow the seeds and the level statistics; an interval wider than that
+    # (two or three seeds) runs off the panel rather than squashing the data
+    fin = np.concatenate([lc.center, v])
     return fin[np.isfinite(fin)]
 
 
@@ -758,8 +760,8 @@ def _plot_level_group(ax, r, claim, df, title_w: int) -> int:
         vals.append(np.array([p + tol, p - tol if not claim.bound else p + tol]))
     v = np.concatenate([a for a in vals if a.size] or [np.array([0.0, 1.0])])
     lo, hi = float(v.min()), float(v.max())
-    pad = 0.06 * (hi - lo or 1.0)
-    ylo = min(0.0, lo - pad) if lo >= 0 else lo - pad
+    pad = 0.08 * (hi - lo or 1.0)
+    ylo = -pad if lo >= 0 else lo - pad
     if claim.bound and preds:
         edge = min(p for _, p, _ in preds) + tol
         ax.axhspan(ylo, edge, color=VERDICT_COLORS["consistent"], alpha=0.07, lw=0, zorder=0,
