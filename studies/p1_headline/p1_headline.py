@@ -61,6 +61,27 @@ METHOD_CELLS = [  # (method, end = sigma_min / h_N)
 ]
 BY_BETA = ("manifold__beta",)
 
+
+def _level_bound(metric, predict, method, control, name, role, why) -> Claim:
+    """``metric`` of ``method`` at most the predicted value at every N (per beta), with its
+    floor (``<metric>_floor``, m fresh draws from mu_data) and ``control`` as the method that
+    must violate the bound."""
+    return Claim(
+        metric=metric,
+        predict=predict,
+        form="level",
+        bound=True,
+        tolerance=0.0,
+        group_by=BY_BETA,
+        where={"method": method},
+        control={"method": control},
+        floor=f"{metric}_floor",
+        name=name,
+        role=role,
+        why=why,
+    )
+
+
 STUDY = Study(
     name="p1_headline",
     task=generalization,
@@ -93,66 +114,46 @@ STUDY = Study(
     quick_seeds=2,
     seed=20261207,
     claims=[
-        Claim(
-            metric="log_c_r030",
-            predict={"c = 2": LOG2},
-            form="level",
-            bound=True,
-            tolerance=0.0,
-            group_by=BY_BETA,
-            where={"method": "B"},
-            control={"method": "A"},
-            floor="log_c_r030_floor",
-            name="comparable_r030",
-            role="paper",
-            why="P1's comparability is a constant, not a rate: a bound on the value at every N "
+        _level_bound(
+            "log_c_r030",
+            {"c = 2": LOG2},
+            "B",
+            "A",
+            "comparable_r030",
+            "paper",
+            "P1's comparability is a constant, not a rate: a bound on the value at every N "
             "(c = 2 stated before the pilots, below the density ratio e^2 = 7.4 and below the "
             "density-blind law's 3.4, so it discriminates)",
         ),
-        Claim(
-            metric="log_c_r010",
-            predict={"c = 2": LOG2},
-            form="level",
-            bound=True,
-            tolerance=0.0,
-            group_by=BY_BETA,
-            where={"method": "B"},
-            control={"method": "A"},
-            floor="log_c_r010_floor",
-            name="comparable_r010",
-            role="paper",
-            why="the same at a smaller radius, where the floor (m = 20000) is about 0.2",
+        _level_bound(
+            "log_c_r010",
+            {"c = 2": LOG2},
+            "B",
+            "A",
+            "comparable_r010",
+            "paper",
+            "the same at a smaller radius, where the floor (m = 20000) is about 0.2",
         ),
-        Claim(
-            metric="cover_vs_emp",
-            predict={"no coarser than the training set": 1.0},
-            form="level",
-            bound=True,
-            tolerance=0.0,
-            group_by=BY_BETA,
-            where={"method": "B"},
-            control={"method": "empirical"},
-            floor="cover_vs_emp_floor",
-            name="finer_than_training_set",
-            role="paper",
-            why="P1's comparison with the empirical measure (the minimax object) at each N: "
+        _level_bound(
+            "cover_vs_emp",
+            {"no coarser than the training set": 1.0},
+            "B",
+            "empirical",
+            "finer_than_training_set",
+            "paper",
+            "P1's comparison with the empirical measure (the minimax object) at each N: "
             "delta*(2) of the generated law over that of the N training points; the floor is "
             "delta*(2) of m fresh draws over the same, so large N, where the training set's "
             "scale nears the floor of m = 20000 samples, leaves the verdict",
         ),
-        Claim(
-            metric="log_c_r030",
-            predict={"c = sqrt 2": LOG2 / 2},
-            form="level",
-            bound=True,
-            tolerance=0.0,
-            group_by=BY_BETA,
-            where={"method": "oracle"},
-            control={"method": "A"},
-            floor="log_c_r030_floor",
-            name="sampler_error",
-            role="anchor",
-            why="the exact score through the same sampler: its deviation from mu_data is the "
+        _level_bound(
+            "log_c_r030",
+            {"c = sqrt 2": LOG2 / 2},
+            "oracle",
+            "A",
+            "sampler_error",
+            "anchor",
+            "the exact score through the same sampler: its deviation from mu_data is the "
             "sampler's (discretization, start); it must stay at half the paper bound so that "
             "claim 1 measures the score",
         ),
