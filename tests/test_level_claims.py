@@ -190,3 +190,24 @@ def test_level_claims_are_listed_not_simulated_by_calibration(levels):
     notes = []
     assert _claim_designs(st, df, notes) == []
     assert sum("a level claim" in n and "not simulated" in n for n in notes) == 4
+
+
+def test_level_claims_through_the_command_line(tmp_path, write_study, capsys):
+    """`ratesim fit` prints the per-level intervals and the verdict per prediction; `ratesim
+    check` prints the worst level and passes when every verdict is as expected."""
+    from ratesim.cli import main
+
+    path = write_study("levels", LEVELS)
+    a = ["--studies", str(path.parent.parent), "--out", str(tmp_path / "res")]
+    a += ["--reports", str(tmp_path / "rep")]
+    assert main(["run", "levels", "--jobs", "1", *a]) == 0
+    capsys.readouterr()
+    assert main(["fit", "levels", *a]) == 0
+    out = capsys.readouterr().out
+    assert "-- claim 1 comparable [kind=low]: consistent" in out
+    assert "seed mean per level, simultaneous 95% t intervals (Bonferroni over 5 levels" in out
+    assert "predicted c = 2: 0.6931 -> consistent (every level <= 0.693; worst" in out
+    assert main(["check", "levels", *a]) == 0
+    out = capsys.readouterr().out
+    assert "CONSISTENT" in out and "worst level 0.4" in out
+    assert "every verdict equals its expectation" in out
