@@ -135,7 +135,7 @@ def test_study_file_design():
     ]
     for c in st.claims:
         assert c.where["estimator"] == "adaptive_projection"
-        assert c.role == ("paper" if c.bound else "anchor")
+        assert c.role == "anchor"  # precision bounds included: relabelled 2026-12-05
         assert not c.bound or c.control == {"estimator": "smoothed"}
         assert c.expect == "consistent"  # 5 levels of N since the 2026-12-05 revision
     assert len(Ns) >= 4  # a verdict needs 4 levels
