@@ -49,7 +49,7 @@ import math
 from ratesim.study import Claim, Study
 
 from .figures import comparability
-from .tasks import generalization
+from .tasks import CURVE, generalization
 
 LOG2 = math.log(2)
 METHOD_CELLS = [  # (method, end = sigma_min / h_N)
@@ -122,13 +122,8 @@ STUDY = Study(
     name="p1_headline",
     task=generalization,
     grid={
-        "manifold": "holder_curve",
+        **CURVE,
         "manifold__beta": [2.5, 6.5],
-        "manifold__eps": 0.1,
-        "manifold__seed": 0,
-        "k": 1,
-        "d": 2,
-        "density": "von_mises",
         "density__kappa": 1.0,
         "method, end": METHOD_CELLS,
         "m": 10_000,  # registered 20_000; revised before any B result was seen (README)

@@ -13,19 +13,14 @@ quantile (the fidelity statistic) for the CI of a two-decade fit.
 from ratesim.study import Study
 
 from .figures import pilot_coverage
-from .tasks import headline
+from .tasks import CURVE, headline
 
 STUDY = Study(
     name="p1_headline_pilot",
     task=headline,
     grid={
-        "manifold": "holder_curve",
+        **CURVE,
         "manifold__beta": [2.5, 6.5],
-        "manifold__eps": 0.1,
-        "manifold__seed": 0,
-        "k": 1,
-        "d": 2,
-        "density": "von_mises",
         "density__kappa": [1.0, 4.0],
         "reading": ["A", "B"],
         "N": [100, 1000, 10000],

@@ -20,7 +20,7 @@ values for every metric.
 from ratesim.study import Study
 
 from .figures import sizing_comparability
-from .tasks import generalization
+from .tasks import CURVE, generalization
 
 METHOD_CELLS = [
     ("A", 0.1, 100_000),
@@ -33,13 +33,8 @@ STUDY = Study(
     name="p1_headline_sizing",
     task=generalization,
     grid={
-        "manifold": "holder_curve",
+        **CURVE,
         "manifold__beta": [2.5, 6.5],
-        "manifold__eps": 0.1,
-        "manifold__seed": 0,
-        "k": 1,
-        "d": 2,
-        "density": "von_mises",
         "density__kappa": 1.0,
         "method, end, m": METHOD_CELLS,
         "bandwidth": 0.05,

@@ -37,6 +37,16 @@ from ratesim.scores import (
 )
 from ratesim.study import build, task
 
+# the data of every study of the family: a von Mises law on the closed Holder curve (k = 1, d = 2);
+# each study adds the regularity (``manifold__beta``) and the concentration (``density__kappa``)
+CURVE = {
+    "manifold": "holder_curve",
+    "manifold__eps": 0.1,
+    "manifold__seed": 0,
+    "k": 1,
+    "d": 2,
+    "density": "von_mises",
+}
 READINGS = ("A", "B")
 CS = (2.0, 4.0)
 HEADLINE_METRICS = tuple(
