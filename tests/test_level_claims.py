@@ -32,6 +32,7 @@ def test_level_intervals_match_scipy_t_intervals(geomean):
     v = np.exp(0.3 * rng.standard_normal(N.size))
     lc = level_intervals(N, v, statistic="geomean" if geomean else "mean", level=0.9)
     ref = _naive_intervals(N, v, 0.9, geomean)
+    # the same formula evaluated two ways: equal to rounding
     np.testing.assert_allclose(np.c_[lc.center, lc.lo, lc.hi], ref, rtol=1e-12)
     np.testing.assert_array_equal(lc.n_per_level, [4, 7, 12])
     assert lc.per_level == pytest.approx(1 - 0.1 / 3)

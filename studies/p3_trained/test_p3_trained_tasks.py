@@ -16,6 +16,7 @@ def test_learned_at_ignores_transient_dips_and_censors():
 
 
 def test_random_frames_are_orthonormal():
+    # Householder QR: orthonormal to rounding (~1e-16 per entry), hence atol 1e-12
     F = random_frames(50, 5, 2, rng=0)
     np.testing.assert_allclose(
         np.einsum("mdi,mdj->mij", F, F), np.broadcast_to(np.eye(2), (50, 2, 2)), atol=1e-12
