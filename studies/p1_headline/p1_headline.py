@@ -1,6 +1,7 @@
-"""P1 headline, registered: is the law of a coarse-score sampler comparable to mu_data with a
-constant stated before the run, at every N, and does it cover M at a finer scale than the
-training set does?
+"""P1 headline, registered: a coarse-score sampler's law against mu_data with c = 2, at every N.
+
+Is the law of a coarse-score sampler comparable to mu_data with a constant stated before the run,
+at every N, and does it cover M at a finer scale than the training set does?
 
 P1 (Shen, Hsieh, He, arXiv 2603.23792; docs/science.md) says that coarse scores reach a target
 law whose density is comparable to mu_data on small neighbourhoods of M, and that this makes
@@ -87,20 +88,28 @@ def _level_bound(metric, predict, method, control, name, role, why, **more) -> C
 # the verdicts of the full run (2026-12-05, cells of 15b4609) where they are not "consistent"
 N100 = (
     "at N = 100 one training set in ten (the same draw at both betas) leaves part of the curve "
-    "without samples: log c(0.3) = 1.88 at beta = 2.5, an empty ball (censored at log m = 9.21) "
-    "at beta = 6.5, against 0.22-0.77 for the other nine, so the simultaneous interval at N = 100 "
-    "straddles log 2 ({n100})"
+    "without samples: {worst}, against {others} for the other nine, so the simultaneous interval "
+    "at N = 100 straddles log 2 ({n100})"
 )
 EXPECT_R030 = dict(
     expect="inconclusive",
-    evidence=N100.format(n100="0.565 [0.078, 1.053] and 1.370 [-1.466, 4.206]")
+    evidence=N100.format(
+        worst="log c(0.3) = 1.88 at beta = 2.5, an empty 0.3-ball (censored at log m = 9.21) at "
+        "beta = 6.5",
+        others="0.22-0.77",
+        n100="0.565 [0.078, 1.053] and 1.370 [-1.466, 4.206]",
+    )
     + "; from N = 316 on every interval lies below log 2 (upper ends 0.50, 0.36, 0.23, 0.28 at "
     "beta = 2.5; 0.44, 0.36, 0.32, 0.27 at beta = 6.5); the control A lies at 1.22-1.29 and "
     "violates the bound at every N",
 )
 EXPECT_R010 = dict(
     expect="inconclusive",
-    evidence=N100.format(n100="1.394 [-1.431, 4.219] and 1.441 [-1.369, 4.251]")
+    evidence=N100.format(
+        worst="an empty 0.1-ball at both betas (censored at log m = 9.21)",
+        others="0.31-0.80",
+        n100="1.394 [-1.431, 4.219] and 1.441 [-1.369, 4.251]",
+    )
     + "; at N = 316 one more training set at each beta has a 0.1-ball with 15 and 47 times less "
     "mass than under mu_data "
     "(2.69, 3.84), so that level straddles too (0.842 [0.127, 1.558], 0.774 [-0.339, 1.888]); "
@@ -144,6 +153,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261207,
+    registered=("2026-12-05", "5bc9e85"),
     claims=[
         _level_bound(
             "log_c_r030",
