@@ -165,9 +165,40 @@ def _decades(levels) -> float:
     return float(np.log10(levels.max() / levels.min())) if levels.size else 0.0
 
 
-def _too_few(levels) -> bool:
-    """Fewer than MIN_LEVELS levels, or fewer than MIN_DECADES decades: no verdict possible."""
+def _too_few(levels, claim=None) -> bool:
+    """Fewer levels or decades than a verdict needs: MIN_LEVELS and MIN_DECADES for a fit,
+    MIN_LEVEL_CLAIM_LEVELS and MIN_LEVEL_CLAIM_DECADES for a level claim."""
+    if claim is not None and claim.form == "level":
+        return len(levels) < MIN_LEVEL_CLAIM_LEVELS or _decades(levels) < MIN_LEVEL_CLAIM_DECADES
     return len(levels) < MIN_LEVELS or _decades(levels) < MIN_DECADES
+
+
+def _drop_floored(claim, res, x, v, floor, floored, what: str) -> tuple | None:
+    """Remove the levels for which ``floored(seed mean, floor)`` holds (recorded in
+    ``res.floored``); None, with the verdict set, when the floor is missing or too few levels
+    remain (floor-limited: the note says ``n of L levels`` + ``what``). ``floor`` None: nothing to
+    remove."""
+    if floor is None:
+        return x, v
+    if np.any(~np.isfinite(floor)):
+        res.verdict, res.note = INCONCLUSIVE, f"floor {claim.floor!r} missing in some cells"
+        return None
+    levels = np.unique(x)
+    keep = np.ones(x.size, dtype=bool)
+    for lv in levels:
+        at = x == lv
+        if floored(v[at].mean(), floor[at].mean()):
+            keep[at] = False
+            res.floored.append(float(lv))
+    usable = np.unique(x[keep])
+    if _too_few(usable, claim):
+        res.verdict = FLOOR_LIMITED
+        res.note = (
+            f"{len(res.floored)} of {levels.size} levels {what}; {usable.size} usable levels over "
+            f"{_decades(usable):.2f} decades"
+        )
+        return None
+    return x[keep], v[keep]
 
 
 def _select(df, claim, where):
@@ -192,7 +223,7 @@ def _judge_levels(claim, res, df, g, preds) -> None:
     x = g[_column(g, claim.on)].to_numpy(dtype=float)
     v = g["value"].to_numpy(dtype=float)
     levels = np.unique(x)
-    if levels.size < MIN_LEVEL_CLAIM_LEVELS or _decades(levels) < MIN_LEVEL_CLAIM_DECADES:
+    if _too_few(levels, claim):
         res.verdict = UNDERPOWERED
         res.note = (
             f"{levels.size} levels of {claim.on} over {_decades(levels):.2f} decades (a level "
@@ -201,29 +232,15 @@ def _judge_levels(claim, res, df, g, preds) -> None:
         )
         return
     pv = {lab: float(p(**res.group) if isinstance(p, Expr) else p) for lab, p in preds.items()}
-    floor = _floor_of(claim, df, g)
-    if floor is not None:
-        if np.any(~np.isfinite(floor)):
-            res.verdict, res.note = INCONCLUSIVE, f"floor {claim.floor!r} missing in some cells"
-            return
-        # the smallest edge any prediction needs resolved: p + tol for a bound, p - tol otherwise
-        edge = min(p + (claim.tolerance if claim.bound else -claim.tolerance) for p in pv.values())
-        keep = np.ones(x.size, dtype=bool)
-        for lv in levels:
-            at = x == lv
-            if claim.floor_factor * floor[at].mean() >= edge:
-                keep[at] = False
-                res.floored.append(float(lv))
-        x, v = x[keep], v[keep]
-        usable = np.unique(x)
-        if usable.size < MIN_LEVEL_CLAIM_LEVELS or _decades(usable) < MIN_LEVEL_CLAIM_DECADES:
-            res.verdict = FLOOR_LIMITED
-            res.note = (
-                f"at {len(res.floored)} of {levels.size} levels {claim.floor_factor:g}x the floor "
-                f"reaches {edge:.3g}; {usable.size} usable levels over {_decades(usable):.2f} "
-                "decades"
-            )
-            return
+    # the smallest edge any prediction needs resolved: p + tol for a bound, p - tol otherwise
+    edge = min(p + (claim.tolerance if claim.bound else -claim.tolerance) for p in pv.values())
+    kept = _drop_floored(
+        claim, res, x, v, _floor_of(claim, df, g), lambda _, f: claim.floor_factor * f >= edge,
+        f"where {claim.floor_factor:g}x the floor reaches {edge:.3g}",
+    )  # fmt: skip
+    if kept is None:
+        return
+    x, v = kept
     try:
         res.levels = level_intervals(x, v, statistic=claim.statistic, level=claim.level)
     except ValueError as e:
@@ -276,26 +293,13 @@ def _judge_group(ci, claim, res, df, g, preds) -> None:
             f"needs >= {MIN_LEVELS} levels and >= {MIN_DECADES} decades)"
         )
         return
-    floor = _floor_of(claim, df, g)
-    if floor is not None:
-        if np.any(~np.isfinite(floor)):
-            res.verdict, res.note = INCONCLUSIVE, f"floor {claim.floor!r} missing in some cells"
-            return
-        keep = np.ones(x.size, dtype=bool)
-        for lv in levels:
-            at = x == lv
-            if v[at].mean() < claim.floor_factor * floor[at].mean():
-                keep[at] = False
-                res.floored.append(float(lv))
-        x, v = x[keep], v[keep]
-        usable = np.unique(x)
-        if _too_few(usable):
-            res.verdict = FLOOR_LIMITED
-            res.note = (
-                f"{len(res.floored)} of {levels.size} levels lie within {claim.floor_factor:g}x "
-                f"the floor; {usable.size} usable levels over {_decades(usable):.2f} decades"
-            )
-            return
+    kept = _drop_floored(
+        claim, res, x, v, _floor_of(claim, df, g), lambda m, f: m < claim.floor_factor * f,
+        f"lie within {claim.floor_factor:g}x the floor",
+    )  # fmt: skip
+    if kept is None:
+        return
+    x, v = kept
     try:
         res.fit = _fit(claim, x, v, claim.form)
     except ValueError as e:
