@@ -7,9 +7,7 @@ from scipy import stats
 
 from ratesim.rates import level_intervals
 from ratesim.report import write_report
-from ratesim.study import ResultsStore, evaluate_claims, load_study, run_study
-
-CLEAN = "0.1.0+gabc1234"
+from ratesim.study import evaluate_claims
 
 
 def _naive_intervals(N, v, level, geomean=False):
@@ -118,15 +116,8 @@ STUDY = Study(
 
 
 @pytest.fixture
-def levels(tmp_path, write_study, monkeypatch):
-    from ratesim.study import runner
-
-    monkeypatch.setattr(runner, "code_version", lambda: CLEAN)
-    st = load_study(write_study("levels", LEVELS))
-    with ResultsStore(tmp_path / "results" / "ratesim.sqlite") as store:
-        assert run_study(st, store, progress=False).ok
-        df = store.tidy("levels", "full")
-    return st, df.assign(version=CLEAN), tmp_path
+def levels(run_full):
+    return run_full("levels", LEVELS)
 
 
 def test_level_claim_verdicts(levels):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ratesim.report import fits_latex, fits_markdown, write_report
-from ratesim.study import ResultsStore, evaluate_claims, load_results, load_study, run_study
+from ratesim.study import evaluate_claims, load_results
 from ratesim.study.claims import combine
 
 FACETS = '''
@@ -30,25 +30,9 @@ STUDY = Study(
 '''
 
 
-CLEAN = "0.1.0+gabc1234"  # a clean commit's code version
-
-
 @pytest.fixture
-def clean_code(monkeypatch):
-    """The report's code is a clean commit (the working tree of a test run may be dirty)."""
-    from ratesim.study import runner
-
-    monkeypatch.setattr(runner, "code_version", lambda: CLEAN)
-    return CLEAN
-
-
-@pytest.fixture
-def facets(tmp_path, write_study, clean_code):
-    st = load_study(write_study("facets", FACETS))
-    with ResultsStore(tmp_path / "results" / "ratesim.sqlite") as store:
-        assert run_study(st, store, progress=False).ok
-        df = store.tidy("facets", "full")
-    return st, df.assign(version=CLEAN), tmp_path
+def facets(run_full):
+    return run_full("facets", FACETS)
 
 
 def test_claims_per_group_with_competing_predictions(facets):
@@ -246,7 +230,7 @@ def test_study_figures_get_the_report_context_and_are_embedded(tmp_path, clean_c
             "metric": "value",
             "value": n**-0.5 * np.exp(0.01 * rng.standard_normal()),
             "seconds": 0.1,
-            "version": CLEAN,
+            "version": clean_code,
             "p_slope": -0.5,
         }
         for n in (10, 100, 1000, 10000)
@@ -356,7 +340,7 @@ def test_readme_tallies_verdicts_by_role(tmp_path, clean_code):
                 "metric": "value",
                 "value": n**-0.5 * np.exp(0.01 * rng.standard_normal()),
                 "seconds": 0.1,
-                "version": CLEAN,
+                "version": clean_code,
                 "p_slope": -0.5,
             }
             for n in (10, 100, 1000, 10000)
@@ -419,12 +403,8 @@ STUDY = Study(
 
 
 @pytest.fixture
-def floored(tmp_path, write_study, clean_code):
-    st = load_study(write_study("floored", FLOORED))
-    with ResultsStore(tmp_path / "results" / "ratesim.sqlite") as store:
-        assert run_study(st, store, progress=False).ok
-        df = store.tidy("floored", "full")
-    return st, df.assign(version=CLEAN), tmp_path
+def floored(run_full):
+    return run_full("floored", FLOORED)
 
 
 def test_report_of_floors_controls_and_the_new_verdicts(floored):
