@@ -37,6 +37,13 @@ PILOT_METRICS = (
 )
 
 
+def _seeds_and_mean(ax, g, colour, label) -> None:
+    """One metric of one method against N on log axes: the seeds as dots, their mean as a line."""
+    ax.loglog(g["N"], g["value"], ".", color=colour, alpha=0.4)
+    mean = g.groupby("N")["value"].mean()
+    ax.loglog(mean.index, mean, "o-", color=colour, label=label)
+
+
 def pilot_coverage(ctx) -> str:
     """The pilot's coverage scales against N: generated samples of each reading, m fresh draws
     (the floor) and the training set, one panel per (kappa, beta); then the seed means and the
@@ -53,10 +60,7 @@ def pilot_coverage(ctx) -> str:
     for ax, (kappa, beta) in zip(axes[0], panels, strict=True):
         sub = df[(df["kappa"] == kappa) & (df["beta"] == beta)]
         for reading, g in sub[sub["metric"] == "delta_star_c2"].groupby("reading"):
-            ax.loglog(g["N"], g["value"], ".", color=colours.get(reading, "k"), alpha=0.4)
-            mean = g.groupby("N")["value"].mean()
-            ax.loglog(mean.index, mean, "o-", color=colours.get(reading, "k"),
-                      label=f"reading {reading}")  # fmt: skip
+            _seeds_and_mean(ax, g, colours.get(reading, "k"), f"reading {reading}")
         for metric, style, label in (
             ("delta_floor_c2", "k:", "floor (m fresh draws)"),
             ("delta_emp_c2", "k--", "training set"),
@@ -130,9 +134,7 @@ def _comparability(ctx, name: str) -> str:
             sub = df[df["beta"] == beta]
             for method, g in sub[sub["metric"] == metric].groupby("method"):
                 colour = colours.get(method, "k")
-                ax.loglog(g["N"], g["value"], ".", color=colour, alpha=0.4)
-                mean = g.groupby("N")["value"].mean()
-                ax.loglog(mean.index, mean, "o-", color=colour, label=method)
+                _seeds_and_mean(ax, g, colour, method)
                 fl = sub[(sub["metric"] == f"{metric}_floor") & (sub["method"] == method)]
                 fmean = fl.groupby("N")["value"].mean()
                 ax.loglog(fmean.index, fmean, ":", color=colour)
