@@ -691,6 +691,10 @@ def _draw_level_intervals(ax, rows, claim, res, color, marker, label, *, seeds: 
             lc = level_intervals(x, v, statistic=claim.statistic, level=claim.level)
         except ValueError:
             return v
+        if res.levels is not None:  # the judged levels keep the intervals they were judged on
+            j = np.searchsorted(lc.N, res.levels.N)
+            for name in ("center", "lo", "hi"):
+                getattr(lc, name)[j] = getattr(res.levels, name)
     floored = np.isin(lc.N, np.asarray(res.floored, dtype=float))
     judged = "judged" if res.levels is not None else f"not judged: {res.verdict}"
     for mask, hollow in ((~floored, False), (floored, True)):

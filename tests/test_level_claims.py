@@ -203,3 +203,35 @@ def test_level_claims_through_the_command_line(tmp_path, write_study, capsys):
     out = capsys.readouterr().out
     assert "CONSISTENT" in out and "worst level 0.4" in out
     assert "every verdict equals its expectation" in out
+
+
+def test_level_panels_draw_the_judged_intervals(levels):
+    """With levels left to the floor, the panel still draws the judged levels with the
+    intervals of the verdict (Bonferroni over the judged levels only), not recomputed ones."""
+    from ratesim.report import _draw_level_intervals, _rows_of
+
+    st, df, _ = levels
+    res = next(
+        r
+        for r in evaluate_claims(st, df)
+        if r.claim.name == "comparable" and r.group_label == "kind=low"
+    )
+    rows = _rows_of(df, res.claim, {**res.claim.where, **res.group})
+    keep = rows["N"] < 10000  # as if N = 1e4 had left to the floor: 4 judged levels
+    res.levels = level_intervals(rows["N"][keep], rows["value"][keep])
+    res.floored.append(10000.0)
+    calls = []
+
+    class Axes:
+        def scatter(self, *a, **k):
+            pass
+
+        def errorbar(self, x, y, yerr, **k):
+            calls.append((np.asarray(x), np.asarray(y), np.asarray(yerr)))
+
+    _draw_level_intervals(Axes(), rows, res.claim, res, "k", "o", "", seeds=True)
+    x, y, yerr = calls[0]  # the judged levels
+    lc = res.levels
+    j = np.isin(lc.N, x)
+    np.testing.assert_array_equal(y, lc.center[j])
+    np.testing.assert_array_equal(yerr[1], (lc.hi - lc.center)[j])
