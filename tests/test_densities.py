@@ -794,3 +794,19 @@ def test_cache_is_per_manifold_and_dies_with_it():
 
 def test_quadrature_tolerance_is_the_documented_one():
     assert TOL == 1e-11
+
+
+def test_jump_density_is_the_two_level_piecewise_density():
+    """``jump`` (registry) is PiecewiseConstant((1, ratio), (0, pi)): same log-density on the
+    ellipse, max/min = ratio; a bad ratio is refused by name."""
+    from ratesim.densities import jump_density, make_density
+
+    u = np.linspace(0.0, 2 * math.pi, 50, endpoint=False)[:, None]
+    jump = make_density("jump", ratio=4.0)
+    ref = PiecewiseConstant((1.0, 4.0), (0.0, math.pi))
+    assert_allclose(jump.log_pdf(ELLIPSE, u), ref.log_pdf(ELLIPSE, u), rtol=1e-12)
+    p = jump.pdf(ELLIPSE, u)
+    assert_allclose(p.max() / p.min(), 4.0, rtol=1e-12)
+    for bad in (0.0, -1.0, float("nan"), "x"):
+        with pytest.raises(ValueError, match="ratio"):
+            jump_density(bad)

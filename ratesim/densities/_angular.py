@@ -273,3 +273,23 @@ class PiecewiseConstant(Density):
 
     def lower_bound(self, manifold: Manifold) -> float:
         return float(np.exp(self.log_lower_bound(manifold)))
+
+
+def jump_density(ratio: float = 3.0) -> PiecewiseConstant:
+    """One jump by a factor ``ratio`` in theta = angle(u): level 1 on [0, pi), ``ratio`` on
+    [pi, 2 pi), i.e. ``PiecewiseConstant((1, ratio), (0, pi))``, with max/min density ``ratio``
+    (or its inverse); the scalar form a study grid can vary (docs/science.md, P1: irregular
+    densities).
+
+    Parameters
+    ----------
+    ratio : float > 0
+        The level of the second half over the first's.
+
+    Returns
+    -------
+    PiecewiseConstant
+    """
+    ratio = check_in_range(_check_finite(ratio, "ratio"), "ratio", low=0.0, low_open=True)
+    return PiecewiseConstant((1.0, ratio), (0.0, np.pi))
+

@@ -49,6 +49,7 @@ import math
 
 from ratesim.study import Claim, Study
 
+from ._claims import BY_BETA, level_bound
 from .figures import comparability
 from .tasks import CURVE, generalization
 
@@ -60,31 +61,6 @@ METHOD_CELLS = [  # (method, end = sigma_min / h_N)
     ("empirical", 1e-3),
     ("smoothed", 0.1),
 ]
-BY_BETA = ("manifold__beta",)
-
-
-def _level_bound(metric, predict, method, control, name, role, why, **more) -> Claim:
-    """``metric`` of ``method`` at most the predicted value at every N (per beta), with its
-    floor (``<metric>_floor``, m fresh draws from mu_data) and ``control`` as the method that
-    must violate the bound; ``more``: ``expect`` / ``evidence`` as measured by the full run, or
-    ``posthoc``."""
-    return Claim(
-        metric=metric,
-        predict=predict,
-        form="level",
-        bound=True,
-        tolerance=0.0,
-        group_by=BY_BETA,
-        where={"method": method},
-        control={"method": control},
-        floor=f"{metric}_floor",
-        name=name,
-        role=role,
-        why=why,
-        **more,
-    )
-
-
 # the verdicts of the full run (2026-12-05, cells of 15b4609) where they are not "consistent"
 N100 = (
     "at N = 100 one training set in ten (the same draw at both betas) leaves part of the curve "
@@ -155,7 +131,7 @@ STUDY = Study(
     seed=20261207,
     registered=("2026-12-05", "5bc9e85"),
     claims=[
-        _level_bound(
+        level_bound(
             "log_c_r030",
             {"c = 2": LOG2},
             "B",
@@ -167,7 +143,7 @@ STUDY = Study(
             "density-blind law's 3.4, so it discriminates)",
             **EXPECT_R030,
         ),
-        _level_bound(
+        level_bound(
             "log_c_r010",
             {"c = 2": LOG2},
             "B",
@@ -177,7 +153,7 @@ STUDY = Study(
             "the same at a smaller radius, where the floor (m = 10000) is about 0.3",
             **EXPECT_R010,
         ),
-        _level_bound(
+        level_bound(
             "cover_vs_emp",
             {"no coarser than the training set": 1.0},
             "B",
@@ -190,7 +166,7 @@ STUDY = Study(
             "scale nears the floor of m = 10000 samples, leaves the verdict",
             **EXPECT_TRAINING,
         ),
-        _level_bound(
+        level_bound(
             "cover_vs_emp",
             {"at most half the training set's scale": 0.5},
             "B",
@@ -204,7 +180,7 @@ STUDY = Study(
             "the bound (not discriminating); the bound 1/2, half of what memorization gives, was "
             "chosen after B's ratios (0.10-0.34) had been seen",
         ),
-        _level_bound(
+        level_bound(
             "log_c_r030",
             {"c = sqrt 2": LOG2 / 2},
             "oracle",
