@@ -21,10 +21,13 @@ from ratesim._validation import as_generator, check_int, check_positive
 from ratesim.metrics import memorization, normal_tangent_errors
 from ratesim.study import task
 
-SIGMAS = {"s005": 0.05, "s030": 0.3}  # small and moderate noise levels (unit circle: reach 1)
+# noise levels (unit circle: reach 1): below the training set's spacing for N <= ~300 (where a
+# memorizing denoiser returns training points), small, moderate
+SIGMAS = {"s001": 0.01, "s005": 0.05, "s030": 0.3}
 FRAMES = ("manifold", "random")
 MODELS = ("network", "empirical")
-TRAIN = ("same", "uniform")
+TRAIN = ("same", "uniform", "offset")
+OFFSET_RADIUS = 1.5  # the offset control trains on the circle of this radius (same plane)
 HALF = 0.5  # "learned": the relative squared error at or below half the zero score's
 _PER_SIGMA = (
     "t_normal",
@@ -106,9 +109,12 @@ def collapse_refine(
     frame : {"manifold", "random"}
         Split the errors along the tangent of M (the measurement) or along random unit vectors
         (the control: the two parts mix, so their halving times must come out alike).
-    train : {"same", "uniform"}
-        Train on the N von Mises points (the measurement) or on N uniform points of the circle
-        (a density-blind control: the tangent part of the von Mises score cannot be learned).
+    train : {"same", "uniform", "offset"}
+        Train on the N von Mises points (the measurement), on N uniform points of the circle
+        (a density-blind control: the tangent part of the von Mises score cannot be learned), or
+        on the N von Mises points scaled to radius ``OFFSET_RADIUS`` (a control that collapses
+        onto the wrong circle: at sigma = 0.05 its normal error is about (0.5 / sigma)^2 / (d - 1)
+        = 100 / (d - 1) >= 2, the radial offset against the normal noise, at every d <= 50).
     width, depth, batch, lr, sigma_min, sigma_max : DSMNetworkScore hyper-parameters
     chunk, steps : int
         Errors are measured after every ``chunk`` Adam steps, up to ``steps``.
@@ -118,20 +124,20 @@ def collapse_refine(
     Returns
     -------
     dict
-        Per noise level (``_s005``: sigma = 0.05, ``_s030``: 0.3): ``t_normal``, ``t_tangent``, the
-        step from which the normal / tangent relative squared error stays <= 1/2 (the zero score's
-        is 1; :func:`learned_at`, censored at ``steps``); ``order`` = t_normal / t_tangent, both
-        floored at ``chunk`` (< 1: the normal part first); ``normal_final``, ``tangent_final``,
-        ``tangent_min``: the errors after training, and the tangent error's minimum over the
-        checkpoints (the refine phase is shown when it is well below 1); ``dist_m``, ``dist_train``:
-        the median distance of the trained denoiser's output D_sigma(x) to M and to the nearest
-        training point, in units of the training set's spacing (``spacing``, the median
-        nearest-neighbour distance). Collapse onto M: dist_m << 1 with dist_train of order 1/4 - 1/2
-        (a point of M between two training points); memorization: dist_train << 1; neither: both >>
-        1 (the network's error exceeds the spacing); ``m_over_train`` = dist_m / dist_train;
-        ``memorized``: the fraction of D_sigma(x) whose nearest training point is closer than a
-        third of the second nearest (:func:`ratesim.metrics.memorization`; about 1/3 for points
-        spread along a curve, near 1 when D returns training points).
+        Per noise level (``_s001``: sigma = 0.01, ``_s005``: 0.05, ``_s030``: 0.3): ``t_normal``,
+        ``t_tangent``, the step from which the normal / tangent relative squared error stays <= 1/2
+        (the zero score's is 1; :func:`learned_at`, censored at ``steps``); ``order`` = t_normal /
+        t_tangent, both floored at ``chunk`` (< 1: the normal part first); ``normal_final``,
+        ``tangent_final``, ``tangent_min``: the errors after training, and the tangent error's
+        minimum over the checkpoints (the refine phase is shown when it is well below 1);
+        ``dist_m``, ``dist_train``: the median distance of the trained denoiser's output D_sigma(x)
+        to M and to the nearest training point, in units of the training set's spacing (``spacing``,
+        the median nearest-neighbour distance). Collapse onto M: dist_m << 1 with dist_train of
+        order 1/4 - 1/2 (a point of M between two training points); memorization: dist_train << 1;
+        neither: both >> 1 (the network's error exceeds the spacing); ``m_over_train`` = dist_m /
+        dist_train; ``memorized``: the fraction of D_sigma(x) whose nearest training point is closer
+        than a third of the second nearest (:func:`ratesim.metrics.memorization`; about 1/3 for
+        points spread along a curve, near 1 when D returns training points).
     """
     from scipy.spatial import cKDTree
 
@@ -149,7 +155,9 @@ def collapse_refine(
     if steps % chunk:
         raise ValueError(f"steps must be a multiple of chunk (got steps={steps}, chunk={chunk})")
     M, p, oracle = circle_setup(d, kappa, manifold_seed)
-    X = M.sample(N, p if train == "same" else Uniform(), rng=rng)
+    X = M.sample(N, Uniform() if train == "uniform" else p, rng=rng)
+    if train == "offset":
+        X = OFFSET_RADIUS * X  # the circle is centred at the origin
     tests = {}
     for tag, sigma in SIGMAS.items():
         y = M.sample(check_int(n_test, "n_test", low=10), p, rng=rng)
