@@ -88,6 +88,7 @@ STUDY = Study(
     quick={"N": [16, 32, 64, 256], "d": 3, "steps": 200, "n_test": 200},
     quick_seeds=2,
     seed=20261209,
+    registered=("2026-12-05", "53d9144"),
     claims=[
         _bound(
             "normal_final_s005",
