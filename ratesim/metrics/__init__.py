@@ -7,7 +7,8 @@ Exact OT (rate claims): :func:`wasserstein`, :func:`wasserstein_1d`, :func:`wass
 :func:`choose_reference_size`, :func:`wasserstein_sparse_exact` (exact, certified geodesic W1
 between equal-size clouds on flat tori T^2, T^3 or S^2, at sizes beyond dense OT such as 1e5),
 :func:`wasserstein_curve_uniform` (exact geodesic W1 to the volume law on a closed curve, through
-its :class:`ArcLength` chart).
+its :class:`ArcLength` chart), :func:`wasserstein_curve` (the same to any density, against a fine
+quadrature of it).
 
 Parametric-rate *controls* (N^(-1/2) in any dimension, docs/measurement.md, trap 1):
 :func:`sliced_wasserstein`, :func:`mmd2`, :func:`sinkhorn_divergence`.
@@ -33,7 +34,7 @@ not collapse).
 A study cell: :func:`evaluate` runs the groups of :data:`METRIC_GROUPS` and returns {name: value}.
 """
 
-from ._curves import ArcLength, wasserstein_curve_uniform
+from ._curves import ArcLength, wasserstein_curve, wasserstein_curve_uniform
 from ._evaluate import METRIC_GROUPS, evaluate
 from ._fourier import (
     circle_angles,
@@ -169,6 +170,7 @@ __all__ = [
     "wasserstein_1d_population",
     "wasserstein_circle",
     "wasserstein_circle_uniform",
+    "wasserstein_curve",
     "wasserstein_curve_uniform",
     "wasserstein_sparse_exact",
     "wasserstein_to_population",
