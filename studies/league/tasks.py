@@ -1,0 +1,214 @@
+"""Task of the league family: one competitor (a score estimator driven through the reverse VE
+SDE, or a minimax density-estimation baseline) trained on N points of a manifold, its m samples
+compared with the data law on the same metrics (the family README has the design).
+
+Score estimators (``ratesim.scores``; hyper-parameters by their theoretical rate, or chosen by the
+held-out denoising score-matching loss, :func:`ratesim.scores.select_bandwidth`):
+
+==================  =========================================================================
+``empirical``       the exact empirical score (memorizes; no hyper-parameter)
+``smoothed``        the score of the KDE mu_N * N(0, h^2 I), h = N^(-1/(k+4))
+``kernel_smoothed`` the kernel-smoothed empirical score, h = N^(-1/(k+4))
+``nadaraya_watson`` denoising score matching by Nadaraya-Watson regression, h = N^(-1/(k+4))
+``local_linear``    the same by local linear regression (``local_polynomial``, degree 1)
+``knn``             the k-nearest-neighbour score, k_nn = ceil(N^(4/(k+4)))
+``coarse_A``        geometry-only coarse score (moving least squares, h_N = 6 (log N / N)^(1/k),
+                    degree ceil(beta) - 1; P1's reading A)
+``coarse_B``        learned at sigma >= N^(-1/(k+4)), geometry-only below (P1's reading B)
+==================  =========================================================================
+
+Minimax baselines (``ratesim.baselines``, h = N^(-1/(k+4))): ``empirical_measure`` (the N
+training points themselves), ``ambient_kde``, ``intrinsic_kde`` (Divol 2022), ``inertial`` (Lyu et
+al. 2025).
+
+The sampler is that of the P1 headline studies: sigma 10 -> ``end`` x h_N in 100 geometric steps
+with a final Tweedie step, ``end`` = 1e-3 for the empirical score (so that it memorizes) and 0.1
+otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ratesim import metrics
+from ratesim._validation import as_generator, check_int
+from ratesim.baselines import make_baseline
+from ratesim.samplers import draw_coarse
+from ratesim.scores import (
+    AdaptiveProjectionScore,
+    NadarayaWatsonScore,
+    TwoScaleScore,
+    coarse_bandwidth,
+    make_score,
+    select_bandwidth,
+)
+from ratesim.study import build, task
+
+SCORE_COMPETITORS = (
+    "empirical",
+    "smoothed",
+    "kernel_smoothed",
+    "nadaraya_watson",
+    "local_linear",
+    "knn",
+    "coarse_A",
+    "coarse_B",
+)
+BASELINES = ("empirical_measure", "ambient_kde", "intrinsic_kde", "inertial")
+COMPETITORS = SCORE_COMPETITORS + BASELINES
+TUNING = ("theory", "selected")
+# candidates of the held-out selection: the theoretical value times 2^-5 ... 2^2 (a pilot with
+# 1/4 ... 4 chose the smallest candidate for every kernel score at N = 1000)
+SELECTION_FACTORS = tuple(2.0**j for j in range(-5, 3))
+METRICS = ("w1", "w1_floor", "w1_total", "fid_mean", "fid_q99", "memorized_frac") + (
+    "hyper",
+    "hyper_edge",
+)
+
+
+def kde_bandwidth(N: int, k: int) -> float:
+    """h = N^(-1/(k+4)): the bandwidth of the minimax kernel density estimate of a C^2 density
+    in dimension k (Tsybakov 2009, ch. 1), used by every kernel competitor."""
+    return float(N ** (-1.0 / (k + 4)))
+
+
+def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng):
+    """The unfitted score estimator ``name`` with hyper-parameter ``hyper`` (None: theory);
+    returns (estimator, the hyper-parameter's name, its value)."""
+    h = kde_bandwidth(N, k) if hyper is None else hyper
+    if name == "empirical":
+        return make_score("empirical"), "", math.nan
+    if name in ("smoothed", "kernel_smoothed"):
+        return make_score(name, bandwidth=h), "bandwidth", h
+    if name == "nadaraya_watson":
+        return NadarayaWatsonScore(bandwidth=h, n_noise=8, rng=rng), "bandwidth", h
+    if name == "local_linear":
+        est = make_score("local_polynomial", bandwidth=h, degree=1, n_noise=8, rng=rng)
+        return est, "bandwidth", h
+    if name == "knn":
+        kn = math.ceil(N ** (4.0 / (k + 4))) if hyper is None else int(hyper)
+        return make_score("knn", k_neighbors=kn), "k_neighbors", float(kn)
+    geometry = AdaptiveProjectionScore(bandwidth=coarse_bandwidth(N, k), k=k, beta=beta)
+    if name == "coarse_A":
+        return geometry, "", math.nan
+    if name == "coarse_B":
+        sigma_0 = N ** (-1.0 / (k + 4))
+        learned = NadarayaWatsonScore(bandwidth=sigma_0 / 2, n_noise=8, rng=rng)
+        return TwoScaleScore(learned, geometry, sigma_0=sigma_0), "", math.nan
+    raise ValueError(f"competitor must be one of {COMPETITORS} (got {name!r})")
+
+
+def competitor_samples(name, tuning, M, X, m, k, beta, rng) -> tuple[np.ndarray, float, float]:
+    """m samples of competitor ``name`` trained on X (module docstring), the value of its
+    hyper-parameter (NaN where it has none) and whether the selection chose an end of its grid
+    (1.0, else 0.0; NaN without selection)."""
+    rng = as_generator(rng)
+    N = X.shape[0]
+    if tuning not in TUNING:
+        raise ValueError(f"tuning must be one of {TUNING} (got {tuning!r})")
+    if name in BASELINES:
+        if tuning != "theory":
+            raise ValueError(f"the baseline {name!r} has no held-out selection: tuning 'theory'")
+        if name == "empirical_measure":
+            return X, math.nan, math.nan
+        h = kde_bandwidth(N, k)
+        return make_baseline(name, M, bandwidth=h).fit(X).sample(m, rng=rng), h, math.nan
+    est, param, value = _score(name, N, k, beta, None, rng)
+    edge = math.nan
+    if tuning == "selected":
+        if not param:
+            raise ValueError(f"{name!r} has no tuned hyper-parameter: tuning 'theory'")
+        grid = np.array([value * f for f in SELECTION_FACTORS])
+        if param == "k_neighbors":
+            grid = np.unique(np.clip(np.round(grid), 1, N - 1))
+        sel = select_bandwidth(est, X, grid, param=param, rng=rng)
+        est, value = sel.estimator, float(sel.best)
+        edge = float(value in (grid.min(), grid.max()))
+    else:
+        est = est.fit(X)
+    h_N = coarse_bandwidth(N, k)
+    end = 1e-3 if name == "empirical" else 0.1
+    Y, _ = draw_coarse(
+        est, "reverse_sde", m, sigma_max=10.0, sigma_min=end * h_N, steps=100, rng=rng
+    )
+    if not np.all(np.isfinite(Y)):
+        raise FloatingPointError(f"the {name} sampler returned non-finite samples")
+    return Y, value, edge
+
+
+def w1_to_law(M, Y, p) -> float:
+    """W1 of the law of P_M(Y) to mu = p x vol_M, with no reference sample: geodesic on closed
+    curves (:func:`ratesim.metrics.wasserstein_curve`), chordal against a quadrature of mu for
+    k = 2 (:func:`ratesim.metrics.wasserstein_to_population`)."""
+    if M.k == 1:
+        return float(metrics.wasserstein_curve(M, Y, p))
+    return float(metrics.wasserstein_to_population(M, M.project(Y).point, p).value)
+
+
+@task(metrics=METRICS)
+def league_cell(
+    *,
+    N: int,
+    m: int,
+    competitor: str,
+    manifold: str,
+    k: int,
+    d: int,
+    density: str,
+    rng: np.random.Generator,
+    tuning: str = "theory",
+    **components,
+) -> dict[str, float]:
+    """One competitor on one training set: W1 to the data law, its floor, fidelity and
+    memorization.
+
+    Parameters
+    ----------
+    N, m : int
+        Training points (>= 8) and generated samples (>= 10; the empirical measure has N).
+    competitor : str
+        One of :data:`COMPETITORS` (module docstring).
+    manifold, density : str
+        Registry names, with options ``manifold__*`` / ``density__*`` (the MLS degree of the
+        coarse scores follows ``manifold__beta``); k = 1 (closed curves) or 2 (quadrature).
+    tuning : {"theory", "selected"}
+        Hyper-parameter by its theoretical rate or by held-out denoising score matching.
+
+    Returns
+    -------
+    dict
+        ``w1``: W1 of the projected samples to mu (floor-free); ``w1_floor``: the same for m fresh
+        draws from mu (the Monte-Carlo floor of m samples); ``fid_mean``, ``fid_q99``: mean and
+        99 % quantile of the samples' distance to M; ``w1_total`` = w1 + fid_mean, an upper bound
+        on the ambient W1 (triangle inequality through P_M); ``memorized_frac``: the fraction of
+        samples whose nearest training point is closer than a third of the second nearest
+        (about 1/3 for fresh draws on a curve, 1 for copies); ``hyper``: the hyper-parameter used
+        (NaN where there is none); ``hyper_edge``: 1 when the held-out selection chose the
+        smallest or largest candidate (the optimum may lie outside the grid), 0 otherwise, NaN
+        without selection.
+    """
+    rng = as_generator(rng)
+    N = check_int(N, "N", low=8)
+    m = check_int(m, "m", low=10)
+    k = check_int(k, "k", low=1, high=2)
+    M = build("manifold", manifold, components, k=k, d=d)
+    p = build("density", density, components, k=k, d=d)
+    beta = float(components.get("manifold__beta", "inf"))
+    X = M.sample(N, p, rng=rng)
+    Y, hyper, edge = competitor_samples(competitor, tuning, M, X, m, k, beta, rng)
+    ref = M.sample(Y.shape[0], p, rng=rng)
+    dist = metrics.distance_to_manifold(M, Y, quantiles=(0.99,))
+    w1 = w1_to_law(M, Y, p)
+    fid_mean = float(dist.mean)
+    return {
+        "w1": w1,
+        "w1_floor": w1_to_law(M, ref, p),
+        "w1_total": w1 + fid_mean,
+        "fid_mean": fid_mean,
+        "fid_q99": float(dist.quantiles[0.99]),
+        "memorized_frac": float(metrics.memorization(Y, X).memorized_fraction),
+        "hyper": hyper,
+        "hyper_edge": edge,
+    }

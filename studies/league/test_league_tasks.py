@@ -1,0 +1,57 @@
+"""The league task: every competitor returns finite metrics on a small cell; the controls do what
+they are built to; bad input is refused by name."""
+
+import math
+
+import numpy as np
+import pytest
+from ratesim_studies.league.tasks import (
+    COMPETITORS,
+    METRICS,
+    SELECTION_FACTORS,
+    kde_bandwidth,
+    league_cell,
+)
+
+CELL = dict(
+    manifold="holder_curve", k=1, d=2, density="von_mises", manifold__beta=4.5,
+    manifold__eps=0.1, manifold__seed=0, density__kappa=1.0,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("competitor", [c for c in COMPETITORS if c != "local_linear"])
+def test_every_competitor_gives_finite_metrics(competitor):
+    out = league_cell(N=60, m=120, competitor=competitor, rng=np.random.default_rng(0), **CELL)
+    assert set(out) == set(METRICS)
+    assert all(math.isfinite(v) for k, v in out.items() if not k.startswith("hyper"))
+    assert out["w1"] >= 0 and out["w1_total"] >= out["w1"] and out["fid_q99"] >= 0
+
+
+def test_controls_memorize_and_leave_m_as_built():
+    """The empirical score memorizes (its samples are copies of training points: memorized
+    fraction near 1, against about 1/3 for fresh draws on a curve); the ambient KDE leaves M by
+    about its bandwidth (h = N^(-1/5) = 0.44 at N = 60: the mean distance of a 2-D Gaussian
+    displacement's normal part is h sqrt(2 / pi) = 0.35, so > 0.1 with a wide margin); the
+    intrinsic KDE stays on M."""
+    rng = np.random.default_rng(1)
+    emp = league_cell(N=60, m=200, competitor="empirical", rng=rng, **CELL)
+    assert emp["memorized_frac"] > 0.9
+    kde = league_cell(N=60, m=200, competitor="ambient_kde", rng=rng, **CELL)
+    assert kde["fid_mean"] > 0.1 and kde["hyper"] == pytest.approx(kde_bandwidth(60, 1))
+    ikde = league_cell(N=60, m=200, competitor="intrinsic_kde", rng=rng, **CELL)
+    assert ikde["fid_q99"] < 1e-6
+
+
+def test_selection_and_bad_input():
+    out = league_cell(N=60, m=100, competitor="smoothed", tuning="selected", rng=0, **CELL)
+    h = kde_bandwidth(60, 1)
+    assert any(out["hyper"] == pytest.approx(h * f) for f in SELECTION_FACTORS)
+    assert out["hyper_edge"] in (0.0, 1.0)
+    with pytest.raises(ValueError, match="competitor must be one of"):
+        league_cell(N=60, m=100, competitor="oracle", rng=0, **CELL)
+    with pytest.raises(ValueError, match="no held-out selection"):
+        league_cell(N=60, m=100, competitor="intrinsic_kde", tuning="selected", rng=0, **CELL)
+    with pytest.raises(ValueError, match="no tuned hyper-parameter"):
+        league_cell(N=60, m=100, competitor="coarse_A", tuning="selected", rng=0, **CELL)
+    with pytest.raises(ValueError, match="tuning must be one of"):
+        league_cell(N=60, m=100, competitor="smoothed", tuning="cv", rng=0, **CELL)
