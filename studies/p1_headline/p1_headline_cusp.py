@@ -18,8 +18,8 @@ of the seed mean, a level whose floor doubled reaches the bound left out; tolera
 2. ``comparable_r010`` (paper, B): log c(0.1) <= 0.57. Control A (0.696 for the uniform law).
 3. ``finer_than_training_set_half`` (paper, B): delta*(2) of the generated law at most half that
    of the N training points at every N. Control: the empirical score (ratio about 1: memorizes).
-4. ``sampler_error`` (anchor, oracle): log c(0.3) <= 0.31, the paper bound itself (half of it, 0.155,
-   is below twice the floor, 0.18, so the level would leave the verdict). Control A.
+4. ``sampler_error`` (anchor, oracle): log c(0.3) <= 0.31, the paper bound itself (half of it,
+   0.155, is below twice the floor, 0.18, so the level would leave the verdict). Control A.
 """
 
 from ratesim.study import Study
