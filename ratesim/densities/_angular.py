@@ -292,4 +292,3 @@ def jump_density(ratio: float = 3.0) -> PiecewiseConstant:
     """
     ratio = check_in_range(_check_finite(ratio, "ratio"), "ratio", low=0.0, low_open=True)
     return PiecewiseConstant((1.0, ratio), (0.0, np.pi))
-
