@@ -50,6 +50,7 @@ STUDY = Study(
     quick={"manifold__beta": 4.5, "m": 500, "steps": 20, "N": [100, 316, 1000], "n_grid": 128},
     quick_seeds=2,
     seed=20261210,
+    registered=("2026-12-05", "8522fc4"),
     claims=[
         level_bound(
             "cover_vs_emp",
