@@ -22,7 +22,8 @@ floors :func:`d2_uniform_null_sd`, :func:`d2_coupled_null_sd`, the kernel :func:
 Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`,
 :func:`coverage_scale_circle` (exact supremum over centres, uniform law on the circle),
 :func:`coverage_from_ratios`, :func:`cap_fraction` (uniform mass of a geodesic cap of S^k).
-Memorization: :func:`nearest_training_distances`, :func:`memorization`, :func:`paired_similarity`.
+Memorization: :func:`nearest_training_distances`, :func:`memorization`, :func:`paired_similarity`,
+:func:`remove_common_shift` (so that shifted copies of training points read as copies).
 Law on M: :func:`intrinsic_angles`, :func:`bin_probabilities`, :func:`binned_divergence`,
 :func:`uniformity_tests`, :func:`kuiper_pvalue`, :func:`density_ratio_curve`.
 Intrinsic dimension: :func:`flipd`, :func:`flipd_empirical`, :func:`flipd_dimension`,
@@ -83,6 +84,7 @@ from ._memorization import (
     memorization,
     nearest_training_distances,
     paired_similarity,
+    remove_common_shift,
 )
 from ._parametric import median_bandwidth, mmd2, sinkhorn_divergence, sliced_wasserstein
 from ._score_geometry import (
@@ -153,6 +155,7 @@ __all__ = [
     "kuiper_pvalue",
     "median_bandwidth",
     "memorization",
+    "remove_common_shift",
     "mmd2",
     "nearest_training_distances",
     "normal_tangent_errors",

@@ -49,7 +49,7 @@ STUDY = Study(
         "n_grid": 1024,
     },
     seeds=10,
-    quick={"m": 500, "steps": 20, "N": [316, 1000, 3162], "n_grid": 128},
+    quick={"m": 500, "steps": 20, "N": [316, 1000], "n_grid": 128},
     quick_seeds=2,
     seed=20261208,
     registered=("2026-12-05", "db7d66d"),
