@@ -69,6 +69,7 @@ STUDY = Study(
     },  # fmt: skip
     quick_seeds=3,
     seed=20261211,
+    registered=("2026-12-05", "9e18f6b"),
     claims=[
         _bound(
             "shift_norm",
