@@ -62,10 +62,8 @@ TUNING = ("theory", "selected")
 # candidates of the held-out selection: the theoretical value times 2^-5 ... 2^2 (a pilot with
 # 1/4 ... 4 chose the smallest candidate for every kernel score at N = 1000)
 SELECTION_FACTORS = tuple(2.0**j for j in range(-5, 3))
-METRICS = ("w1", "w1_floor", "w1_total", "fid_mean", "fid_q99", "memorized_frac") + (
-    "hyper",
-    "hyper_edge",
-)
+METRICS = ("w1", "w1_floor", "w1_total", "fid_mean", "fid_q99", "memorized_frac")
+OPTIONAL = ("hyper", "hyper_edge")  # only where a hyper-parameter / a selection exists
 
 
 def kde_bandwidth(N: int, k: int) -> float:
@@ -147,7 +145,7 @@ def w1_to_law(M, Y, p) -> float:
     return float(metrics.wasserstein_to_population(M, M.project(Y).point, p).value)
 
 
-@task(metrics=METRICS)
+@task(metrics=METRICS, optional=OPTIONAL)
 def league_cell(
     *,
     N: int,
@@ -185,9 +183,9 @@ def league_cell(
         on the ambient W1 (triangle inequality through P_M); ``memorized_frac``: the fraction of
         samples whose nearest training point is closer than a third of the second nearest
         (about 1/3 for fresh draws on a curve, 1 for copies); ``hyper``: the hyper-parameter used
-        (NaN where there is none); ``hyper_edge``: 1 when the held-out selection chose the
-        smallest or largest candidate (the optimum may lie outside the grid), 0 otherwise, NaN
-        without selection.
+        (absent where there is none); ``hyper_edge``: 1 when the held-out selection chose the
+        smallest or largest candidate (the optimum may lie outside the grid), 0 otherwise
+        (absent without selection).
     """
     rng = as_generator(rng)
     N = check_int(N, "N", low=8)
@@ -202,13 +200,13 @@ def league_cell(
     dist = metrics.distance_to_manifold(M, Y, quantiles=(0.99,))
     w1 = w1_to_law(M, Y, p)
     fid_mean = float(dist.mean)
-    return {
+    out = {
         "w1": w1,
         "w1_floor": w1_to_law(M, ref, p),
         "w1_total": w1 + fid_mean,
         "fid_mean": fid_mean,
         "fid_q99": float(dist.quantiles[0.99]),
         "memorized_frac": float(metrics.memorization(Y, X).memorized_fraction),
-        "hyper": hyper,
-        "hyper_edge": edge,
     }
+    optional = {"hyper": hyper, "hyper_edge": edge}
+    return out | {key: v for key, v in optional.items() if math.isfinite(v)}

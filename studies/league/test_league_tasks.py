@@ -22,8 +22,8 @@ CELL = dict(
 @pytest.mark.parametrize("competitor", [c for c in COMPETITORS if c != "local_linear"])
 def test_every_competitor_gives_finite_metrics(competitor):
     out = league_cell(N=60, m=120, competitor=competitor, rng=np.random.default_rng(0), **CELL)
-    assert set(out) == set(METRICS)
-    assert all(math.isfinite(v) for k, v in out.items() if not k.startswith("hyper"))
+    assert set(METRICS) <= set(out) <= set(METRICS) | {"hyper", "hyper_edge"}
+    assert all(math.isfinite(v) for v in out.values())
     assert out["w1"] >= 0 and out["w1_total"] >= out["w1"] and out["fid_q99"] >= 0
 
 
