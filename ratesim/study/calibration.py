@@ -371,32 +371,11 @@ def study_designs(
         Receives one line per study or group left out, and why (a study file that does not load
         or validate, no committed table, an underpowered or floor-limited group, ...).
     """
-    from .claims import load_results
-    from .spec import StudyError, discover_studies, load_study
+    from .claims import committed_studies
 
     notes = [] if notes is None else notes
-    wanted = None if names is None else set(names)
     out = []
-    for name, _doc, path in discover_studies(studies_dir):
-        if wanted is not None and name not in wanted:
-            continue
-        try:
-            study = load_study(path)
-        except StudyError as e:
-            msg = str(e).replace(f"{path}: ", "")
-            notes.append(f"{name}: skipped, the study file does not load or validate ({msg})")
-            continue
-        except Exception as e:  # pragma: no cover - a study file mid-edit
-            notes.append(f"{name}: skipped, loading raised {type(e).__name__}: {e}")
-            continue
-        if not study.claims:
-            continue
-        df, _src = load_results(
-            study, mode="full", results_dir="results", reports_dir=reports_dir, source="csv"
-        )
-        if df.empty:
-            notes.append(f"{name}: skipped, no committed table")
-            continue
+    for _name, study, df in committed_studies(studies_dir, reports_dir, names=names, notes=notes):
         out.extend(_claim_designs(study, df, notes))
     return out
 

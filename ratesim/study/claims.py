@@ -454,3 +454,35 @@ def load_results(
     if csv_df is not None and not csv_df.empty:
         return csv_df, f"committed table {csv}"
     return pd.DataFrame(columns=["study", "cell", "N", "metric", "value"]), "no results"
+
+
+def committed_studies(studies_dir, reports_dir, *, names=None, notes: list | None = None):
+    """Yield ``(name, study, table)`` for every study with claims and a non-empty committed table
+    (``reports_dir/NAME/results.csv``) under ``studies_dir``; ``names``: only these studies.
+    ``notes`` receives one line per study left out and why (a study file that does not load or
+    validate, no committed table)."""
+    from .spec import StudyError, discover_studies, load_study
+
+    notes = [] if notes is None else notes
+    wanted = None if names is None else set(names)
+    for name, _doc, path in discover_studies(studies_dir):
+        if wanted is not None and name not in wanted:
+            continue
+        try:
+            study = load_study(path)
+        except StudyError as e:
+            msg = str(e).replace(f"{path}: ", "")
+            notes.append(f"{name}: skipped, the study file does not load or validate ({msg})")
+            continue
+        except Exception as e:  # pragma: no cover - a study file mid-edit
+            notes.append(f"{name}: skipped, loading raised {type(e).__name__}: {e}")
+            continue
+        if not study.claims:
+            continue
+        df, _src = load_results(
+            study, mode="full", results_dir="results", reports_dir=reports_dir, source="csv"
+        )
+        if df.empty:
+            notes.append(f"{name}: skipped, no committed table")
+            continue
+        yield name, study, df

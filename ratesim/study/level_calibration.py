@@ -110,28 +110,15 @@ def level_designs(
     studies_dir="studies", reports_dir="reports", *, names=None, notes: list | None = None
 ) -> list[LevelDesign]:
     """The designs of every level claim group (and its control) with a verdict on a committed
-    table (module docstring); ``notes`` receives the groups left out and why."""
+    table (module docstring); ``notes`` receives the level-claim groups left out and why."""
     from . import claims as C
-    from .claims import evaluate_claims, load_results
-    from .spec import StudyError, discover_studies, load_study
+    from .claims import committed_studies, evaluate_claims
 
     notes = [] if notes is None else notes
-    wanted = None if names is None else set(names)
     out = []
-    for name, _doc, path in discover_studies(studies_dir):
-        if wanted is not None and name not in wanted:
-            continue
-        try:
-            study = load_study(path)
-        except (StudyError, Exception):  # the rate calibration notes why
-            continue
+    # the studies left out are listed by the rate calibration (``study_designs``)
+    for name, study, df in committed_studies(studies_dir, reports_dir, names=names):
         if not any(c.form == "level" for c in study.claims):
-            continue
-        df, _src = load_results(
-            study, mode="full", results_dir="results", reports_dir=reports_dir, source="csv"
-        )
-        if df.empty:
-            notes.append(f"{name}: level claims not calibrated, no committed table")
             continue
         for res in evaluate_claims(study, df):
             claim = res.claim
