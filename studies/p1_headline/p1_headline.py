@@ -49,7 +49,14 @@ import math
 
 from ratesim.study import Claim, Study
 
-from ._claims import BY_BETA, level_bound
+from ._claims import (
+    BY_BETA,
+    QUICK_SAMPLER,
+    SAMPLER,
+    finer_than_training_set_half,
+    level_bound,
+    sampler_error,
+)
 from .figures import comparability
 from .tasks import CURVE, generalization
 
@@ -111,22 +118,12 @@ STUDY = Study(
         "manifold__beta": [2.5, 6.5],
         "density__kappa": 1.0,
         "method, end": METHOD_CELLS,
-        "m": 10_000,  # registered 20_000; revised before any B result was seen (README)
-        "sigma_max": 10.0,
-        "steps": 100,
-        "c": 2.0,
+        **SAMPLER,  # m registered 20_000, revised to 10_000 before any B result was seen (README)
         "bandwidth": 0.05,
         "N": [100, 316, 1000, 3162, 10000],
-        "n_grid": 1024,
     },
     seeds=10,
-    quick={
-        "manifold__beta": 4.5,
-        "m": 500,
-        "steps": 20,
-        "N": [100, 316, 1000],
-        "n_grid": 128,
-    },
+    quick={"manifold__beta": 4.5, **QUICK_SAMPLER, "N": [100, 316, 1000]},
     quick_seeds=2,
     seed=20261207,
     registered=("2026-12-05", "5bc9e85"),
@@ -166,13 +163,7 @@ STUDY = Study(
             "scale nears the floor of m = 10000 samples, leaves the verdict",
             **EXPECT_TRAINING,
         ),
-        level_bound(
-            "cover_vs_emp",
-            {"at most half the training set's scale": 0.5},
-            "B",
-            "empirical",
-            "finer_than_training_set_half",
-            "paper",
+        finer_than_training_set_half(
             "the comparison with the training set with a bound that memorization must violate: "
             "the memorizing control reproduces the training set's coverage (ratio about 1)",
             posthoc="added on 2026-12-05 after the full run, beside the registered claim "
@@ -180,13 +171,9 @@ STUDY = Study(
             "the bound (not discriminating); the bound 1/2, half of what memorization gives, was "
             "chosen after B's ratios (0.10-0.34) had been seen",
         ),
-        level_bound(
-            "log_c_r030",
-            {"c = sqrt 2": LOG2 / 2},
-            "oracle",
-            "A",
-            "sampler_error",
-            "anchor",
+        sampler_error(
+            LOG2 / 2,
+            "c = sqrt 2",
             "the exact score through the same sampler: its deviation from mu_data is the "
             "sampler's (discretization, start); it must stay at half the paper bound so that "
             "claim 1 measures the score",

@@ -27,7 +27,7 @@ consistent ones above.
 
 from ratesim.study import Study
 
-from ._claims import level_bound
+from ._claims import QUICK_SAMPLER, SAMPLER, finer_than_training_set_half
 from .figures import comparability
 from .tasks import CURVE, generalization
 
@@ -39,26 +39,16 @@ STUDY = Study(
         "manifold__beta": [3.5, 4.5, 5.5],
         "density__kappa": 1.0,
         "method, end": [("B", 0.1), ("empirical", 1e-3)],
-        "m": 10_000,
-        "sigma_max": 10.0,
-        "steps": 100,
-        "c": 2.0,
+        **SAMPLER,
         "N": [100, 316, 1000, 3162, 10000],
-        "n_grid": 1024,
     },
     seeds=10,
-    quick={"manifold__beta": 4.5, "m": 500, "steps": 20, "N": [100, 316, 1000], "n_grid": 128},
+    quick={"manifold__beta": 4.5, **QUICK_SAMPLER, "N": [100, 316, 1000]},
     quick_seeds=2,
     seed=20261210,
     registered=("2026-12-05", "8522fc4"),
     claims=[
-        level_bound(
-            "cover_vs_emp",
-            {"at most half the training set's scale": 0.5},
-            "B",
-            "empirical",
-            "finer_than_training_set_half",
-            "paper",
+        finer_than_training_set_half(
             "P1's comparison with the empirical measure (the minimax object) at each N and beta, "
             "registered here with the bound 1/2 that memorization (ratio about 1) must violate",
         ),

@@ -24,7 +24,13 @@ of the seed mean, a level whose floor doubled reaches the bound left out; tolera
 
 from ratesim.study import Study
 
-from ._claims import level_bound
+from ._claims import (
+    QUICK_SAMPLER,
+    SAMPLER,
+    finer_than_training_set_half,
+    level_bound,
+    sampler_error,
+)
 from .figures import comparability
 from .tasks import CURVE, generalization
 
@@ -41,15 +47,11 @@ STUDY = Study(
         "density__c": 3.0,
         "manifold__beta": 4.5,
         "method, end": [("A", 0.1), ("B", 0.1), ("oracle", 0.1), ("empirical", 1e-3)],
-        "m": 10_000,
-        "sigma_max": 10.0,
-        "steps": 100,
-        "c": 2.0,
+        **SAMPLER,
         "N": [316, 1000, 3162, 10000],
-        "n_grid": 1024,
     },
     seeds=10,
-    quick={"m": 500, "steps": 20, "N": [316, 1000], "n_grid": 128},
+    quick={**QUICK_SAMPLER, "N": [316, 1000]},
     quick_seeds=2,
     seed=20261208,
     registered=("2026-12-05", "db7d66d"),
@@ -74,23 +76,13 @@ STUDY = Study(
             "the same at a radius below reading B's smoothing scale sigma_0 = N^(-1/5) (0.32 ... "
             "0.16 over the grid); density-blind 0.696",
         ),
-        level_bound(
-            "cover_vs_emp",
-            {"at most half the training set's scale": 0.5},
-            "B",
-            "empirical",
-            "finer_than_training_set_half",
-            "paper",
+        finer_than_training_set_half(
             "P1's comparison with the empirical measure (the minimax object) at each N, with a "
             "bound that memorization (ratio about 1) must violate",
         ),
-        level_bound(
-            "log_c_r030",
-            {"c = 1.37": LOG_C_R030},
-            "oracle",
-            "A",
-            "sampler_error",
-            "anchor",
+        sampler_error(
+            LOG_C_R030,
+            "c = 1.37",
             "the exact score through the same sampler: its deviation from mu_data is the "
             "sampler's; it must meet the paper bound (half of it is below twice the floor, 0.18)",
         ),

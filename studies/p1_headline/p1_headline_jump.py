@@ -35,7 +35,13 @@ import math
 
 from ratesim.study import Study
 
-from ._claims import level_bound
+from ._claims import (
+    QUICK_SAMPLER,
+    SAMPLER,
+    finer_than_training_set_half,
+    level_bound,
+    sampler_error,
+)
 from .figures import comparability
 from .tasks import CURVE, generalization
 
@@ -50,15 +56,11 @@ STUDY = Study(
         "density__ratio": 4.0,
         "manifold__beta": 4.5,
         "method, end": [("A", 0.1), ("B", 0.1), ("oracle", 0.1), ("empirical", 1e-3)],
-        "m": 10_000,
-        "sigma_max": 10.0,
-        "steps": 100,
-        "c": 2.0,
+        **SAMPLER,
         "N": [316, 1000, 3162, 10000],
-        "n_grid": 1024,
     },
     seeds=10,
-    quick={"m": 500, "steps": 20, "N": [316, 1000], "n_grid": 128},
+    quick={**QUICK_SAMPLER, "N": [316, 1000]},
     quick_seeds=2,
     seed=20261206,
     registered=("2026-12-05", "db7d66d"),
@@ -84,23 +86,13 @@ STUDY = Study(
             "the same at a radius below reading B's smoothing scale sigma_0 = N^(-1/5) (0.32 ... "
             "0.16 over the grid)",
         ),
-        level_bound(
-            "cover_vs_emp",
-            {"at most half the training set's scale": 0.5},
-            "B",
-            "empirical",
-            "finer_than_training_set_half",
-            "paper",
+        finer_than_training_set_half(
             "P1's comparison with the empirical measure (the minimax object) at each N, with a "
             "bound that memorization (ratio about 1) must violate",
         ),
-        level_bound(
-            "log_c_r030",
-            {"c = sqrt 2": LOG2 / 2},
-            "oracle",
-            "A",
-            "sampler_error",
-            "anchor",
+        sampler_error(
+            LOG2 / 2,
+            "c = sqrt 2",
             "the exact score through the same sampler: its deviation from mu_data is the "
             "sampler's; it must stay at half the paper bound so that claim 1 measures the score",
         ),
