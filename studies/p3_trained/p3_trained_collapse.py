@@ -42,6 +42,7 @@ seed mean, tolerance 0; each with a control that must violate it):
 
 from ratesim.study import Claim, Study
 
+from .figures import learning_times
 from .tasks import collapse_refine
 
 NETWORK = {"model": "network", "frame": "manifold", "train": "same"}
@@ -138,4 +139,5 @@ STUDY = Study(
             n=SMALL_N,
         ),
     ],
+    figures=[learning_times],
 )
