@@ -31,6 +31,7 @@ the models of A and B (~0: the same image from the same noise).
 
 from ratesim.study import Claim, Study
 
+from .figures import novelty_gallery
 from .tasks import digits_novelty
 
 
@@ -94,4 +95,5 @@ STUDY = Study(
             "after removing a common shift, so that shifted copies cannot pass",
         ),
     ],
+    figures=[novelty_gallery],
 )
