@@ -94,6 +94,8 @@ def test_bad_input_and_determinism():
         simulate_levels(d, "normal", 0, rng=0)
     with pytest.raises(ValueError, match=">= 2 seeds"):
         design_from_levels([1.0, 2.0], [0.1, 0.2], bound=1.0)
+    with pytest.raises(ValueError, match="no seed noise"):  # nothing to simulate
+        design_from_levels([1.0, 1.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0], bound=0.5)
     a = pd.DataFrame([c.row() for c in calibrate_levels([d], reps=50, seed=1)])
     assert a.equals(pd.DataFrame([c.row() for c in calibrate_levels([d], reps=50, seed=1)]))
     assert not a.equals(pd.DataFrame([c.row() for c in calibrate_levels([d], reps=50, seed=2)]))

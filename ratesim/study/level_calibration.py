@@ -102,6 +102,8 @@ def design_from_levels(N, values, *, bound: float, level: float = 0.95, **where)
     per = tuple(v[N == x] for x in lv)
     if min(p.size for p in per) < 2:
         raise ValueError("every level needs >= 2 seeds (one seed gives no interval)")
+    if all(np.ptp(p) == 0 for p in per):
+        raise ValueError("no seed noise: every seed gives the same value at every level")
     meta = {"study": "-", "claim": "-", "group": "all", "kind": "claim"} | where
     return LevelDesign(bound=float(bound), level=float(level), N=lv, values=per, **meta)
 
