@@ -799,7 +799,7 @@ def test_quadrature_tolerance_is_the_documented_one():
 def test_jump_density_is_the_two_level_piecewise_density():
     """``jump`` (registry) is PiecewiseConstant((1, ratio), (0, pi)): same log-density on the
     ellipse, max/min = ratio; a bad ratio is refused by name."""
-    from ratesim.densities import jump_density, make_density
+    from ratesim.densities import JumpDensity, make_density
 
     u = np.linspace(0.0, 2 * math.pi, 50, endpoint=False)[:, None]
     jump = make_density("jump", ratio=4.0)
@@ -809,4 +809,4 @@ def test_jump_density_is_the_two_level_piecewise_density():
     assert_allclose(p.max() / p.min(), 4.0, rtol=1e-12)
     for bad in (0.0, -1.0, float("nan"), "x"):
         with pytest.raises(ValueError, match="ratio"):
-            jump_density(bad)
+            JumpDensity(bad)

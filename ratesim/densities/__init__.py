@@ -17,7 +17,7 @@ Registry (``DENSITIES``, ``make_density(name, **params)``):
                         q(u) / J(u) per volume (the P2 experiments); angle manifolds, any k
 ``holder``              ``HolderDensity(s, c, theta0)``: 1 + c |sin(theta - theta0)|^s, s in (0, 2)
 ``piecewise_constant``  ``PiecewiseConstant(levels, breaks)``: jumps in theta = angle(u)
-``jump``                ``jump_density(ratio)``: ``PiecewiseConstant((1, ratio), (0, pi))``
+``jump``                ``JumpDensity(ratio)``: ``PiecewiseConstant((1, ratio), (0, pi))``
 ``mixture``             ``Mixture(components, weights)``
 ======================  ==========================================================================
 
@@ -26,7 +26,7 @@ Every density has ``log_pdf``, ``pdf``, ``log_normalizer``, ``lower_bound`` / ``
 rng=rng)``.
 """
 
-from ._angular import HolderDensity, PiecewiseConstant, jump_density
+from ._angular import HolderDensity, JumpDensity, PiecewiseConstant
 from ._base import Density, Uniform
 from ._mixture import Mixture
 from ._registry import DENSITIES, make_density
@@ -38,8 +38,8 @@ __all__ = [
     "Density",
     "HolderDensity",
     "Mixture",
+    "JumpDensity",
     "PiecewiseConstant",
-    "jump_density",
     "Uniform",
     "VonMises",
     "VonMisesFisher",

@@ -275,7 +275,7 @@ class PiecewiseConstant(Density):
         return float(np.exp(self.log_lower_bound(manifold)))
 
 
-def jump_density(ratio: float = 3.0) -> PiecewiseConstant:
+class JumpDensity(PiecewiseConstant):
     """One jump by a factor ``ratio`` in theta = angle(u): level 1 on [0, pi), ``ratio`` on
     [pi, 2 pi), i.e. ``PiecewiseConstant((1, ratio), (0, pi))``, with max/min density ``ratio``
     (or its inverse); the scalar form a study grid can vary (docs/science.md, P1: irregular
@@ -285,10 +285,12 @@ def jump_density(ratio: float = 3.0) -> PiecewiseConstant:
     ----------
     ratio : float > 0
         The level of the second half over the first's.
-
-    Returns
-    -------
-    PiecewiseConstant
     """
-    ratio = check_in_range(_check_finite(ratio, "ratio"), "ratio", low=0.0, low_open=True)
-    return PiecewiseConstant((1.0, ratio), (0.0, np.pi))
+
+    def __init__(self, ratio: float = 3.0):
+        ratio = check_in_range(_check_finite(ratio, "ratio"), "ratio", low=0.0, low_open=True)
+        super().__init__((1.0, ratio), (0.0, np.pi))
+        self.ratio = ratio
+
+    def __repr__(self) -> str:
+        return f"JumpDensity(ratio={self.ratio!r})"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._registry import Registry
-from ._angular import HolderDensity, PiecewiseConstant, jump_density
+from ._angular import HolderDensity, JumpDensity, PiecewiseConstant
 from ._base import Density, Uniform
 from ._mixture import Mixture
 from ._vonmises import ChartVonMises, VonMises, VonMisesFisher
@@ -17,7 +17,7 @@ DENSITIES: Registry = Registry(
         "chart_von_mises": ChartVonMises,
         "holder": HolderDensity,
         "piecewise_constant": PiecewiseConstant,
-        "jump": jump_density,
+        "jump": JumpDensity,
         "mixture": Mixture,
     },
 )
