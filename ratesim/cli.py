@@ -243,7 +243,7 @@ def _cmd_check(args) -> int:
             if r.fit is not None:
                 slope = f"slope {r.fit.slope:+.3f} CI [{r.fit.ci[0]:+.3f}, {r.fit.ci[1]:+.3f}]"
             elif r.levels is not None:
-                slope = f"worst level {r.levels.interval(r.levels.worst)}"
+                slope = f"worst level {r.levels.interval(r.worst)}"
             else:
                 slope = r.note
             preds = "; ".join(f"{lab} {p:+.3f}: {vd}" for lab, p, vd in r.predictions)

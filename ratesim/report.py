@@ -166,7 +166,7 @@ def _level_rows(r, base: dict) -> list[dict]:
         reason = r.reasons.get(lab, "")
         if j == 0 and extra:
             reason = f"{reason}; {extra}" if reason else extra
-        w = lc.worst
+        w = r.worst
         rows.append(
             {
                 **base,
@@ -686,21 +686,17 @@ def _draw_level_intervals(ax, rows, claim, res, color, marker, label, *, seeds: 
     if seeds:
         ax.scatter(x, v, s=9, color="0.62", alpha=0.5, lw=0, zorder=1, label="seeds")
     lc = res.levels
-    if lc is None or res.floored:  # the floored levels have no interval in res: recompute
+    if lc is None:  # no intervals in res (underpowered): recompute
         try:
             lc = level_intervals(x, v, statistic=claim.statistic, level=claim.level)
         except ValueError:
             return v
-        if res.levels is not None:  # the judged levels keep the intervals they were judged on
-            j = np.searchsorted(lc.N, res.levels.N)
-            for name in ("center", "lo", "hi"):
-                getattr(lc, name)[j] = getattr(res.levels, name)
     floored = np.isin(lc.N, np.asarray(res.floored, dtype=float))
     judged = "judged" if res.levels is not None else f"not judged: {res.verdict}"
     for mask, hollow in ((~floored, False), (floored, True)):
         if not mask.any():
             continue
-        what = "at the floor, not judged" if hollow else judged
+        what = "at the floor: judged only for a violation beyond it" if hollow else judged
         err = np.vstack([lc.center - lc.lo, lc.hi - lc.center])[:, mask]
         ax.errorbar(
             lc.N[mask] * shift,

@@ -76,6 +76,9 @@ import numpy as np
 from ratesim.study import Claim, Study, task
 
 CENTERS = {"low": 0.40, "high": 1.20, "near": 0.69, "floored": 0.40}
+# above the bound only where the floor (0.4) is: by more than the floor (1.5 > 0.693 + 0.4) or by
+# less (1.0 < 1.093)
+FLOORED_ABOVE = {"floored_far": 1.5, "floored_near": 1.0}
 
 
 @task(metrics=("value", "value_floor"))
@@ -83,7 +86,9 @@ def levels(*, N: int, kind: str, rng: np.random.Generator) -> dict[str, float]:
     center = CENTERS.get(kind, 0.40)
     if kind == "rising" and N >= 10_000:
         center = 1.0
-    floor = 0.4 if kind == "floored" and N >= 1000 else 0.05
+    if kind in FLOORED_ABOVE and N >= 1000:
+        center = FLOORED_ABOVE[kind]
+    floor = 0.4 if kind.startswith("floored") and N >= 1000 else 0.05
     return {"value": float(center + 0.05 * rng.standard_normal()), "value_floor": floor}
 
 
@@ -92,15 +97,17 @@ LOG2 = 0.6931471805599453
 STUDY = Study(
     name="levels",
     task=levels,
-    grid={"kind": ["low", "high", "near", "rising", "floored"],
+    grid={"kind": ["low", "high", "near", "rising", "floored", "floored_far", "floored_near"],
           "N": [100, 316, 1000, 3162, 10000]},
     seeds=8,
     claims=[
         Claim(metric="value", predict={"c = 2": LOG2}, form="level", bound=True, tolerance=0.0,
-              group_by=("kind",), where={"kind": ["low", "near", "rising", "floored"]},
+              group_by=("kind",),
+              where={"kind": ["low", "near", "rising", "floored", "floored_far", "floored_near"]},
               control={"kind": "high"}, floor="value_floor", name="comparable",
               expect={"kind=near": "inconclusive", "kind=rising": "contradicted",
-                      "kind=floored": "floor-limited"},
+                      "kind=floored": "floor-limited", "kind=floored_far": "contradicted",
+                      "kind=floored_near": "floor-limited"},
               evidence="built so"),
         Claim(metric="value", predict={"c = e^2": 2.0}, form="level", bound=True,
               tolerance=0.0, where={"kind": "low"}, control={"kind": "high"}, name="weak",
@@ -144,6 +151,17 @@ def test_level_claim_verdicts(levels):
     floored = res["comparable", "kind=floored"]
     # 2 x floor 0.4 = 0.8 reaches the bound at N >= 1000: two usable levels remain
     assert floored.verdict == "floor-limited" and floored.floored == [1000, 3162, 10000]
+    # a floored level still counts as a violation when its interval lies above the bound plus
+    # its floor, 0.693 + 0.4 = 1.093, i.e. when its seed mean exceeds 1.093 + 0.062 = 1.155: at
+    # 1.5 that fails only for a seed mean 0.345 (19 s.e. of the mean, 0.0177) low; at 1.0 it
+    # holds only for a seed mean 0.155 (8.8 s.e.) high, so that level is no violation although
+    # its whole interval lies above the bound
+    far, near_floor = res["comparable", "kind=floored_far"], res["comparable", "kind=floored_near"]
+    assert far.verdict == "contradicted" and far.floored == [1000, 3162, 10000]
+    assert "(above the floor too)" in far.reasons["c = 2"]
+    assert far.levels.N[far.worst] >= 1000 and far.levels.center[far.worst] > 1.4
+    assert near_floor.verdict == "floor-limited"
+    assert near_floor.levels.lo.max() > np.log(2)  # above the bound, but not beyond the floor
     assert res["weak", "all"].verdict == "not discriminating"
     assert res["equal", "all"].verdict == "consistent"
     assert res["short", "all"].verdict == "underpowered"

@@ -23,9 +23,14 @@ simultaneous t intervals of the seed statistic at every level
 tolerance`` (or ``<= p + tolerance`` for a bound) with :func:`ratesim.rates.judge`, and the levels
 combined with rule ``"all"``: contradicted if one level is, consistent if every level is. It needs
 :data:`MIN_LEVEL_CLAIM_LEVELS` levels over :data:`MIN_LEVEL_CLAIM_DECADES` decades ("at every N" is
-a statement about a range of N). A floor works the other way round from a fit: a level is left out
-when ``floor_factor`` times its floor reaches the edge the metric must be shown below (a measurement
-that cannot resolve the bound), not when the metric itself is small.
+a statement about a range of N). A floor works the other way round from a fit: a level whose
+``floor_factor`` times floor reaches the edge the metric must be shown below cannot show
+consistency there (a measurement that cannot resolve the bound), whatever the metric's size. It
+still shows a violation: its interval (formed with the others, Bonferroni over every level) counts
+as contradicting the claim when it lies above the upper edge plus the level's mean floor, the most
+a law that meets the bound can show with that many samples (revised 2026-12-06; until then floored
+levels left the verdict altogether). Too few levels above the floor and no violation beyond one
+give *floor-limited*.
 
 Every group verdict is compared with the claim's expectation (``Claim.expect``).
 """
@@ -95,7 +100,12 @@ class ClaimResult:
     control : ClaimResult or None
         The negative control of a bound claim.
     levels : LevelCheck or None
-        A level claim's per-level intervals (None for rate claims and without a verdict).
+        A level claim's per-level intervals, floored levels included (None for rate claims and
+        without intervals).
+    worst : int or None
+        Index into ``levels`` of the level the verdict hinges on: the violating level with the
+        largest statistic when the claim is contradicted, else the level above the floor with
+        the largest upper end.
     """
 
     claim_index: int
@@ -111,6 +121,7 @@ class ClaimResult:
     control: ClaimResult | None = None
     corrected: dict = field(default_factory=dict)  # other forms, for the fit command
     levels: LevelCheck | None = None
+    worst: int | None = None
 
     @property
     def group_label(self) -> str:
@@ -234,48 +245,87 @@ def _judge_levels(claim, res, df, g, preds) -> None:
     pv = {lab: float(p(**res.group) if isinstance(p, Expr) else p) for lab, p in preds.items()}
     # the smallest edge any prediction needs resolved: p + tol for a bound, p - tol otherwise
     edge = min(p + (claim.tolerance if claim.bound else -claim.tolerance) for p in pv.values())
-    kept = _drop_floored(
-        claim, res, x, v, _floor_of(claim, df, g), lambda _, f: claim.floor_factor * f >= edge,
-        f"where {claim.floor_factor:g}x the floor reaches {edge:.3g}",
-    )  # fmt: skip
-    if kept is None:
+    floor = _floor_of(claim, df, g)
+    if floor is not None and np.any(~np.isfinite(floor)):
+        res.verdict, res.note = INCONCLUSIVE, f"floor {claim.floor!r} missing in some cells"
         return
-    x, v = kept
+    # a floored level cannot show the metric below the edge, but it can show it above: its
+    # interval is formed with the others (Bonferroni over every level) and counts only as evidence
+    # of a violation, when it lies above the upper edge plus the level's floor (the most a law
+    # meeting the bound can show with that many samples)
+    floor_at = {} if floor is None else {lv: float(floor[x == lv].mean()) for lv in levels}
+    res.floored = [
+        float(lv) for lv in levels if floor_at and claim.floor_factor * floor_at[lv] >= edge
+    ]
+    floored = np.isin(levels, res.floored)
     try:
-        res.levels = level_intervals(x, v, statistic=claim.statistic, level=claim.level)
+        lc = level_intervals(x, v, statistic=claim.statistic, level=claim.level)
     except ValueError as e:
         res.verdict, res.note = INCONCLUSIVE, f"cannot form the intervals: {e}"
         return
-    lc = res.levels
-    verdicts, reasons = [], []
+    too_few = _too_few(levels[~floored], claim)
+    verdicts, reasons, violating = [], [], set()
     for lab, p in pv.items():
+        top = p + claim.tolerance
         per = [
-            judge((lo, hi), p, claim.tolerance, bound=claim.bound)[0]
-            for lo, hi in zip(lc.lo, lc.hi, strict=True)
+            (CONTRADICTED if lc.lo[j] > top + floor_at[lv] else None)
+            if floored[j]
+            else judge((lc.lo[j], lc.hi[j]), p, claim.tolerance, bound=claim.bound)[0]
+            for j, lv in enumerate(lc.N)
         ]
-        vd = combine(per, "all")
-        edge = (
-            f"<= {p + claim.tolerance:.3f}" if claim.bound else f"in {p:.3f} ± {claim.tolerance:g}"
+        judged = [w for w in per if w is not None]
+        violating |= {j for j, w in enumerate(per) if w == CONTRADICTED}
+        vd = (
+            CONTRADICTED
+            if CONTRADICTED in judged
+            else FLOOR_LIMITED
+            if too_few
+            else combine(judged, "all")
         )
+        band = f"<= {top:.3f}" if claim.bound else f"in {p:.3f} ± {claim.tolerance:g}"
         if vd == CONSISTENT:
-            why = f"every level {edge}; worst {lc.interval(lc.worst)}"
+            why = f"every level {band}; worst {lc.interval(_worst(lc, floored, set()))}"
+        elif vd == FLOOR_LIMITED:
+            why = f"no level {band} is violated beyond its floor"
         else:
-            at = "; ".join(lc.interval(j) for j, w in enumerate(per) if w == vd)
-            why = f"{'not' if vd == CONTRADICTED else 'undecided whether'} {edge} at {at}"
+            at = "; ".join(
+                lc.interval(j) + (" (above the floor too)" if floored[j] else "")
+                for j, w in enumerate(per)
+                if w == vd
+            )
+            why = f"{'not' if vd == CONTRADICTED else 'undecided whether'} {band} at {at}"
         res.predictions.append((lab, p, vd))
         res.reasons[lab] = why
         verdicts.append(vd)
         reasons.append(f"{lab}: {res.reasons[lab]}")
-    res.verdict = combine(verdicts, claim.rule)
+    res.levels = lc
+    res.worst = _worst(lc, floored, violating)
+    if FLOOR_LIMITED in verdicts and CONTRADICTED not in verdicts:
+        res.verdict = FLOOR_LIMITED
+        res.note = (
+            f"{len(res.floored)} of {levels.size} levels where {claim.floor_factor:g}x the floor "
+            f"reaches {edge:.3g}; {levels.size - len(res.floored)} usable levels over "
+            f"{_decades(levels[~floored]):.2f} decades; none violates the bound beyond its floor"
+        )
+        return
+    res.verdict = combine([w if w != FLOOR_LIMITED else INCONCLUSIVE for w in verdicts], claim.rule)
     notes = [*(["; ".join(reasons)] if res.verdict == INCONCLUSIVE else [])]
     if res.floored:
         notes.append(
             f"levels {claim.on} = {', '.join(f'{f:g}' for f in res.floored)} cannot resolve the "
-            "bound (floor)"
+            "bound (floor): they count only as violations beyond their floor"
         )
     if lc.n_per_level.min() < 10:
         notes.append(f"{int(lc.n_per_level.min())} seeds at some level (< 10)")
     res.note = "; ".join(notes)
+
+
+def _worst(lc, floored, violating) -> int:
+    """The violating level with the largest seed statistic if there is one, else the level above
+    the floor with the largest upper end (any level's when all are floored)."""
+    if violating:
+        return max(violating, key=lambda j: lc.center[j])
+    return int(np.argmax(np.where(floored & ~floored.all(), -np.inf, lc.hi)))
 
 
 def _judge_group(ci, claim, res, df, g, preds) -> None:

