@@ -849,7 +849,10 @@ def _claim_lines(i: int, c, rs: list) -> list[str]:
             f"{stat} (Bonferroni over the levels); the prediction holds when it holds at every "
             f"level{where}",
         ]
-        floor_rule = f"levels where {c.floor_factor:g} x the floor reaches the bound are left out"
+        floor_rule = (
+            f"levels where {c.floor_factor:g} x the floor reaches the bound count only as "
+            "violations, when above the bound plus their floor"
+        )
     else:
         kind = "upper bounds on the exponent, " if c.bound else ""
         lines = [

@@ -178,8 +178,8 @@ def test_level_claims_in_reports_and_verdict_lines(levels):
         "**comparable**: `value` at every N, per kind (level claim; role: paper)",
         "predictions (upper bounds on the value, rule `any`): c = 2: p = 0.693147",
         "judged per level: simultaneous 95% Student t intervals of the seed mean (Bonferroni",
-        "floor: metric `value_floor`; levels where 2 x the floor reaches the bound are left out "
-        "(here N = 1000, 3162, 10000)",
+        "floor: metric `value_floor`; levels where 2 x the floor reaches the bound count only as "
+        "violations, when above the bound plus their floor (here N = 1000, 3162, 10000)",
         "negative control: kind=high must violate the bound",
         "(worst level) |",
         "| <= 0.693 | consistent | consistent | as expected |",
