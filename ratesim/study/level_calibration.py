@@ -11,7 +11,10 @@ measures, by simulation, what the rule does on the committed designs.
 Designs (:func:`level_designs`): every group of a level claim that reaches a verdict on its
 committed table, and the negative control of the claim, with the levels left after the floor (the
 claim's own rule, :func:`ratesim.study.claims.evaluate_claims`), the seeds per level and the
-observed values of every level (logs for the geometric mean).
+observed values of every level (logs for the geometric mean). The verdict forms its Bonferroni
+intervals over every level, floored ones included (they count only as violations beyond their
+floor); the simulation forms them over the judged levels alone, slightly narrower, so where a
+design has floored levels its coverage is understated and its false-contradiction rate overstated.
 
 Simulation (:func:`simulate_levels`): at each level j, n_j seed values are drawn as the truth
 T_j plus noise, the noise either resampled from the level's observed residuals (value minus the
