@@ -60,20 +60,69 @@ def exponential_family_params(manifold, density, rtol: float = 1e-9):
     return a, log_c0
 
 
+def torus_product_params(manifold, density, rtol: float = 1e-9):
+    """The per-circle natural parameters of a product log-linear density on a flat torus.
+
+    On the flat torus (S^1)^k a density is a product of von Mises factors (or uniform) when
+    log p(u) = log c0 + sum_j <a_j, (cos u_j, sin u_j)>. The parameters are read off ``log_pdf``
+    at angles 0, pi / 2, pi, 3 pi / 2 of each coordinate and verified at 16 further fixed points.
+
+    Parameters
+    ----------
+    manifold : Manifold
+        Anything; only a :class:`ratesim.manifolds.FlatTorus` can qualify.
+    density : Density
+        The density w.r.t. the volume of ``manifold``.
+    rtol : float
+        Relative tolerance of the verification.
+
+    Returns
+    -------
+    tuple of ((k, 2) array, float) or None
+        (a, log c0), or None when ``manifold`` is not a flat torus or the density is not such a
+        product.
+    """
+    from ..manifolds._torus import FlatTorus
+
+    if not isinstance(manifold, FlatTorus):
+        return None
+    k = manifold.k
+    u = np.zeros((4 * k + 1, k))
+    for j in range(k):
+        u[1 + 4 * j : 5 + 4 * j, j] = [0.0, 0.5 * np.pi, np.pi, 1.5 * np.pi]
+    lp = np.asarray(density.log_pdf(manifold, u), dtype=float)
+    if not np.all(np.isfinite(lp)):
+        return None
+    q = lp[1:].reshape(k, 4)
+    a = 0.5 * np.stack([q[:, 0] - q[:, 2], q[:, 1] - q[:, 3]], axis=1)
+    log_c0 = float(lp[0] - a[:, 0].sum())
+    t = np.random.default_rng(12345).uniform(0.0, 2 * np.pi, (16, k))
+    pred = log_c0 + (np.cos(t) * a[:, 0] + np.sin(t) * a[:, 1]).sum(axis=1)
+    lpt = np.asarray(density.log_pdf(manifold, t), dtype=float)
+    if not np.all(np.abs(lpt - pred) <= rtol * (1.0 + abs(log_c0) + np.abs(a).sum())):
+        return None
+    return a, log_c0
+
+
 class OracleScore(ScoreEstimator):
     """Population score s = grad log p_sigma, mu = density x vol_M, p_sigma = mu * N(0, sigma^2 I).
 
     Three evaluation methods (``method_`` after ``fit``):
 
     ``closed_form``  spheres S^(m-1) (the circle is m = 2) with a log-linear density, i.e. von
-        Mises / von Mises-Fisher(kappa, mu) or uniform (detected from ``density.log_pdf``): with
+        Mises / von Mises-Fisher(kappa, mu) or uniform (detected from ``density.log_pdf``), and
+        flat tori (S^1)^k with a product of such laws on the circles (product von Mises): with
         v = y / sigma^2 + kappa mu (y the native coordinates of x),
         p_sigma(y) = (2 pi sigma^2)^(-m/2) exp(-(|y|^2 + 1)/(2 sigma^2)) C_m(kappa) / C_m(|v|) and
         s(y) = -y/sigma^2 + (I_(m/2)/I_(m/2-1))(|v|) v / (|v| sigma^2) (docs/science.md, exact
         references). The d - m flat directions of the random isometry contribute N(0, sigma^2)
         factors (score -x_perp / sigma^2). Evaluated by the fused numba kernels of
         ``ratesim.exact._vmf`` (Bessel ratio and log I_nu to a few ulps for every |v|, one
-        parallel pass over the queries).
+        parallel pass over the queries). On a flat torus the noisy law factorizes over the k
+        circle planes (isotropic noise), so the score is the sum of the k circle scores, each of
+        which also counts the directions off its own plane as flat, plus (k - 1) x / sigma^2
+        (and the log-density likewise, plus (k - 1) (|x|^2 / (2 sigma^2) + d log(2 pi sigma^2)
+        / 2)); any k.
     ``quadrature``  any manifold with k <= 2: log p_sigma(x) = log sum_j p(u_j) w_j
         N(x; Phi(u_j), sigma^2 I) over ``manifold.quadrature(n)`` (log-sum-exp, kernel engine) and
         s(x) = (E[Phi(u) | x] - x) / sigma^2 (P2, proof of Thm 3.1). The grid
@@ -180,17 +229,27 @@ class OracleScore(ScoreEstimator):
         self.approximate_ = False
         method = self.method
         ef = exponential_family_params(M, density) if method in ("auto", "closed_form") else None
-        if method == "closed_form" and ef is None:
+        tp = torus_product_params(M, density) if method in ("auto", "closed_form") else None
+        if method == "closed_form" and ef is None and tp is None:
             raise ValueError(
                 f"method='closed_form' needs a sphere with a von Mises(-Fisher) or uniform density "
-                f"(got {M!r} with {density!r})"
+                f"or a flat torus with a product of them (got {M!r} with {density!r})"
             )
-        if ef is not None:
+        if ef is not None or tp is not None:
             self.method_ = "closed_form"
-            self.natural_param_, self.log_c0_ = ef
-            self._frame = np.ascontiguousarray(M.frame, dtype=np.float64)
-            self._frame_t = np.ascontiguousarray(M.frame.T, dtype=np.float64)
-            self._a = np.ascontiguousarray(self.natural_param_, dtype=np.float64)
+            self.natural_param_, self.log_c0_ = ef if ef is not None else tp
+            frames = [M.frame] if ef is not None else np.split(M.frame, M.k, axis=1)
+            params = [self.natural_param_] if ef is not None else list(self.natural_param_)
+            # one (frame, frame^T, a, log c0) per sphere factor; the torus's c0 goes to the first
+            self._factors = [
+                (
+                    np.ascontiguousarray(F, dtype=np.float64),
+                    np.ascontiguousarray(F.T, dtype=np.float64),
+                    np.ascontiguousarray(a, dtype=np.float64),
+                    float(self.log_c0_) if j == 0 else 0.0,
+                )
+                for j, (F, a) in enumerate(zip(frames, params, strict=True))
+            ]
             return self
         if method in ("auto", "quadrature") and M.k <= 2:
             try:
@@ -285,10 +344,18 @@ class OracleScore(ScoreEstimator):
 
     # ----- closed form -------------------------------------------------------------------------
     def _closed(self, x, sigma, want_logp: bool):
-        # x is validated (C-contiguous float64, d columns) by _check_query
+        # x is validated (C-contiguous float64, d columns) by _check_query; a product of k sphere
+        # factors counts the directions off each factor's plane k times: k - 1 of them removed
+        extra = len(self._factors) - 1
         if want_logp:
-            return sphere_log_density(x, self._frame, self._a, float(self.log_c0_), sigma)
-        return sphere_score(x, self._frame_t, self._a, sigma)
+            out = sum(sphere_log_density(x, F, a, c, sigma) for F, _, a, c in self._factors)
+            if extra:
+                d = x.shape[1]
+                out += extra * (0.5 * np.einsum("ij,ij->i", x, x) / sigma**2)
+                out += extra * 0.5 * d * np.log(2 * np.pi * sigma**2)
+            return out
+        out = sum(sphere_score(x, Ft, a, sigma) for _, Ft, a, _ in self._factors)
+        return out + (extra / sigma**2) * x if extra else out
 
     # ----- public ------------------------------------------------------------------------------
     def _score(self, x, sigma):
