@@ -286,3 +286,38 @@ def test_holder_quick_study_claims_not_contradicted(tmp_path):
         df = store.tidy(st.name, "quick")
     res = evaluate_claims(st, df)
     assert [r.verdict for r in res] == ["underpowered"], [r.note for r in res]
+
+
+# ----- k = 3: the density-aware target on the flat torus (torus.py) --------------------------
+TORUS = dict(m=200, steps=30, density__kappa=1.0, manifold__seed=None)
+
+
+def test_torus_coupling_shares_every_random_number(monkeypatch):
+    """With the method's score replaced by the target's own, the coupled chains are identical:
+    the coupled distance is exactly 0 (so any positive value is the score's doing)."""
+    from ratesim_studies.p1_alt_target import torus
+
+    real = torus._score
+    monkeypatch.setattr(torus, "_score", lambda method, *a: real("target", *a))
+    out = torus.alt_target_torus(N=50, method="B0", sigma_0=0.3, rng=1, **TORUS)
+    assert out["coupled"] == 0.0 and out["far_frac"] == 0.0
+
+
+def test_torus_methods_memorize_or_not():
+    """The empirical score run down to sigma_min = 1e-3 ends on training points (median distance
+    below 1e-9: its Tweedie end weighs the nearest point against the next by exp(-gap^2 /
+    (2 sigma^2)) with gap^2 / sigma^2 > 1e3 at N = 200 on T^3); B0 ends on M away from them
+    (median distance of the order of the spacing, like the target's). Same seed, same output;
+    a sigma_0 label other than the shrinking rule is refused by name."""
+    from ratesim_studies.p1_alt_target import torus
+
+    emp = torus.alt_target_torus(N=200, method="empirical", sigma_0=0.3, rng=2, **TORUS)
+    assert emp["train_dist"] < 1e-9 and emp["coupled"] > 0.1
+    b0 = torus.alt_target_torus(N=200, method="B0", sigma_0=torus.SHRINKING, rng=2, **TORUS)
+    assert b0["train_dist"] > 0.1 and b0["fresh_dist"] > 0.1
+    assert b0 == torus.alt_target_torus(N=200, method="B0", sigma_0=torus.SHRINKING, rng=2, **TORUS)
+    assert torus.switching_scale(torus.SHRINKING, 10_000, 3) == pytest.approx(10_000 ** (-1 / 7))
+    with pytest.raises(ValueError, match="sigma_0 must be a number > 0 or"):
+        torus.alt_target_torus(N=50, method="B0", sigma_0="N^-1/7", rng=1, **TORUS)
+    with pytest.raises(ValueError, match="sigma_min < sigma_0 < sigma_max"):
+        torus.alt_target_torus(N=50, method="B0", sigma_0=20.0, rng=1, **TORUS)
