@@ -80,6 +80,7 @@ STUDY = Study(
     quick={"N": [316, 1000, 3162], "m": 500, "sigma_0": [0.3, SHRINKING]},
     quick_seeds=2,
     seed=20261207,
+    registered=("2026-12-06", "bd23662"),
     claims=[
         Claim(
             metric="coupled",
