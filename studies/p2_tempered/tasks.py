@@ -67,6 +67,7 @@ from ratesim._validation import as_generator, check_in_range, check_int, check_p
 from ratesim.exact import (
     StationaryLaw,
     angle_tv,
+    circle_score,
     normal_width_em,
     tempered_stationary_law,
     tv_to_uniform,
@@ -267,6 +268,22 @@ def fourier_distance2(theta, c) -> float:
     return float(np.sum(np.abs(Z - c) ** 2 - (1.0 - np.abs(Z) ** 2) / (n - 1)))
 
 
+def chain_angles(est, *, rng, sigma, alpha, h, relax, n_chains, kappa, mean):
+    """Angles of ``n_chains`` TS-Langevin chains with the fitted score ``est`` on the unit circle,
+    started at the exact TS law of von Mises(kappa, mean) data and run ``relax`` relaxation units
+    (relax / (h sigma^(2 - alpha)) hat-form steps); returns (angles, the exact law, steps)."""
+    from ratesim.samplers import tempered_langevin
+
+    law = tempered_stationary_law(sigma, alpha, kappa=kappa, mean=mean, sub=4, n_r=48)
+    th0 = law.sample_angles(n_chains, rng=rng)
+    x0 = np.stack([np.cos(th0), np.sin(th0)], 1)
+    steps = int(np.ceil(relax / (h * sigma ** (2.0 - alpha))))
+    x = np.asarray(tempered_langevin(est, x0, sigma, alpha, h, steps, rng=rng).samples)
+    if not np.all(np.isfinite(x)):
+        raise FloatingPointError("a TS-Langevin chain left the finite numbers")
+    return np.mod(np.arctan2(x[:, 1], x[:, 0]), TWO_PI), law, steps
+
+
 def learned_chains(estimator, N: int, *, rng, sigma=0.1, alpha=1.0, h=0.1, relax=5.0,
                    n_chains=10_000, kappa=1.0, mean=np.pi, K=8,
                    est_params=None) -> dict:  # fmt: skip
@@ -278,7 +295,6 @@ def learned_chains(estimator, N: int, *, rng, sigma=0.1, alpha=1.0, h=0.1, relax
     from ratesim.densities import VonMises
     from ratesim.manifolds import Sphere
     from ratesim.metrics import uniformity_tests
-    from ratesim.samplers import tempered_langevin
 
     rng = as_generator(rng)
     N, n_chains = check_int(N, "N", low=1), check_int(n_chains, "n_chains", low=10)
@@ -289,12 +305,10 @@ def learned_chains(estimator, N: int, *, rng, sigma=0.1, alpha=1.0, h=0.1, relax
         opts = {f"estimator__{k}": v for k, v in (est_params or {}).items()}
         # regression scores draw their noise with seed 0 (the full run's choice)
         est = build("estimator", estimator, opts, rng=0).fit(X)
-    law = tempered_stationary_law(sigma, alpha, kappa=kappa, mean=mean, sub=4, n_r=48)
-    th0 = law.sample_angles(n_chains, rng=rng)
-    x0 = np.stack([np.cos(th0), np.sin(th0)], 1)
-    steps = int(np.ceil(relax / (h * sigma ** (2.0 - alpha))))
-    x = np.asarray(tempered_langevin(est, x0, sigma, alpha, h, steps, rng=rng).samples)
-    th = np.mod(np.arctan2(x[:, 1], x[:, 0]), TWO_PI)
+    th, law, steps = chain_angles(
+        est, rng=rng, sigma=sigma, alpha=alpha, h=h, relax=relax, n_chains=n_chains, kappa=kappa,
+        mean=mean,
+    )  # fmt: skip
     c = fourier_coefficients(law.theta, law.density, K)
     tv, floor = angle_tv(th, law.bin_probs.reshape(72, -1).sum(1), bins=72)
     return {
@@ -583,6 +597,114 @@ def ts_learned_chains(
         relax=float(relax), n_chains=int(n_chains),
         kappa=float(components.get("density__kappa", 1.0)), est_params=est_params,
     )  # fmt: skip
+
+
+# noise levels at which the network's absolute score error is measured (its exponent beta_err)
+ERROR_SIGMAS = (0.025, 0.05, 0.1, 0.2, 0.4)
+NETWORK_METRICS = (
+    "rel_uniform",
+    "rel_data",
+    "fd2_se0",
+    "err_tangent",
+    "err_normal",
+    *(f"err_abs_{s:g}".replace(".", "p") for s in ERROR_SIGMAS),
+    "steps",
+)
+
+
+def network_score_errors(est, sigma, kappa, mean, rng, n: int = 4000) -> tuple[float, ...]:
+    """RMS errors of a fitted score at noise ``sigma`` on n draws of p_sigma (von Mises(kappa,
+    mean) data on the unit circle plus N(0, sigma^2 I)) against :func:`ratesim.exact.circle_score`:
+    the tangent part (the density's, O(kappa)) and the normal part (the geometry's, O(1 / sigma)),
+    each relative to the RMS of the exact score's same part, and the absolute RMS error."""
+    from ratesim.densities import VonMises
+    from ratesim.manifolds import Sphere
+
+    x = Sphere(k=1, d=2, seed=None).sample(n, VonMises(kappa, mean), rng=rng)
+    x = x + sigma * rng.standard_normal(x.shape)
+    exact = circle_score(x, sigma, kappa=kappa, mean=mean)
+    err = np.asarray(est.score(x, sigma)) - exact
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)  # radial unit vector
+    t = np.stack([-u[:, 1], u[:, 0]], 1)
+
+    def part(v, e):
+        return float(np.sqrt(np.mean(np.sum(v * e, 1) ** 2)))
+
+    absolute = float(np.sqrt(np.mean(np.sum(err**2, 1))))
+    return part(err, t) / part(exact, t), part(err, u) / part(exact, u), absolute
+
+
+@task(metrics=NETWORK_METRICS, choices=CIRCLE)
+def ts_network_chains(
+    *,
+    N: int,
+    sigma: float,
+    alpha: float,
+    rng: np.random.Generator,
+    manifold: str = "circle",
+    density: str = "von_mises",
+    width: int = 64,
+    depth: int = 2,
+    train_steps: int = 2000,
+    h: float = 0.1,
+    relax: float = 5.0,
+    n_chains: int = 10_000,
+    **components,
+) -> dict[str, float]:
+    """TS-Langevin (``alpha`` > 0) or plain Langevin (``alpha`` = 0) chains driven by a network
+    trained by denoising score matching on N von Mises(kappa, pi) points of the unit circle
+    (:class:`ratesim.scores.DSMNetworkScore`, ``width`` x ``depth``, ``train_steps`` Adam steps
+    over sigma in [0.01, 1]), their angle law against the uniform law and the data law.
+
+    Returns
+    -------
+    dict
+        ``rel_uniform``, ``rel_data``: unbiased squared Fourier distances (8 modes) of the chains'
+        angles to the uniform law and to von Mises(kappa, pi), each over the data law's own
+        distance to uniform, G = sum_k (I_k / I_0)(kappa)^2 (0.211 at kappa = 1): 0 means the
+        law, 1 the data law's (resp. the uniform law's) distance; ``fd2_se0``: the distances'
+        standard deviation at equality, over G; ``err_tangent``, ``err_normal``: the network's
+        relative score errors at ``sigma`` (:func:`network_score_errors`); ``err_abs_<s>``: its
+        absolute RMS error at each noise level s of :data:`ERROR_SIGMAS` (``0p1`` for 0.1), whose
+        slope in s is the error exponent beta_err of P2; ``steps``.
+    """
+    from scipy.special import ive
+
+    from ratesim.densities import VonMises
+    from ratesim.manifolds import Sphere
+    from ratesim.scores import DSMNetworkScore
+
+    rng = as_generator(rng)
+    N, n_chains = check_int(N, "N", low=2), check_int(n_chains, "n_chains", low=10)
+    sigma, h = check_positive(sigma, "sigma"), check_positive(h, "h")
+    alpha = check_in_range(alpha, "alpha", low=0.0, high=2.0)
+    kappa, mean, K = float(components.get("density__kappa", 1.0)), np.pi, 8
+    X = Sphere(k=1, d=2, seed=None).sample(N, VonMises(kappa, mean), rng=rng)
+    est = DSMNetworkScore(
+        width=check_int(width, "width", low=1), depth=check_int(depth, "depth", low=1),
+        steps=check_int(train_steps, "train_steps", low=1), rng=int(rng.integers(2**63 - 1)),
+    ).fit(X)  # fmt: skip
+    err_t, err_n, _ = network_score_errors(est, sigma, kappa, mean, rng)
+    err_abs = {
+        f"err_abs_{s:g}".replace(".", "p"): network_score_errors(est, s, kappa, mean, rng)[2]
+        for s in ERROR_SIGMAS
+    }
+    th, _, steps = chain_angles(
+        est, rng=rng, sigma=sigma, alpha=alpha, h=h, relax=relax, n_chains=n_chains, kappa=kappa,
+        mean=mean,
+    )  # fmt: skip
+    k = np.arange(1, K + 1)
+    c_data = ive(k, kappa) / ive(0, kappa) * np.exp(1j * k * mean)  # E e^{ik theta}, von Mises
+    G = float(np.sum(np.abs(c_data) ** 2))
+    return {
+        "rel_uniform": fourier_distance2(th, np.zeros(K)) / G,
+        "rel_data": fourier_distance2(th, c_data) / G,
+        "fd2_se0": float(np.sqrt(2.0 * K) / n_chains) / G,
+        "err_tangent": err_t,
+        "err_normal": err_n,
+        **err_abs,
+        "steps": float(steps),
+    }
 
 
 @task(

@@ -88,3 +88,40 @@ def test_quick_study_through_engine(tmp_path):
     readme = Path(write_report(study, df, tmp_path / "rep", mode="quick"))
     assert (readme.parent / "learned_chains.png").exists()
     assert "| nadaraya_watson | 64 | 2 |" in readme.read_text()
+
+
+def test_network_chains_measure_zero_for_the_exact_score(monkeypatch):
+    """``ts_network_chains`` with the network replaced by the closed-form score: every score error
+    is exactly 0; plain Langevin's law is the data law (rel_data ~ 0) and TS-1's is near uniform.
+    Tolerances: 4 replicates of 2000 chains, the unbiased distance's sd at equality is
+    sqrt(16) / 2000 / G = 0.0095 per replicate (G = 0.211), so the mean of 4 lies within
+    4.5 x 0.0095 / 2 = 0.021 of its expectation (two-sided 7e-6); the Euler bias of h = 0.1 adds
+    less than that (measured 0.002 for the plain law). The exact TS-1 law at sigma = 0.1 is at
+    rel_uniform 0.01 (quadrature); plain Langevin's law is at rel_uniform 1 up to the noise
+    (p_sigma's angle law, 1 - O(sigma^2))."""
+    import ratesim.scores as scores
+    from ratesim.exact import circle_score
+
+    class Exact(scores.CallableScore):
+        def __init__(self, width=64, depth=2, steps=1, rng=None):
+            super().__init__(lambda x, s: circle_score(x, s, kappa=1.0, mean=np.pi))
+
+    monkeypatch.setattr(scores, "DSMNetworkScore", Exact)
+    out = {
+        a: [
+            lc.ts_network_chains(
+                N=50, sigma=0.1, alpha=a, rng=r, n_chains=2000, relax=2.0, density__kappa=1.0
+            )
+            for r in range(4)
+        ]
+        for a in (0.0, 1.0)
+    }
+    for rows in out.values():
+        for row in rows:
+            errors = [v for key, v in row.items() if key.startswith("err_")]
+            assert len(errors) == 7 and max(errors) == 0.0
+    mean = {a: {key: np.mean([r[key] for r in rows]) for key in rows[0]} for a, rows in out.items()}
+    assert abs(mean[0.0]["rel_data"]) < 0.021 + 0.002
+    assert abs(mean[0.0]["rel_uniform"] - 1.0) < 0.15
+    assert mean[1.0]["rel_uniform"] < 0.01 + 0.021
+    assert mean[1.0]["rel_data"] > 0.5  # the control of plain_reaches_data violates its bound
