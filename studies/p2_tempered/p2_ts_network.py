@@ -75,6 +75,7 @@ STUDY = Study(
     quick={"N": [64, 256], "n_chains": 500, "relax": 1.0},
     quick_seeds=2,
     seed=20261208,
+    registered=("2026-12-06", "64e7b63"),
     claims=[
         Claim(
             metric="rel_uniform",
