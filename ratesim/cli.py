@@ -90,10 +90,12 @@ def _cmd_list(args) -> int:
             continue
         for c in st.claims:
             preds = ", ".join(f"{lab}" for lab in c.predictions())
-            print(
-                f"{'':32s} claim: {c.metric} ~ {c.on}^p, p in {{{preds}}} "
-                f"per {c.group_by or 'study'}"
+            what = (
+                f"{c.metric} {'<=' if c.bound else '='} b at every {c.on}, b in"
+                if c.form == "level"
+                else f"{c.metric} ~ {c.on}^p, p in"
             )
+            print(f"{'':32s} claim: {what} {{{preds}}} per {c.group_by or 'study'}")
         print(f"{'':32s} {_full_run_cost(Path(args.reports) / name / 'results.csv')}")
     return 0
 
