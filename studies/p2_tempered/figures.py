@@ -468,3 +468,66 @@ def ellipse_experiment_figure(ctx) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def network_figure(ctx) -> str:
+    """The trained network's absolute score error against sigma (its exponent beta_err, per N)
+    and the chains' distances to the uniform and the data law against N, per alpha."""
+    from .tasks import ERROR_SIGMAS
+
+    plt = pyplot()
+    df = ctx.df
+    if df.empty or "alpha" not in df.columns:
+        return "No results."
+    names = {f"err_abs_{s:g}".replace(".", "p"): s for s in ERROR_SIGMAS}
+    mean = df.groupby(["alpha", "N", "metric"])["value"].mean()
+    lines = [
+        "### The network's score error and the chains' laws",
+        "",
+        "![network](network.png)",
+        "",
+        "Left: absolute RMS score error on p_sigma against sigma, seed means per N, with slopes "
+        "-1 and -2 for scale (P2's error exponent beta_err; Thm 5.1 asks alpha > -beta_err). "
+        "Right: seed means of rel_uniform (filled) and rel_data (hollow) against N, per alpha, "
+        "with the claims' bound 0.1 (seed means below 1e-3, possible for these unbiased "
+        "distances, drawn at 1e-3). The table's beta_err is the least-squares slope of the log "
+        "seed-mean error against log sigma, over all five sigma and over sigma <= 0.1.",
+        "",
+        "| N | beta_err (all sigma) | beta_err (sigma <= 0.1) | tangent error at 0.1 "
+        "(relative) | normal error at 0.1 (relative) |",
+        "|---|---|---|---|---|",
+    ]
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.5, 3.6))
+    first = sorted(df["alpha"].unique())[0]
+    sig = np.array(list(names.values()))
+    for i, N in enumerate(sorted(df["N"].unique())):
+        err = np.array([mean[(first, N, name)] for name in names])
+        ax0.plot(sig, err, "o-", color=f"C{i}", label=f"N = {int(N)}")
+        slope_all = np.polyfit(np.log(sig), np.log(err), 1)[0]
+        small = sig <= 0.1
+        slope_small = np.polyfit(np.log(sig[small]), np.log(err[small]), 1)[0]
+        lines.append(
+            f"| {int(N)} | {slope_all:.2f} | {slope_small:.2f} | "
+            f"{mean[(first, N, 'err_tangent')]:.2f} | {mean[(first, N, 'err_normal')]:.2f} |"
+        )
+    for p, ls in ((-1, "--"), (-2, ":")):
+        ax0.plot(sig, 0.67 * (sig / 0.4) ** p, color="0.4", ls=ls, lw=0.8, label=f"slope {p}")
+    ax0.set(xscale="log", yscale="log", xlabel="sigma", ylabel="RMS score error")
+    ax0.set_xticks(sig, [f"{s:g}" for s in sig], minor=False)
+    ax0.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax0.legend(fontsize=7)
+    for j, a in enumerate(sorted(df["alpha"].unique())):
+        Ns = sorted(df["N"].unique())
+        for metric, fill in (("rel_uniform", True), ("rel_data", False)):
+            y = np.array([mean[(a, N, metric)] for N in Ns])
+            ax1.plot(
+                Ns, np.maximum(y, 1e-3), "o-" if fill else "s--", color=f"C{j}",
+                mfc=f"C{j}" if fill else "white",
+                label=f"alpha = {a:g}: {metric}",
+            )  # fmt: skip
+    ax1.axhline(0.1, color="k", lw=0.8, ls="--", label="bound 0.1")
+    ax1.set(xscale="log", yscale="log", xlabel="N", ylabel="distance / G (seed mean)")
+    ax1.legend(fontsize=6)
+    fig.tight_layout()
+    savefig(fig, ctx, "network.png", dpi=120)
+    return "\n".join(lines + [""])

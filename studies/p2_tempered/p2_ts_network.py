@@ -50,6 +50,7 @@ condition is not necessary for an error that is mostly normal to M.
 
 from ratesim.study import Claim, Study
 
+from .figures import network_figure
 from .tasks import ts_network_chains
 
 BOUND = {"a tenth of the data law's distance to uniform": 0.1}
@@ -105,4 +106,5 @@ STUDY = Study(
             "TS Langevin (which goes to uniform) is the control",
         ),
     ],
+    figures=[network_figure],
 )
