@@ -287,10 +287,10 @@ def _recompute(st, df, src, budget) -> list[str]:
     if rc.skipped:
         print(f"{'':19s} recompute: skipped ({rc.skipped})")
         return []
-    tol = "bit-identical" if not st.recompute_rtol else f"rtol {st.recompute_rtol:g} of scale"
     print(
-        f"{'':19s} recompute: {len(rc.cells)} cells in {rc.seconds:.1f} s, {tol}, largest "
-        f"difference {rc.max_rel:.2g} of the metric's scale: "
+        f"{'':19s} recompute: {len(rc.cells)} cells in {rc.seconds:.1f} s, tolerance "
+        f"{rc.rtol:g} of scale, largest difference {rc.max_rel:.2g} of the metric's scale "
+        f"({rc.rounded} values differ at the rounding level): "
         + ("ok" if rc.ok else f"{len(rc.mismatches)} mismatches")
     )
     return [

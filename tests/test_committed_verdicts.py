@@ -4,8 +4,9 @@ code still computes the committed cells (the regression test of theory, run by C
 Per study, `ratesim check STUDY --recompute BUDGET` on the committed table: exit 0 exactly when
 every group verdict equals its expectation, ``results.csv`` matches ``results.csv.sha256``, and
 the committed cells that fit the budget (by their recorded cost, in the order of the hash of their
-ids, so the sample is the same on every machine) recompute bit for bit. A change to a task, or to
-the library code it calls, that alters a committed number fails here.
+ids, so the sample is the same on every machine) recompute to 1e-9 of each metric's scale (bit
+for bit on the machine that wrote them; another CPU rounds the last bits differently). A change to
+a task, or to the library code it calls, that alters a committed number fails here.
 
 A table computed from uncommitted code (no checksum: written before reports were restricted to
 clean commits) cannot back a verdict; its test is skipped with that reason, visibly, until the

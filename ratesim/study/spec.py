@@ -265,7 +265,8 @@ class Study:
         (ISO date, abbreviated commit hash). Reports show it.
     recompute_rtol : float
         Tolerance of ``ratesim check --recompute`` for this study's cells, relative to each
-        metric's largest committed magnitude: 0 (the default) demands bit-identical values; a
+        metric's largest committed magnitude, when larger than the default
+        :data:`ratesim.study.recompute.CROSS_MACHINE_RTOL` (1e-9: the rounding of another CPU); a
         task whose results depend on the order of a parallel floating-point reduction states its
         tolerance here.
     """
