@@ -15,13 +15,16 @@ held-out denoising score-matching loss, :func:`ratesim.scores.select_bandwidth`)
 ``coarse_A``        geometry-only coarse score (moving least squares, h_N = 6 (log N / N)^(1/k),
                     degree ceil(beta) - 1; P1's reading A)
 ``coarse_B``        learned at sigma >= N^(-1/(k+4)), geometry-only below (P1's reading B)
+``oracle``          the exact population score (learns nothing): the sampler's own error, the
+                    floor under every score estimator driven through it
 ==================  =========================================================================
 
 Minimax baselines (``ratesim.baselines``, h = N^(-1/(k+4))): ``empirical_measure`` (the N
 training points themselves), ``ambient_kde``, ``intrinsic_kde`` (Divol 2022), ``inertial`` (Lyu et
 al. 2025).
 
-The sampler is that of the P1 headline studies: sigma 10 -> ``end`` x h_N in 100 geometric steps
+The sampler is that of the P1 headline studies: sigma 10 -> ``end`` x h_N in ``steps`` (default
+100) geometric steps
 with a final Tweedie step, ``end`` = 1e-3 for the empirical score (so that it memorizes) and 0.1
 otherwise.
 """
@@ -39,6 +42,7 @@ from ratesim.samplers import draw_coarse
 from ratesim.scores import (
     AdaptiveProjectionScore,
     NadarayaWatsonScore,
+    OracleScore,
     TwoScaleScore,
     coarse_bandwidth,
     make_score,
@@ -55,14 +59,17 @@ SCORE_COMPETITORS = (
     "knn",
     "coarse_A",
     "coarse_B",
+    "oracle",
 )
 BASELINES = ("empirical_measure", "ambient_kde", "intrinsic_kde", "inertial")
 COMPETITORS = SCORE_COMPETITORS + BASELINES
-TUNING = ("theory", "selected")
+TUNING = ("theory", "selected", "fixed")
+# the negative control of every rate claim: a bandwidth that does not shrink with N (its bias stays)
+FIXED_BANDWIDTH = 0.5
 # candidates of the held-out selection: the theoretical value times 2^-5 ... 2^2 (a pilot with
 # 1/4 ... 4 chose the smallest candidate for every kernel score at N = 1000)
 SELECTION_FACTORS = tuple(2.0**j for j in range(-5, 3))
-METRICS = ("w1", "w1_floor", "w1_total", "fid_mean", "fid_q99", "memorized_frac")
+METRICS = ("w1", "w1_floor", "w1_fresh", "w1_total", "fid_mean", "fid_q99", "memorized_frac")
 OPTIONAL = ("hyper", "hyper_edge")  # only where a hyper-parameter / a selection exists
 
 
@@ -98,22 +105,38 @@ def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng):
     raise ValueError(f"competitor must be one of {COMPETITORS} (got {name!r})")
 
 
-def competitor_samples(name, tuning, M, X, m, k, beta, rng) -> tuple[np.ndarray, float, float]:
-    """m samples of competitor ``name`` trained on X (module docstring), the value of its
-    hyper-parameter (NaN where it has none) and whether the selection chose an end of its grid
-    (1.0, else 0.0; NaN without selection)."""
+def competitor_samples(
+    name, tuning, M, X, m, k, beta, rng, density=None, steps: int = 100
+) -> tuple[np.ndarray, float, float]:
+    """m samples of competitor ``name`` trained on X (module docstring; score estimators through
+    ``steps`` geometric reverse-SDE steps), the value of its hyper-parameter (NaN where it has
+    none) and whether the selection chose an end of its grid (1.0, else 0.0; NaN without
+    selection)."""
     rng = as_generator(rng)
     N = X.shape[0]
     if tuning not in TUNING:
         raise ValueError(f"tuning must be one of {TUNING} (got {tuning!r})")
     if name in BASELINES:
-        if tuning != "theory":
+        if tuning == "selected":
             raise ValueError(f"the baseline {name!r} has no held-out selection: tuning 'theory'")
         if name == "empirical_measure":
+            if tuning == "fixed":
+                raise ValueError("the empirical measure has no bandwidth to fix: tuning 'theory'")
             return X, math.nan, math.nan
-        h = kde_bandwidth(N, k)
+        h = FIXED_BANDWIDTH if tuning == "fixed" else kde_bandwidth(N, k)
         return make_baseline(name, M, bandwidth=h).fit(X).sample(m, rng=rng), h, math.nan
-    est, param, value = _score(name, N, k, beta, None, rng)
+    if name == "oracle":
+        if tuning != "theory":
+            raise ValueError("the oracle has no hyper-parameter: tuning 'theory'")
+        if density is None:
+            raise ValueError("the oracle needs the data law: pass density")
+        est, param, value = OracleScore(M, density, rng=0), "", math.nan
+    else:
+        est, param, value = _score(name, N, k, beta, None, rng)
+    if tuning == "fixed":
+        if param != "bandwidth":
+            raise ValueError(f"{name!r} has no bandwidth to fix: tuning 'theory'")
+        est, param, value = _score(name, N, k, beta, FIXED_BANDWIDTH, rng)
     edge = math.nan
     if tuning == "selected":
         if not param:
@@ -129,7 +152,7 @@ def competitor_samples(name, tuning, M, X, m, k, beta, rng) -> tuple[np.ndarray,
     h_N = coarse_bandwidth(N, k)
     end = 1e-3 if name == "empirical" else 0.1
     Y, _ = draw_coarse(
-        est, "reverse_sde", m, sigma_max=10.0, sigma_min=end * h_N, steps=100, rng=rng
+        est, "reverse_sde", m, sigma_max=10.0, sigma_min=end * h_N, steps=steps, rng=rng
     )
     if not np.all(np.isfinite(Y)):
         raise FloatingPointError(f"the {name} sampler returned non-finite samples")
@@ -157,6 +180,7 @@ def league_cell(
     density: str,
     rng: np.random.Generator,
     tuning: str = "theory",
+    steps: int = 100,
     **components,
 ) -> dict[str, float]:
     """One competitor on one training set: W1 to the data law, its floor, fidelity and
@@ -171,14 +195,22 @@ def league_cell(
     manifold, density : str
         Registry names, with options ``manifold__*`` / ``density__*`` (the MLS degree of the
         coarse scores follows ``manifold__beta``); k = 1 (closed curves) or 2 (quadrature).
-    tuning : {"theory", "selected"}
-        Hyper-parameter by its theoretical rate or by held-out denoising score matching.
+    tuning : {"theory", "selected", "fixed"}
+        Hyper-parameter by its theoretical rate, by held-out denoising score matching, or a
+        bandwidth fixed at :data:`FIXED_BANDWIDTH` at every N (the negative control of a rate
+        claim: its bias does not shrink).
+    steps : int >= 2
+        Geometric reverse-SDE steps of the score estimators' sampler (sigma 10 -> end x h_N).
 
     Returns
     -------
     dict
-        ``w1``: W1 of the projected samples to mu (floor-free); ``w1_floor``: the same for m fresh
-        draws from mu (the Monte-Carlo floor of m samples); ``fid_mean``, ``fid_q99``: mean and
+        ``w1``: W1 of the projected samples to mu (floor-free); ``w1_fresh``: the same for m fresh
+        draws from mu (the Monte-Carlo floor of m samples); ``w1_floor``: what a perfect
+        competitor of the same kind shows, the floor of a rate claim: ``w1_fresh`` for the
+        baselines, 0 for the empirical measure (its law is its N points, measured exactly), and
+        for a score estimator the W1 of the exact score through the same sampler with the same
+        m (the sampler's own error plus the Monte-Carlo floor); ``fid_mean``, ``fid_q99``: mean and
         99 % quantile of the samples' distance to M; ``w1_total`` = w1 + fid_mean, an upper bound
         on the ambient W1 (triangle inequality through P_M); ``memorized_frac``: the fraction of
         samples whose nearest training point is closer than a third of the second nearest
@@ -195,14 +227,27 @@ def league_cell(
     p = build("density", density, components, k=k, d=d)
     beta = float(components.get("manifold__beta", "inf"))
     X = M.sample(N, p, rng=rng)
-    Y, hyper, edge = competitor_samples(competitor, tuning, M, X, m, k, beta, rng)
+    steps = check_int(steps, "steps", low=2)
+    Y, hyper, edge = competitor_samples(
+        competitor, tuning, M, X, m, k, beta, rng, density=p, steps=steps
+    )
     ref = M.sample(Y.shape[0], p, rng=rng)
     dist = metrics.distance_to_manifold(M, Y, quantiles=(0.99,))
     w1 = w1_to_law(M, Y, p)
     fid_mean = float(dist.mean)
+    fresh = w1_to_law(M, ref, p)
+    if competitor == "empirical_measure":
+        floor = 0.0  # its law is its N points, measured exactly: no Monte-Carlo error
+    elif competitor in SCORE_COMPETITORS:
+        # what a perfect score shows through the same sampler with the same m: the exact score
+        exact, _, _ = competitor_samples("oracle", "theory", M, X, m, k, beta, rng, p, steps)
+        floor = w1_to_law(M, exact, p)
+    else:
+        floor = fresh
     out = {
         "w1": w1,
-        "w1_floor": w1_to_law(M, ref, p),
+        "w1_floor": floor,
+        "w1_fresh": fresh,
         "w1_total": w1 + fid_mean,
         "fid_mean": fid_mean,
         "fid_q99": float(dist.quantiles[0.99]),

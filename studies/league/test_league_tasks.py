@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from ratesim_studies.league.tasks import (
     COMPETITORS,
+    FIXED_BANDWIDTH,
     METRICS,
     SELECTION_FACTORS,
     kde_bandwidth,
@@ -39,7 +40,13 @@ def test_controls_memorize_and_leave_m_as_built():
     kde = league_cell(N=60, m=200, competitor="ambient_kde", rng=rng, **CELL)
     assert kde["fid_mean"] > 0.1 and kde["hyper"] == pytest.approx(kde_bandwidth(60, 1))
     ikde = league_cell(N=60, m=200, competitor="intrinsic_kde", rng=rng, **CELL)
-    assert ikde["fid_q99"] < 1e-6
+    assert ikde["fid_q99"] < 1e-6 and ikde["w1_floor"] > 0
+    # the empirical measure's law is its N points, measured exactly: no Monte-Carlo floor
+    emp_measure = league_cell(N=60, m=200, competitor="empirical_measure", rng=rng, **CELL)
+    assert emp_measure["w1_floor"] == 0.0 and emp_measure["w1"] > 0
+    # a score estimator's floor is the exact score through the same sampler, not fresh draws
+    assert emp["w1_floor"] > 0 and emp["w1_floor"] != emp["w1_fresh"]
+    assert kde["w1_floor"] == kde["w1_fresh"]
 
 
 def test_selection_and_bad_input():
@@ -48,10 +55,22 @@ def test_selection_and_bad_input():
     assert any(out["hyper"] == pytest.approx(h * f) for f in SELECTION_FACTORS)
     assert out["hyper_edge"] in (0.0, 1.0)
     with pytest.raises(ValueError, match="competitor must be one of"):
-        league_cell(N=60, m=100, competitor="oracle", rng=0, **CELL)
+        league_cell(N=60, m=100, competitor="exact", rng=0, **CELL)
     with pytest.raises(ValueError, match="no held-out selection"):
         league_cell(N=60, m=100, competitor="intrinsic_kde", tuning="selected", rng=0, **CELL)
     with pytest.raises(ValueError, match="no tuned hyper-parameter"):
         league_cell(N=60, m=100, competitor="coarse_A", tuning="selected", rng=0, **CELL)
     with pytest.raises(ValueError, match="tuning must be one of"):
         league_cell(N=60, m=100, competitor="smoothed", tuning="cv", rng=0, **CELL)
+
+
+def test_fixed_bandwidth_control():
+    """tuning 'fixed' keeps the bandwidth at FIXED_BANDWIDTH whatever N (the control of a rate
+    claim) for kernel scores and kernel baselines, and is refused where there is no bandwidth."""
+    for competitor in ("smoothed", "intrinsic_kde"):
+        out = league_cell(N=60, m=100, competitor=competitor, tuning="fixed", rng=0, **CELL)
+        assert out["hyper"] == FIXED_BANDWIDTH
+    with pytest.raises(ValueError, match="no bandwidth to fix"):
+        league_cell(N=60, m=100, competitor="knn", tuning="fixed", rng=0, **CELL)
+    with pytest.raises(ValueError, match="no bandwidth to fix"):
+        league_cell(N=60, m=100, competitor="empirical_measure", tuning="fixed", rng=0, **CELL)
