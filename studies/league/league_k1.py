@@ -95,6 +95,7 @@ STUDY = Study(
     quick={"N, m": [(100, 500), (316, 1000), (1000, 2000)]},
     quick_seeds=2,
     seed=20261209,
+    registered=("2026-12-06", "9769617"),
     claims=[
         Claim(
             metric="w1",
