@@ -75,6 +75,15 @@ COMPETITORS = [
     ("intrinsic_kde", "fixed"),
 ]
 
+REGISTERED_N_M = [(100, 1000), (316, 3160), (1000, 10000), (3162, 31620)]
+POSTHOC_N50 = (
+    "added 2026-12-06 after the registered run, before its verdicts were read: the registered "
+    "levels N = 100 ... 3162 span log10(31.62) = 1.49996 decades, just under the 1.5 a rate "
+    "verdict needs (found when the first fit said underpowered), so every group of the "
+    "registered claim is underpowered; N = 50 (m = 500) extends the range to 1.80 decades, the "
+    "claim, bound, tolerance, floor and control otherwise unchanged"
+)
+
 STUDY = Study(
     name="league_k1",
     task=league_cell,
@@ -89,7 +98,7 @@ STUDY = Study(
         "density__kappa": 1.0,
         "competitor, tuning": COMPETITORS,
         "steps": 400,
-        "N, m": [(100, 1000), (316, 3160), (1000, 10000), (3162, 31620)],
+        "N, m": [(50, 500), *REGISTERED_N_M],  # N = 50: added post hoc, see the claims
     },
     seeds=10,
     quick={"N, m": [(100, 500), (316, 1000), (1000, 2000)]},
@@ -101,13 +110,32 @@ STUDY = Study(
             metric="w1",
             predict={"parametric N^-1/2 (bound)": -0.5},
             group_by=("competitor",),
-            where={"tuning": "theory"},
+            where={"tuning": "theory", "N": [n for n, _ in REGISTERED_N_M]},
             tolerance=0.1,
             bound=True,
             floor="w1_floor",
             control={"tuning": "fixed"},  # the only fixed-bandwidth cells: intrinsic_kde
             role="paper",
             name="parametric_w1",
+            expect="underpowered",
+            evidence="the registered levels N = 100 ... 3162 span 1.49996 decades, under the 1.5 "
+            "a rate verdict needs; the claim parametric_w1_from50 (post hoc) adds N = 50",
+            why="the minimax W1 rate at k = 1 (N^-1/2, the empirical measure's), as a bound on "
+            "each competitor; a kernel estimate with a bandwidth that does not shrink must "
+            "violate it",
+        ),
+        Claim(
+            metric="w1",
+            predict={"parametric N^-1/2 (bound)": -0.5},
+            group_by=("competitor",),
+            where={"tuning": "theory"},
+            tolerance=0.1,
+            bound=True,
+            floor="w1_floor",
+            control={"tuning": "fixed"},  # the only fixed-bandwidth cells: intrinsic_kde
+            role="paper",
+            name="parametric_w1_from50",
+            posthoc=POSTHOC_N50,
             why="the minimax W1 rate at k = 1 (N^-1/2, the empirical measure's), as a bound on "
             "each competitor; a kernel estimate with a bandwidth that does not shrink must "
             "violate it",
