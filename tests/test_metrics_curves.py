@@ -166,3 +166,26 @@ def test_w1_to_a_density_one_atom_is_the_mean_distance():
     assert M.wasserstein_curve(H, Y, Uniform()) == M.wasserstein_curve_uniform(H, Y)
     with pytest.raises(ValueError, match="k = 1"):
         M.wasserstein_curve(manifolds.Sphere(k=2), np.zeros((1, 3)), vm)
+
+
+def test_weighted_samples_equal_repeated_samples():
+    """Integer masses are repeated samples: W1 of (x_j, w_j) equals W1 of x_j repeated w_j times,
+    exactly (the same circle W1 of the same two measures); with equal masses and the uniform law
+    the quadrature path agrees with the closed form to the quadrature's resolution
+    max(speed) pi / n_quad (docstring)."""
+    from ratesim.densities import VonMises
+
+    H = manifolds.HolderGraph(k=1, beta=2.5, eps=1.0, d=5, seed=3)
+    rng = np.random.default_rng(1)
+    Y = H.sample(20, VonMises(kappa=2.0), rng=rng) + 0.01 * rng.standard_normal((20, 5))
+    counts = rng.integers(1, 4, 20)
+    vm = VonMises(kappa=2.0)
+    weighted = M.wasserstein_curve(H, Y, vm, weights=counts)
+    assert weighted == pytest.approx(M.wasserstein_curve(H, np.repeat(Y, counts, axis=0), vm), 1e-12)
+    speed = np.max(H.volume_element(np.linspace(0, TWO_PI, 4096)[:, None]))
+    assert abs(
+        M.wasserstein_curve(H, Y, None, weights=np.ones(20)) - M.wasserstein_curve_uniform(H, Y)
+    ) <= speed * np.pi / 2**16 + 1e-12
+    for bad in (np.ones(3), -np.ones(20), np.full(20, np.nan), np.zeros(20)):
+        with pytest.raises(ValueError, match="weights"):
+            M.wasserstein_curve(H, Y, vm, weights=bad)

@@ -125,3 +125,41 @@ def test_dsm_network_needs_an_rng():
         DSMNetworkScore(steps=1)
     with pytest.raises(ValueError, match="rng must be"):
         DSMNetworkScore(steps=1, rng=None).fit(_gaussian(10))
+
+
+def test_preconditioned_network_is_the_gaussian_score_plus_its_learned_part():
+    """With ``sigma_data``, the output is -x / (sigma^2 + sigma_data^2) (the exact score of
+    N(0, sigma_data^2 I) smoothed at sigma) plus c_out / sigma^2 F (the docstring of ``_forward``):
+    with F's last layer zeroed it is that Gaussian score exactly (float32 rounding: 1e-6
+    relative); with F's last bias b alone it adds sigma_data / (sigma sqrt(sigma^2 +
+    sigma_data^2)) b, checked to the same rounding."""
+    X = _gaussian(200) * 0.3
+    net = DSMNetworkScore(steps=0, sigma_data=0.3, rng=0).fit(X)
+    W, b = net.params_[-1]
+    net.params_[-1] = (np.zeros_like(W), np.zeros_like(b))
+    x = np.random.default_rng(1).standard_normal((50, 2))
+    for sigma in (0.02, 0.5, 3.0):
+        gauss = -x / (sigma**2 + 0.09)
+        np.testing.assert_allclose(net.score(x, sigma), gauss, rtol=1e-6, atol=1e-6 * abs(gauss).max())
+        net.params_[-1] = (np.zeros_like(W), np.array([1.0, -2.0], dtype=np.float32))
+        shift = 0.3 / (sigma * np.sqrt(sigma**2 + 0.09)) * np.array([1.0, -2.0])
+        np.testing.assert_allclose(net.score(x, sigma), gauss + shift, rtol=1e-5)
+        net.params_[-1] = (np.zeros_like(W), np.zeros_like(b))
+
+
+def test_preconditioning_lets_a_narrow_network_denoise_in_high_dimension():
+    """Gaussian data N(0, 0.1^2 I) in R^100, a network of width 16 < d, 300 Adam steps. Without
+    preconditioning its hidden width cannot carry x through, so at sigma = 1 it removes little
+    of the noise: its denoiser's mean squared error was measured at 93 (the noise energy is
+    d sigma^2 = 100, the optimum d sigma^2 s^2 / (sigma^2 + s^2) = 0.99); preconditioned, at 1.00.
+    The bound 10 sits a factor 9 or more from each."""
+    rng = np.random.default_rng(0)
+    X = 0.1 * rng.standard_normal((2000, 100))
+    kw = dict(width=16, steps=300, sigma_min=0.05, sigma_max=2.0, rng=2)
+    x0 = 0.1 * rng.standard_normal((1000, 100))
+    x = x0 + rng.standard_normal(x0.shape)
+    errs = {}
+    for sd in (None, 0.1):
+        net = DSMNetworkScore(sigma_data=sd, **kw).fit(X)
+        errs[sd] = float(np.mean(np.sum((net.denoise(x, 1.0) - x0) ** 2, axis=1)))
+    assert errs[0.1] < 10.0 < errs[None], errs

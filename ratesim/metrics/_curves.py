@@ -107,6 +107,7 @@ def wasserstein_curve(
     density: Density | None = None,
     arc: ArcLength | None = None,
     n_quad: int = 1 << 16,
+    weights: ArrayLike | None = None,
 ) -> float:
     """Geodesic W1 between the law of P_M(samples) and mu = density x vol_M on a closed curve M
     (k = 1), with no reference sample.
@@ -116,8 +117,8 @@ def wasserstein_curve(
     the ``n_quad`` nodes of ``manifold.quadrature`` (equispaced in the angle) carrying the masses
     density x volume weight (normalized): the discretization moves each unit of mass by at most
     half a node's arc, so the value is within max(speed) pi / n_quad of W1 to mu (about 5e-5 on a
-    curve of unit speed at the default). The uniform law (``density`` None or ``Uniform``) takes
-    the closed form of :func:`wasserstein_curve_uniform`.
+    curve of unit speed at the default). The uniform law (``density`` None or ``Uniform``) of
+    equally weighted samples takes the closed form of :func:`wasserstein_curve_uniform`.
 
     Parameters
     ----------
@@ -130,6 +131,9 @@ def wasserstein_curve(
         A precomputed arc-length table of ``manifold``.
     n_quad : int >= 16
         Quadrature nodes of mu.
+    weights : array (n,), optional
+        Non-negative masses of the samples (normalized here; equal when None), e.g. a law
+        evaluated on a grid.
 
     Returns
     -------
@@ -140,13 +144,27 @@ def wasserstein_curve(
 
     if manifold.k != 1:
         raise ValueError(f"wasserstein_curve needs k = 1 (got k = {manifold.k})")
-    if density is None or isinstance(density, Uniform):
+    uniform = density is None or isinstance(density, Uniform)
+    if uniform and weights is None:
         return wasserstein_curve_uniform(manifold, samples, arc)
-    density.check_manifold(manifold)
     X = as_points(samples, "samples", d=manifold.d)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (len(X),) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise ValueError(
+                f"weights must be {len(X)} finite non-negative masses, one per sample (got shape "
+                f"{weights.shape})"
+            )
+        if weights.sum() <= 0:
+            raise ValueError("weights must not all be zero")
+        weights = weights / weights.sum()
+    if not uniform:
+        density.check_manifold(manifold)
     arc = ArcLength(manifold) if arc is None else arc
     uq, wq = manifold.quadrature(check_int(n_quad, "n_quad", low=16))
-    mass = wq * density.pdf(manifold, uq)
+    mass = wq if uniform else wq * density.pdf(manifold, uq)
     theta = manifold.angle(manifold.project(X).u)
     nodes = arc(manifold.angle(uq))
-    return arc.length / TWO_PI * wasserstein_circle(arc(theta), nodes, b=mass / mass.sum())
+    return arc.length / TWO_PI * wasserstein_circle(
+        arc(theta), nodes, a=weights, b=mass / mass.sum()
+    )

@@ -22,19 +22,34 @@ def _init_params(key, sizes):
     return params
 
 
-def _forward(params, x, log_sigma):
-    """The network's output (m, d) on inputs [x, log sigma] (SiLU hidden layers)."""
+def _forward(params, x, log_sigma, sigma_data=None):
+    """The output sigma s(x, sigma), shape (m, d), of the MLP F (SiLU hidden layers).
+
+    sigma_data None: F(x, log sigma) itself. Otherwise the preconditioning of Karras et al.
+    (2022, EDM; D = c_skip x + c_out F(c_in x)) in the score's form,
+    -sigma x / (sigma^2 + sigma_data^2) + c_out / sigma F(c_in x, log sigma) with c_in =
+    1 / sqrt(sigma^2 + sigma_data^2) and c_out = sigma sigma_data c_in: the first term is the
+    exact score of N(0, sigma_data^2 I) smoothed at sigma, F learns the rest.
+    """
     import jax
     import jax.numpy as jnp
 
-    h = jnp.concatenate([x, log_sigma[:, None]], axis=1)
+    if sigma_data is None:
+        h = jnp.concatenate([x, log_sigma[:, None]], axis=1)
+    else:
+        sigma = jnp.exp(log_sigma)[:, None]
+        c_in = jax.lax.rsqrt(sigma**2 + sigma_data**2)
+        h = jnp.concatenate([x * c_in, log_sigma[:, None]], axis=1)
     for W, b in params[:-1]:
         h = jax.nn.silu(h @ W + b)
     W, b = params[-1]
-    return h @ W + b
+    out = h @ W + b
+    if sigma_data is None:
+        return out
+    return -sigma * x * c_in**2 + sigma_data * c_in * out
 
 
-def _dsm_loss(params, x0, key, log_lo, log_hi):
+def _dsm_loss(params, x0, key, log_lo, log_hi, sigma_data):
     """sigma-weighted denoising score matching, E ||sigma s(x0 + sigma z, sigma) + z||^2, with
     log sigma uniform on [log_lo, log_hi] and s = output / sigma (Vincent 2011; Song & Ermon 2019,
     lambda(sigma) = sigma^2)."""
@@ -45,11 +60,13 @@ def _dsm_loss(params, x0, key, log_lo, log_hi):
     log_sigma = jax.random.uniform(k1, (x0.shape[0],), minval=log_lo, maxval=log_hi)
     z = jax.random.normal(k2, x0.shape)
     x = x0 + jnp.exp(log_sigma)[:, None] * z
-    return jnp.mean(jnp.sum((_forward(params, x, log_sigma) + z) ** 2, axis=1))
+    return jnp.mean(jnp.sum((_forward(params, x, log_sigma, sigma_data) + z) ** 2, axis=1))
 
 
 @functools.lru_cache(maxsize=32)
-def _trainer(batch: int, lr: float, log_lo: float, log_hi: float, steps: int):
+def _trainer(
+    batch: int, lr: float, log_lo: float, log_hi: float, steps: int, sigma_data: float | None
+):
     """``(init, train)``: ``init(params)`` is Adam's initial state, and ``train(params, state,
     data, key) -> (params, state, losses (steps,))`` runs ``steps`` Adam steps on the DSM loss
     in one compiled ``lax.scan`` (compiled once per hyper-parameters and data shape; minibatch
@@ -63,7 +80,9 @@ def _trainer(batch: int, lr: float, log_lo: float, log_hi: float, steps: int):
         params, state, data = carry
         k_idx, k_loss = jax.random.split(key)
         idx = jax.random.randint(k_idx, (batch,), 0, data.shape[0])
-        loss, grads = jax.value_and_grad(_dsm_loss)(params, data[idx], k_loss, log_lo, log_hi)
+        loss, grads = jax.value_and_grad(_dsm_loss)(
+            params, data[idx], k_loss, log_lo, log_hi, sigma_data
+        )
         updates, state = opt.update(grads, state, params)
         return (optax.apply_updates(params, updates), state, data), loss
 
@@ -105,6 +124,12 @@ class DSMNetworkScore(ScoreEstimator):
         Adam's learning rate.
     sigma_min, sigma_max : float > 0
         The training range of noise levels (sigma_min < sigma_max).
+    sigma_data : float > 0 or None
+        The data's standard deviation per coordinate. When given, the network is preconditioned
+        as in Karras et al. (2022, EDM): it sees x / sqrt(sigma^2 + sigma_data^2) and learns the
+        correction to the score of N(0, sigma_data^2 I) (see ``_forward``), so that its inputs
+        and outputs stay O(1) at every noise level and its hidden width need not carry the
+        identity of R^d. None: the plain MLP on [x, log sigma].
     warm_start : bool
         When fitted already, ``fit`` continues the training (weights, Adam's state and the random
         stream) for ``steps`` more steps instead of starting afresh, so that a training run can
@@ -134,6 +159,7 @@ class DSMNetworkScore(ScoreEstimator):
         lr: float = 1e-3,
         sigma_min: float = 0.01,
         sigma_max: float = 1.0,
+        sigma_data: float | None = None,
         warm_start: bool = False,
         *,
         rng: RNGLike,
@@ -145,6 +171,7 @@ class DSMNetworkScore(ScoreEstimator):
         self.lr = lr
         self.sigma_min = sigma_min
         self.sigma_max = sigma_max
+        self.sigma_data = sigma_data
         self.warm_start = warm_start
         self.rng = rng
 
@@ -179,9 +206,10 @@ class DSMNetworkScore(ScoreEstimator):
         hi = check_positive(self.sigma_max, "sigma_max")
         if not lo < hi:
             raise ValueError(f"sigma_min must be < sigma_max (got {lo!r} and {hi!r})")
+        sd = None if self.sigma_data is None else check_positive(self.sigma_data, "sigma_data")
         if not isinstance(self.warm_start, bool):
             raise ValueError(f"warm_start must be True or False (got {self.warm_start!r})")
-        init, train = _trainer(batch, lr, math.log(lo), math.log(hi), steps)
+        init, train = _trainer(batch, lr, math.log(lo), math.log(hi), steps, sd)
         resume = self.warm_start and hasattr(self, "params_")
         if resume:
             d_in = self.params_[0][0].shape[0] - 1
@@ -215,7 +243,7 @@ class DSMNetworkScore(ScoreEstimator):
         self.loss_curve_ = np.concatenate([curve, losses])
         self.n_steps_ = done + steps
         self._opt_state, self._key = state, key
-        self._apply = jax.jit(_forward)
+        self._apply = jax.jit(_forward, static_argnums=3)
         return self
 
     def _score(self, x: np.ndarray, sigma: float) -> np.ndarray:
@@ -224,9 +252,10 @@ class DSMNetworkScore(ScoreEstimator):
         if not hasattr(self, "_apply"):  # unpickled: rebuild the compiled forward pass
             import jax
 
-            self._apply = jax.jit(_forward)
+            self._apply = jax.jit(_forward, static_argnums=3)
         log_sigma = jnp.full((x.shape[0],), math.log(sigma), dtype=jnp.float32)
-        out = self._apply(self.params_, jnp.asarray(x, dtype=jnp.float32), log_sigma)
+        sd = None if self.sigma_data is None else float(self.sigma_data)
+        out = self._apply(self.params_, jnp.asarray(x, dtype=jnp.float32), log_sigma, sd)
         return np.asarray(out, dtype=np.float64) / sigma
 
     def __getstate__(self):
