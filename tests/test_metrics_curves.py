@@ -181,11 +181,16 @@ def test_weighted_samples_equal_repeated_samples():
     counts = rng.integers(1, 4, 20)
     vm = VonMises(kappa=2.0)
     weighted = M.wasserstein_curve(H, Y, vm, weights=counts)
-    assert weighted == pytest.approx(M.wasserstein_curve(H, np.repeat(Y, counts, axis=0), vm), 1e-12)
+    assert weighted == pytest.approx(
+        M.wasserstein_curve(H, np.repeat(Y, counts, axis=0), vm), 1e-12
+    )
     speed = np.max(H.volume_element(np.linspace(0, TWO_PI, 4096)[:, None]))
-    assert abs(
-        M.wasserstein_curve(H, Y, None, weights=np.ones(20)) - M.wasserstein_curve_uniform(H, Y)
-    ) <= speed * np.pi / 2**16 + 1e-12
+    assert (
+        abs(
+            M.wasserstein_curve(H, Y, None, weights=np.ones(20)) - M.wasserstein_curve_uniform(H, Y)
+        )
+        <= speed * np.pi / 2**16 + 1e-12
+    )
     for bad in (np.ones(3), -np.ones(20), np.full(20, np.nan), np.zeros(20)):
         with pytest.raises(ValueError, match="weights"):
             M.wasserstein_curve(H, Y, vm, weights=bad)

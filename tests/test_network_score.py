@@ -140,7 +140,9 @@ def test_preconditioned_network_is_the_gaussian_score_plus_its_learned_part():
     x = np.random.default_rng(1).standard_normal((50, 2))
     for sigma in (0.02, 0.5, 3.0):
         gauss = -x / (sigma**2 + 0.09)
-        np.testing.assert_allclose(net.score(x, sigma), gauss, rtol=1e-6, atol=1e-6 * abs(gauss).max())
+        np.testing.assert_allclose(
+            net.score(x, sigma), gauss, rtol=1e-6, atol=1e-6 * abs(gauss).max()
+        )
         net.params_[-1] = (np.zeros_like(W), np.array([1.0, -2.0], dtype=np.float32))
         shift = 0.3 / (sigma * np.sqrt(sigma**2 + 0.09)) * np.array([1.0, -2.0])
         np.testing.assert_allclose(net.score(x, sigma), gauss + shift, rtol=1e-5)

@@ -165,6 +165,6 @@ def wasserstein_curve(
     mass = wq if uniform else wq * density.pdf(manifold, uq)
     theta = manifold.angle(manifold.project(X).u)
     nodes = arc(manifold.angle(uq))
-    return arc.length / TWO_PI * wasserstein_circle(
-        arc(theta), nodes, a=weights, b=mass / mass.sum()
+    return (
+        arc.length / TWO_PI * wasserstein_circle(arc(theta), nodes, a=weights, b=mass / mass.sum())
     )
