@@ -182,3 +182,92 @@ def test_quick_study_through_engine(tmp_path):
     # the table's slopes are the claims' fits
     fit = next(r.fit for r in res if r.claim.name == "sild w1 vs N" and r.group["d"] == 3)
     assert f"| sild | 3 | {fit.slope:+.3f} |" in md
+
+
+# --- SiLD with a learned chart (p3_sild_learned) ---
+
+
+def test_curve_w1_agrees_with_the_circle_formula():
+    """On the unit circle the arc-length chart is the angle, so ``curve_w1`` and ``manifold_w1``
+    compute the same W1 with two quadratures: they agree to the quadratures' resolution
+    (pi / 2^14 each). Weighted atoms count as their masses; the distance part is the same sum."""
+    rng = np.random.default_rng(5)
+    M, p = Circle(d=5, seed=2), VonMises(kappa=2.0)
+    Y = M.sample(300, p, rng=rng) + 0.05 * rng.standard_normal((300, 5))
+    w = rng.uniform(0.5, 2.0, 300)
+    for weights in (None, w):
+        a = S.curve_w1(M, p, Y, weights)
+        b = S.manifold_w1(M, p, Y, weights)
+        assert a["dist"] == pytest.approx(b["dist"], rel=1e-12)
+        assert abs(a["w1_geo"] - b["w1_geo"]) <= 2 * np.pi / 2**14
+
+
+def test_train_selected_keeps_the_checkpoint_with_the_lowest_held_out_loss():
+    """The returned network is the one frozen at the chosen checkpoint: its held-out loss, on the
+    same held-out points and noise draws, is the lowest of all checkpoints (the selection is
+    replayed here with the same seeds). Bad arguments name themselves."""
+    from ratesim.manifolds import HolderGraph
+    from ratesim.scores import DSMNetworkScore, dsm_loss
+
+    M = HolderGraph(k=1, beta=2.5, eps=1.0, d=4, seed=1)
+    X = M.sample(60, VonMises(kappa=2.0), rng=0)
+    kw = dict(width=16, sigma_min=0.01, sigma_max=2.0)
+    net, steps = S.train_selected(X, checkpoints=[20, 40, 60], holdout=0.25, rng=7, **kw)
+    rng = np.random.default_rng(7)
+    perm = rng.permutation(60)
+    held, fit_on = X[perm[:15]], X[perm[15:]]
+    replay = DSMNetworkScore(warm_start=True, rng=rng, **kw)
+    sigmas = np.geomspace(0.01, 2.0, 8)
+    losses, done = {}, 0
+    for c in (20, 40, 60):
+        replay.steps = c - done
+        replay.fit(fit_on)
+        done = c
+        losses[c] = dsm_loss(replay, held, sigmas, n_noise=4, rng=rng)[0]
+        if c == steps:
+            np.testing.assert_array_equal(replay.score(X, 0.1), net.score(X, 0.1))
+    assert steps == min(losses, key=losses.get) and net.n_steps_ == steps
+    with pytest.raises(ValueError, match="holdout"):
+        S.train_selected(X, checkpoints=[10], holdout=0.99, rng=0, **kw)
+    with pytest.raises(ValueError, match="checkpoints must increase"):
+        S.train_selected(X, checkpoints=[20, 10], holdout=0.2, rng=0, **kw)
+
+
+def test_learned_task_names_its_bad_inputs():
+    for kw, match in ((dict(tau=-0.1), "tau"), (dict(N=4), "N"), (dict(d=2), "d")):
+        args = dict(N=64, d=3, rng=0, steps=10, checkpoint_every=10) | kw
+        with pytest.raises(ValueError, match=match):
+            S.sild_learned_w1(**args)
+
+
+def test_learned_quick_study_through_engine(tmp_path):
+    """The quick ``p3_sild_learned`` runs through the engine. Its two controls are contradicted
+    at every group, as built (the KDE's spread h sqrt(d) grows with d; its slope -1/(d+4) lies
+    outside SiLD's band). SiLD's own claims reach verdicts (4 levels of N and of d), whatever
+    they are: the quick network's 500 steps are not the study's budget. The figure renders
+    with the claims' slopes."""
+    from ratesim.rates import CONTRADICTED
+    from ratesim.study import load_study
+    from ratesim.study.claims import evaluate_claims
+    from ratesim.study.figures import ReportContext, plain_table
+    from ratesim.study.runner import run_study
+    from ratesim.study.store import ResultsStore
+
+    study = load_study(HERE / "p3_sild_learned.py")
+    with ResultsStore(tmp_path / "ratesim.sqlite") as st:
+        summary = run_study(study, st, quick=True, jobs=1, progress=False)
+        df = st.tidy("p3_sild_learned", "quick")
+    assert summary.ok, summary.failures
+    res = evaluate_claims(study, df)
+    by = {}
+    for r in res:
+        by.setdefault(r.claim.label, []).append(r)
+    for control in ("kde w1 vs d", "kde w1 vs N"):
+        assert by[control] and all(r.verdict == CONTRADICTED for r in by[control]), control
+    for claim in ("sild w1 vs N", "sild w1 vs d"):
+        assert all(r.fit is not None for r in by[claim]), claim
+    ctx = ReportContext(study=study, df=plain_table(df), results=res, outdir=tmp_path)
+    md = study.figures[0](ctx)
+    assert (tmp_path / "learned_chart.png").exists()
+    fit = next(r.fit for r in by["sild w1 vs N"] if r.group["d"] == 3)
+    assert f"| sild | 3 | {fit.slope:+.3f} |" in md
