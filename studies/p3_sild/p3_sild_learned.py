@@ -112,6 +112,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=2605_20236,
+    registered=("2026-12-06", "92123be"),
     claims=[
         Claim(
             metric="w1_sild",
