@@ -531,3 +531,63 @@ def network_figure(ctx) -> str:
     fig.tight_layout()
     savefig(fig, ctx, "network.png", dpi=120)
     return "\n".join(lines + [""])
+
+
+def limit_figure(ctx) -> str:
+    """The tolerance limit near beta_err = -2: TV (and 1 - TV) of the exact TS stationary law
+    against sigma per alpha, with the local slopes between consecutive sigma."""
+    plt = pyplot()
+    df = ctx.df
+    if df.empty or "alpha" not in df.columns:
+        return "No results."
+    corrupted = df[df["c_err"] == 1.0]
+    mean = corrupted.groupby(["alpha", "metric", "sigma"])["value"].mean()
+    alphas = sorted(corrupted["alpha"].unique())
+    beta = float(corrupted["beta_err"].iloc[0])
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.8))
+    rows = [
+        "| alpha | alpha + beta_err | regime | local slopes of TV in sigma (large to small "
+        "sigma) | local slopes of 1 - TV |",
+        "|---|---|---|---|---|",
+    ]
+    for a in alphas:
+        tv = mean[a, "tv"].sort_index(ascending=False)
+        om = mean[a, "one_minus_tv"].sort_index(ascending=False)
+        s = tv.index.to_numpy(dtype=float)
+        ax0.plot(s, tv.to_numpy(), "o-", ms=3, label=f"alpha = {a:g}")
+        ax1.plot(s, om.to_numpy(), "o-", ms=3, label=f"alpha = {a:g}")
+        slope = np.diff(np.log(tv.to_numpy())) / np.diff(np.log(s))
+        slope_om = np.diff(np.log(om.to_numpy())) / np.diff(np.log(s))
+        regime = str(corrupted.loc[corrupted["alpha"] == a, "regime"].iloc[0])
+        rows.append(
+            f"| {a:g} | {a + beta:+.2f} | {regime} | "
+            + ", ".join(f"{v:+.3f}" for v in slope)
+            + " | "
+            + ", ".join(f"{v:+.4f}" for v in slope_om)
+            + " |"
+        )
+    for ax, label in ((ax0, "TV to uniform"), (ax1, "1 - TV")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("sigma")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=7)
+    ax0.set_title(f"corrupted score, beta_err = {beta:g}")
+    ax1.set_title("collapse: 1 - TV")
+    fig.tight_layout()
+    png = savefig(fig, ctx, "limit.png")
+    return "\n".join(
+        [
+            "### TS stationary laws at the tolerance limit",
+            "",
+            f"![limit]({png})",
+            "",
+            "Exact quadrature (no sampling): TV of the stationary law to the uniform law on M "
+            "against sigma, per alpha, with the corrupted gradient score s - sigma^beta_err "
+            "grad phi. Thm 5.1: TV -> 0 when alpha > -beta_err, at the rate sigma^(alpha + "
+            "beta_err); at alpha = -beta_err it does not decay; below, the law collapses into "
+            "the wells of phi (1 - TV ~ sigma^(-(alpha + beta_err)/4), ratesim's derivation).",
+            "",
+            *rows,
+        ]
+    )

@@ -133,6 +133,31 @@ def test_quick_phase_diagram_through_engine(tmp_path):
     assert all(r.verdict == "contradicted" for r in evaluate_claims(study, df))
 
 
+def test_quick_limit_through_engine(tmp_path):
+    """The quick tolerance-limit study (beta_err = -1.9, sigma = 1e-3 ... 1e-6): the rates just
+    above the limit and the exact score are consistent, the no-decay bound holds at alpha = 1.9
+    and its control (alpha = 1.95) violates it, so the bound is discriminating. Negative control
+    on the same table: the convergence rate predicted for the limit itself (alpha = 1.9, exponent
+    0 +- 0.02 read as alpha + beta_err = 0.05 +- 0.02) is contradicted, and so is the plateau
+    predicted for alpha = 1.99."""
+    study, summ, df, res = _run_quick("p2_limit", tmp_path)
+    assert summ.ok
+    verdicts = {(r.claim.label, r.group["alpha"]): r for r in res}
+    for key in (("converge near the limit", 1.95), ("converge near the limit", 1.99),
+                ("exact score", 1.95), ("no decay at the limit", 1.9)):  # fmt: skip
+        assert verdicts[key].verdict == "consistent", (key, verdicts[key].note)
+    control = verdicts["no decay at the limit", 1.9].control
+    assert control is not None and control.verdict == "contradicted"
+    wrong = [
+        Claim(metric="tv", predict=0.05, where={"alpha": 1.9, "c_err": 1.0}, on="sigma",
+              group_by=("alpha",), tolerance=0.02),
+        Claim(metric="tv", predict=0.0, where={"alpha": 1.99}, on="sigma", group_by=("alpha",),
+              tolerance=0.02),
+    ]  # fmt: skip
+    study.claims = wrong
+    assert all(r.verdict == "contradicted" for r in evaluate_claims(study, df))
+
+
 @pytest.mark.slow
 def test_quick_chains_through_engine(tmp_path):
     """The quick chains study (about 3 minutes, 2 sigma levels per alpha): every claim group is
