@@ -92,6 +92,7 @@ STUDY = Study(
     },
     quick_seeds=1,
     seed=20261206,
+    registered=("2026-12-06", "aada974"),
     claims=[
         Claim(
             metric="tv",
