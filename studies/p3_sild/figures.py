@@ -76,7 +76,7 @@ def learned_chart(ctx) -> str:
         sild="w1_sild",
         ambient="w1_ambient",
         floor="w1_fresh",
-        floor_label="ambient floor (w1_fresh)",
+        floor_label="ambient law's sampling floor (w1_fresh)",
         ylabel="w1",
         png_name="learned_chart.png",
         claims=(("sild w1 vs N", "sild"), ("ambient w1 vs N", "ambient")),
