@@ -98,6 +98,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=2605_20237,
+    registered=("2026-12-06", "4cb8689"),
     claims=[
         Claim(
             metric="total_sild",
