@@ -34,7 +34,7 @@ from scipy.spatial.distance import cdist
 from ratesim._validation import as_generator, as_points, check_int, check_positive
 from ratesim.study import task
 
-from .tasks import train_selected
+from .tasks import ambient_samples, check_noisy_cell, finite_metrics, noisy_data_and_network
 
 _TWO_PI = 2.0 * np.pi
 
@@ -288,25 +288,15 @@ def sild_surface(
 
     from ratesim.densities import VonMises
     from ratesim.manifolds import StandardTorus
-    from ratesim.samplers import reverse_sde
 
     rng = as_generator(rng)
-    N = check_int(N, "N", low=16)
-    d = check_int(d, "d", low=3)
-    tau = float(tau)
-    if not np.isfinite(tau) or tau < 0:
-        raise ValueError(f"tau must be a finite noise level >= 0 (got {tau!r})")
-    sigma_enc = check_positive(sigma_enc, "sigma_enc")
-    n_gen = check_int(n_gen, "n_gen", low=10)
+    N, d, tau, sigma_enc, n_gen = check_noisy_cell(N, d, tau, sigma_enc, n_gen)
     M = StandardTorus(R=R, r=r, d=d, seed=manifold_seed)
     p = VonMises(kappa=check_positive(kappa, "kappa"))
     with threadpool_limits(limits=1):
-        X = M.sample(N, p, rng=rng) + tau / np.sqrt(d) * rng.standard_normal((N, d))
-        every = check_int(checkpoint_every, "checkpoint_every", low=1)
-        net, chosen = train_selected(
-            X, checkpoints=range(every, check_int(steps, "steps", low=every) + 1, every),
-            holdout=holdout, rng=rng, width=width, depth=depth,
-            sigma_min=0.01, sigma_max=sigma_max, sigma_data=float(np.std(X - X.mean(axis=0))),
+        X, net, chosen = noisy_data_and_network(
+            M, p, N, tau=tau, rng=rng, steps=steps, checkpoint_every=checkpoint_every,
+            holdout=holdout, width=width, depth=depth, sigma_max=sigma_max,
         )  # fmt: skip
         h = N ** (-1.0 / 6.0)
         Z = net.denoise(X, sigma_enc)  # stage 1
@@ -314,10 +304,9 @@ def sild_surface(
         grid = angle_grid(n_grid)
         weights = latent_kde_weights_2d(chart.angles_, h, grid)  # stage 2
         sild = surface_energy(M, p, chart.decode(grid), weights, n_quad=n_quad)
-        Y = reverse_sde(
-            net, n=n_gen, d=d, sigma_max=sigma_max, sigma_min=sigma_enc, steps=sde_steps,
-            rng=rng, method="exponential",
-        ).samples  # fmt: skip
+        Y = ambient_samples(
+            net, n_gen, sigma_max=sigma_max, sigma_enc=sigma_enc, sde_steps=sde_steps, rng=rng
+        )
         amb = surface_energy(M, p, Y, n_quad=n_quad)
         K = X[rng.integers(0, N, n_gen)] + N ** (-1.0 / (d + 4.0)) * rng.standard_normal((n_gen, d))
         out = {
@@ -330,7 +319,4 @@ def sild_surface(
             "chart_R": chart.R_, "chart_r": chart.r_,
             "steps_selected": float(chosen),
         }  # fmt: skip
-    bad = [key for key, v in out.items() if not np.isfinite(v)]
-    if bad:
-        raise FloatingPointError(f"non-finite metrics {bad} (N={N}, d={d})")
-    return out
+    return finite_metrics(out, N, d)

@@ -348,6 +348,61 @@ def train_selected(X, *, checkpoints, holdout, rng, **net_params):
     return best
 
 
+def check_noisy_cell(N, d, tau, sigma_enc, n_gen) -> tuple[int, int, float, float, int]:
+    """Validate the common inputs of the learned-chart tasks; returns them converted."""
+    N = check_int(N, "N", low=16)
+    d = check_int(d, "d", low=3)
+    tau = float(tau)
+    if not np.isfinite(tau) or tau < 0:
+        raise ValueError(f"tau must be a finite noise level >= 0 (got {tau!r})")
+    return N, d, tau, check_positive(sigma_enc, "sigma_enc"), check_int(n_gen, "n_gen", low=10)
+
+
+def noisy_data_and_network(M, density, N, *, tau, rng, steps, checkpoint_every, **net_params):
+    """N draws of ``density`` on M plus Gaussian noise N(0, tau^2 / d I_d) (total RMS tau at
+    every d), and the DSM network trained and selected on them by :func:`train_selected` (its
+    number of steps among the multiples of ``checkpoint_every`` up to ``steps``; preconditioned
+    by the data's standard deviation; ``net_params``: width, depth, sigma_max, holdout).
+
+    Returns
+    -------
+    X : array (N, d)
+    net : DSMNetworkScore
+    steps : int
+        The selected number of Adam steps.
+    """
+    d = M.d
+    X = M.sample(N, density, rng=rng) + tau / np.sqrt(d) * rng.standard_normal((N, d))
+    every = check_int(checkpoint_every, "checkpoint_every", low=1)
+    holdout = net_params.pop("holdout")
+    net, chosen = train_selected(
+        X, checkpoints=range(every, check_int(steps, "steps", low=every) + 1, every),
+        holdout=holdout, rng=rng, sigma_min=0.01, sigma_data=float(np.std(X - X.mean(axis=0))),
+        **net_params,
+    )  # fmt: skip
+    return X, net, chosen
+
+
+def ambient_samples(net, n_gen, *, sigma_max, sigma_enc, sde_steps, rng) -> np.ndarray:
+    """n_gen samples of the network as an ambient diffusion: the reverse VE SDE (exponential
+    integrator, ``sde_steps`` steps from ``sigma_max`` to ``sigma_enc``) and the Tweedie step at
+    ``sigma_enc``, the last denoising SiLD's encoder applies."""
+    from ratesim.samplers import reverse_sde
+
+    return reverse_sde(
+        net, n=n_gen, d=net.n_features_in_, sigma_max=sigma_max, sigma_min=sigma_enc,
+        steps=sde_steps, rng=rng, method="exponential",
+    ).samples  # fmt: skip
+
+
+def finite_metrics(out: dict, N: int, d: int) -> dict:
+    """``out``, or FloatingPointError naming its non-finite metrics."""
+    bad = [key for key, v in out.items() if not np.isfinite(v)]
+    if bad:
+        raise FloatingPointError(f"non-finite metrics {bad} (N={N}, d={d})")
+    return out
+
+
 @task(metrics=LEARNED_METRICS)
 def sild_learned_w1(
     *,
@@ -411,34 +466,23 @@ def sild_learned_w1(
     from ratesim.densities import VonMises
     from ratesim.manifolds import HolderGraph
     from ratesim.metrics import ArcLength
-    from ratesim.samplers import reverse_sde
 
     rng = as_generator(rng)
-    N = check_int(N, "N", low=16)
-    d = check_int(d, "d", low=3)
-    tau = float(tau)
-    if not np.isfinite(tau) or tau < 0:
-        raise ValueError(f"tau must be a finite noise level >= 0 (got {tau!r})")
-    sigma_enc = check_positive(sigma_enc, "sigma_enc")
-    n_gen = check_int(n_gen, "n_gen", low=10)
+    N, d, tau, sigma_enc, n_gen = check_noisy_cell(N, d, tau, sigma_enc, n_gen)
     M = HolderGraph(k=1, beta=beta, eps=eps, d=d, seed=manifold_seed)
     p = VonMises(kappa=check_positive(kappa, "kappa"))
     arc = ArcLength(M)
     with threadpool_limits(limits=1):
-        X = M.sample(N, p, rng=rng) + tau / np.sqrt(d) * rng.standard_normal((N, d))
-        every = check_int(checkpoint_every, "checkpoint_every", low=1)
-        net, chosen = train_selected(
-            X, checkpoints=range(every, check_int(steps, "steps", low=every) + 1, every),
-            holdout=holdout, rng=rng, width=width, depth=depth,
-            sigma_min=0.01, sigma_max=sigma_max, sigma_data=float(np.std(X - X.mean(axis=0))),
+        X, net, chosen = noisy_data_and_network(
+            M, p, N, tau=tau, rng=rng, steps=steps, checkpoint_every=checkpoint_every,
+            holdout=holdout, width=width, depth=depth, sigma_max=sigma_max,
         )  # fmt: skip
         h = N ** (-1.0 / 5.0)
         pts, w, _ = sild_law(X, sigma_enc=sigma_enc, h=h, b_dec=h / 2, n_grid=n_grid, score=net)
         sild = curve_w1(M, p, pts, w, n_quad=n_quad, arc=arc)
-        Y = reverse_sde(
-            net, n=n_gen, d=d, sigma_max=sigma_max, sigma_min=sigma_enc, steps=sde_steps,
-            rng=rng, method="exponential",
-        ).samples  # fmt: skip
+        Y = ambient_samples(
+            net, n_gen, sigma_max=sigma_max, sigma_enc=sigma_enc, sde_steps=sde_steps, rng=rng
+        )
         amb = curve_w1(M, p, Y, n_quad=n_quad, arc=arc)
         fresh = curve_w1(M, p, M.sample(n_gen, p, rng=rng), n_quad=n_quad, arc=arc)
         h_kde = N ** (-1.0 / (d + 4.0))
@@ -454,7 +498,4 @@ def sild_learned_w1(
         "dist_stage1": float(M.project(Z).dist.mean()),
         "steps_selected": float(chosen),
     }  # fmt: skip
-    bad = [key for key, v in out.items() if not np.isfinite(v)]
-    if bad:
-        raise FloatingPointError(f"non-finite metrics {bad} (N={N}, d={d})")
-    return out
+    return finite_metrics(out, N, d)
