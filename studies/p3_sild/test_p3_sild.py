@@ -240,12 +240,10 @@ def test_learned_task_names_its_bad_inputs():
             S.sild_learned_w1(**args)
 
 
-def test_learned_quick_study_through_engine(tmp_path):
-    """The quick ``p3_sild_learned`` runs through the engine. Its two controls are contradicted
-    at every group, as built (the KDE's spread h sqrt(d) grows with d; its slope -1/(d+4) lies
-    outside SiLD's band). SiLD's own claims reach verdicts (4 levels of N and of d), whatever
-    they are: the quick network's 500 steps are not the study's budget. The figure renders
-    with the claims' slopes."""
+def _quick_sild_study(name, tmp_path, *, controls, claims, png, law_claim):
+    """Run the quick study ``name`` through the engine and check what both learned-chart studies
+    promise: the ``controls`` contradicted in every group, the ``claims`` fitted in every group,
+    the figure ``png`` rendered with the slopes of ``law_claim`` (its d = 3 fit in the table)."""
     from ratesim.rates import CONTRADICTED
     from ratesim.study import load_study
     from ratesim.study.claims import evaluate_claims
@@ -253,24 +251,36 @@ def test_learned_quick_study_through_engine(tmp_path):
     from ratesim.study.runner import run_study
     from ratesim.study.store import ResultsStore
 
-    study = load_study(HERE / "p3_sild_learned.py")
+    study = load_study(HERE / f"{name}.py")
     with ResultsStore(tmp_path / "ratesim.sqlite") as st:
         summary = run_study(study, st, quick=True, jobs=1, progress=False)
-        df = st.tidy("p3_sild_learned", "quick")
+        df = st.tidy(name, "quick")
     assert summary.ok, summary.failures
     res = evaluate_claims(study, df)
     by = {}
     for r in res:
         by.setdefault(r.claim.label, []).append(r)
-    for control in ("kde w1 vs d", "kde w1 vs N"):
+    for control in controls:
         assert by[control] and all(r.verdict == CONTRADICTED for r in by[control]), control
-    for claim in ("sild w1 vs N", "sild w1 vs d"):
+    for claim in claims:
         assert all(r.fit is not None for r in by[claim]), claim
     ctx = ReportContext(study=study, df=plain_table(df), results=res, outdir=tmp_path)
     md = study.figures[0](ctx)
-    assert (tmp_path / "learned_chart.png").exists()
-    fit = next(r.fit for r in by["sild w1 vs N"] if r.group["d"] == 3)
+    assert (tmp_path / png).exists()
+    fit = next(r.fit for r in by[law_claim] if r.group["d"] == 3)
     assert f"| sild | 3 | {fit.slope:+.3f} |" in md
+
+
+def test_learned_quick_study_through_engine(tmp_path):
+    """The quick ``p3_sild_learned`` runs through the engine. Its two controls are contradicted
+    at every group, as built (the KDE's spread h sqrt(d) grows with d; its slope -1/(d+4) lies
+    outside SiLD's band). SiLD's own claims reach verdicts (4 levels of N and of d), whatever
+    they are: the quick network's 500 steps are not the study's budget. The figure renders
+    with the claims' slopes."""
+    _quick_sild_study(
+        "p3_sild_learned", tmp_path, controls=("kde w1 vs d", "kde w1 vs N"),
+        claims=("sild w1 vs N", "sild w1 vs d"), png="learned_chart.png", law_claim="sild w1 vs N",
+    )  # fmt: skip
 
 
 # --- SiLD on a surface (p3_sild_surface) ---
@@ -364,28 +374,8 @@ def test_surface_quick_study_through_engine(tmp_path):
     """The quick ``p3_sild_surface`` runs through the engine; its two controls are contradicted
     in every group, as built; SiLD's claims reach verdicts; the figure renders with the claims'
     slopes."""
-    from ratesim.rates import CONTRADICTED
-    from ratesim.study import load_study
-    from ratesim.study.claims import evaluate_claims
-    from ratesim.study.figures import ReportContext, plain_table
-    from ratesim.study.runner import run_study
-    from ratesim.study.store import ResultsStore
-
-    study = load_study(HERE / "p3_sild_surface.py")
-    with ResultsStore(tmp_path / "ratesim.sqlite") as st:
-        summary = run_study(study, st, quick=True, jobs=1, progress=False)
-        df = st.tidy("p3_sild_surface", "quick")
-    assert summary.ok, summary.failures
-    res = evaluate_claims(study, df)
-    by = {}
-    for r in res:
-        by.setdefault(r.claim.label, []).append(r)
-    for control in ("kde dist vs d", "kde dist vs N"):
-        assert by[control] and all(r.verdict == CONTRADICTED for r in by[control]), control
-    for claim in ("sild total vs N", "sild total vs d"):
-        assert all(r.fit is not None for r in by[claim]), claim
-    ctx = ReportContext(study=study, df=plain_table(df), results=res, outdir=tmp_path)
-    md = study.figures[0](ctx)
-    assert (tmp_path / "surface_chart.png").exists()
-    fit = next(r.fit for r in by["sild total vs N"] if r.group["d"] == 3)
-    assert f"| sild | 3 | {fit.slope:+.3f} |" in md
+    _quick_sild_study(
+        "p3_sild_surface", tmp_path, controls=("kde dist vs d", "kde dist vs N"),
+        claims=("sild total vs N", "sild total vs d"), png="surface_chart.png",
+        law_claim="sild total vs N",
+    )  # fmt: skip
