@@ -29,7 +29,9 @@ def _forward(params, x, log_sigma, sigma_data=None):
     (2022, EDM; D = c_skip x + c_out F(c_in x)) in the score's form,
     -sigma x / (sigma^2 + sigma_data^2) + c_out / sigma F(c_in x, log sigma) with c_in =
     1 / sqrt(sigma^2 + sigma_data^2) and c_out = sigma sigma_data c_in: the first term is the
-    exact score of N(0, sigma_data^2 I) smoothed at sigma, F learns the rest.
+    exact score of N(0, sigma_data^2 I) smoothed at sigma, F learns the rest. ``sigma_data``
+    is None or :func:`_data_scale` (an argument, not a constant, so that one compilation serves
+    every data set).
     """
     import jax
     import jax.numpy as jnp
@@ -38,7 +40,7 @@ def _forward(params, x, log_sigma, sigma_data=None):
         h = jnp.concatenate([x, log_sigma[:, None]], axis=1)
     else:
         sigma = jnp.exp(log_sigma)[:, None]
-        c_in = jax.lax.rsqrt(sigma**2 + sigma_data**2)
+        c_in = jax.lax.rsqrt(sigma**2 + sigma_data[1])
         h = jnp.concatenate([x * c_in, log_sigma[:, None]], axis=1)
     for W, b in params[:-1]:
         h = jax.nn.silu(h @ W + b)
@@ -46,7 +48,14 @@ def _forward(params, x, log_sigma, sigma_data=None):
     out = h @ W + b
     if sigma_data is None:
         return out
-    return -sigma * x * c_in**2 + sigma_data * c_in * out
+    return -sigma * x * c_in**2 + sigma_data[0] * c_in * out
+
+
+def _data_scale(sigma_data: float | None):
+    """None, or the float32 pair (sigma_data, sigma_data^2) (the square taken in float64)."""
+    if sigma_data is None:
+        return None
+    return np.array([sigma_data, sigma_data**2], dtype=np.float32)
 
 
 def _dsm_loss(params, x0, key, log_lo, log_hi, sigma_data):
@@ -64,11 +73,10 @@ def _dsm_loss(params, x0, key, log_lo, log_hi, sigma_data):
 
 
 @functools.lru_cache(maxsize=32)
-def _trainer(
-    batch: int, lr: float, log_lo: float, log_hi: float, steps: int, sigma_data: float | None
-):
+def _trainer(batch: int, lr: float, log_lo: float, log_hi: float, steps: int):
     """``(init, train)``: ``init(params)`` is Adam's initial state, and ``train(params, state,
-    data, key) -> (params, state, losses (steps,))`` runs ``steps`` Adam steps on the DSM loss
+    data, key, scale) -> (params, state, losses (steps,))`` runs ``steps`` Adam steps on the DSM
+    loss (``scale``: :func:`_data_scale`)
     in one compiled ``lax.scan`` (compiled once per hyper-parameters and data shape; minibatch
     indices and noise from one key per step, split from ``key``)."""
     import jax
@@ -77,19 +85,19 @@ def _trainer(
     opt = optax.adam(lr)
 
     def one(carry, key):
-        params, state, data = carry
+        params, state, data, scale = carry
         k_idx, k_loss = jax.random.split(key)
         idx = jax.random.randint(k_idx, (batch,), 0, data.shape[0])
         loss, grads = jax.value_and_grad(_dsm_loss)(
-            params, data[idx], k_loss, log_lo, log_hi, sigma_data
+            params, data[idx], k_loss, log_lo, log_hi, scale
         )
         updates, state = opt.update(grads, state, params)
-        return (optax.apply_updates(params, updates), state, data), loss
+        return (optax.apply_updates(params, updates), state, data, scale), loss
 
     @jax.jit
-    def train(params, state, data, key):
+    def train(params, state, data, key, scale):
         keys = jax.random.split(key, steps)
-        (params, state, _), losses = jax.lax.scan(one, (params, state, data), keys)
+        (params, state, _, _), losses = jax.lax.scan(one, (params, state, data, scale), keys)
         return params, state, losses
 
     return opt.init, train
@@ -209,7 +217,7 @@ class DSMNetworkScore(ScoreEstimator):
         sd = None if self.sigma_data is None else check_positive(self.sigma_data, "sigma_data")
         if not isinstance(self.warm_start, bool):
             raise ValueError(f"warm_start must be True or False (got {self.warm_start!r})")
-        init, train = _trainer(batch, lr, math.log(lo), math.log(hi), steps, sd)
+        init, train = _trainer(batch, lr, math.log(lo), math.log(hi), steps)
         resume = self.warm_start and hasattr(self, "params_")
         if resume:
             d_in = self.params_[0][0].shape[0] - 1
@@ -232,7 +240,7 @@ class DSMNetworkScore(ScoreEstimator):
             state, done, curve = init(params), 0, np.zeros(0)
         key, sub = jax.random.split(key)
         data = jnp.asarray(X, dtype=jnp.float32)
-        params, state, losses = train(params, state, data, sub)
+        params, state, losses = train(params, state, data, sub, _data_scale(sd))
         losses = np.asarray(losses, dtype=np.float64)
         if not np.all(np.isfinite(losses)):
             raise FloatingPointError(
@@ -243,7 +251,7 @@ class DSMNetworkScore(ScoreEstimator):
         self.loss_curve_ = np.concatenate([curve, losses])
         self.n_steps_ = done + steps
         self._opt_state, self._key = state, key
-        self._apply = jax.jit(_forward, static_argnums=3)
+        self._apply = jax.jit(_forward)
         return self
 
     def _score(self, x: np.ndarray, sigma: float) -> np.ndarray:
@@ -252,10 +260,10 @@ class DSMNetworkScore(ScoreEstimator):
         if not hasattr(self, "_apply"):  # unpickled: rebuild the compiled forward pass
             import jax
 
-            self._apply = jax.jit(_forward, static_argnums=3)
+            self._apply = jax.jit(_forward)
         log_sigma = jnp.full((x.shape[0],), math.log(sigma), dtype=jnp.float32)
-        sd = None if self.sigma_data is None else float(self.sigma_data)
-        out = self._apply(self.params_, jnp.asarray(x, dtype=jnp.float32), log_sigma, sd)
+        scale = _data_scale(None if self.sigma_data is None else float(self.sigma_data))
+        out = self._apply(self.params_, jnp.asarray(x, dtype=jnp.float32), log_sigma, scale)
         return np.asarray(out, dtype=np.float64) / sigma
 
     def __getstate__(self):
