@@ -75,8 +75,9 @@ the surface), N beyond 2^12 and networks trained until stage 1 is as accurate at
 d = 3.
 """
 
-from ratesim.study import Claim, Study
+from ratesim.study import Study
 
+from .claims import flat_in_d, rate_in_n
 from .figures import learned_chart
 from .tasks import sild_learned_w1
 
@@ -114,13 +115,10 @@ STUDY = Study(
     seed=2605_20236,
     registered=("2026-12-06", "92123be"),
     claims=[
-        Claim(
-            metric="w1_sild",
-            predict=SILD_RATE,
-            group_by=("d",),
-            tolerance=0.15,
-            rule="any",
-            name="sild w1 vs N",
+        rate_in_n(
+            "w1_sild",
+            SILD_RATE,
+            "sild w1 vs N",
             why=(
                 "The latent KDE's W1 rate (bias h^2 with h = N^(-1/5), variance N^(-1/2)) at every "
                 "d: the same predicted slope at every d is P3's claim that SiLD's sample "
@@ -137,13 +135,9 @@ STUDY = Study(
                 "stage 1 sets, levels off at 0.023-0.025 at d = 50 and 100 (0.011 at d = 3)"
             ),
         ),
-        Claim(
-            metric="w1_sild",
-            predict={"d-free": 0.0},
-            on="d",
-            group_by=("N",),
-            tolerance=0.15,
-            name="sild w1 vs d",
+        flat_in_d(
+            "w1_sild",
+            "sild w1 vs d",
             why=(
                 "P3's d-independence read at each N: w1 flat over d = 3 ... 100 (a factor "
                 "33^0.15 = 1.7 at most across the range). Each d draws its own data, so the "
@@ -161,25 +155,18 @@ STUDY = Study(
                 "data are at 0.020)"
             ),
         ),
-        Claim(
-            metric="w1_kde",
-            predict={"d-free": 0.0},
-            on="d",
-            group_by=("N",),
-            tolerance=0.15,
-            name="kde w1 vs d",
+        flat_in_d(
+            "w1_kde",
+            "kde w1 vs d",
             role="control",
             why="By construction: the KDE's spread h sqrt(d) with h = N^(-1/(d+4)) grows with d.",
             expect="contradicted",
             evidence="Full run: exponents in d +0.58 to +0.74 at every N, contradicted as built.",
         ),
-        Claim(
-            metric="w1_kde",
-            predict=SILD_RATE,
-            group_by=("d",),
-            tolerance=0.15,
-            rule="any",
-            name="kde w1 vs N",
+        rate_in_n(
+            "w1_kde",
+            SILD_RATE,
+            "kde w1 vs N",
             role="control",
             why="By construction: the KDE's slope is -1/(d+4), outside SiLD's band at every d.",
             expect="contradicted",
@@ -188,13 +175,11 @@ STUDY = Study(
                 "= -0.143, -0.071, -0.019, -0.010), contradicted as built."
             ),
         ),
-        Claim(
-            metric="w1_ambient",
-            predict={"N^-1/2": -0.5},
-            group_by=("d",),
-            tolerance=0.15,
+        rate_in_n(
+            "w1_ambient",
+            {"N^-1/2": -0.5},
+            "ambient w1 vs N",
             floor="w1_fresh",
-            name="ambient w1 vs N",
             why=(
                 "The contrast P3 draws: the same network used as an ambient diffusion in R^d. "
                 "N^(-1/2) is the W1 rate of the curve's own empirical measure, what a model that "
@@ -211,14 +196,10 @@ STUDY = Study(
                 "its budget the network learns the manifold, not the density on it"
             ),
         ),
-        Claim(
-            metric="w1_ambient",
-            predict={"d-free": 0.0},
-            on="d",
-            group_by=("N",),
-            tolerance=0.15,
+        flat_in_d(
+            "w1_ambient",
+            "ambient w1 vs d",
             floor="w1_fresh",
-            name="ambient w1 vs d",
             why="The ambient network's w1 read against d at each N, as SiLD's in claim 2.",
             expect={
                 f"N={n}": "contradicted" if n in (256, 512, 4096) else "inconclusive" for n in NS

@@ -61,8 +61,9 @@ Claims (tolerance 0.15 on exponents; the equivalence rule):
 Budget: 280 cells of 6-12 s, about 20 min on 2 cores.
 """
 
-from ratesim.study import Claim, Study
+from ratesim.study import Study
 
+from .claims import flat_in_d, rate_in_n
 from .figures import surface_chart
 from .surface import sild_surface
 
@@ -100,13 +101,10 @@ STUDY = Study(
     seed=2605_20237,
     registered=("2026-12-06", "4cb8689"),
     claims=[
-        Claim(
-            metric="total_sild",
-            predict=SILD_RATE,
-            group_by=("d",),
-            tolerance=0.15,
-            rule="any",
-            name="sild total vs N",
+        rate_in_n(
+            "total_sild",
+            SILD_RATE,
+            "sild total vs N",
             why=(
                 "The latent KDE's and the decoder's smoothing bias (h^2, h = N^(-1/6)) or the "
                 "variance part N^(-1/2), the same at every d: P3's claim on a surface."
@@ -121,13 +119,9 @@ STUDY = Study(
                 "0.035-0.040 from M, twice the noisy data's 0.020"
             ),
         ),
-        Claim(
-            metric="total_sild",
-            predict={"d-free": 0.0},
-            on="d",
-            group_by=("N",),
-            tolerance=0.15,
-            name="sild total vs d",
+        flat_in_d(
+            "total_sild",
+            "sild total vs d",
             why="P3's d-independence read at each N, as in p3_sild_learned.",
             expect={f"N={n}": "contradicted" if n == 4096 else "inconclusive" for n in NS[1:]},
             evidence=(
@@ -139,14 +133,10 @@ STUDY = Study(
                 "and 0.025"
             ),
         ),
-        Claim(
-            metric="e_sild",
-            predict={"d-free": 0.0},
-            on="d",
-            group_by=("N",),
-            tolerance=0.15,
+        flat_in_d(
+            "e_sild",
+            "sild e vs d",
             floor="e_floor",
-            name="sild e vs d",
             why=(
                 "The law along M alone (the energy distance of the projected law): what the "
                 "latent stage controls, separated from stage 1's distance to M."
@@ -159,25 +149,18 @@ STUDY = Study(
                 "allows)"
             ),
         ),
-        Claim(
-            metric="dist_kde",
-            predict={"d-free": 0.0},
-            on="d",
-            group_by=("N",),
-            tolerance=0.15,
-            name="kde dist vs d",
+        flat_in_d(
+            "dist_kde",
+            "kde dist vs d",
             role="control",
             why="By construction: the KDE's spread h sqrt(d) with h = N^(-1/(d+4)) grows with d.",
             expect="contradicted",
             evidence="Full run: exponents in d +0.67 to +0.78 at every N, contradicted as built.",
         ),
-        Claim(
-            metric="dist_kde",
-            predict=SILD_RATE,
-            group_by=("d",),
-            tolerance=0.15,
-            rule="any",
-            name="kde dist vs N",
+        rate_in_n(
+            "dist_kde",
+            SILD_RATE,
+            "kde dist vs N",
             role="control",
             where={"d": [10, 50, 100]},
             why=(
@@ -191,13 +174,10 @@ STUDY = Study(
                 "-0.019, -0.010), contradicted as built."
             ),
         ),
-        Claim(
-            metric="total_ambient",
-            predict=SILD_RATE,
-            group_by=("d",),
-            tolerance=0.15,
-            rule="any",
-            name="ambient total vs N",
+        rate_in_n(
+            "total_ambient",
+            SILD_RATE,
+            "ambient total vs N",
             why="The same network as an ambient diffusion in R^d, read against SiLD's rate.",
             expect={
                 "d=3": "inconclusive",
@@ -211,13 +191,9 @@ STUDY = Study(
                 "predicted): the ambient samples stay 0.06, 0.11, 0.22, 0.74 from M at every N"
             ),
         ),
-        Claim(
-            metric="total_ambient",
-            predict={"d-free": 0.0},
-            on="d",
-            group_by=("N",),
-            tolerance=0.15,
-            name="ambient total vs d",
+        flat_in_d(
+            "total_ambient",
+            "ambient total vs d",
             why="The ambient network's error read against d at each N, as SiLD's in claim 2.",
             expect="inconclusive",
             evidence=(
