@@ -167,3 +167,32 @@ def test_preconditioning_lets_a_narrow_network_denoise_in_high_dimension():
         net = DSMNetworkScore(sigma_data=sd, **kw).fit(X)
         errs[sd] = float(np.mean(np.sum((net.denoise(x, 1.0) - x0) ** 2, axis=1)))
     assert errs[0.1] < 10.0 < errs[None], errs
+
+
+def test_padding_the_training_set_changes_no_number():
+    """``fit`` pads the training set with zero rows (so that sets of different sizes share one
+    compiled training loop) and draws minibatch indices below N only. Against the same loop on
+    the unpadded set, every weight, Adam moment and loss is bit-identical; the control, indices
+    drawn over the padded rows (n = the padded length), must change the losses (zero rows are
+    far from the data's)."""
+    import jax
+    import jax.numpy as jnp
+
+    from ratesim.scores._network import _init_params, _padded, _trainer
+
+    X = np.random.default_rng(3).standard_normal((300, 4)) + 5.0
+    P = _padded(X)
+    assert P.shape == (4096, 4) and np.array_equal(P[:300], X) and not P[300:].any()
+    assert _padded(np.zeros((5000, 2))).shape == (8192, 2)
+    init, train = _trainer(64, 1e-3, np.log(0.01), np.log(1.0), 50)
+    params = _init_params(jax.random.PRNGKey(0), [5, 16, 16, 4])
+    key = jax.random.PRNGKey(1)
+
+    def run(data, n):
+        return train(params, init(params), jnp.asarray(data, jnp.float32), jnp.int32(n), key, None)
+
+    plain, padded, control = run(X, 300), run(P, 300), run(P, 4096)
+    leaves = [np.asarray(a) for a in jax.tree_util.tree_leaves(plain)]
+    for a, b in zip(leaves, jax.tree_util.tree_leaves(padded), strict=True):
+        assert np.array_equal(a, np.asarray(b))
+    assert not np.allclose(np.asarray(plain[2]), np.asarray(control[2]))
