@@ -52,15 +52,17 @@ def _command_line() -> str:
 
 
 def _resolve(names: list[str], studies_dir: str):
-    """Load and validate the named studies ('all' = every file); StudyError on bad input."""
+    """Load and validate the named studies ('all' = every file; the folder name of a family
+    that has no study of that name = its studies); StudyError on bad input."""
     from .study import StudyError, load_study, study_files
     from .study.tasks import did_you_mean
 
-    files = {}
+    files, families = {}, {}
     for p in study_files(studies_dir):
         if p.stem in files:
             raise StudyError(f"two studies are named {p.stem!r}: {files[p.stem]} and {p}")
         files[p.stem] = p
+        families.setdefault(p.parent.name, []).append(p.stem)
     if not names or names == ["all"]:
         if not files:
             raise StudyError(f"no study files in {studies_dir}")
@@ -68,10 +70,50 @@ def _resolve(names: list[str], studies_dir: str):
     else:
         chosen = []
         for n in names:
-            if n not in files:
-                raise StudyError(f"unknown study {n!r} in {studies_dir}" + did_you_mean(n, files))
-            chosen.append(n)
+            if n in families and n not in files:  # a study's name wins over its family's
+                chosen += [s for s in families[n] if s not in chosen]
+            elif n not in files:
+                known = {**files, **families}
+                raise StudyError(f"unknown study {n!r} in {studies_dir}" + did_you_mean(n, known))
+            elif n not in chosen:
+                chosen.append(n)
     return [load_study(files[n]) for n in chosen]
+
+
+def _write_summaries(studies, args) -> list[tuple[str, str]]:
+    """The summary of every family of ``studies`` that has one (``summary.py``), from the
+    results of all its studies; (status, message) as :func:`_report_one`."""
+    from .report import write_family_summary
+    from .study import StudyError
+    from .study.spec import family_summary
+
+    outcomes = []
+    for fam_dir in dict.fromkeys(Path(st.source).parent for st in studies):
+        try:
+            fn = family_summary(fam_dir)
+        except StudyError as e:
+            outcomes.append(("error", str(e)))
+            continue
+        if fn is None:
+            continue
+        members = [st for st in _resolve([fam_dir.name], args.studies)]
+        tables = [(st, _load_tables(args, st)[0]) for st in members]
+        tables = [(st, df) for st, df in tables if not df.empty]
+        if not tables:
+            continue
+        root = Path(args.out) / "reports" if args.quick else Path(args.reports)
+        mode = "--quick " if args.quick else ""
+        cmd = f"ratesim run {fam_dir.name} {mode}&& ratesim report {fam_dir.name} {mode}".strip()
+        path = write_family_summary(
+            fam_dir.name,
+            fn,
+            tables,
+            root / fam_dir.name,
+            mode="quick" if args.quick else "full",
+            command=cmd,
+        )
+        outcomes.append(("ok", f"{fam_dir.name}: family summary written to {path}"))
+    return outcomes
 
 
 def _cmd_list(args) -> int:
@@ -344,6 +386,7 @@ def _cmd_report(args) -> int:
 
         pool = get_reusable_executor(max_workers=jobs, timeout=300)
         outcomes = list(pool.map(_report_one, [st.name for st in studies], [args] * len(studies)))
+    outcomes += _write_summaries(studies, args)
     for status, message in outcomes:
         if status == "error":
             _err(message)

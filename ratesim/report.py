@@ -809,6 +809,57 @@ def _study_figures(study, df, outdir, results, mode) -> list[str]:
     return figure_sections(study, df, outdir, results, mode)
 
 
+def write_family_summary(family: str, summarize, tables, outdir, *, mode="full", command=""):
+    """Write ``outdir/SUMMARY.md``: a study family's summary (``summary.py`` of its folder).
+
+    Parameters
+    ----------
+    family : str
+        The family's folder name.
+    summarize : callable
+        ``summarize(contexts, outdir) -> markdown`` (:func:`ratesim.study.spec.family_summary`).
+    tables : list of (Study, DataFrame)
+        The family's studies that have results, with their tidy tables; each is judged here as
+        in its own report (:func:`ratesim.study.evaluate_claims`), so the summary's verdicts are
+        the reports' verdicts.
+    outdir : path
+    mode : {"full", "quick"}
+    command : str
+        The command that produced the results (quoted).
+
+    Returns
+    -------
+    pathlib.Path
+        The summary's path.
+    """
+    from .study.claims import evaluate_claims
+    from .study.figures import ReportContext, plain_table
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    ctxs = [
+        ReportContext(
+            study=st, df=plain_table(df), results=evaluate_claims(st, df), outdir=outdir, mode=mode
+        )
+        for st, df in tables
+    ]
+    import seaborn as sns
+
+    sns.set_theme(style="ticks", context="notebook")
+    body = str(summarize(ctxs, outdir)).strip()
+    names = ", ".join(f"[{c.study.name}](../{c.study.name}/README.md)" for c in ctxs)
+    head = [
+        f"# {family}: family summary ({mode} runs)",
+        "",
+        f"From the results of {names}; each study's own report has its design, fits and plots.",
+        f"Regenerate: `{command}`." if command else "",
+        "",
+    ]
+    path = outdir / "SUMMARY.md"
+    path.write_text("\n".join(head) + "\n" + body + "\n")
+    return path
+
+
 def _study_file(study) -> str:
     src = getattr(study, "source", None)
     if src is None:
@@ -1190,6 +1241,7 @@ def write_index(root, studies=None) -> Path:
         "report written before roles existed); *not as expected*: groups whose verdict differs",
         "from the one their claim expects.",
         *_papers_section(root),
+        *_summaries_section(root),
         "",
         "| study | what it measures | role | " + " | ".join(kinds) + " | not as expected |",
         "|---|---|---|" + "---|" * (len(kinds) + 1),
@@ -1226,6 +1278,15 @@ def _papers_section(root: Path) -> list[str]:
     return ["", path.read_text().strip(), ""]
 
 
+def _summaries_section(root: Path) -> list[str]:
+    """A line linking the study families' summaries (``root/FAMILY/SUMMARY.md``), if any."""
+    found = sorted(root.glob("*/SUMMARY.md"))
+    if not found:
+        return []
+    links = ", ".join(f"[{p.parent.name}]({p.parent.name}/SUMMARY.md)" for p in found)
+    return ["", f"Family summaries (one table across a family's studies): {links}."]
+
+
 def _write_live_index(root: Path, studies) -> Path:
     from .study.claims import evaluate_claims
     from .study.grid import expand
@@ -1246,6 +1307,7 @@ def _write_live_index(root: Path, studies) -> Path:
         "table's cells; a table computed from uncommitted code cannot back a report, and its",
         "study's full rerun is pending (its report is the earlier one).",
         *_papers_section(root),
+        *_summaries_section(root),
         "",
         "| study | table | role | " + " | ".join(kinds) + " | not as expected |",
         "|---|---|---|" + "---|" * (len(kinds) + 1),

@@ -336,3 +336,43 @@ def test_check_passes_a_study_without_claims_or_results_and_fails_one_with_claim
     assert "NO CLAIMS           pilot: nothing to judge" in capsys.readouterr().out
     assert main(["check", "claimed", *_args(tmp_path, d)]) == 1
     assert "MISSING             claimed: no results" in capsys.readouterr().out
+
+
+SUMMARY = '''
+def summarize(ctxs, outdir):
+    (outdir / "seen.txt").write_text(" ".join(c.study.name for c in ctxs))
+    rows = [f"{c.study.name}: {r.verdict}" for c in ctxs for r in c.results]
+    return "\\n".join(["## Verdicts", *rows])
+'''
+
+
+def test_a_family_name_selects_its_studies_and_its_summary_is_written(tmp_path, capsys):
+    """`ratesim run fam` runs every study of the family folder ``fam``; `ratesim report fam` writes
+    each report and the family's ``summary.py`` output to reports/fam/SUMMARY.md, from the
+    contexts of every study that has results, with the verdicts of their reports; a study named
+    like its family is selected alone by that name; a summary.py without ``summarize`` is a clear
+    error (exit 2)."""
+    d = _studies(tmp_path, a="-0.5", b="-0.25")
+    (d / "fam" / "summary.py").write_text(SUMMARY)
+    a = ["--studies", str(d), "--out", str(tmp_path / "res")]
+    assert main(["run", "fam", "--quick", *a]) == 0
+    assert "a (quick)" in (out := capsys.readouterr().out) and "b (quick)" in out
+    assert main(["report", "fam", "--quick", *a]) == 0
+    rep = tmp_path / "res" / "reports"
+    assert (rep / "a" / "README.md").is_file() and (rep / "b" / "README.md").is_file()
+    text = (rep / "fam" / "SUMMARY.md").read_text()
+    assert (rep / "fam" / "seen.txt").read_text() == "a b"
+    verdicts = dict(ln.split(": ") for ln in text.splitlines() if ln[:3] in ("a: ", "b: "))
+    assert sorted(verdicts) == ["a", "b"]
+    for name, verdict in verdicts.items():  # the verdict its own report shows
+        assert f"1 {verdict}" in (rep / name / "README.md").read_text()
+    assert "[a](../a/README.md)" in text and "ratesim report fam --quick" in text
+    assert "[fam](fam/SUMMARY.md)" in (rep / "README.md").read_text()  # linked from the index
+    (d / "fam" / "fam.py").write_text(GOOD.replace("NAME", "fam").replace("PRED", "-0.5"))
+    capsys.readouterr()
+    assert main(["run", "fam", "--quick", *a]) == 0
+    out = capsys.readouterr().out
+    assert "fam (quick)" in out and "a (quick)" not in out
+    (d / "fam" / "summary.py").write_text("x = 1\n")
+    assert main(["report", "a", "--quick", *a]) == 2
+    assert "summarize" in capsys.readouterr().err

@@ -669,6 +669,32 @@ def _where_matches(where, params) -> bool:
     return True
 
 
+FAMILY_SUMMARY = "summary"  # DIR/<family>/summary.py: the family's summary report (optional)
+_NOT_STUDIES = ("tasks", "figures", "conftest", FAMILY_SUMMARY)
+
+
+def family_summary(family_dir: str | Path):
+    """The ``summarize`` function of a family's ``summary.py``, or None when it has none.
+
+    ``summarize(contexts, outdir) -> str`` receives one
+    :class:`ratesim.study.figures.ReportContext` per study of the family that has results (in
+    study-name order), writes its files into ``outdir`` and returns the markdown of the family's
+    summary (``ratesim report FAMILY`` writes it to ``reports/FAMILY/SUMMARY.md``): what no single
+    study's report can show, such as one table of every tier's fits.
+    """
+    path = Path(family_dir) / f"{FAMILY_SUMMARY}.py"
+    if not path.is_file():
+        return None
+    try:
+        module = import_study_module(path)
+    except Exception as e:
+        raise StudyError(f"importing the file raised {type(e).__name__}: {e}", path=path) from None
+    fn = getattr(module, "summarize", None)
+    if not callable(fn):
+        raise StudyError("a family summary must define summarize(contexts, outdir)", path=path)
+    return fn
+
+
 def study_files(directory: str | Path) -> list[Path]:
     """The study files of a studies directory, sorted by study name.
 
@@ -682,7 +708,7 @@ def study_files(directory: str | Path) -> list[Path]:
         if not fam.is_dir() or fam.name.startswith(_SKIP_DIRS):
             continue
         for p in fam.glob("*.py"):
-            if p.name.startswith(("_", "test_")) or p.stem in ("tasks", "figures", "conftest"):
+            if p.name.startswith(("_", "test_")) or p.stem in _NOT_STUDIES:
                 continue
             if _defines_study(p):
                 out.append(p)

@@ -1,0 +1,271 @@
+"""The league's summary across its tiers: one table of every fitted W1 exponent (competitor x
+(k, beta, d)), a heat map of the exponents with the minimax exponent of each setting, and who
+beats the minimax rate, where (``ratesim report league`` writes it to reports/league/SUMMARY.md).
+
+The minimax W1 exponent of density estimation on a k-dimensional manifold is -min(1/2, 1/k)
+(N^(-1/2) at k = 1, N^(-1/2) up to a log at k = 2, N^(-1/k) from k = 3; docs/science.md, P1). A
+competitor *beats* it where the 95 % CI of its exponent lies below it, *matches* it where the CI
+contains it, and is *slower* where the CI lies above it; groups without a fit (floor-limited,
+underpowered) are listed as such, never classified. The verdicts are those of the studies' own
+claims (each report has the claim, its tolerance and its control).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ratesim.study.figures import md_table, pyplot, savefig
+
+SETTING = ("k", "beta", "d", "density")
+TABLE = "league_table.csv"
+
+
+def minimax_exponent(k: int) -> float:
+    """-min(1/2, 1/k): the minimax W1 exponent of density estimation on a k-manifold."""
+    return -min(0.5, 1.0 / k)
+
+
+def _setting(ctx, rows: pd.DataFrame) -> dict:
+    """The (k, beta, d, density) of a claim group's cells (one value each, or a list)."""
+    out = {}
+    for key, col in zip(SETTING, ("k", "manifold__beta", "d", "density"), strict=True):
+        vals = sorted(rows[col].dropna().unique().tolist()) if col in rows else []
+        out[key] = vals[0] if len(vals) == 1 else (", ".join(map(str, vals)) or "-")
+    return out
+
+
+def _compare(fit, k) -> str:
+    """beats / matches / slower than the minimax exponent, from the fit's CI."""
+    if fit is None or not isinstance(k, (int, np.integer)):
+        return "no fit"
+    e = minimax_exponent(int(k))
+    lo, hi = fit.ci
+    return "beats" if hi < e else ("slower" if lo > e else "matches")
+
+
+def league_table(ctxs) -> pd.DataFrame:
+    """One row per (study, claim, group) of a rate claim on W1: the competitor, its tuning, the
+    setting, the fitted exponent with its 95 % CI, the claim's verdict and expectation, the
+    minimax exponent and the comparison with it."""
+    rows = []
+    for ctx in ctxs:
+        df = ctx.df
+        groups = [(r, "claim") for r in ctx.results]
+        groups += [(r.control, "control") for r in ctx.results if r.control is not None]
+        for r, role in groups:
+            c = r.claim
+            if r.levels is not None or c.metric != "w1":
+                continue
+            where = dict(c.where or {})
+            if role == "control":
+                where.update(c.control)
+            sel = df
+            for key, val in {**where, **r.group}.items():
+                if key in sel:
+                    sel = sel[sel[key].isin(val if isinstance(val, list) else [val])]
+            comp = r.group.get("competitor", ", ".join(sorted(sel["competitor"].unique())))
+            tuning = r.group.get("tuning", ", ".join(sorted(sel["tuning"].unique())))
+            setting = _setting(ctx, sel)
+            fit = r.fit
+            k = setting["k"]
+            rows.append(
+                {
+                    "study": ctx.study.name,
+                    "claim": c.label,
+                    "role": role,
+                    "posthoc": bool(getattr(c, "posthoc", None)),
+                    "competitor": comp,
+                    "tuning": tuning,
+                    **setting,
+                    "exponent": fit.slope if fit else math.nan,
+                    "ci_lo": fit.ci[0] if fit else math.nan,
+                    "ci_hi": fit.ci[1] if fit else math.nan,
+                    "n_levels": fit.n_levels if fit else 0,
+                    "verdict": r.verdict,
+                    "expected": r.expected,
+                    "minimax": minimax_exponent(int(k))
+                    if isinstance(k, (int, np.integer))
+                    else math.nan,
+                    "vs_minimax": _compare(fit, k),
+                }
+            )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    # a bound's control is judged once per group of its claim, on the same cells: keep one
+    return table.drop_duplicates(
+        subset=["study", "claim", "role", "competitor", "tuning", *SETTING]
+    )
+
+
+def _verdict_words(row) -> str:
+    if row.role == "control":
+        return f"{row.verdict} (a control: must be contradicted)"
+    return row.verdict + ("" if row.verdict == row.expected else f" (expected {row.expected})")
+
+
+def _fmt(row) -> str:
+    if not np.isfinite(row.exponent):
+        return "-"
+    return f"{row.exponent:+.3f} [{row.ci_lo:+.3f}, {row.ci_hi:+.3f}]"
+
+
+def _heat_map(table: pd.DataFrame, ctx0) -> str:
+    """Exponents as a heat map (competitor x setting), each cell annotated with its CI and its
+    comparison with the minimax exponent; a second panel draws each exponent's CI against k with
+    the minimax exponent -min(1/2, 1/k) and N^(-1/k)."""
+    fitted = table[np.isfinite(table["exponent"])].copy()
+    if fitted.empty:
+        return "No claim group has a fit yet: no heat map."
+    fitted["row"] = fitted["competitor"] + " (" + fitted["tuning"] + ")"
+    fitted["col"] = (
+        "k="
+        + fitted["k"].astype(str)
+        + ", beta="
+        + fitted["beta"].astype(str)
+        + ", d="
+        + fitted["d"].astype(str)
+        + "\n"
+        + fitted["claim"]
+    )
+    grid = fitted.pivot_table(index="row", columns="col", values="exponent", aggfunc="first")
+    plt = pyplot()
+    fig, (ax, ax2) = plt.subplots(
+        1,
+        2,
+        figsize=(4.0 + 2.2 * grid.shape[1] + 5.0, 1.0 + 0.45 * grid.shape[0]),
+        gridspec_kw={"width_ratios": [max(grid.shape[1], 1), 2.2]},
+    )
+    im = ax.imshow(grid.to_numpy(float), cmap="viridis_r", vmin=-1.0, vmax=0.0, aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), grid.columns, fontsize=8)
+    ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=8)
+    marks = {"beats": "<", "matches": "=", "slower": ">"}
+    for (i, row_name), (j, col_name) in (
+        (a, b) for a in enumerate(grid.index) for b in enumerate(grid.columns)
+    ):
+        hit = fitted[(fitted["row"] == row_name) & (fitted["col"] == col_name)]
+        if hit.empty:
+            continue
+        h = hit.iloc[0]
+        ax.text(
+            j,
+            i,
+            f"{h.exponent:+.2f} {marks[h.vs_minimax]}\n[{h.ci_lo:+.2f}, {h.ci_hi:+.2f}]",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if h.exponent < -0.45 else "black",
+        )
+    fig.colorbar(im, ax=ax, label="fitted W1 exponent in N")
+    ax.set_title("exponent (< beats, = matches, > slower than the minimax exponent)", fontsize=9)
+    ks = np.arange(1, max(3, int(fitted["k"].astype(int).max())) + 1)
+    minimax = [minimax_exponent(k) for k in ks]
+    ax2.hlines(minimax, ks - 0.3, ks + 0.3, colors="k", label="minimax -min(1/2, 1/k)")
+    ax2.hlines(-1.0 / ks, ks - 0.3, ks + 0.3, colors="k", linestyles=":", label="N^(-1/k)")
+    ax2.set_xticks(ks)
+    rows = sorted(fitted["row"].unique())
+    for i, name in enumerate(rows):
+        sel = fitted[fitted["row"] == name]
+        x = sel["k"].astype(float) + (i - (len(rows) - 1) / 2) * 0.04
+        ax2.errorbar(
+            x,
+            sel["exponent"],
+            yerr=[sel["exponent"] - sel["ci_lo"], sel["ci_hi"] - sel["exponent"]],
+            fmt="o",
+            ms=3,
+            capsize=2,
+            label=name,
+        )
+    ax2.set_xlabel("k (manifold dimension)")
+    ax2.set_ylabel("W1 exponent (95 % CI)")
+    ax2.legend(fontsize=6, loc="lower right")
+    fig.tight_layout()
+    return f"![league heat map]({savefig(fig, ctx0, 'league_heat_map.png')})"
+
+
+def _who_beats(table: pd.DataFrame) -> list[str]:
+    """One sentence per comparison outcome, naming the competitors and settings."""
+    out = []
+    fitted = table[np.isfinite(table["exponent"])]
+    for kind, words in (
+        ("beats", "beat the minimax exponent (CI entirely below it)"),
+        ("matches", "match it (CI contains it)"),
+        ("slower", "are slower (CI entirely above it)"),
+    ):
+        sel = fitted[fitted["vs_minimax"] == kind]
+        if sel.empty:
+            out.append(f"- None {words.split(' (')[0].replace('beat', 'beats')}.")
+            continue
+        items = [
+            f"{r.competitor} ({r.tuning}; k={r.k}, beta={r.beta}, d={r.d}; {r.claim}: {_fmt(r)})"
+            for r in sel.itertuples()
+        ]
+        out.append(f"- {len(sel)} group(s) {words}: " + "; ".join(items) + ".")
+    nofit = table[~np.isfinite(table["exponent"])]
+    if not nofit.empty:
+        why = ", ".join(f"{r.competitor} ({r.claim}: {r.verdict})" for r in nofit.itertuples())
+        out.append(f"- Without a fit (not classified): {why}.")
+    return out
+
+
+def summarize(ctxs, outdir) -> str:
+    """The league summary (module docstring): table, heat map, who beats the minimax rate."""
+    table = league_table(ctxs)
+    table.to_csv(outdir / TABLE, index=False)
+    shown = [
+        (
+            r.study,
+            r.claim
+            + (" (post hoc)" if r.posthoc else "")
+            + (" control" if r.role == "control" else ""),
+            r.competitor,
+            r.tuning,
+            r.k,
+            r.beta,
+            r.d,
+            r.density,
+            _fmt(r),
+            f"{r.minimax:+.3f}",
+            r.vs_minimax,
+            _verdict_words(r),
+        )
+        for r in table.itertuples()
+    ]
+    head = (
+        "study",
+        "claim",
+        "competitor",
+        "tuning",
+        "k",
+        "beta",
+        "d",
+        "density",
+        "exponent [95 % CI]",
+        "minimax",
+        "vs minimax",
+        "claim verdict",
+    )
+    return "\n".join(
+        [
+            "## Who beats the minimax rate, where",
+            "",
+            "The minimax W1 exponent is -min(1/2, 1/k); a competitor beats it where its exponent's "
+            "95 % CI lies below it (the claims' own verdicts, with their tolerances and controls, "
+            "are in the last column of the table).",
+            "",
+            *_who_beats(table),
+            "",
+            "## Heat map",
+            "",
+            _heat_map(table, ctxs[0]),
+            "",
+            "## Table",
+            "",
+            f"Every W1 rate group of the league's claims (also as [{TABLE}]({TABLE})).",
+            "",
+            md_table(shown, head),
+        ]
+    )

@@ -1,0 +1,58 @@
+"""The league summary: its table holds every W1 rate group of the committed tier with the fit
+its report shows, the control once, and the comparison with the minimax exponent follows the CI;
+the heat map and the table file are written."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from ratesim_studies.league.summary import TABLE, _compare, minimax_exponent, summarize
+
+from ratesim.cli import REPO_ROOT
+from ratesim.study import evaluate_claims, load_study
+from ratesim.study.figures import ReportContext, plain_table
+from ratesim.study.store import read_tidy
+
+
+def test_minimax_exponent_and_comparison():
+    assert [minimax_exponent(k) for k in (1, 2, 3, 4)] == [-0.5, -0.5, -1 / 3, -0.25]
+    fit = lambda lo, hi: SimpleNamespace(ci=(lo, hi))  # noqa: E731
+    assert _compare(fit(-0.7, -0.55), 1) == "beats"
+    assert _compare(fit(-0.6, -0.45), 1) == "matches"
+    assert _compare(fit(-0.45, -0.2), 1) == "slower"
+    assert _compare(fit(-0.40, -0.34), 3) == "beats"  # below -1/3 at k = 3
+    assert _compare(None, 1) == "no fit"
+
+
+def test_summary_of_the_committed_tier(tmp_path):
+    csv = REPO_ROOT / "reports" / "league_k1" / "results.csv"
+    if not csv.is_file():
+        pytest.skip("no committed league_k1 table")
+    study = load_study(REPO_ROOT / "studies" / "league" / "league_k1.py")
+    df = read_tidy(csv)
+    results = evaluate_claims(study, df)
+    ctx = ReportContext(study=study, df=plain_table(df), results=results, outdir=tmp_path)
+    text = summarize([ctx], tmp_path)
+    assert (tmp_path / "league_heat_map.png").is_file() and "## Who beats" in text
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / TABLE)
+    claims = table[table["role"] == "claim"]
+    assert len(claims) == len(results)  # one row per claim group
+    for r in results:
+        row = claims[(claims["claim"] == r.claim.label)
+                     & (claims["competitor"] == r.group["competitor"])]  # fmt: skip
+        assert len(row) == 1 and row["verdict"].item() == r.verdict
+        if r.fit is None:
+            assert np.isnan(row["exponent"].item())
+        else:
+            assert row["exponent"].item() == pytest.approx(r.fit.slope, abs=1e-12)
+    controls = table[table["role"] == "control"]
+    assert len(controls) == len({r.claim.label for r in results if r.control is not None})
+    assert set(controls["tuning"]) == {"fixed"}
+    fitted = table[np.isfinite(table["exponent"])]
+    beats = fitted["ci_hi"] < fitted["minimax"]
+    slower = fitted["ci_lo"] > fitted["minimax"]
+    assert (
+        fitted["vs_minimax"] == np.where(beats, "beats", np.where(slower, "slower", "matches"))
+    ).all()
