@@ -338,12 +338,12 @@ def test_check_passes_a_study_without_claims_or_results_and_fails_one_with_claim
     assert "MISSING             claimed: no results" in capsys.readouterr().out
 
 
-SUMMARY = '''
+SUMMARY = """
 def summarize(ctxs, outdir):
     (outdir / "seen.txt").write_text(" ".join(c.study.name for c in ctxs))
     rows = [f"{c.study.name}: {r.verdict}" for c in ctxs for r in c.results]
     return "\\n".join(["## Verdicts", *rows])
-'''
+"""
 
 
 def test_a_family_name_selects_its_studies_and_its_summary_is_written(tmp_path, capsys):
