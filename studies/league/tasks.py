@@ -15,6 +15,9 @@ held-out denoising score-matching loss, :func:`ratesim.scores.select_bandwidth`)
 ``coarse_A``        geometry-only coarse score (moving least squares, h_N = 6 (log N / N)^(1/k),
                     degree ceil(beta) - 1; P1's reading A)
 ``coarse_B``        learned at sigma >= N^(-1/(k+4)), geometry-only below (P1's reading B)
+``dsm_network``     a width-64, depth-2 network trained by denoising score matching over the
+                    sampler's noise range for a fixed budget of ``NETWORK_STEPS`` Adam steps
+                    (stated, not tuned; EDM preconditioning with the data's scale)
 ``oracle``          the exact population score (learns nothing): the sampler's own error, the
                     floor under every score estimator driven through it
 ==================  =========================================================================
@@ -41,6 +44,7 @@ from ratesim.baselines import make_baseline
 from ratesim.samplers import draw_coarse
 from ratesim.scores import (
     AdaptiveProjectionScore,
+    DSMNetworkScore,
     NadarayaWatsonScore,
     OracleScore,
     TwoScaleScore,
@@ -59,6 +63,7 @@ SCORE_COMPETITORS = (
     "knn",
     "coarse_A",
     "coarse_B",
+    "dsm_network",
     "oracle",
 )
 BASELINES = ("empirical_measure", "ambient_kde", "intrinsic_kde", "inertial")
@@ -69,6 +74,10 @@ FIXED_BANDWIDTH = 0.5
 # candidates of the held-out selection: the theoretical value times 2^-5 ... 2^2 (a pilot with
 # 1/4 ... 4 chose the smallest candidate for every kernel score at N = 1000)
 SELECTION_FACTORS = tuple(2.0**j for j in range(-5, 3))
+# the network's Adam steps (width 64, depth 2, batch 256): about 3 s of training on 2 cores,
+# beyond which its held-out DSM loss no longer falls at N <= 1600 on a curve (pilot, family README)
+NETWORK_STEPS = 4000
+SIGMA_MAX = 10.0  # the sampler's first noise level
 METRICS = ("w1", "w1_floor", "w1_fresh", "w1_total", "fid_mean", "fid_q99", "memorized_frac")
 OPTIONAL = ("hyper", "hyper_edge")  # only where a hyper-parameter / a selection exists
 
@@ -79,9 +88,16 @@ def kde_bandwidth(N: int, k: int) -> float:
     return float(N ** (-1.0 / (k + 4)))
 
 
-def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng):
+def _sampler_end(name: str, N: int, k: int) -> float:
+    """The sampler's last noise level: 1e-3 h_N for the empirical score (so that it memorizes),
+    0.1 h_N otherwise (h_N: :func:`ratesim.scores.coarse_bandwidth`)."""
+    return (1e-3 if name == "empirical" else 0.1) * coarse_bandwidth(N, k)
+
+
+def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng, scale=1.0):
     """The unfitted score estimator ``name`` with hyper-parameter ``hyper`` (None: theory);
-    returns (estimator, the hyper-parameter's name, its value)."""
+    returns (estimator, the hyper-parameter's name, its value). ``scale``: the training points'
+    RMS coordinate (the network's sigma_data)."""
     h = kde_bandwidth(N, k) if hyper is None else hyper
     if name == "empirical":
         return make_score("empirical"), "", math.nan
@@ -92,6 +108,15 @@ def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng):
     if name == "local_linear":
         est = make_score("local_polynomial", bandwidth=h, degree=1, n_noise=8, rng=rng)
         return est, "bandwidth", h
+    if name == "dsm_network":
+        lo = _sampler_end(name, N, k)
+        return (
+            DSMNetworkScore(
+                steps=NETWORK_STEPS, sigma_min=lo, sigma_max=SIGMA_MAX, sigma_data=scale, rng=rng
+            ),
+            "",
+            math.nan,
+        )
     if name == "knn":
         kn = math.ceil(N ** (4.0 / (k + 4))) if hyper is None else int(hyper)
         return make_score("knn", k_neighbors=kn), "k_neighbors", float(kn)
@@ -132,7 +157,7 @@ def competitor_samples(
             raise ValueError("the oracle needs the data law: pass density")
         est, param, value = OracleScore(M, density, rng=0), "", math.nan
     else:
-        est, param, value = _score(name, N, k, beta, None, rng)
+        est, param, value = _score(name, N, k, beta, None, rng, float(np.sqrt(np.mean(X**2))))
     if tuning == "fixed":
         if param != "bandwidth":
             raise ValueError(f"{name!r} has no bandwidth to fix: tuning 'theory'")
@@ -144,15 +169,18 @@ def competitor_samples(
         grid = np.array([value * f for f in SELECTION_FACTORS])
         if param == "k_neighbors":
             grid = np.unique(np.clip(np.round(grid), 1, N - 1))
-        sel = select_bandwidth(est, X, grid, param=param, rng=rng)
+        # the held-out loss over the sampler's whole noise range (6 geometric levels): the
+        # library's default levels (0.05 ... 0.4) lie above the training points' spacing, where
+        # a memorizing bandwidth costs nothing (family README, pilot)
+        sigmas = np.geomspace(_sampler_end(name, N, k), 1.0, 6)
+        sel = select_bandwidth(est, X, grid, param=param, sigmas=sigmas, rng=rng)
         est, value = sel.estimator, float(sel.best)
         edge = float(value in (grid.min(), grid.max()))
     else:
         est = est.fit(X)
-    h_N = coarse_bandwidth(N, k)
-    end = 1e-3 if name == "empirical" else 0.1
+    end = _sampler_end(name, N, k)
     Y, _ = draw_coarse(
-        est, "reverse_sde", m, sigma_max=10.0, sigma_min=end * h_N, steps=steps, rng=rng
+        est, "reverse_sde", m, sigma_max=SIGMA_MAX, sigma_min=end, steps=steps, rng=rng
     )
     if not np.all(np.isfinite(Y)):
         raise FloatingPointError(f"the {name} sampler returned non-finite samples")
