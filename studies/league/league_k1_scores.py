@@ -99,6 +99,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261210,
+    registered=("2026-12-06", "990c222"),
     claims=[
         Claim(
             metric="w1",
