@@ -63,7 +63,7 @@ estimators.
 
 from ratesim.study import Claim, Study
 
-from .tasks import league_cell
+from .tasks import CURVE_K1, league_cell
 
 COMPETITORS = [
     ("empirical_measure", "theory"),
@@ -102,14 +102,7 @@ STUDY = Study(
     name="league_k1",
     task=league_cell,
     grid={
-        "manifold": "holder_curve",
-        "manifold__beta": 4.5,
-        "manifold__eps": 0.1,
-        "manifold__seed": 0,
-        "k": 1,
-        "d": 2,
-        "density": "von_mises",
-        "density__kappa": 1.0,
+        **CURVE_K1,
         "competitor, tuning": COMPETITORS,
         "steps": 400,
         "N, m": [(50, 500), *REGISTERED_N_M],  # N = 50: added post hoc, see the claims

@@ -54,7 +54,7 @@ count), their target (reading A) or their training budget (the network).
 
 from ratesim.study import Claim, Study
 
-from .tasks import league_cell
+from .tasks import CURVE_K1, league_cell
 
 COMPETITORS = [
     ("kernel_smoothed", "theory"),
@@ -73,14 +73,7 @@ STUDY = Study(
     name="league_k1_scores",
     task=league_cell,
     grid={
-        "manifold": "holder_curve",
-        "manifold__beta": 4.5,
-        "manifold__eps": 0.1,
-        "manifold__seed": 0,
-        "k": 1,
-        "d": 2,
-        "density": "von_mises",
-        "density__kappa": 1.0,
+        **CURVE_K1,
         "competitor, tuning": COMPETITORS,
         "steps": 400,
         "m": 8000,

@@ -84,6 +84,19 @@ METRICS = ("w1", "w1_floor", "w1_fresh", "w1_total", "fid_mean", "fid_q99", "mem
 OPTIONAL = ("hyper", "hyper_edge")  # only where a hyper-parameter / a selection exists
 
 
+# the data of the k = 1 tiers: von Mises(kappa = 1) on a closed Holder curve in R^2
+CURVE_K1 = {
+    "manifold": "holder_curve",
+    "manifold__beta": 4.5,
+    "manifold__eps": 0.1,
+    "manifold__seed": 0,
+    "k": 1,
+    "d": 2,
+    "density": "von_mises",
+    "density__kappa": 1.0,
+}
+
+
 def kde_bandwidth(N: int, k: int) -> float:
     """h = N^(-1/(k+4)): the bandwidth of the minimax kernel density estimate of a C^2 density
     in dimension k (Tsybakov 2009, ch. 1), used by every kernel competitor."""
