@@ -187,23 +187,21 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
 
 
 def _who_beats(table: pd.DataFrame) -> list[str]:
-    """One sentence per comparison outcome, naming the competitors and settings."""
+    """One line per comparison outcome, naming the competitors, settings and exponents."""
     out = []
     fitted = table[np.isfinite(table["exponent"])]
     for kind, words in (
-        ("beats", "beat the minimax exponent (CI entirely below it)"),
-        ("matches", "match it (CI contains it)"),
-        ("slower", "are slower (CI entirely above it)"),
+        ("beats", "Beat the minimax exponent (CI entirely below it)"),
+        ("matches", "Match it (CI contains it)"),
+        ("slower", "Slower (CI entirely above it)"),
     ):
         sel = fitted[fitted["vs_minimax"] == kind]
-        if sel.empty:
-            out.append(f"- None {words.split(' (')[0].replace('beat', 'beats')}.")
-            continue
         items = [
-            f"{r.competitor} ({r.tuning}; k={r.k}, beta={r.beta}, d={r.d}; {r.claim}: {_fmt(r)})"
+            f"{r.competitor} ({r.tuning}{', control' if r.role == 'control' else ''}; "
+            f"k={r.k}, beta={r.beta}, d={r.d}; {r.claim}: {_fmt(r)})"
             for r in sel.itertuples()
         ]
-        out.append(f"- {len(sel)} group(s) {words}: " + "; ".join(items) + ".")
+        out.append(f"- {words}: " + ("; ".join(items) if items else "none") + ".")
     nofit = table[~np.isfinite(table["exponent"])]
     if not nofit.empty:
         why = ", ".join(f"{r.competitor} ({r.claim}: {r.verdict})" for r in nofit.itertuples())
