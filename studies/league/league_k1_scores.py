@@ -105,6 +105,28 @@ STUDY = Study(
             control={"tuning": "fixed"},
             role="paper",
             name="parametric_w1",
+            expect={
+                "competitor=coarse_A, tuning=theory": "contradicted",
+                "competitor=coarse_B, tuning=theory": "inconclusive",
+                "competitor=dsm_network, tuning=theory": "inconclusive",
+                "competitor=kernel_smoothed, tuning=selected": "inconclusive",
+                "competitor=kernel_smoothed, tuning=theory": "not discriminating",
+                "competitor=knn, tuning=theory": "contradicted",
+                "competitor=nadaraya_watson, tuning=selected": "not discriminating",
+                "competitor=nadaraya_watson, tuning=theory": "contradicted",
+                "competitor=smoothed, tuning=selected": "inconclusive",
+            },
+            evidence="full run of 2026-12-06 (300 cells at the registered commit, 6 training sets, "
+            "N = 25 ... 1000): the control (smoothed score, h = 0.5) is inconclusive, not "
+            "contradicted (W1 0.24, 0.17, 0.11, 0.074, 0.115: at N <= 400 its sampling error still "
+            "exceeds its bias), so the two groups that meet the bound are not discriminating: "
+            "kernel-smoothed (theory) -0.537 [-0.648, -0.429], Nadaraya-Watson (selected) -0.483 "
+            "[-0.562, -0.404]; inconclusive: selected kernel-smoothed -0.546 [-0.837, -0.249], "
+            "selected smoothed -0.437 [-0.544, -0.329], coarse B -0.496 [-0.671, -0.321], the "
+            "network -0.322 [-0.680, +0.033]; contradicted: Nadaraya-Watson (theory) -0.145 "
+            "[-0.239, -0.043], kNN (theory) +0.024 [-0.335, +0.362], coarse A +0.018 [-0.005, "
+            "+0.042]; registered predictions: consistent for kernel-smoothed (theory), "
+            "Nadaraya-Watson (selected) and coarse B, contradicted for the network and the control",
             why="the minimax W1 rate at k = 1 (N^-1/2), as a bound on each score estimator and "
             "tuning; a kernel score with a bandwidth that does not shrink must violate it",
         ),
