@@ -129,6 +129,8 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
         + ", d="
         + fitted["d"].astype(str)
         + "\n"
+        + fitted["study"]
+        + ": "
         + fitted["claim"]
     )
     grid = fitted.pivot_table(index="row", columns="col", values="exponent", aggfunc="first")
@@ -160,7 +162,9 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
             color="white" if h.exponent < -0.45 else "black",
         )
     fig.colorbar(im, ax=ax, label="fitted W1 exponent in N")
-    ax.set_title("exponent (< beats, = matches, > slower than the minimax exponent)", fontsize=9)
+    ax.set_title(
+        "exponent (<: CI below the minimax exponent, =: contains it, >: above it)", fontsize=9
+    )
     ks = np.arange(1, max(3, int(fitted["k"].astype(int).max())) + 1)
     minimax = [minimax_exponent(k) for k in ks]
     ax2.hlines(minimax, ks - 0.3, ks + 0.3, colors="k", label="minimax -min(1/2, 1/k)")
@@ -192,8 +196,8 @@ def _who_beats(table: pd.DataFrame) -> list[str]:
     fitted = table[np.isfinite(table["exponent"])]
     for kind, words in (
         ("beats", "Beat the minimax exponent (CI entirely below it)"),
-        ("matches", "Match it (CI contains it)"),
-        ("slower", "Slower (CI entirely above it)"),
+        ("matches", "Not told apart from it (CI contains it)"),
+        ("slower", "Slower than it (CI entirely above it)"),
     ):
         sel = fitted[fitted["vs_minimax"] == kind]
         items = [
