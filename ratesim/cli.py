@@ -84,11 +84,11 @@ def _write_summaries(studies, args) -> list[tuple[str, str]]:
     """The summary of every family of ``studies`` that has one (``summary.py``), from the
     results of all its studies; (status, message) as :func:`_report_one`."""
     from .report import write_family_summary
-    from .study import StudyError
+    from .study import StudyError, load_study, study_files
     from .study.spec import family_summary
 
     outcomes = []
-    for fam_dir in dict.fromkeys(Path(st.source).parent for st in studies):
+    for fam_dir in dict.fromkeys(Path(st.source).parent.resolve() for st in studies):
         try:
             fn = family_summary(fam_dir)
         except StudyError as e:
@@ -96,7 +96,9 @@ def _write_summaries(studies, args) -> list[tuple[str, str]]:
             continue
         if fn is None:
             continue
-        members = [st for st in _resolve([fam_dir.name], args.studies)]
+        members = [  # every study of the family, also where one of them has its name
+            load_study(p) for p in study_files(args.studies) if p.parent.resolve() == fam_dir
+        ]
         tables = [(st, _load_tables(args, st)[0]) for st in members]
         tables = [(st, df) for st, df in tables if not df.empty]
         if not tables:

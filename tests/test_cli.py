@@ -350,8 +350,8 @@ def test_a_family_name_selects_its_studies_and_its_summary_is_written(tmp_path, 
     """`ratesim run fam` runs every study of the family folder ``fam``; `ratesim report fam` writes
     each report and the family's ``summary.py`` output to reports/fam/SUMMARY.md, from the
     contexts of every study that has results, with the verdicts of their reports; a study named
-    like its family is selected alone by that name; a summary.py without ``summarize`` is a clear
-    error (exit 2)."""
+    like its family is selected alone by that name (the summary still gets every study of the
+    family); a summary.py without ``summarize`` is a clear error (exit 2)."""
     d = _studies(tmp_path, a="-0.5", b="-0.25")
     (d / "fam" / "summary.py").write_text(SUMMARY)
     a = ["--studies", str(d), "--out", str(tmp_path / "res")]
@@ -373,6 +373,8 @@ def test_a_family_name_selects_its_studies_and_its_summary_is_written(tmp_path, 
     assert main(["run", "fam", "--quick", *a]) == 0
     out = capsys.readouterr().out
     assert "fam (quick)" in out and "a (quick)" not in out
+    assert main(["report", "a", "--quick", *a]) == 0  # the summary still sees the whole family
+    assert (rep / "fam" / "seen.txt").read_text() == "a b fam"
     (d / "fam" / "summary.py").write_text("x = 1\n")
     assert main(["report", "a", "--quick", *a]) == 2
     assert "summarize" in capsys.readouterr().err
