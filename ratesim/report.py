@@ -40,7 +40,14 @@ from pathlib import Path
 import numpy as np
 
 from .rates import VERDICT_KINDS
-from .study.figures import CONTROL_COLOR, FIT_COLOR, VERDICT_COLORS, verdict_color, wrap
+from .study.figures import (
+    CONTROL_COLOR,
+    FIT_COLOR,
+    VERDICT_COLORS,
+    matching_rows,
+    verdict_color,
+    wrap,
+)
 
 __all__ = ["write_report", "write_index", "plot_claim", "fits_markdown", "fits_latex"]
 
@@ -271,19 +278,6 @@ def fits_latex(results) -> str:
 
 # --------------------------------------------------------------------------------------------
 # plots
-
-
-def _rows_of(df, claim, where: dict):
-    """The rows of ``claim.metric`` matching ``where`` (a group value None matches NaN)."""
-    from .study.claims import _column, _matches
-
-    sub = df[df["metric"] == claim.metric]
-    for k, allowed in where.items():
-        if sub.empty:
-            break
-        col = sub[_column(sub, k)]
-        sub = sub[col.isna()] if allowed is None else sub[_matches(col, allowed)]
-    return sub
 
 
 def _level_stats(x, v, statistic: str, fit=None):
@@ -593,7 +587,7 @@ def _log_ticks(ax, rows, claim) -> None:
 
 def _plot_group(ax, r, claim, df, title_w: int) -> int:
     """Draw one group's panel; returns the number of legend entries (below the axes)."""
-    rows = _rows_of(df, claim, {**claim.where, **r.group})
+    rows = matching_rows(df, claim.metric, {**claim.where, **r.group})
     title, col = _panel_title(r, title_w)
     if rows.empty:
         ax.set_title(title, color=col, fontsize=10)
@@ -612,7 +606,7 @@ def _plot_group(ax, r, claim, df, title_w: int) -> int:
     vals = [_draw_levels(ax, rows, claim, r, "black", "o", "", seeds=True)]
     floors = _draw_floor(ax, rows, claim, df)
     if r.control is not None:
-        crows = _rows_of(df, claim, {**claim.where, **claim.control, **r.control.group})
+        crows = matching_rows(df, claim.metric, {**claim.where, **claim.control, **r.control.group})
         label = f"control {_where_text(claim.control)}: "
         if crows.empty:
             ax.plot([], [], "D", color=CONTROL_COLOR, label=f"{label}{r.control.note or 'no data'}")
@@ -726,14 +720,14 @@ def _plot_level_group(ax, r, claim, df, title_w: int) -> int:
     """One group's panel of a level claim: N on a log axis, the metric on a linear one, each
     prediction as a horizontal line (a bound: the allowed region below it shaded). Returns the
     number of legend lines."""
-    rows = _rows_of(df, claim, {**claim.where, **r.group})
+    rows = matching_rows(df, claim.metric, {**claim.where, **r.group})
     title, col = _panel_title(r, title_w)
     vals = [_draw_level_intervals(ax, rows, claim, r, "black", "o", "", seeds=True)]
     zone = "a level whose zone reaches the bound is not judged"
     floors = _draw_floor(ax, rows, claim, df, zone=zone)
     vals.append(floors * claim.floor_factor)
     if r.control is not None:
-        crows = _rows_of(df, claim, {**claim.where, **claim.control, **r.control.group})
+        crows = matching_rows(df, claim.metric, {**claim.where, **claim.control, **r.control.group})
         label = f"control {_where_text(claim.control)}: "
         vals.append(
             _draw_level_intervals(

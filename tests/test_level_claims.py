@@ -227,7 +227,8 @@ def test_level_claims_through_the_command_line(tmp_path, write_study, capsys):
 def test_level_panels_draw_the_judged_intervals(levels):
     """With levels left to the floor, the panel still draws the judged levels with the
     intervals of the verdict (Bonferroni over the judged levels only), not recomputed ones."""
-    from ratesim.report import _draw_level_intervals, _rows_of
+    from ratesim.report import _draw_level_intervals
+    from ratesim.study.figures import matching_rows
 
     st, df, _ = levels
     res = next(
@@ -235,7 +236,7 @@ def test_level_panels_draw_the_judged_intervals(levels):
         for r in evaluate_claims(st, df)
         if r.claim.name == "comparable" and r.group_label == "kind=low"
     )
-    rows = _rows_of(df, res.claim, {**res.claim.where, **res.group})
+    rows = matching_rows(df, res.claim.metric, {**res.claim.where, **res.group})
     keep = rows["N"] < 10000  # as if N = 1e4 had left to the floor: 4 judged levels
     res.levels = level_intervals(rows["N"][keep], rows["value"][keep])
     res.floored.append(10000.0)

@@ -25,6 +25,7 @@ import numpy as np
 __all__ = [
     "ReportContext",
     "plain_table",
+    "matching_rows",
     "seed_means",
     "md_table",
     "savefig",
@@ -68,6 +69,23 @@ def plain_table(df):
     """The tidy table with parameter columns under their own names (``p_sigma`` -> ``sigma``)."""
     ren = {c: c[2:] for c in df.columns if c.startswith("p_") and c[2:] not in df.columns}
     return df.rename(columns=ren)
+
+
+def matching_rows(df, metric: str, where: dict):
+    """The rows of ``metric`` whose parameters match ``where`` ({name: value or list of values};
+    None matches NaN), selected as the claims select them: a claim result's rows are
+    ``matching_rows(df, claim.metric, {**claim.where, **result.group})``, its control's
+    ``{**claim.where, **claim.control, **control.group}``. Parameter columns under their own
+    names or ``p_``-prefixed."""
+    from .claims import _column, _matches
+
+    sub = df[df["metric"] == metric]
+    for k, allowed in where.items():
+        if sub.empty:
+            break
+        col = sub[_column(sub, k)]
+        sub = sub[col.isna()] if allowed is None else sub[_matches(col, allowed)]
+    return sub
 
 
 def seed_means(df, by: Sequence[str], metric: str | None = None):

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ratesim.study.figures import md_table, pyplot, savefig
+from ratesim.study.figures import matching_rows, md_table, pyplot, savefig
 
 SETTING = ("k", "beta", "d", "density")
 TABLE = "league_table.csv"
@@ -59,13 +59,8 @@ def league_table(ctxs) -> pd.DataFrame:
             c = r.claim
             if r.levels is not None or c.metric != "w1":
                 continue
-            where = dict(c.where or {})
-            if role == "control":
-                where.update(c.control)
-            sel = df
-            for key, val in {**where, **r.group}.items():
-                if key in sel:
-                    sel = sel[sel[key].isin(val if isinstance(val, list) else [val])]
+            where = {**c.where, **(c.control if role == "control" else {}), **r.group}
+            sel = matching_rows(df, c.metric, where)
             comp = r.group.get("competitor", ", ".join(sorted(sel["competitor"].unique())))
             tuning = r.group.get("tuning", ", ".join(sorted(sel["tuning"].unique())))
             setting = _setting(ctx, sel)
