@@ -11,6 +11,7 @@ held-out denoising score-matching loss, :func:`ratesim.scores.select_bandwidth`)
 ``kernel_smoothed`` the kernel-smoothed empirical score, h = N^(-1/(k+4))
 ``nadaraya_watson`` denoising score matching by Nadaraya-Watson regression, h = N^(-1/(k+4))
 ``local_linear``    the same by local linear regression (``local_polynomial``, degree 1)
+``local_quadratic`` the same by local quadratic regression (``local_polynomial``, degree 2)
 ``knn``             the k-nearest-neighbour score, k_nn = ceil(N^(4/(k+4)))
 ``coarse_A``        geometry-only coarse score (moving least squares, h_N = 6 (log N / N)^(1/k),
                     degree ceil(beta) - 1; P1's reading A)
@@ -39,7 +40,7 @@ import math
 import numpy as np
 
 from ratesim import metrics
-from ratesim._validation import as_generator, check_int
+from ratesim._validation import as_generator, check_int, check_positive
 from ratesim.baselines import make_baseline
 from ratesim.samplers import draw_coarse
 from ratesim.scores import (
@@ -60,6 +61,7 @@ SCORE_COMPETITORS = (
     "kernel_smoothed",
     "nadaraya_watson",
     "local_linear",
+    "local_quadratic",
     "knn",
     "coarse_A",
     "coarse_B",
@@ -109,19 +111,21 @@ def _sampler_end(name: str, N: int, k: int) -> float:
     return (1e-3 if name == "empirical" else 0.1) * coarse_bandwidth(N, k)
 
 
-def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng, scale=1.0):
+def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng, scale=1.0, n_noise=8):
     """The unfitted score estimator ``name`` with hyper-parameter ``hyper`` (None: theory);
     returns (estimator, the hyper-parameter's name, its value). ``scale``: the training points'
-    RMS coordinate (the network's sigma_data)."""
+    RMS coordinate (the network's sigma_data); ``n_noise``: noisy copies per training point of
+    the regression estimators (Nadaraya-Watson, local polynomials, reading B's learned part)."""
     h = kde_bandwidth(N, k) if hyper is None else hyper
     if name == "empirical":
         return make_score("empirical"), "", math.nan
     if name in ("smoothed", "kernel_smoothed"):
         return make_score(name, bandwidth=h), "bandwidth", h
     if name == "nadaraya_watson":
-        return NadarayaWatsonScore(bandwidth=h, n_noise=8, rng=rng), "bandwidth", h
-    if name == "local_linear":
-        est = make_score("local_polynomial", bandwidth=h, degree=1, n_noise=8, rng=rng)
+        return NadarayaWatsonScore(bandwidth=h, n_noise=n_noise, rng=rng), "bandwidth", h
+    if name in ("local_linear", "local_quadratic"):
+        degree = 1 if name == "local_linear" else 2
+        est = make_score("local_polynomial", bandwidth=h, degree=degree, n_noise=n_noise, rng=rng)
         return est, "bandwidth", h
     if name == "dsm_network":
         lo = _sampler_end(name, N, k)
@@ -140,18 +144,30 @@ def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng, sca
         return geometry, "", math.nan
     if name == "coarse_B":
         sigma_0 = N ** (-1.0 / (k + 4))
-        learned = NadarayaWatsonScore(bandwidth=sigma_0 / 2, n_noise=8, rng=rng)
+        learned = NadarayaWatsonScore(bandwidth=sigma_0 / 2, n_noise=n_noise, rng=rng)
         return TwoScaleScore(learned, geometry, sigma_0=sigma_0), "", math.nan
     raise ValueError(f"competitor must be one of {COMPETITORS} (got {name!r})")
 
 
 def competitor_samples(
-    name, tuning, M, X, m, k, beta, rng, density=None, steps: int = 100
+    name,
+    tuning,
+    M,
+    X,
+    m,
+    k,
+    beta,
+    rng,
+    density=None,
+    steps: int = 100,
+    n_noise: int = 8,
+    fixed_bandwidth: float = FIXED_BANDWIDTH,
 ) -> tuple[np.ndarray, float, float]:
     """m samples of competitor ``name`` trained on X (module docstring; score estimators through
     ``steps`` geometric reverse-SDE steps), the value of its hyper-parameter (NaN where it has
     none) and whether the selection chose an end of its grid (1.0, else 0.0; NaN without
-    selection)."""
+    selection). ``n_noise``: noisy copies per point of the regression estimators;
+    ``fixed_bandwidth``: the bandwidth of ``tuning="fixed"``."""
     rng = as_generator(rng)
     N = X.shape[0]
     if tuning not in TUNING:
@@ -163,7 +179,7 @@ def competitor_samples(
             if tuning == "fixed":
                 raise ValueError("the empirical measure has no bandwidth to fix: tuning 'theory'")
             return X, math.nan, math.nan
-        h = FIXED_BANDWIDTH if tuning == "fixed" else kde_bandwidth(N, k)
+        h = fixed_bandwidth if tuning == "fixed" else kde_bandwidth(N, k)
         return make_baseline(name, M, bandwidth=h).fit(X).sample(m, rng=rng), h, math.nan
     if name == "oracle":
         if tuning != "theory":
@@ -172,11 +188,12 @@ def competitor_samples(
             raise ValueError("the oracle needs the data law: pass density")
         est, param, value = OracleScore(M, density, rng=0), "", math.nan
     else:
-        est, param, value = _score(name, N, k, beta, None, rng, float(np.sqrt(np.mean(X**2))))
+        scale = float(np.sqrt(np.mean(X**2)))
+        est, param, value = _score(name, N, k, beta, None, rng, scale, n_noise)
     if tuning == "fixed":
         if param != "bandwidth":
             raise ValueError(f"{name!r} has no bandwidth to fix: tuning 'theory'")
-        est, param, value = _score(name, N, k, beta, FIXED_BANDWIDTH, rng)
+        est, param, value = _score(name, N, k, beta, fixed_bandwidth, rng, scale, n_noise)
     edge = math.nan
     if tuning == "selected":
         if not param:
@@ -213,7 +230,7 @@ def w1_to_law(M, Y, p) -> float:
 
 
 @task(metrics=METRICS, optional=OPTIONAL)
-def league_cell(
+def league_cell_full(
     *,
     N: int,
     m: int,
@@ -225,10 +242,12 @@ def league_cell(
     rng: np.random.Generator,
     tuning: str = "theory",
     steps: int = 100,
+    n_noise: int = 8,
+    fixed_bandwidth: float = FIXED_BANDWIDTH,
     **components,
 ) -> dict[str, float]:
     """One competitor on one training set: W1 to the data law, its floor, fidelity and
-    memorization.
+    memorization (every option a parameter; :func:`league_cell` fixes two of them).
 
     Parameters
     ----------
@@ -241,10 +260,15 @@ def league_cell(
         coarse scores follows ``manifold__beta``); k = 1 (closed curves) or 2 (quadrature).
     tuning : {"theory", "selected", "fixed"}
         Hyper-parameter by its theoretical rate, by held-out denoising score matching, or a
-        bandwidth fixed at :data:`FIXED_BANDWIDTH` at every N (the negative control of a rate
+        bandwidth fixed at ``fixed_bandwidth`` at every N (the negative control of a rate
         claim: its bias does not shrink).
     steps : int >= 2
         Geometric reverse-SDE steps of the score estimators' sampler (sigma 10 -> end x h_N).
+    n_noise : int >= 1
+        Noisy copies per training point of the regression estimators (Nadaraya-Watson, local
+        polynomials, reading B); their cost grows linearly with it.
+    fixed_bandwidth : float > 0
+        The bandwidth of ``tuning="fixed"`` (default :data:`FIXED_BANDWIDTH`).
 
     Returns
     -------
@@ -272,8 +296,10 @@ def league_cell(
     beta = float(components.get("manifold__beta", "inf"))
     X = M.sample(N, p, rng=rng)
     steps = check_int(steps, "steps", low=2)
+    n_noise = check_int(n_noise, "n_noise", low=1)
+    fixed_bandwidth = check_positive(fixed_bandwidth, "fixed_bandwidth")
     Y, hyper, edge = competitor_samples(
-        competitor, tuning, M, X, m, k, beta, rng, density=p, steps=steps
+        competitor, tuning, M, X, m, k, beta, rng, p, steps, n_noise, fixed_bandwidth
     )
     ref = M.sample(Y.shape[0], p, rng=rng)
     dist = metrics.distance_to_manifold(M, Y, quantiles=(0.99,))
@@ -299,3 +325,37 @@ def league_cell(
     }
     optional = {"hyper": hyper, "hyper_edge": edge}
     return out | {key: v for key, v in optional.items() if math.isfinite(v)}
+
+
+@task(metrics=METRICS, optional=OPTIONAL)
+def league_cell(
+    *,
+    N: int,
+    m: int,
+    competitor: str,
+    manifold: str,
+    k: int,
+    d: int,
+    density: str,
+    rng: np.random.Generator,
+    tuning: str = "theory",
+    steps: int = 100,
+    **components,
+) -> dict[str, float]:
+    """:func:`league_cell_full` with 8 noisy copies per point and the fixed bandwidth
+    :data:`FIXED_BANDWIDTH`: the task of tiers 1 and 2, kept because a cell's id holds its
+    task's defaults (tiers from 3 on use :func:`league_cell_full`). Parameters and returns as
+    there."""
+    return league_cell_full(
+        N=N,
+        m=m,
+        competitor=competitor,
+        manifold=manifold,
+        k=k,
+        d=d,
+        density=density,
+        rng=rng,
+        tuning=tuning,
+        steps=steps,
+        **components,
+    )

@@ -12,6 +12,7 @@ from ratesim_studies.league.tasks import (
     SELECTION_FACTORS,
     kde_bandwidth,
     league_cell,
+    league_cell_full,
 )
 
 CELL = dict(
@@ -20,9 +21,10 @@ CELL = dict(
 )  # fmt: skip
 
 
-@pytest.mark.parametrize("competitor", [c for c in COMPETITORS if c != "local_linear"])
+@pytest.mark.parametrize("competitor", COMPETITORS)
 def test_every_competitor_gives_finite_metrics(competitor):
-    out = league_cell(N=60, m=120, competitor=competitor, rng=np.random.default_rng(0), **CELL)
+    rng = np.random.default_rng(0)
+    out = league_cell_full(N=60, m=120, competitor=competitor, rng=rng, n_noise=2, **CELL)
     assert set(METRICS) <= set(out) <= set(METRICS) | {"hyper", "hyper_edge"}
     assert all(math.isfinite(v) for v in out.values())
     assert out["w1"] >= 0 and out["w1_total"] >= out["w1"] and out["fid_q99"] >= 0
@@ -74,3 +76,27 @@ def test_fixed_bandwidth_control():
         league_cell(N=60, m=100, competitor="knn", tuning="fixed", rng=0, **CELL)
     with pytest.raises(ValueError, match="no bandwidth to fix"):
         league_cell(N=60, m=100, competitor="empirical_measure", tuning="fixed", rng=0, **CELL)
+
+
+def test_full_task_options():
+    """league_cell is league_cell_full with 8 noisy copies and h = FIXED_BANDWIDTH, bit for bit
+    (tiers 1 and 2 keep their cells); n_noise reaches the regression estimators and
+    fixed_bandwidth the control; both are checked by name."""
+    for competitor, tuning in (("nadaraya_watson", "theory"), ("smoothed", "fixed")):
+        a = league_cell(N=40, m=60, competitor=competitor, tuning=tuning, rng=3, **CELL)
+        b = league_cell_full(
+            N=40, m=60, competitor=competitor, tuning=tuning, rng=3, n_noise=8,
+            fixed_bandwidth=FIXED_BANDWIDTH, **CELL,
+        )  # fmt: skip
+        assert a == b
+    eight = league_cell(N=40, m=60, competitor="nadaraya_watson", rng=3, **CELL)
+    two = league_cell_full(N=40, m=60, competitor="nadaraya_watson", rng=3, n_noise=2, **CELL)
+    assert two["w1"] != eight["w1"]
+    out = league_cell_full(
+        N=40, m=60, competitor="smoothed", tuning="fixed", fixed_bandwidth=1.0, rng=0, **CELL
+    )
+    assert out["hyper"] == 1.0
+    with pytest.raises(ValueError, match="n_noise"):
+        league_cell_full(N=40, m=60, competitor="smoothed", n_noise=0, rng=0, **CELL)
+    with pytest.raises(ValueError, match="fixed_bandwidth"):
+        league_cell_full(N=40, m=60, competitor="smoothed", fixed_bandwidth=-1.0, rng=0, **CELL)
