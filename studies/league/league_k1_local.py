@@ -86,6 +86,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261211,
+    registered=("2026-12-06", "a3510ee"),
     claims=[
         Claim(
             metric="w1",
