@@ -8,6 +8,9 @@ Public API (all float64, parallel over queries with numba):
 - :func:`softmax_covariance` -- posterior mean and covariance
 - :class:`GaussianIndex` -- a data set with its KD-tree, reusable across calls
 - :func:`neighbour_counts` -- how many points the truncated mode visits per query
+
+The private module ``_sobolev`` holds the numba pair sums of ``metrics.sobolev_to_law`` (the
+screened H^-1 distance on flat tori).
 """
 
 from ._api import (

@@ -19,6 +19,13 @@ floors :func:`d2_uniform_null_sd`, :func:`d2_coupled_null_sd`, the kernel :func:
 :func:`cross_kernel_sum`, :func:`vonmises_gap2` (closed form to the uniform law),
 :func:`circle_angles`.
 
+Flat tori T^1-T^3, a floor-free upper bound on W1 (the screened H^-1 distance, exactly unbiased,
+sd ~ 1/m in D^2 at any k <= 3; W1 <= (2 pi)^(k/2) sqrt(1 + lam^2) D): :func:`sobolev_to_law`
+(samples against a law given by its Fourier coefficients) returning a :class:`SobolevResult`,
+:func:`sobolev_between_laws` (closed form between two laws), :func:`sobolev_w1_constant`, the
+kernel :func:`torus_sobolev_kernel`, coefficients :func:`von_mises_torus_coefficients` and
+:func:`kde_torus_coefficients`.
+
 Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`,
 :func:`coverage_scale_circle` (exact supremum over centres, uniform law on the circle),
 :func:`coverage_from_ratios`, :func:`cap_fraction` (uniform mass of a geodesic cap of S^k).
@@ -93,6 +100,15 @@ from ._score_geometry import (
     normal_tangent_errors,
     soft_rank,
 )
+from ._sobolev import (
+    SobolevResult,
+    kde_torus_coefficients,
+    sobolev_between_laws,
+    sobolev_to_law,
+    sobolev_w1_constant,
+    torus_sobolev_kernel,
+    von_mises_torus_coefficients,
+)
 from ._sparse_ot import SparseOTResult, wasserstein_sparse_exact
 from ._wasserstein import (
     Floor,
@@ -123,6 +139,7 @@ __all__ = [
     "MemorizationResult",
     "PairedSimilarity",
     "ReferenceSize",
+    "SobolevResult",
     "SparseOTResult",
     "SvdDimension",
     "UniformityTest",
@@ -152,6 +169,7 @@ __all__ = [
     "hausdorff",
     "intrinsic_angles",
     "jacobian_singular_values",
+    "kde_torus_coefficients",
     "kuiper_pvalue",
     "median_bandwidth",
     "memorization",
@@ -164,9 +182,14 @@ __all__ = [
     "sampling_floor",
     "sinkhorn_divergence",
     "sliced_wasserstein",
+    "sobolev_between_laws",
+    "sobolev_to_law",
+    "sobolev_w1_constant",
     "soft_rank",
     "svd_dimension",
+    "torus_sobolev_kernel",
     "uniformity_tests",
+    "von_mises_torus_coefficients",
     "vonmises_gap2",
     "wasserstein",
     "wasserstein_1d",
