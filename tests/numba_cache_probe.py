@@ -11,7 +11,12 @@ import numpy as np
 
 from ratesim.exact import vmf_smoothed_score
 from ratesim.manifolds import HolderCurve, Sphere
-from ratesim.metrics import nearest_training_distances
+from ratesim.metrics import (
+    nearest_training_distances,
+    sobolev_to_law,
+    torus_sobolev_kernel,
+    von_mises_torus_coefficients,
+)
 from ratesim.samplers import langevin, reverse_sde
 from ratesim.scores import SCORES
 
@@ -45,6 +50,12 @@ def probe() -> dict[str, np.ndarray]:
     res["nearest"] = np.asarray(
         nearest_training_distances(rng.standard_normal((500, 3)), rng.standard_normal((300, 3)))
     )
+    # the screened H^-1 distance on flat tori (pair sums and kernel, k = 1, 2, 3)
+    for k in (1, 2, 3):
+        theta = rng.uniform(0, 2 * np.pi, (400, k))
+        sob = sobolev_to_law(theta, von_mises_torus_coefficients(1.0, 0.3, k, J=8))
+        res[f"sobolev_{k}"] = np.array([sob.d2, sob.null_sd, sob.sd])
+        res[f"sobolev_kernel_{k}"] = torus_sobolev_kernel(rng.uniform(-4, 4, (300, k)))
     # the moving-least-squares projection: k = 1 (dense search and tree search, every degree) and
     # k = 2, as the coarse studies use it
     th = rng.uniform(0, 2 * np.pi, 600)
