@@ -509,3 +509,28 @@ def test_bad_bound_arguments_are_refused():
         res.w1_bound(z=-1.0)
     with pytest.raises(ValueError, match="density_min must be"):
         res.w2_bound(0.0)
+
+
+@pytest.mark.parametrize("k, N, h", [(1, 20, 0.3), (3, 30, 0.6)])
+def test_kde_expected_d2_is_the_mean_over_training_sets(k, N, h):
+    """kde_expected_d2 is E D^2(mu_N * K_h, mu) over training sets: the mean of the exact
+    distance (sobolev_between_laws of kde_torus_coefficients) over R = 400 training sets lies
+    within Z = 4 standard errors of bias2 + variance; a control with the wrong N (2 N: half the
+    variance) must miss by more than Z se, so the check can fail."""
+    rng = np.random.default_rng(11)
+    mu = M.von_mises_torus_coefficients(1.0, 0.4, k)
+    bias2, var = M.kde_expected_d2(mu, h, N)
+    R = 400
+    d2 = np.array([
+        M.sobolev_between_laws(M.kde_torus_coefficients(_vm(rng, N, k, 1.0, 0.4), h), mu)
+        for _ in range(R)
+    ])  # fmt: skip
+    se = d2.std(ddof=1) / math.sqrt(R)
+    assert abs(d2.mean() - (bias2 + var)) <= Z * se
+    wrong = bias2 + sum(M.kde_expected_d2(mu, h, 2 * N)[1:])
+    assert abs(d2.mean() - wrong) > Z * se
+    assert bias2 > 0 and var > 0
+    with pytest.raises(ValueError, match="bandwidth"):
+        M.kde_expected_d2(mu, 0.0, N)
+    with pytest.raises(ValueError, match="N"):
+        M.kde_expected_d2(mu, h, 0)
