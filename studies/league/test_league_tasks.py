@@ -13,7 +13,11 @@ from ratesim_studies.league.tasks import (
     kde_bandwidth,
     league_cell,
     league_cell_full,
+    w1_bandwidth,
 )
+from ratesim_studies.league.torus_tasks import TORUS_METRICS, league_torus_cell
+
+from ratesim import metrics
 
 CELL = dict(
     manifold="holder_curve", k=1, d=2, density="von_mises", manifold__beta=4.5,
@@ -72,9 +76,9 @@ def test_fixed_bandwidth_control():
     for competitor in ("smoothed", "intrinsic_kde"):
         out = league_cell(N=60, m=100, competitor=competitor, tuning="fixed", rng=0, **CELL)
         assert out["hyper"] == FIXED_BANDWIDTH
-    with pytest.raises(ValueError, match="no bandwidth to fix"):
+    with pytest.raises(ValueError, match="no bandwidth to set"):
         league_cell(N=60, m=100, competitor="knn", tuning="fixed", rng=0, **CELL)
-    with pytest.raises(ValueError, match="no bandwidth to fix"):
+    with pytest.raises(ValueError, match="no bandwidth to set"):
         league_cell(N=60, m=100, competitor="empirical_measure", tuning="fixed", rng=0, **CELL)
 
 
@@ -100,3 +104,25 @@ def test_full_task_options():
         league_cell_full(N=40, m=60, competitor="smoothed", n_noise=0, rng=0, **CELL)
     with pytest.raises(ValueError, match="fixed_bandwidth"):
         league_cell_full(N=40, m=60, competitor="smoothed", fixed_bandwidth=-1.0, rng=0, **CELL)
+
+
+TORUS = dict(manifold="flat_torus", k=3, d=6, density="von_mises", density__kappa=1.0)
+
+
+def test_torus_cell_bound_metrics():
+    """The k = 3 task: the intrinsic KDE's sampled bound agrees with its exact one (its law is
+    known in closed form) within the sampling spread (the estimate of D^2 has sd about
+    max(null_sd, D^2 sd); 5 sd in D^2 bounds the gap in the bound below); tuning "w1" uses
+    h = N^(-1/(k+2)); a score estimator's floor includes the exact score through the sampler;
+    the empirical measure (atoms: infinite bound) is refused."""
+    out = league_torus_cell(N=200, m=1500, competitor="intrinsic_kde", tuning="w1", rng=0, **TORUS)
+    assert set(TORUS_METRICS) <= set(out) and out["hyper"] == pytest.approx(w1_bandwidth(200, 3))
+    C = metrics.sobolev_w1_constant(3, 2.0)
+    d2_exact = (out["w1_bound_exact"] / C) ** 2
+    assert abs(out["sobolev_d2"] - d2_exact) <= 5 * max(out["sobolev_null_sd"], 0.2 * d2_exact)
+    assert out["w1_bound_floor"] == pytest.approx(C * math.sqrt(2 * out["sobolev_null_sd"]))
+    score = league_torus_cell(N=60, m=400, competitor="smoothed", steps=20, rng=1, **TORUS)
+    assert all(math.isfinite(v) for v in score.values()) and "w1_bound_exact" not in score
+    assert score["w1_bound_floor"] >= C * math.sqrt(2 * score["sobolev_null_sd"])
+    with pytest.raises(ValueError, match="atoms"):
+        league_torus_cell(N=60, m=100, competitor="empirical_measure", rng=0, **TORUS)

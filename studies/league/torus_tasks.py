@@ -1,0 +1,140 @@
+"""Task of the league's k = 3 tiers: a competitor trained on N points of a product von Mises law on
+the flat torus T^3, its m samples compared with the data law by a floor-free upper bound on W1.
+
+At k = 3 a two-sample W1 estimate of m samples has a Monte-Carlo floor ~ m^(-1/3), so it cannot
+show a rate faster than the minimax N^(-1/3) (the league's README, pilot for a k = 3 tier). The
+metric here is the screened negative-Sobolev distance D(nu, mu) of
+:func:`ratesim.metrics.sobolev_to_law`: an exactly unbiased estimate of D^2 from the m samples
+against mu's Fourier coefficients, whose floor (its spread when nu = mu) is ~ 1/m in D^2 whatever
+k, and which bounds W1 from above, W1(nu, mu) <= C D(nu, mu) with C =
+:func:`ratesim.metrics.sobolev_w1_constant` (Kantorovich-Rubinstein duality; geodesic cost on the
+angles). A W1 bound whose exponent in N lies below -1/3 shows the competitor's W1 beating the
+minimax rate; the bound is infinite for laws with atoms, so the empirical measure (W1 rate
+N^(-1/3) exactly) cannot be measured this way and is not a competitor here.
+
+Competitors and tunings as in ``tasks.py`` (``competitor_samples``), plus ``tuning="w1"``: the
+bandwidth N^(-1/(k+2)) that balances a second-order kernel's bias against its fluctuation in this
+norm (:func:`tasks.w1_bandwidth`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ratesim import metrics
+from ratesim._validation import as_generator, check_int, check_positive
+from ratesim.study import build, task
+
+from .tasks import FIXED_BANDWIDTH, SCORE_COMPETITORS, competitor_samples
+
+TORUS_METRICS = (
+    "w1_bound",
+    "w1_bound_floor",
+    "sobolev_d2",
+    "sobolev_null_sd",
+    "fid_mean",
+    "memorized_frac",
+)
+TORUS_OPTIONAL = ("hyper", "hyper_edge", "w1_bound_exact")
+LAM = 2.0  # the distance's screening (the W1 constant grows like it)
+
+
+def _coefficients(density, k: int) -> np.ndarray:
+    """Fourier coefficients of the data law (a product von Mises law, or the uniform law)."""
+    if type(density).__name__ == "Uniform":
+        return np.ones((1,) * k, dtype=np.complex128)
+    return metrics.von_mises_torus_coefficients(density.kappa, density.mean, k)
+
+
+@task(
+    metrics=TORUS_METRICS,
+    optional=TORUS_OPTIONAL,
+    choices={"manifold": ("flat_torus",), "density": ("von_mises", "uniform")},
+)
+def league_torus_cell(
+    *,
+    N: int,
+    m: int,
+    competitor: str,
+    manifold: str,
+    k: int,
+    d: int,
+    density: str,
+    rng: np.random.Generator,
+    tuning: str = "theory",
+    steps: int = 400,
+    n_noise: int = 2,
+    fixed_bandwidth: float = FIXED_BANDWIDTH,
+    **components,
+) -> dict[str, float]:
+    """One competitor on one training set on a flat torus: the floor-free W1 bound to the data law.
+
+    Parameters
+    ----------
+    N, m : int
+        Training points (>= 8) and generated samples (>= 10).
+    competitor : str
+        A score estimator or a baseline of ``tasks.py`` other than the empirical measure (its
+        atoms have an infinite bound).
+    manifold, density : str
+        ``flat_torus`` (options ``manifold__*``) and ``von_mises`` (product, options
+        ``density__kappa``, ``density__mean``) or ``uniform``; k in {1, 2, 3}.
+    tuning, steps, n_noise, fixed_bandwidth
+        As in ``tasks.league_cell_full`` (``tuning="w1"``: h = N^(-1/(k+2))).
+
+    Returns
+    -------
+    dict
+        ``w1_bound`` = C sqrt(max(D2_hat, 0)), the estimate of the upper bound C D(nu, mu) on the
+        W1 of the projected samples' law to mu; ``sobolev_d2`` (D2_hat, unbiased, may be
+        negative) and ``sobolev_null_sd`` (its spread were nu = mu); ``w1_bound_floor``: what a
+        perfect competitor of the same kind shows, C sqrt(2 null_sd) (two null standard
+        deviations in D^2) for a baseline, and for a score estimator the larger of that and the
+        bound of the exact score through the same sampler with the same m; ``fid_mean`` (mean
+        distance to M), ``memorized_frac`` (as in ``tasks.league_cell_full``); ``hyper``,
+        ``hyper_edge`` where they exist; ``w1_bound_exact``: for the intrinsic KDE, whose law is a
+        wrapped Gaussian mixture known in closed form, C D computed exactly from its
+        coefficients (no sampling: a check on ``w1_bound``).
+    """
+    rng = as_generator(rng)
+    N = check_int(N, "N", low=8)
+    m = check_int(m, "m", low=10)
+    k = check_int(k, "k", low=1, high=3)
+    steps = check_int(steps, "steps", low=2)
+    n_noise = check_int(n_noise, "n_noise", low=1)
+    fixed_bandwidth = check_positive(fixed_bandwidth, "fixed_bandwidth")
+    if competitor == "empirical_measure":
+        raise ValueError(
+            "competitor 'empirical_measure' has atoms: its negative-Sobolev bound is infinite"
+        )
+    M = build("manifold", manifold, components, k=k, d=d)
+    p = build("density", density, components, k=k, d=d)
+    coef = _coefficients(p, k)
+    C = metrics.sobolev_w1_constant(k, LAM)
+    X = M.sample(N, p, rng=rng)
+    Y, hyper, edge = competitor_samples(
+        competitor, tuning, M, X, m, k, math.inf, rng, p, steps, n_noise, fixed_bandwidth
+    )
+    res = metrics.sobolev_to_law(M.project(Y).u, coef, LAM)
+    if not math.isfinite(res.d2):
+        raise FloatingPointError(f"{competitor}: two samples coincide (an atom): D = inf")
+    floor = C * math.sqrt(2.0 * res.null_sd)
+    if competitor in SCORE_COMPETITORS:
+        exact, _, _ = competitor_samples("oracle", "theory", M, X, m, k, math.inf, rng, p, steps)
+        floor = max(floor, metrics.sobolev_to_law(M.project(exact).u, coef, LAM).w1_bound())
+    dist = metrics.distance_to_manifold(M, Y)
+    out = {
+        "w1_bound": res.w1_bound(),
+        "w1_bound_floor": floor,
+        "sobolev_d2": res.d2,
+        "sobolev_null_sd": res.null_sd,
+        "fid_mean": float(dist.mean),
+        "memorized_frac": float(metrics.memorization(Y, X).memorized_fraction),
+    }
+    if competitor == "intrinsic_kde":
+        law = metrics.kde_torus_coefficients(M.project(X).u, hyper)
+        out["w1_bound_exact"] = C * math.sqrt(metrics.sobolev_between_laws(law, coef, LAM))
+    optional = {"hyper": hyper, "hyper_edge": edge}
+    return out | {key: v for key, v in optional.items() if math.isfinite(v)}
