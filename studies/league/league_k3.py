@@ -126,6 +126,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261212,
+    registered=("2026-12-06", "38c3ae6"),
     claims=[
         Claim(
             metric="w1_bound_exact",
