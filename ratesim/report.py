@@ -196,11 +196,16 @@ def _rows(results) -> list[dict]:
     rows = []
     for r in results:
         rows += _result_rows(r, r.group_label, r.expected)
-        if r.control is not None:
+        for ctrl in r.controls:
             where = _where_text(r.claim.control)
-            label = f"{r.group_label}, control {where}"
-            rows += _result_rows(r.control, label, "contradicted")
+            label = f"{r.group_label}, control {where}" + _which(ctrl, r.controls)
+            rows += _result_rows(ctrl, label, "contradicted")
     return rows
+
+
+def _which(ctrl, controls) -> str:
+    """The control group's own label where several control groups judge one claim group."""
+    return f" ({ctrl.group_label})" if len(controls) > 1 else ""
 
 
 _HEAD = (
@@ -605,14 +610,12 @@ def _plot_group(ax, r, claim, df, title_w: int) -> int:
         return 0
     vals = [_draw_levels(ax, rows, claim, r, "black", "o", "", seeds=True)]
     floors = _draw_floor(ax, rows, claim, df)
-    if r.control is not None:
-        crows = matching_rows(df, claim.metric, {**claim.where, **claim.control, **r.control.group})
-        label = f"control {_where_text(claim.control)}: "
+    for ctrl in r.controls:
+        crows = matching_rows(df, claim.metric, {**claim.where, **claim.control, **ctrl.group})
+        label = f"control {_where_text(claim.control)}{_which(ctrl, r.controls)}: "
         if crows.empty:
-            ax.plot([], [], "D", color=CONTROL_COLOR, label=f"{label}{r.control.note or 'no data'}")
-        vals.append(
-            _draw_levels(ax, crows, claim, r.control, CONTROL_COLOR, "D", label, seeds=False)
-        )
+            ax.plot([], [], "D", color=CONTROL_COLOR, label=f"{label}{ctrl.note or 'no data'}")
+        vals.append(_draw_levels(ax, crows, claim, ctrl, CONTROL_COLOR, "D", label, seeds=False))
     ax.set_xscale("log")
     ax.set_yscale("log")
     if r.fit is not None and r.fit.form == "two_term":  # the leading term is drawn: keep it in view
@@ -726,12 +729,12 @@ def _plot_level_group(ax, r, claim, df, title_w: int) -> int:
     zone = "a level whose zone reaches the bound is not judged"
     floors = _draw_floor(ax, rows, claim, df, zone=zone)
     vals.append(floors * claim.floor_factor)
-    if r.control is not None:
-        crows = matching_rows(df, claim.metric, {**claim.where, **claim.control, **r.control.group})
-        label = f"control {_where_text(claim.control)}: "
+    for ctrl in r.controls:
+        crows = matching_rows(df, claim.metric, {**claim.where, **claim.control, **ctrl.group})
+        label = f"control {_where_text(claim.control)}{_which(ctrl, r.controls)}: "
         vals.append(
             _draw_level_intervals(
-                ax, crows, claim, r.control, CONTROL_COLOR, "D", label, seeds=False, shift=1.06
+                ax, crows, claim, ctrl, CONTROL_COLOR, "D", label, seeds=False, shift=1.06
             )
         )
     ax.set_xscale("log")
@@ -921,9 +924,9 @@ def _claim_lines(i: int, c, rs: list) -> list[str]:
     if c.control:
         cv = sorted(
             {
-                r.control.verdict + (f" ({r.control.note})" if _no_evidence(r.control) else "")
+                ctrl.verdict + (f" ({ctrl.note})" if _no_evidence(ctrl) else "")
                 for r in rs
-                if r.control is not None
+                for ctrl in r.controls
             }
         )
         lines.append(

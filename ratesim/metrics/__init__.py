@@ -24,8 +24,9 @@ sd ~ 1/m in D^2 at any k <= 3; W1 <= (2 pi)^(k/2) sqrt(1 + lam^2) D): :func:`sob
 (samples against a law given by its Fourier coefficients) returning a :class:`SobolevResult`,
 :func:`sobolev_between_laws` (closed form between two laws), :func:`sobolev_w1_constant`, the
 kernel :func:`torus_sobolev_kernel`, coefficients :func:`von_mises_torus_coefficients` and
-:func:`kde_torus_coefficients`, and :func:`kde_expected_d2` (the expected distance of a wrapped Gaussian
-KDE from N draws, in closed form: the prediction a KDE's measured distance is tested against).
+:func:`kde_torus_coefficients`, and :func:`kde_expected_d2` (the expected distance of a wrapped
+Gaussian KDE from N draws, in closed form: the prediction a KDE's measured distance is tested
+against).
 
 Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`,
 :func:`coverage_scale_circle` (exact supremum over centres, uniform law on the circle),

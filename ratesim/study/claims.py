@@ -98,7 +98,9 @@ class ClaimResult:
         Levels of the fitted axis that left the fit because they lie within ``floor_factor`` of
         the floor.
     control : ClaimResult or None
-        The negative control of a bound claim.
+        The negative control of a bound claim (None when several control groups judge it).
+    controls : list of ClaimResult
+        Every control group the verdict was judged against (all must violate the bound).
     levels : LevelCheck or None
         A level claim's per-level intervals, floored levels included (None for rate claims and
         without intervals).
@@ -119,6 +121,7 @@ class ClaimResult:
     expected: str = CONSISTENT
     floored: list = field(default_factory=list)
     control: ClaimResult | None = None
+    controls: list = field(default_factory=list)
     corrected: dict = field(default_factory=dict)  # other forms, for the fit command
     levels: LevelCheck | None = None
     worst: int | None = None
@@ -427,6 +430,7 @@ def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
                 ctrl = by_label.get(res.group_label)
                 pool = [ctrl] if ctrl is not None else controls
                 res.control = ctrl if ctrl is not None else (pool[0] if len(pool) == 1 else None)
+                res.controls = pool
                 violated = all(c.verdict == CONTRADICTED for c in pool)
                 if res.verdict == CONSISTENT and not violated:
                     res.verdict = NOT_DISCRIMINATING

@@ -21,6 +21,12 @@ from ratesim.study.figures import matching_rows, md_table, pyplot, savefig
 
 SETTING = ("k", "beta", "d", "density")
 TABLE = "league_table.csv"
+# the metrics of the league's W1 claims: W1 itself (k <= 2) or an upper bound on it (k = 3)
+METRICS = {
+    "w1": "W1",
+    "w1_bound_exact": "W1 bound (exact)",
+    "w1_bound": "W1 bound (sampled)",
+}
 
 
 def minimax_exponent(k: int) -> float:
@@ -47,17 +53,18 @@ def _compare(fit, k) -> str:
 
 
 def league_table(ctxs) -> pd.DataFrame:
-    """One row per (study, claim, group) of a rate claim on W1: the competitor, its tuning, the
-    setting, the fitted exponent with its 95 % CI, the claim's verdict and expectation, the
+    """One row per (study, claim, group) of a paper's rate claim on W1 or on an upper bound of
+    W1 (:data:`METRICS`), and of its controls: the competitor, its tuning, the setting, the
+    metric, the fitted exponent with its 95 % CI, the claim's verdict and expectation, the
     minimax exponent and the comparison with it."""
     rows = []
     for ctx in ctxs:
         df = ctx.df
         groups = [(r, "claim") for r in ctx.results]
-        groups += [(r.control, "control") for r in ctx.results if r.control is not None]
+        groups += [(c, "control") for r in ctx.results for c in r.controls]
         for r, role in groups:
             c = r.claim
-            if r.levels is not None or c.metric != "w1":
+            if r.levels is not None or c.metric not in METRICS or c.role != "paper":
                 continue
             where = {**c.where, **(c.control if role == "control" else {}), **r.group}
             sel = matching_rows(df, c.metric, where)
@@ -75,6 +82,7 @@ def league_table(ctxs) -> pd.DataFrame:
                     "competitor": comp,
                     "tuning": tuning,
                     **setting,
+                    "metric": METRICS[c.metric],
                     "exponent": fit.slope if fit else math.nan,
                     "ci_lo": fit.ci[0] if fit else math.nan,
                     "ci_hi": fit.ci[1] if fit else math.nan,
