@@ -510,3 +510,20 @@ def test_export_tidy_mixed_type_parameter(tmp_path):
     back = pd.read_parquet(tmp_path / "results.parquet")
     assert list(back["p_manifold__beta"]) == ["2.5", "inf"]
     assert list(read_tidy(tmp_path / "results.csv")["p_manifold__beta"]) == [2.5, math.inf]
+
+
+def test_registered_design_must_reach_a_verdict():
+    """A registered study whose claim group cannot reach a verdict on its full grid (4 levels
+    over 1.49996 decades: 100 ... 3162) is refused before it runs, naming the group and its
+    levels; expecting 'underpowered' (with evidence) acknowledges it; drafts are not checked;
+    one more level (N = 50) makes the design valid."""
+    short = {"N": [100, 316, 1000, 3162], "slope": -0.5, "k": 1}
+    reg = ("2026-12-06", "abc1234")
+    with pytest.raises(StudyError, match=r"group 'all' can never reach a verdict.*1\.49996"):
+        _study(grid=short, registered=reg).validate()
+    _study(grid=short).validate()  # a draft
+    acknowledged = Claim(
+        tolerance=0.1, metric="value", predict=-0.5, expect="underpowered", evidence="by design"
+    )
+    _study(grid=short, registered=reg, claims=[acknowledged]).validate()
+    _study(grid={**short, "N": [50, *short["N"]]}, registered=reg).validate()

@@ -511,6 +511,7 @@ class Study:
         self._validate_control(c, key, keys, cells, did_you_mean)
         self._validate_floor(c, key, metrics)
         self._validate_expect(c, key, cells, VERDICT_KINDS)
+        self._validate_power(c, key, cells)
         q = c.subleading
         if isinstance(q, bool) or not isinstance(q, int | float) or not math.isfinite(q) or q == 0:
             raise self._err(
@@ -569,6 +570,40 @@ class Study:
                 raise self._err(
                     f"{key}.control", f"no cell of the full grid matches the control {ctrl_where}"
                 )
+
+    def _validate_power(self, c, key, cells) -> None:
+        """In a registered study, every group of the claim can reach a verdict on the full grid
+        (enough levels of ``c.on`` over enough decades) unless it is expected to be
+        ``underpowered``: a registered design whose levels fall short (such as 100 ... 3162,
+        1.49996 decades) is refused before it runs. Drafts are not checked."""
+        if not self.registered:
+            return
+        from .claims import (  # claims imports this module
+            MIN_DECADES,
+            MIN_LEVEL_CLAIM_DECADES,
+            MIN_LEVEL_CLAIM_LEVELS,
+            MIN_LEVELS,
+            _decades,
+            _too_few,
+        )
+
+        levels: dict[str, set] = {}
+        for cell in cells[False]:
+            if _where_matches(c.where, cell.params) and c.on in cell.params:
+                lab = group_label({g: cell.params.get(g) for g in c.group_by})
+                levels.setdefault(lab, set()).add(cell.params[c.on])
+        for lab, lv in sorted(levels.items()):
+            if not _too_few(sorted(lv), c) or c.expected(lab) == "underpowered":
+                continue
+            shown = ", ".join(_fmt_value(v) for v in sorted(lv))
+            raise self._err(
+                key,
+                f"group {lab!r} can never reach a verdict: its {c.on} = {shown} span "
+                f"{_decades(sorted(lv)):.5f} decades in {len(lv)} levels (a verdict needs "
+                f"{MIN_LEVELS} levels over {MIN_DECADES} decades, a level claim "
+                f"{MIN_LEVEL_CLAIM_LEVELS} over {MIN_LEVEL_CLAIM_DECADES}); add levels, or "
+                "expect 'underpowered' with the evidence",
+            )
 
     def _validate_floor(self, c, key, metrics) -> None:
         f = c.floor
