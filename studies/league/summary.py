@@ -226,6 +226,7 @@ def summarize(ctxs, outdir) -> str:
             r.claim
             + (" (post hoc)" if r.posthoc else "")
             + (" control" if r.role == "control" else ""),
+            r.metric,
             r.competitor,
             r.tuning,
             r.k,
@@ -242,6 +243,7 @@ def summarize(ctxs, outdir) -> str:
     head = (
         "study",
         "claim",
+        "metric",
         "competitor",
         "tuning",
         "k",
@@ -259,7 +261,9 @@ def summarize(ctxs, outdir) -> str:
             "",
             "The minimax W1 exponent is -min(1/2, 1/k); a competitor beats it where its exponent's "
             "95 % CI lies below it (the claims' own verdicts, with their tolerances and controls, "
-            "are in the last column of the table).",
+            "are in the last column of the table). Where the metric is an upper bound on W1 (k = "
+            "3, the negative-Sobolev bound without a two-sample floor), *beats* shows W1 beating "
+            "the minimax rate, while *matches* or *slower* only says the bound does not.",
             "",
             *_who_beats(table),
             "",
