@@ -54,7 +54,7 @@ estimators, against a control that demonstrably fails for a bandwidth that does 
 
 from ratesim.study import Claim, Study
 
-from .tasks import CURVE_K1, league_cell_full
+from .tasks import CURVE_K1, PARAMETRIC_W1_K1, league_cell_full
 
 POLY_N = [25, 63, 160, 400, 1000]
 KNN_N = [12, 25, 63, 160, 400]
@@ -89,18 +89,7 @@ STUDY = Study(
     registered=("2026-12-06", "a3510ee"),
     claims=[
         Claim(
-            metric="w1",
-            predict={"parametric N^-1/2 (bound)": -0.5},
-            group_by=("competitor", "tuning"),
-            where={"tuning": ["theory", "selected"]},
-            tolerance=0.1,
-            bound=True,
-            floor="w1_floor",
-            control={"tuning": "fixed"},
-            role="paper",
-            name="parametric_w1",
-            why="the minimax W1 rate at k = 1 (N^-1/2), as a bound on each score estimator and "
-            "tuning; a kernel score with a bandwidth that does not shrink must violate it",
+            **PARAMETRIC_W1_K1,
         ),
     ],
 )

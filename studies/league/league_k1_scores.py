@@ -54,7 +54,7 @@ count), their target (reading A) or their training budget (the network).
 
 from ratesim.study import Claim, Study
 
-from .tasks import CURVE_K1, league_cell
+from .tasks import CURVE_K1, PARAMETRIC_W1_K1, league_cell
 
 COMPETITORS = [
     ("kernel_smoothed", "theory"),
@@ -95,16 +95,7 @@ STUDY = Study(
     registered=("2026-12-06", "990c222"),
     claims=[
         Claim(
-            metric="w1",
-            predict={"parametric N^-1/2 (bound)": -0.5},
-            group_by=("competitor", "tuning"),
-            where={"tuning": ["theory", "selected"]},
-            tolerance=0.1,
-            bound=True,
-            floor="w1_floor",
-            control={"tuning": "fixed"},
-            role="paper",
-            name="parametric_w1",
+            **PARAMETRIC_W1_K1,
             expect={
                 "competitor=coarse_A, tuning=theory": "contradicted",
                 "competitor=coarse_B, tuning=theory": "inconclusive",
@@ -127,8 +118,6 @@ STUDY = Study(
             "[-0.239, -0.043], kNN (theory) +0.024 [-0.335, +0.362], coarse A +0.018 [-0.005, "
             "+0.042]; registered predictions: consistent for kernel-smoothed (theory), "
             "Nadaraya-Watson (selected) and coarse B, contradicted for the network and the control",
-            why="the minimax W1 rate at k = 1 (N^-1/2), as a bound on each score estimator and "
-            "tuning; a kernel score with a bandwidth that does not shrink must violate it",
         ),
     ],
 )

@@ -98,6 +98,23 @@ CURVE_K1 = {
     "density__kappa": 1.0,
 }
 
+# the claim of the k = 1 score-estimator tiers (Claim keywords): P1's minimax W1 rate at k = 1 as
+# a bound on each score estimator and tuning, the fixed bandwidth as its negative control
+PARAMETRIC_W1_K1 = {
+    "metric": "w1",
+    "predict": {"parametric N^-1/2 (bound)": -0.5},
+    "group_by": ("competitor", "tuning"),
+    "where": {"tuning": ["theory", "selected"]},
+    "tolerance": 0.1,
+    "bound": True,
+    "floor": "w1_floor",
+    "control": {"tuning": "fixed"},
+    "role": "paper",
+    "name": "parametric_w1",
+    "why": "the minimax W1 rate at k = 1 (N^-1/2), as a bound on each score estimator and "
+    "tuning; a kernel score with a bandwidth that does not shrink must violate it",
+}
+
 
 def kde_bandwidth(N: int, k: int) -> float:
     """h = N^(-1/(k+4)): the bandwidth of the minimax kernel density estimate of a C^2 density
