@@ -1,5 +1,7 @@
-"""League tier 3: the local polynomial scores and the held-out-selected kNN score, which tier 2 cut
-for their cost, on tier 1's curve (k = 1), with a control whose bias shows from the smallest N.
+"""League tier 3: local polynomial scores, the selected kNN score and a stronger control (k = 1).
+
+The local polynomial scores and the held-out-selected kNN score were cut from tier 2 for their
+cost; they run here on tier 1's curve, with a control whose bias shows from the smallest N.
 
 Tier 2 (``league_k1_scores``) could not rank two of its groups because its control (the smoothed
 score with h = 0.5 at every N) was still sampling-limited at N <= 400: its W1 fell 0.24 -> 0.074

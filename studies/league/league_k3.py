@@ -1,5 +1,6 @@
-"""League tier 4: k = 3, where the minimax W1 rate N^(-1/3) is slower than the parametric one, with
-a W1 bound that has no two-sample floor.
+"""League tier 4: k = 3, through an upper bound on W1 that has no two-sample floor.
+
+Here the minimax W1 rate N^(-1/3) is slower than the parametric one.
 
 At k = 1 every converging competitor runs at about N^(-1/2) (tiers 1-3), the parametric bar, so
 nobody can beat the minimax rate there. At k = 3 the minimax W1 rate over Lipschitz-smooth laws is
