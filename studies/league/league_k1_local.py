@@ -92,6 +92,15 @@ STUDY = Study(
     claims=[
         Claim(
             **PARAMETRIC_W1_K1,
+            expect="inconclusive",
+            evidence="full run of 2026-12-06 (120 cells at a3510ee, 6 training sets): the control "
+            "(h = 1.0) is contradicted (-0.017 [-0.053, +0.018]: W1 0.295, 0.257, 0.269, 0.275, "
+            "0.260), but no group's CI clears -0.4: local linear -0.530 [-0.801, -0.257] (W1 "
+            "0.344 -> 0.058 at N = 400, 0.057 at 1000), local quadratic -0.335 [-0.638, -0.033] "
+            "(0.307, 0.156, 0.197, 0.087, 0.070: not monotone), selected kNN -0.453 [-0.701, "
+            "-0.221] (0.347 -> 0.066; the selection chose k_nn = N - 1, its grid's edge, in every "
+            "cell at N = 400); registered prediction: inconclusive for the local polynomials, "
+            "consistent for the selected kNN, the control contradicted",
         ),
     ],
 )
