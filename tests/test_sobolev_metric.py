@@ -86,6 +86,7 @@ def test_kernel_k1_is_the_lattice_sum_and_the_cosh_closed_form():
         np.testing.assert_allclose(G, lat, rtol=0, atol=tail + 1.1e-13)
         a = np.abs(x - TWO_PI * np.floor(x / TWO_PI + 0.5))
         cosh = np.cosh(lam * (math.pi - a)) / (2 * lam * np.sinh(lam * math.pi))
+        # two closed forms of one function: they differ by rounding only (a few ulps, < 1e-14)
         np.testing.assert_allclose(G, cosh, rtol=1e-14)
     # G integrates to 1 / lam^2 (the xi = 0 mode), trapezoid exact to O(h^2 G'') ~ 1e-9 here
     t = np.linspace(0, TWO_PI, 20001)
@@ -166,6 +167,8 @@ def test_pair_core_matches_the_numpy_twin(k):
     core.pair_sums(np.ascontiguousarray(theta.T), 2.0, hc, sums, rd, rc)
     s1, s2, rows = naive.sobolev_pair_sums(theta, 2.0, hc)
     scale = float(np.sum(np.abs(rows)))
+    # the same m (m - 1) / 2 terms summed in another order (64 interleaved groups against rows):
+    # the difference is rounding, about m eps relative to the sum of |terms| (< 1e-12 here)
     assert sums[:, 0].sum() == pytest.approx(s1, rel=1e-11, abs=1e-12 * scale)
     assert sums[:, 1].sum() == pytest.approx(s2, rel=1e-11)
     np.testing.assert_allclose(rd + rc.sum(axis=0), rows, rtol=1e-11, atol=1e-12 * scale / m)

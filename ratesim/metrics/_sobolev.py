@@ -98,7 +98,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from .._validation import check_in_range, check_int, check_positive
+from .._validation import as_points, check_in_range, check_int, check_positive
 from ..kernels import _sobolev
 
 __all__ = [
@@ -142,21 +142,12 @@ def _check_lam(lam) -> float:
 def _as_angles(theta, name: str, min_rows: int) -> np.ndarray:
     """(m, k) float64 angles reduced to [0, 2 pi); a 1-D array is m angles on the circle."""
     arr = np.asarray(theta)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
-        raise ValueError(f"{name} must be a real numeric array of angles (got dtype {arr.dtype})")
-    arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == 1:
         arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (m, k) or (m,) (got shape {arr.shape})")
+    arr = as_points(arr, name)  # real, finite, 2-D
     if arr.shape[0] < min_rows:
         raise ValueError(f"{name} must hold at least {min_rows} rows (got shape {arr.shape})")
     _check_k(arr.shape[1], f"the number of columns k of {name} (shape {arr.shape})")
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.count_nonzero(~np.isfinite(arr).all(axis=1)))
-        raise ValueError(f"{name} must be finite (got {bad} row(s) with NaN or inf)")
     out = np.mod(arr, TWO_PI)
     out[out >= TWO_PI] = 0.0  # np.mod of tiny negatives can round up to 2 pi
     return out
