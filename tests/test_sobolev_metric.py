@@ -118,7 +118,8 @@ def test_kernel_k2_k3_are_the_lattice_sum_up_to_the_image_bias(k):
     rounding = 64 * EPS * np.abs(G) + tail
     assert np.all(diff >= -rounding)
     assert np.all(diff <= eps + rounding)
-    # the twin with more images agrees to rounding with the lattice sum (normalizations)
+    # the twin with more images agrees to rounding with the lattice sum (normalizations): its
+    # omitted images lie at distance >= 7 pi (g < exp(-14 pi) ~ 1e-19), so only rounding is left
     np.testing.assert_allclose(naive.torus_green_images(d, lam, L=4), lat, rtol=1e-13)
 
 
@@ -241,6 +242,7 @@ def test_kde_coefficients_match_the_naive_sum():
     for k in (1, 2, 3):
         X = rng.uniform(0, TWO_PI, (7, k))
         got = M.kde_torus_coefficients(X, 0.3, J=4)
+        # the same 7 unit-modulus terms per coefficient, summed in another order: rounding only
         np.testing.assert_allclose(got, naive.kde_torus_coefficients(X, 0.3, 4), atol=1e-14)
     auto = M.kde_torus_coefficients(X, 0.5)
     J = auto.shape[0] // 2

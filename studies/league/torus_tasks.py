@@ -25,6 +25,7 @@ import numpy as np
 
 from ratesim import metrics
 from ratesim._validation import as_generator, check_int, check_positive
+from ratesim.densities import Uniform
 from ratesim.study import build, task
 
 from .tasks import FIXED_BANDWIDTH, SCORE_COMPETITORS, competitor_samples
@@ -43,7 +44,7 @@ LAM = 2.0  # the distance's screening (the W1 constant grows like it)
 
 def _coefficients(density, k: int) -> np.ndarray:
     """Fourier coefficients of the data law (a product von Mises law, or the uniform law)."""
-    if type(density).__name__ == "Uniform":
+    if isinstance(density, Uniform):
         return np.ones((1,) * k, dtype=np.complex128)
     return metrics.von_mises_torus_coefficients(density.kappa, density.mean, k)
 
