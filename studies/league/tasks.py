@@ -8,11 +8,17 @@ held-out denoising score-matching loss, :func:`ratesim.scores.select_bandwidth`)
 ==================  =========================================================================
 ``empirical``       the exact empirical score (memorizes; no hyper-parameter)
 ``smoothed``        the score of the KDE mu_N * N(0, h^2 I), h = N^(-1/(k+4))
+``closed_form``     the smoothed closed-form score of Scarvelis et al. (2023): the empirical score
+                    averaged over ``CLOSED_FORM_PERTURBATIONS`` Gaussian perturbations of scale
+                    h = N^(-1/(k+4)) of the query
 ``kernel_smoothed`` the kernel-smoothed empirical score, h = N^(-1/(k+4))
 ``nadaraya_watson`` denoising score matching by Nadaraya-Watson regression, h = N^(-1/(k+4))
 ``local_linear``    the same by local linear regression (``local_polynomial``, degree 1)
 ``local_quadratic`` the same by local quadratic regression (``local_polynomial``, degree 2)
 ``knn``             the k-nearest-neighbour score, k_nn = ceil(N^(4/(k+4)))
+``projection``      geometry-only coarse score by the plain moving-least-squares projection
+                    (``ratesim.scores.ProjectionScore``, h_N and degree as ``coarse_A``, without
+                    its safeguards near the medial axis)
 ``coarse_A``        geometry-only coarse score (moving least squares, h_N = 6 (log N / N)^(1/k),
                     degree ceil(beta) - 1; P1's reading A)
 ``coarse_B``        learned at sigma >= N^(-1/(k+4)), geometry-only below (P1's reading B)
@@ -58,11 +64,13 @@ from ratesim.study import build, task
 SCORE_COMPETITORS = (
     "empirical",
     "smoothed",
+    "closed_form",
     "kernel_smoothed",
     "nadaraya_watson",
     "local_linear",
     "local_quadratic",
     "knn",
+    "projection",
     "coarse_A",
     "coarse_B",
     "dsm_network",
@@ -81,6 +89,9 @@ SELECTION_FACTORS = tuple(2.0**j for j in range(-8, 3))
 # about 0.2 s per 1000 steps, and its held-out DSM loss over the sampler's noise range still
 # falls at 16000 (pilot, N = 1000: 1.37, 1.20, 1.12, 1.06 at 1000, 4000, 8000, 16000 steps)
 NETWORK_STEPS = 16000
+# the closed-form score's perturbations J: its cost is J empirical scores (Scarvelis et al. use
+# tens); the frozen nodes add an O(h / sqrt(J)) error
+CLOSED_FORM_PERTURBATIONS = 32
 SIGMA_MAX = 10.0  # the sampler's first noise level
 METRICS = ("w1", "w1_floor", "w1_fresh", "w1_total", "fid_mean", "fid_q99", "memorized_frac")
 OPTIONAL = ("hyper", "hyper_edge")  # only where a hyper-parameter / a selection exists
@@ -147,6 +158,9 @@ def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng, sca
         return make_score("empirical"), "", math.nan
     if name in ("smoothed", "kernel_smoothed"):
         return make_score(name, bandwidth=h), "bandwidth", h
+    if name == "closed_form":
+        est = make_score(name, bandwidth=h, n_perturb=CLOSED_FORM_PERTURBATIONS, rng=rng)
+        return est, "bandwidth", h
     if name == "nadaraya_watson":
         return NadarayaWatsonScore(bandwidth=h, n_noise=n_noise, rng=rng), "bandwidth", h
     if name in ("local_linear", "local_quadratic"):
@@ -165,6 +179,8 @@ def _score(name: str, N: int, k: int, beta: float, hyper: float | None, rng, sca
     if name == "knn":
         kn = math.ceil(N ** (4.0 / (k + 4))) if hyper is None else int(hyper)
         return make_score("knn", k_neighbors=kn), "k_neighbors", float(kn)
+    if name == "projection":
+        return make_score(name, bandwidth=coarse_bandwidth(N, k), k=k, beta=beta), "", math.nan
     geometry = AdaptiveProjectionScore(bandwidth=coarse_bandwidth(N, k), k=k, beta=beta)
     if name == "coarse_A":
         return geometry, "", math.nan
