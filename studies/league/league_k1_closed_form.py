@@ -80,5 +80,6 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261214,
+    registered=("2026-12-06", "44b6cab"),
     claims=[Claim(**PARAMETRIC_W1_K1)],
 )

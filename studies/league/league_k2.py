@@ -129,6 +129,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261213,
+    registered=("2026-12-06", "44b6cab"),
     claims=[
         Claim(
             metric="w1_bound_exact",
