@@ -45,6 +45,8 @@ def test_summary_of_the_committed_tier(tmp_path):
             assert np.isnan(row["exponent"].item())
         else:
             assert row["exponent"].item() == pytest.approx(r.fit.slope, abs=1e-12)
+    forms = {r.claim.label: r.claim.form for r in results}  # the form each exponent is fitted in
+    assert (table["form"] == table["claim"].map(forms)).all()
     controls = table[table["role"] == "control"]
     assert len(controls) == len({r.claim.label for r in results if r.control is not None})
     assert set(controls["tuning"]) == {"fixed"}
