@@ -23,9 +23,9 @@ N range -0.3545 (w1), -0.3300 (theory), -0.0006 (h = 1.0).
 Pilot (8 training sets at N = 1000 ... 1e5, other seeds; none of it enters the verdicts): exact
 bound means 0.324, 0.222, 0.144, 0.098, 0.063 (w1) and 0.255, 0.178, 0.116, 0.083, 0.056
 (theory); per-set exponents -0.3551 +- 0.0057 (w1; closed form over that range -0.3502) and
--0.3303 +- 0.0157 (theory; closed form -0.3303). Cost (with two other jobs on the 2 cores): 12 s a cell
-at N = 1e5 (w1), 2.4 s (theory); 115 s and 3.2 GB at N = 316 228 (w1; exact bound 0.0427 against
-the closed form's 0.0416): about 1500 cell-seconds for the tier.
+-0.3303 +- 0.0157 (theory; closed form -0.3303). Cost (with two other jobs on the 2 cores): 12 s
+a cell at N = 1e5 (w1), 2.4 s (theory); 115 s and 3.2 GB at N = 316 228 (w1; exact bound 0.0427
+against the closed form's 0.0416): about 1500 cell-seconds for the tier.
 
 Claims:
 - ``beats_minimax_w1`` (paper, bound with tolerance 0): the exact bound's exponent lies below the
