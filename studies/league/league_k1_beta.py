@@ -67,6 +67,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261216,
+    registered=("2026-12-06", "877315f"),
     claims=[
         Claim(
             **{
