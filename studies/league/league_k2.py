@@ -68,7 +68,7 @@ from dataclasses import replace
 
 from ratesim.study import Claim, Study
 
-from .torus_tasks import league_torus_cell
+from .torus_tasks import closed_form_anchor, league_torus_cell
 
 TORUS_K2 = {
     "manifold": "flat_torus",
@@ -98,20 +98,6 @@ MINIMAX = dict(
     "bandwidth, measured through a W1 upper bound without a two-sample floor; a bandwidth that "
     "does not shrink must violate it",
 )
-
-
-def _anchor(tuning: str, exponent: float) -> Claim:
-    return Claim(
-        metric="w1_bound_exact",
-        predict={"closed form E D^2": exponent},
-        where={"competitor": "intrinsic_kde", "tuning": tuning},
-        tolerance=0.05,
-        role="anchor",
-        name=f"closed_form_{tuning}",
-        why="the exact bound of the intrinsic KDE against the exponent of its closed-form "
-        "expectation (bias^2 + variance, metrics.kde_expected_d2) over the same N; tolerance "
-        "derived in the module docstring",
-    )
 
 
 STUDY = Study(
@@ -164,19 +150,19 @@ STUDY = Study(
             **MINIMAX,
         ),
         replace(
-            _anchor("theory", -0.371),
+            closed_form_anchor("theory", -0.371),
             expect="inconclusive",
             evidence=RUN + ": -0.396 [-0.427, -0.366], straddling the band's edge -0.421 (seed "
             "means 0.422 ... 0.052 against the closed form's 0.408 ... 0.057); registered "
             "prediction: consistent",
         ),
         replace(
-            _anchor("w1", -0.380),
+            closed_form_anchor("w1", -0.380),
             expect="consistent",
             evidence=RUN + ": -0.396 [-0.414, -0.377]",
         ),
         replace(
-            _anchor("fixed", -0.013),
+            closed_form_anchor("fixed", -0.013),
             expect="consistent",
             evidence=RUN + ": -0.009 [-0.030, +0.011]",
         ),

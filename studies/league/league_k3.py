@@ -72,7 +72,7 @@ from dataclasses import replace
 
 from ratesim.study import Claim, Study
 
-from .torus_tasks import league_torus_cell
+from .torus_tasks import closed_form_anchor, league_torus_cell
 
 TORUS_K3 = {
     "manifold": "flat_torus",
@@ -117,21 +117,6 @@ MINIMAX = dict(
     "measured through a W1 upper bound without a two-sample floor; a bandwidth that does not "
     "shrink must violate it",
 )
-
-
-def _anchor(tuning: str, exponent: float, where=REGISTERED, suffix="", posthoc="") -> Claim:
-    return Claim(
-        metric="w1_bound_exact",
-        predict={"closed form E D^2": exponent},
-        where={"competitor": "intrinsic_kde", "tuning": tuning, **where},
-        tolerance=0.05,
-        role="anchor",
-        name=f"closed_form_{tuning}{suffix}",
-        posthoc=posthoc,
-        why="the exact bound of the intrinsic KDE against the exponent of its closed-form "
-        "expectation (bias^2 + variance, metrics.kde_expected_d2) over the same N; tolerance "
-        "derived in the module docstring",
-    )
 
 
 STUDY = Study(
@@ -186,10 +171,10 @@ STUDY = Study(
             "the same 1.49996 decades; registered prediction: consistent",
             **MINIMAX,
         ),
-        _anchor("theory", -0.325),
-        _anchor("w1", -0.326),
+        closed_form_anchor("theory", -0.325, where=REGISTERED),
+        closed_form_anchor("w1", -0.326, where=REGISTERED),
         replace(
-            _anchor("fixed", -0.174),
+            closed_form_anchor("fixed", -0.174, where=REGISTERED),
             expect="inconclusive",
             evidence=RUN
             + ": -0.141 [-0.265, -0.016], a CI wider than the band [-0.224, -0.124]: the power "
@@ -222,6 +207,8 @@ STUDY = Study(
             "-0.100])",
             **MINIMAX,
         ),
-        _anchor("fixed", -0.013, {"fixed_bandwidth": 1.0}, "_h1", POSTHOC),
+        closed_form_anchor(
+            "fixed", -0.013, where={"fixed_bandwidth": 1.0}, suffix="_h1", posthoc=POSTHOC
+        ),
     ],
 )

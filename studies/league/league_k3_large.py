@@ -49,23 +49,9 @@ league to beat the minimax rate anywhere.
 
 from ratesim.study import Claim, Study
 
-from .torus_tasks import league_torus_cell
+from .torus_tasks import closed_form_anchor, league_torus_cell
 
 LEVELS = [1000, 3162, 10000, 31623, 100000, 316228]
-
-
-def _anchor(tuning: str, exponent: float, tolerance: float) -> Claim:
-    return Claim(
-        metric="w1_bound_exact",
-        predict={"closed form E D^2": exponent},
-        where={"tuning": tuning},
-        tolerance=tolerance,
-        role="anchor",
-        name=f"closed_form_{tuning}",
-        why="the exact bound of the intrinsic KDE against the exponent of its closed-form "
-        "expectation (bias^2 + variance, metrics.kde_expected_d2) over the same N; tolerance "
-        "derived in the module docstring",
-    )
 
 
 STUDY = Study(
@@ -104,8 +90,8 @@ STUDY = Study(
             "rate N^-1/3 of k = 3 (its own rate is N^-2/5 asymptotically), shown through an "
             "upper bound on W1; a bandwidth that does not shrink must violate it",
         ),
-        _anchor("w1", -0.3545, 0.02),
-        _anchor("theory", -0.3300, 0.03),
-        _anchor("fixed", -0.0006, 0.02),
+        closed_form_anchor("w1", -0.3545, 0.02),
+        closed_form_anchor("theory", -0.3300, 0.03),
+        closed_form_anchor("fixed", -0.0006, 0.02),
     ],
 )

@@ -26,7 +26,7 @@ import numpy as np
 from ratesim import metrics
 from ratesim._validation import as_generator, check_int, check_positive
 from ratesim.densities import Uniform
-from ratesim.study import build, task
+from ratesim.study import Claim, build, task
 
 from .tasks import FIXED_BANDWIDTH, SCORE_COMPETITORS, competitor_samples
 
@@ -139,3 +139,30 @@ def league_torus_cell(
         out["w1_bound_exact"] = C * math.sqrt(metrics.sobolev_between_laws(law, coef, LAM))
     optional = {"hyper": hyper, "hyper_edge": edge}
     return out | {key: v for key, v in optional.items() if math.isfinite(v)}
+
+
+def closed_form_anchor(
+    tuning: str,
+    exponent: float,
+    tolerance: float = 0.05,
+    where: dict | None = None,
+    suffix: str = "",
+    posthoc: str = "",
+) -> Claim:
+    """The anchor claim of a torus tier: the exponent of the intrinsic KDE's exact W1 bound
+    (``w1_bound_exact``) with bandwidth ``tuning`` equals ``exponent``, that of its closed-form
+    expectation (:func:`ratesim.metrics.kde_expected_d2`) over the same N, within ``tolerance``
+    (each study derives it). ``where`` adds cell selections; the claim is named
+    ``closed_form_<tuning><suffix>``."""
+    return Claim(
+        metric="w1_bound_exact",
+        predict={"closed form E D^2": exponent},
+        where={"competitor": "intrinsic_kde", "tuning": tuning, **(where or {})},
+        tolerance=tolerance,
+        role="anchor",
+        name=f"closed_form_{tuning}{suffix}",
+        posthoc=posthoc,
+        why="the exact bound of the intrinsic KDE against the exponent of its closed-form "
+        "expectation (bias^2 + variance, metrics.kde_expected_d2) over the same N; tolerance "
+        "derived in the module docstring",
+    )
