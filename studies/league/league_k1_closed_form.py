@@ -81,5 +81,21 @@ STUDY = Study(
     quick_seeds=2,
     seed=20261214,
     registered=("2026-12-06", "44b6cab"),
-    claims=[Claim(**PARAMETRIC_W1_K1)],
+    claims=[
+        Claim(
+            **PARAMETRIC_W1_K1,
+            expect={
+                "competitor=closed_form, tuning=theory": "contradicted",
+                "competitor=projection, tuning=theory": "contradicted",
+            },
+            evidence="full run of 2026-12-06 (120 cells at 1c62502, 6 training sets, 9107 "
+            "cell-seconds): the control (h = 1.0) is contradicted (W1 0.246, 0.270, 0.282, 0.260, "
+            "0.272); closed form with the held-out bandwidth -0.544 [-0.635, -0.450] (W1 0.328 "
+            "-> 0.040; h chosen 0.25 -> 0.016, never at its grid's edge), with h = N^(-1/5) "
+            "-0.272 [-0.382, -0.162] (0.320, 0.203, 0.182, 0.159, 0.094), plain projection "
+            "+0.007 [-0.007, +0.021] (0.56-0.57 at every N); registered prediction: "
+            "inconclusive for the closed form with h = N^(-1/5), consistent with the held-out "
+            "bandwidth, the projection and the control contradicted",
+        ),
+    ],
 )
