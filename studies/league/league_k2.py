@@ -68,16 +68,8 @@ from dataclasses import replace
 
 from ratesim.study import Claim, Study
 
-from .torus_tasks import closed_form_anchor, league_torus_cell
+from .torus_tasks import TORUS_K2, closed_form_anchor, league_torus_cell
 
-TORUS_K2 = {
-    "manifold": "flat_torus",
-    "manifold__seed": 0,
-    "k": 2,
-    "d": 4,
-    "density": "von_mises",
-    "density__kappa": 1.0,
-}
 RUN = "full run of 2026-12-06 (264 cells at 1c62502, 8 training sets, 3108 cell-seconds)"
 KDE_N = [50, 100, 316, 1000, 3162, 10000]
 SCORE_N = [25, 63, 160, 400, 1000]

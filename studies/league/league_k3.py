@@ -72,16 +72,8 @@ from dataclasses import replace
 
 from ratesim.study import Claim, Study
 
-from .torus_tasks import closed_form_anchor, league_torus_cell
+from .torus_tasks import TORUS_K3, closed_form_anchor, league_torus_cell
 
-TORUS_K3 = {
-    "manifold": "flat_torus",
-    "manifold__seed": 0,
-    "k": 3,
-    "d": 6,
-    "density": "von_mises",
-    "density__kappa": 1.0,
-}
 TUNINGS = ("theory", "w1", "fixed")
 KDE_N = [100, 316, 1000, 3162, 10000]
 SCORE_N = [100, 316, 1000, 3162]

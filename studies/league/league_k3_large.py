@@ -51,7 +51,7 @@ from dataclasses import replace
 
 from ratesim.study import Claim, Study
 
-from .torus_tasks import closed_form_anchor, league_torus_cell
+from .torus_tasks import TORUS_K3, closed_form_anchor, league_torus_cell
 
 RUN = "full run of 2026-12-06 (144 cells at 02a2dff, 8 training sets, 458 cell-seconds)"
 LEVELS = [1000, 3162, 10000, 31623, 100000, 316228]
@@ -61,12 +61,7 @@ STUDY = Study(
     name="league_k3_large",
     task=league_torus_cell,
     grid={
-        "manifold": "flat_torus",
-        "manifold__seed": 0,
-        "k": 3,
-        "d": 6,
-        "density": "von_mises",
-        "density__kappa": 1.0,
+        **TORUS_K3,
         "competitor": "intrinsic_kde",
         "tuning": ["w1", "theory", "fixed"],
         "N": LEVELS,

@@ -30,6 +30,16 @@ from ratesim.study import Claim, build, task
 
 from .tasks import FIXED_BANDWIDTH, SCORE_COMPETITORS, competitor_samples
 
+# the data of the torus tiers: a product von Mises(kappa = 1) law on the flat torus T^k in R^(2k)
+TORUS_K3 = {
+    "manifold": "flat_torus",
+    "manifold__seed": 0,
+    "k": 3,
+    "d": 6,
+    "density": "von_mises",
+    "density__kappa": 1.0,
+}
+TORUS_K2 = {**TORUS_K3, "k": 2, "d": 4}
 TORUS_METRICS = (
     "w1_bound",
     "w1_bound_floor",
