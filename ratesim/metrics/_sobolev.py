@@ -376,9 +376,7 @@ def kde_torus_coefficients(points: ArrayLike, bandwidth: float, J: int | None = 
     J = check_int(J, "J", low=0)
     _check_modes(J, k)
     side = 2 * J + 1
-    # the type-1 non-uniform FFT sum_j exp(-i xi.x_j) on the lattice |xi|_inf <= J (modes in
-    # increasing order), to a relative error _NUFFT_EPS of sum_j |1| = n: O(n + side^k log side)
-    # instead of the direct sum's O(n side^k)
+    # sum_j exp(-i xi.x_j) on the lattice |xi|_inf <= J, modes in increasing order (Notes)
     nufft = (finufft.nufft1d1, finufft.nufft2d1, finufft.nufft3d1)[k - 1]
     coords = [np.ascontiguousarray(X[:, i]) for i in range(k)]
     modes = (side,) * k if k > 1 else side
