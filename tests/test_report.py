@@ -448,6 +448,48 @@ def test_report_of_floors_controls_and_the_new_verdicts(floored):
         assert f"![{name}]({name}.png)" in text
 
 
+PAIRED = '''
+"""A bound judged per setting, with a control of another method at each setting."""
+import numpy as np
+
+from ratesim.study import Claim, Study, task
+
+
+@task(metrics=("value",))
+def paired(*, N: int, method: str, setting: int, rng: np.random.Generator) -> dict[str, float]:
+    # the control is flat at setting 1 and decays like the estimator at setting 2
+    s = 0.0 if (method, setting) == ("ctrl", 1) else -0.5
+    return {"value": float(N**s * np.exp(0.05 * rng.standard_normal()))}
+
+
+STUDY = Study(
+    name="paired",
+    task=paired,
+    grid={"method": ["a", "ctrl"], "setting": [1, 2], "N": [16, 64, 256, 1024, 4096]},
+    seeds=6,
+    claims=[
+        Claim(metric="value", predict=-0.5, group_by=("method", "setting"),
+              where={"method": "a"}, control={"method": "ctrl"}, bound=True,
+              tolerance=0.1, expect={"method=a, setting=2": "not discriminating"},
+              evidence="its control decays too"),
+    ],
+)
+'''
+
+
+def test_a_bound_is_judged_against_the_control_of_its_own_setting(run_full):
+    """A control of another method is paired with the group of the same setting: at setting 1
+    the flat control violates the bound (consistent), at setting 2 the decaying one does not
+    (not discriminating); judged against both controls, setting 1 would not discriminate."""
+    st, df, _ = run_full("paired", PAIRED)
+    res = {r.group_label: r for r in evaluate_claims(st, df)}
+    one, two = res["method=a, setting=1"], res["method=a, setting=2"]
+    assert [c.group["setting"] for c in one.controls] == [1]
+    assert [c.group["setting"] for c in two.controls] == [2]
+    assert one.verdict == "consistent"
+    assert two.verdict == "not discriminating"
+
+
 def test_verdict_lines_say_expected_against_measured(floored):
     from ratesim.rates import VERDICT_KINDS
     from ratesim.study.figures import VERDICT_COLORS, verdict_lines

@@ -428,7 +428,7 @@ def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
             by_label = {c.group_label: c for c in controls}
             for res in results:
                 ctrl = by_label.get(res.group_label)
-                pool = [ctrl] if ctrl is not None else controls
+                pool = [ctrl] if ctrl is not None else _matching_controls(res.group, controls)
                 res.control = ctrl if ctrl is not None else (pool[0] if len(pool) == 1 else None)
                 res.controls = pool
                 violated = all(c.verdict == CONTRADICTED for c in pool)
@@ -443,6 +443,18 @@ def evaluate_claims(study, df, *, corrected: bool = False) -> list[ClaimResult]:
             res.expected = claim.expected(res.group_label)
         out.extend(results)
     return out
+
+
+def _matching_controls(group: dict, controls: list) -> list:
+    """The control groups of ``group``'s own setting: those that agree with it on every grouping
+    key where some control group takes the group's value (the control of another competitor at
+    the same beta, say); all of them when none does."""
+    shared = {
+        key: value
+        for key, value in group.items()
+        if any(c.group.get(key) == value for c in controls)
+    }
+    return [c for c in controls if all(c.group.get(k) == v for k, v in shared.items())] or controls
 
 
 def design_note(fit) -> str:

@@ -147,7 +147,10 @@ class Claim:
         For a bound claim: ``where``-style values that select a configuration of the same study
         that must violate the bound (a negative control; every key must also be in ``where``,
         which selects the claim's own cells). When the control's CI does not lie above the bound
-        the claim's verdict is *not discriminating*.
+        the claim's verdict is *not discriminating*. Each group is judged against the control
+        groups of its own setting: the one with its label, else those that agree with it on every
+        grouping key where some control group does (another competitor's control at the same
+        beta); all of them when none does.
     floor : str or float, optional
         The metric's Monte-Carlo floor: the name of a metric holding each cell's floor, or a
         number. Levels whose seed mean is below ``floor_factor`` times the floor leave the fit
