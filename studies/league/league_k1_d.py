@@ -105,7 +105,11 @@ STUDY = Study(
             **{
                 **PARAMETRIC_W1_K1,
                 "group_by": ("competitor", "tuning", "d"),
-                "where": {"tuning": ["theory", "selected"], "d": RATE_D, "N": LEVELS},
+                "where": {
+                    "competitor": ["smoothed", "nadaraya_watson"],
+                    "tuning": ["theory", "selected"],
+                    "d": RATE_D,
+                },
                 "name": "parametric_w1_d",
                 "why": "the minimax W1 rate at k = 1 (N^-1/2), as a bound on each score "
                 "estimator at each ambient dimension; a kernel score with a bandwidth that does "
