@@ -100,6 +100,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261217,
+    registered=("2026-12-06", "a6c9795"),
     claims=[
         Claim(
             **{
