@@ -141,6 +141,36 @@ def test_knn_score_equals_empirical_with_all_neighbours_and_differs_with_few():
     assert np.max(np.abs(KNNScore(k_neighbors=2).fit(X).score(x, 0.8) - emp)) > 1e-2
 
 
+DISTANCE_ONLY = {
+    "empirical": {},
+    "smoothed": {"bandwidth": 0.3},
+    "kernel_smoothed": {"bandwidth": 0.2},
+    "knn": {"k_neighbors": 7},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DISTANCE_ONLY))
+def test_distance_scores_ignore_the_coordinates_off_a_linear_span(name):
+    """Data in a 2-plane of R^10: a score built on distances to the training points has an
+    in-plane part that does not depend on the query's off-plane coordinates (their squared norm
+    is common to every training point), which makes its sampler's projected law d-invariant. The
+    regression scores, which draw their noisy copies in R^d, are the control: their in-plane
+    part moves with the off-plane offset."""
+    rng = np.random.default_rng(11)
+    frame = special_ortho_group.rvs(10, random_state=3)
+    plane, normal = frame[:, :2], frame[:, 2:]
+    X = np.c_[np.cos(t := rng.uniform(0, 2 * np.pi, 40)), np.sin(t)] @ plane.T
+    x = rng.standard_normal((8, 2)) @ plane.T
+    off = x + 1.5 * rng.standard_normal((8, 8)) @ normal.T
+    for sigma in (0.05, 0.3, 2.0):
+        est = make_score(name, **DISTANCE_ONLY[name]).fit(X)
+        # float64 rounding of the common off-plane distance, amplified by 1 / sigma^2
+        assert_allclose(est.score(off, sigma) @ plane, est.score(x, sigma) @ plane, atol=1e-9)
+    nw = NadarayaWatsonScore(bandwidth=0.2, n_noise=3, rng=4).fit(X)
+    moved = np.abs(nw.score(off, 0.3) @ plane - nw.score(x, 0.3) @ plane).max()
+    assert moved > 1e-2
+
+
 # ----- 2. oracle: closed forms, quadrature, finite differences, collapse -----------------------
 def _sphere_cases():
     return [
