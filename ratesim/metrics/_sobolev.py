@@ -343,11 +343,75 @@ def von_mises_torus_coefficients(
     return np.ascontiguousarray(out)
 
 
-def kde_torus_coefficients(points: ArrayLike, bandwidth: float, J: int | None = None) -> np.ndarray:
-    """Fourier coefficients of a wrapped Gaussian kernel density estimate on T^k.
+KDE_KERNELS = ("wrapped", "projected")
 
-    The law of X_J + bandwidth Z (J uniform on the N points, Z standard normal in R^k) with
-    angles read mod 2 pi: c_xi = (1/N) sum_j exp(-i xi.x_j) exp(-bandwidth^2 |xi|^2 / 2).
+
+def projected_normal_coefficients(bandwidth: float, J: int) -> np.ndarray:
+    """Fourier coefficients phi_j, j = -J ... J, of the angle of (1, 0) + bandwidth Z, Z standard
+    normal in R^2: the projected normal law, the kernel of an ambient Gaussian KDE on the unit
+    circle read back as an angle.
+
+    With rho = 1 / bandwidth and x = rho^2 / 4, phi_j = sqrt(pi / 8) rho e^(-x) (I_((|j|-1)/2)(x)
+    + I_((|j|+1)/2)(x)) (I the modified Bessel functions; phi_0 = 1, real and even in j: the law
+    is symmetric). For small bandwidth phi_j ~ exp(-bandwidth^2 j^2 / 2), the wrapped Gaussian's,
+    with heavier high frequencies (the angle's law has heavier tails).
+
+    Parameters
+    ----------
+    bandwidth : float > 0
+        The ambient kernel's standard deviation, in units of the circle's radius.
+    J : int >= 0
+        Half-width.
+
+    Returns
+    -------
+    ndarray, shape (2J+1,)
+    """
+    h = check_positive(bandwidth, "bandwidth")
+    J = check_int(J, "J", low=0)
+    j = np.abs(np.arange(-J, J + 1)).astype(float)
+    rho = 1.0 / h
+    x = 0.25 * rho * rho
+    return (
+        math.sqrt(math.pi / 8.0) * rho * (special.ive((j - 1) / 2, x) + special.ive((j + 1) / 2, x))
+    )
+
+
+def _check_kernel(kernel) -> None:
+    if kernel not in KDE_KERNELS:
+        raise ValueError(f"kernel must be one of {KDE_KERNELS} (got {kernel!r})")
+
+
+def _kernel_coefficients(h: float, kernel: str, J: int) -> np.ndarray:
+    """The per-circle kernel coefficients phi_j, j = -J ... J."""
+    if kernel == "wrapped":
+        return np.exp(-0.5 * (h * np.arange(-J, J + 1)) ** 2)
+    return projected_normal_coefficients(h, J)
+
+
+def _kernel_half_width(h: float, kernel: str, tol: float) -> int:
+    """The smallest J >= 0 with |phi_(J+1)| <= tol (and below it beyond: both decay)."""
+    if kernel == "wrapped":
+        return max(0, math.ceil(math.sqrt(2.0 * math.log(1.0 / tol)) / h) - 1)
+    cap = 8 * _kernel_half_width(h, "wrapped", tol) + 64
+    small = np.abs(projected_normal_coefficients(h, cap)[cap + 1 :]) <= tol
+    if not small.any():
+        raise ValueError(f"bandwidth = {h}: the projected kernel's coefficients stay above {tol}")
+    return int(np.argmax(small))
+
+
+def kde_torus_coefficients(
+    points: ArrayLike, bandwidth: float, J: int | None = None, kernel: str = "wrapped"
+) -> np.ndarray:
+    """Fourier coefficients of a Gaussian kernel density estimate on T^k.
+
+    ``kernel="wrapped"`` (the intrinsic KDE): the law of X_J + bandwidth Z (J uniform on the N
+    points, Z standard normal in R^k) with angles read mod 2 pi, c_xi = (1/N) sum_j
+    exp(-i xi.x_j) exp(-bandwidth^2 |xi|^2 / 2). ``kernel="projected"`` (the ambient KDE): each
+    point embedded in R^(2k) as (cos x_1, sin x_1, ..., cos x_k, sin x_k), moved by bandwidth
+    times a standard normal vector of R^(2k) and projected back onto the torus (each angle read
+    from its plane); c_xi = (1/N) sum_j exp(-i xi.x_j) prod_l phi(xi_l), with phi the
+    coefficients of the projected normal law (:func:`projected_normal_coefficients`).
 
     Parameters
     ----------
@@ -356,7 +420,10 @@ def kde_torus_coefficients(points: ArrayLike, bandwidth: float, J: int | None = 
     bandwidth : float > 0
         Standard deviation of the Gaussian kernel (radians).
     J : int >= 0 or None
-        Lattice half-width. None: the smallest J with exp(-bandwidth^2 (J+1)^2 / 2) <= 1e-17.
+        Lattice half-width. None: the smallest J whose next kernel coefficient is <= 1e-17
+        (wrapped: exp(-bandwidth^2 (J+1)^2 / 2) <= 1e-17).
+    kernel : {"wrapped", "projected"}
+        The kernel (above).
 
     Returns
     -------
@@ -370,9 +437,10 @@ def kde_torus_coefficients(points: ArrayLike, bandwidth: float, J: int | None = 
     """
     X = _as_angles(points, "points", min_rows=1)
     h = check_positive(bandwidth, "bandwidth")
+    _check_kernel(kernel)
     n, k = X.shape
     if J is None:
-        J = max(0, math.ceil(math.sqrt(2.0 * math.log(1e17)) / h) - 1)
+        J = _kernel_half_width(h, kernel, 1e-17)
     J = check_int(J, "J", low=0)
     _check_modes(J, k)
     side = 2 * J + 1
@@ -382,7 +450,7 @@ def kde_torus_coefficients(points: ArrayLike, bandwidth: float, J: int | None = 
     modes = (side,) * k if k > 1 else side
     ones = np.ones(n, dtype=np.complex128)
     sums = nufft(*coords, ones, modes, eps=_NUFFT_EPS, isign=-1, nthreads=1)
-    damp = np.exp(-0.5 * (h * np.arange(-J, J + 1)) ** 2)
+    damp = _kernel_coefficients(h, kernel, J)
     out = sums / n
     for i in range(k):
         out = out * damp.reshape(tuple(side if a == i else 1 for a in range(k)))
@@ -449,18 +517,20 @@ def sobolev_between_laws(c1: ArrayLike, c2: ArrayLike, lam: float = 2.0) -> floa
 
 
 def kde_expected_d2(
-    coefficients: ArrayLike, bandwidth: float, N: int, lam: float = 2.0
+    coefficients: ArrayLike, bandwidth: float, N: int, lam: float = 2.0, kernel: str = "wrapped"
 ) -> tuple[float, float]:
-    """Expected D^2 between a wrapped Gaussian KDE of N i.i.d. draws of mu and mu, in closed form.
+    """Expected D^2 between a Gaussian KDE of N i.i.d. draws of mu and mu, in closed form.
 
-    With mu_N the empirical measure of N draws, K_h the wrapped Gaussian kernel and
-    w_xi = (2 pi)^(-k) / (lam^2 + |xi|^2): E c_xi(mu_N * K_h) = c_xi(mu) exp(-h^2 |xi|^2 / 2) and
-    Var c_xi(mu_N) = (1 - |c_xi(mu)|^2) / N, so
+    With mu_N the empirical measure of N draws, K_h the kernel (its coefficients phi_xi:
+    exp(-h^2 |xi|^2 / 2) for the wrapped Gaussian, prod_l phi(xi_l) of
+    :func:`projected_normal_coefficients` for the projected one, as in
+    :func:`kde_torus_coefficients`) and w_xi = (2 pi)^(-k) / (lam^2 + |xi|^2):
+    E c_xi(mu_N * K_h) = c_xi(mu) phi_xi and Var c_xi(mu_N) = (1 - |c_xi(mu)|^2) / N, so
 
-        E D^2(mu_N * K_h, mu) = sum_xi w_xi |c_xi|^2 (1 - exp(-h^2 |xi|^2 / 2))^2      (bias^2)
-                              + (1 / N) sum_xi w_xi exp(-h^2 |xi|^2) (1 - |c_xi|^2)    (variance)
+        E D^2(mu_N * K_h, mu) = sum_xi w_xi |c_xi|^2 (1 - phi_xi)^2                  (bias^2)
+                              + (1 / N) sum_xi w_xi phi_xi^2 (1 - |c_xi|^2)          (variance)
 
-    summed over mu's lattice |xi|_inf <= J widened until the variance's Gaussian factor is below
+    summed over mu's lattice |xi|_inf <= J widened until the variance's kernel factor is below
     1e-17 (the bias terms beyond mu's lattice vanish with its coefficients). The expectation of
     the exact distance of :func:`kde_torus_coefficients` (the bandwidth's bias and the N draws'
     fluctuation); its square root is the predicted distance, up to Jensen's gap of
@@ -476,6 +546,8 @@ def kde_expected_d2(
         Training points.
     lam : float > 0
         Screening.
+    kernel : {"wrapped", "projected"}
+        The KDE's kernel.
 
     Returns
     -------
@@ -486,13 +558,23 @@ def kde_expected_d2(
     h = check_positive(bandwidth, "bandwidth")
     N = check_int(N, "N", low=1)
     lam = check_positive(lam, "lam")
+    _check_kernel(kernel)
     k = c.ndim
-    J = max(c.shape[0] // 2, math.ceil(math.sqrt(math.log(1e17)) / h))
+    if kernel == "wrapped":
+        J = max(c.shape[0] // 2, math.ceil(math.sqrt(math.log(1e17)) / h))
+    else:
+        J = max(c.shape[0] // 2, _kernel_half_width(h, kernel, math.sqrt(1e-17)) + 1)
     _check_modes(J, k)
     c = _pad(c, J)
     w = _lattice_weights(J, k, lam) / TWO_PI**k
-    xi2 = 1.0 / (_lattice_weights(J, k, 1.0)) - 1.0  # |xi|^2
-    damp = np.exp(-0.5 * h * h * xi2)
+    if kernel == "wrapped":
+        xi2 = 1.0 / (_lattice_weights(J, k, 1.0)) - 1.0  # |xi|^2
+        damp = np.exp(-0.5 * h * h * xi2)
+    else:
+        phi = _kernel_coefficients(h, kernel, J)
+        damp = np.ones((1,) * k)
+        for i in range(k):
+            damp = damp * phi.reshape(tuple(-1 if a == i else 1 for a in range(k)))
     a2 = np.abs(c) ** 2
     bias2 = float(np.sum(w * a2 * (1.0 - damp) ** 2))
     variance = float(np.sum(w * damp**2 * (1.0 - a2))) / N
