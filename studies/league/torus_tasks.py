@@ -50,6 +50,8 @@ TORUS_METRICS = (
 )
 TORUS_OPTIONAL = ("hyper", "hyper_edge", "w1_bound_exact")
 LAM = 2.0  # the distance's screening (the W1 constant grows like it)
+# the KDE baselines whose law is known in closed form, and their kernels on the unit-circle torus
+KDE_KERNELS = {"intrinsic_kde": "wrapped", "ambient_kde": "projected"}
 
 
 def _coefficients(density, k: int) -> np.ndarray:
@@ -105,9 +107,10 @@ def league_torus_cell(
         deviations in D^2) for a baseline, and for a score estimator the larger of that and the
         bound of the exact score through the same sampler with the same m; ``fid_mean`` (mean
         distance to M), ``memorized_frac`` (as in ``tasks.league_cell_full``); ``hyper``,
-        ``hyper_edge`` where they exist; ``w1_bound_exact``: for the intrinsic KDE, whose law is a
-        wrapped Gaussian mixture known in closed form, C D computed exactly from its
-        coefficients (no sampling: a check on ``w1_bound``).
+        ``hyper_edge`` where they exist; ``w1_bound_exact``: for the intrinsic and ambient KDEs,
+        whose laws on the torus are known in closed form (a wrapped Gaussian mixture; an ambient
+        Gaussian mixture read back as angles, :func:`ratesim.metrics.kde_torus_coefficients`),
+        C D computed exactly from their coefficients (no sampling: a check on ``w1_bound``).
     """
     rng = as_generator(rng)
     N = check_int(N, "N", low=8)
@@ -144,8 +147,8 @@ def league_torus_cell(
         "fid_mean": float(dist.mean),
         "memorized_frac": float(metrics.memorization(Y, X).memorized_fraction),
     }
-    if competitor == "intrinsic_kde":
-        law = metrics.kde_torus_coefficients(M.project(X).u, hyper)
+    if competitor in KDE_KERNELS:
+        law = metrics.kde_torus_coefficients(M.project(X).u, hyper, kernel=KDE_KERNELS[competitor])
         out["w1_bound_exact"] = C * math.sqrt(metrics.sobolev_between_laws(law, coef, LAM))
     optional = {"hyper": hyper, "hyper_edge": edge}
     return out | {key: v for key, v in optional.items() if math.isfinite(v)}
@@ -159,10 +162,11 @@ def closed_form_anchor(
     suffix: str = "",
     posthoc: str = "",
 ) -> Claim:
-    """The anchor claim of a torus tier: the exponent of the intrinsic KDE's exact W1 bound
+    """The anchor claim of a torus tier: the exponent of a KDE's exact W1 bound
     (``w1_bound_exact``) with bandwidth ``tuning`` equals ``exponent``, that of its closed-form
     expectation (:func:`ratesim.metrics.kde_expected_d2`) over the same N, within ``tolerance``
-    (each study derives it). ``where`` adds cell selections; the claim is named
+    (each study derives it). The KDE is the intrinsic one unless ``where`` names another
+    ``competitor``; ``where`` adds cell selections; the claim is named
     ``closed_form_<tuning><suffix>``."""
     return Claim(
         metric="w1_bound_exact",
@@ -172,7 +176,7 @@ def closed_form_anchor(
         role="anchor",
         name=f"closed_form_{tuning}{suffix}",
         posthoc=posthoc,
-        why="the exact bound of the intrinsic KDE against the exponent of its closed-form "
+        why="the exact bound of the KDE against the exponent of its closed-form "
         "expectation (bias^2 + variance, metrics.kde_expected_d2) over the same N; tolerance "
         "derived in the module docstring",
     )
