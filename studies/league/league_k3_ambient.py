@@ -67,6 +67,7 @@ STUDY = Study(
     quick={"tuning": ["w1", "fixed"], "N": [1000, 3162, 10000], "m": 500},
     quick_seeds=2,
     seed=20261218,
+    registered=("2026-12-06", "da28ff5"),
     claims=[
         Claim(
             metric="w1_bound_exact",
