@@ -53,8 +53,9 @@ def _compare(fit, k) -> str:
 
 
 def league_table(ctxs) -> pd.DataFrame:
-    """One row per (study, claim, group) of a paper's rate claim on W1 or on an upper bound of
-    W1 (:data:`METRICS`), and of its controls: the competitor, its tuning, the setting, the
+    """One row per (study, claim, group) of a paper's rate claim in N on W1 or on an upper bound
+    of W1 (:data:`METRICS`; a claim on another axis, such as d, stays in its study's report), and
+    of its controls: the competitor, its tuning, the setting, the
     metric, the fitted exponent with its 95 % CI, the claim's verdict and expectation, the
     minimax exponent and the comparison with it."""
     rows = []
@@ -64,7 +65,7 @@ def league_table(ctxs) -> pd.DataFrame:
         groups += [(c, "control") for r in ctx.results for c in r.controls]
         for r, role in groups:
             c = r.claim
-            if r.levels is not None or c.metric not in METRICS or c.role != "paper":
+            if r.levels is not None or c.metric not in METRICS or c.role != "paper" or c.on != "N":
                 continue
             where = {**c.where, **(c.control if role == "control" else {}), **r.group}
             sel = matching_rows(df, c.metric, where)
