@@ -139,6 +139,9 @@ class RateFit:
         ``c`` and ``q`` of the two-term form (NaN otherwise).
     converged : bool
         False when the two-term fit's best start stopped at ``max_nfev`` evaluations.
+    axis : str
+        The name of the fitted axis in summaries (``"N"``; a claim on another parameter, such
+        as ``d``, sets its name).
     """
 
     slope: float
@@ -163,6 +166,7 @@ class RateFit:
     subleading: float = float("nan")
     statistic: str = "mean"
     converged: bool = True
+    axis: str = "N"
 
     @property
     def halfwidth(self) -> float:
@@ -214,12 +218,13 @@ class RateFit:
     def summary(self) -> str:
         """A few readable lines: slope, CI, R^2, the data used, the local slopes."""
         loc = ", ".join(f"{s:+.3f}" for s in self.local_slopes)
-        x = {"power": "log N", "N/logN": "log(N/log N)", "two_term": "A N^b + c N^-q"}[self.form]
+        a = self.axis
+        x = {"power": f"log {a}", "N/logN": f"log({a}/log {a})", "two_term": f"A {a}^b + c {a}^-q"}
         s = (
             f"slope {self.slope:+.4f}  {100 * self.level:.0f}% CI [{self.ci[0]:+.4f}, "
-            f"{self.ci[1]:+.4f}]  R^2 {self.r2:.4f}  ({x}; {self.statistic}; {self.cov_type}; "
-            f"{self.n_levels} N x {self.n_cells / max(self.n_levels, 1):.3g} seeds, "
-            f"N = {self.N.min():.4g}..{self.N.max():.4g})"
+            f"{self.ci[1]:+.4f}]  R^2 {self.r2:.4f}  ({x[self.form]}; {self.statistic}; "
+            f"{self.cov_type}; {self.n_levels} {a} x {self.n_cells / max(self.n_levels, 1):.3g} "
+            f"seeds, {a} = {self.N.min():.4g}..{self.N.max():.4g})"
         )
         if self.form == "two_term":
             s += f"\n  subleading c = {self.sub_coef:+.4g} at N^-{self.subleading:g}"

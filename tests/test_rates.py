@@ -1,5 +1,7 @@
 """ratesim.rates: fits, CIs, corrected forms and verdicts on synthetic data with known slopes."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -206,6 +208,10 @@ def test_two_term_form():
     c, lo, hi = f.predict(LEVELS)
     np.testing.assert_allclose(c, 2 * LEVELS ** (-1 / 3) + 1.5 * LEVELS**-0.5, rtol=0.02)
     assert "subleading" in f.summary()
+    # a fit along another axis (a claim on d) names it in its summary
+    on_d = dataclasses.replace(fit_rate(N, v), axis="d").summary()
+    assert "(log d;" in on_d and " d x 10 seeds" in on_d and "d = " in on_d
+    assert "log N" not in on_d
     with pytest.raises(ValueError, match="at least 4 distinct N"):
         fit_two_term([10, 20, 40], [1.0, 0.8, 0.6])
     with pytest.raises(ValueError, match="subleading must be a finite, nonzero"):

@@ -38,7 +38,7 @@ Every group verdict is compared with the claim's expectation (``Claim.expect``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +163,8 @@ def _fit(claim, N, v, form: str):
             N, v, subleading=claim.subleading, statistic=claim.statistic, level=claim.level
         )
     tr = "N" if form == "power" else "N/logN"
-    return fit_rate(N, v, statistic=claim.statistic, transform=tr, level=claim.level)
+    fit = fit_rate(N, v, statistic=claim.statistic, transform=tr, level=claim.level)
+    return fit if claim.on == "N" else replace(fit, axis=claim.on)
 
 
 def _column(df, name: str):
