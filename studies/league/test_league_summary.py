@@ -56,3 +56,21 @@ def test_summary_of_the_committed_tier(tmp_path):
     assert (
         fitted["vs_minimax"] == np.where(beats, "beats", np.where(slower, "slower", "matches"))
     ).all()
+
+
+def test_a_claim_on_d_stays_out_of_the_rate_table(tmp_path):
+    """The d tier's `ambient_dimension` claim fits W1 against d, not N: the summary table holds
+    its rate claim in N (every group and control) and none of its d fits."""
+    csv = REPO_ROOT / "reports" / "league_k1_d" / "results.csv"
+    study = load_study(REPO_ROOT / "studies" / "league" / "league_k1_d.py")
+    df = read_tidy(csv)
+    results = evaluate_claims(study, df)
+    ctx = ReportContext(study=study, df=plain_table(df), results=results, outdir=tmp_path)
+    summarize([ctx], tmp_path)
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / TABLE)
+    assert set(table["claim"]) == {"parametric_w1_d"}
+    on_n = [r for r in results if r.claim.on == "N"]
+    assert len(table[table["role"] == "claim"]) == len(on_n)
+    assert sorted(set(table["d"])) == [2, 10, 50]
