@@ -124,9 +124,11 @@ def _fmt(row) -> str:
 
 
 def _heat_map(table: pd.DataFrame, ctx0) -> str:
-    """Exponents as a heat map (competitor x setting), each cell annotated with its CI and its
-    comparison with the minimax exponent; a second panel draws each exponent's CI against k with
-    the minimax exponent -min(1/2, 1/k) and N^(-1/k)."""
+    """Exponents as a heat map (competitor x setting (k, beta, d)), each cell annotated with its
+    CI and its comparison with the minimax exponent; where several claims fit the same competitor
+    in the same setting (tiers, metrics, N ranges), the cell shows the narrowest CI (the table
+    has them all). A second panel draws the same exponents' CIs against k with the minimax
+    exponent -min(1/2, 1/k) and N^(-1/k)."""
     fitted = table[np.isfinite(table["exponent"])].copy()
     if fitted.empty:
         return "No claim group has a fit yet: no heat map."
@@ -138,12 +140,9 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
         + fitted["beta"].astype(str)
         + ", d="
         + fitted["d"].astype(str)
-        + "\n"
-        + fitted["study"]
-        + ": "
-        + fitted["claim"]
-        + fitted["form"].map(_in)
     )
+    fitted["width"] = fitted["ci_hi"] - fitted["ci_lo"]
+    fitted = fitted.sort_values("width", kind="stable").drop_duplicates(["row", "col"])
     grid = fitted.pivot_table(index="row", columns="col", values="exponent", aggfunc="first")
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(
@@ -166,7 +165,8 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
         ax.text(
             j,
             i,
-            f"{h.exponent:+.2f} {marks[h.vs_minimax]}\n[{h.ci_lo:+.2f}, {h.ci_hi:+.2f}]",
+            f"{h.exponent:+.2f} {marks[h.vs_minimax]}\n[{h.ci_lo:+.2f}, {h.ci_hi:+.2f}]"
+            + _in(h.form).replace(", in ", "\nin "),
             ha="center",
             va="center",
             fontsize=7,
@@ -174,7 +174,9 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
         )
     fig.colorbar(im, ax=ax, label="fitted W1 exponent in N")
     ax.set_title(
-        "exponent (<: CI below the minimax exponent, =: contains it, >: above it)", fontsize=9
+        "exponent (<: CI below the minimax exponent, =: contains it, >: above it; the narrowest "
+        "CI where several claims fit a cell)",
+        fontsize=9,
     )
     ks = np.arange(1, max(3, int(fitted["k"].astype(int).max())) + 1)
     minimax = [minimax_exponent(k) for k in ks]
