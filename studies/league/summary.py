@@ -89,6 +89,7 @@ def league_table(ctxs) -> pd.DataFrame:
                     "ci_lo": fit.ci[0] if fit else math.nan,
                     "ci_hi": fit.ci[1] if fit else math.nan,
                     "n_levels": fit.n_levels if fit else 0,
+                    "decades": float(np.log10(fit.N.max() / fit.N.min())) if fit else math.nan,
                     "verdict": r.verdict,
                     "expected": r.expected,
                     "minimax": minimax_exponent(int(k))
@@ -126,9 +127,9 @@ def _fmt(row) -> str:
 def _heat_map(table: pd.DataFrame, ctx0) -> str:
     """Exponents as a heat map (competitor x setting (k, beta, d)), each cell annotated with its
     CI and its comparison with the minimax exponent; where several claims fit the same competitor
-    in the same setting (tiers, metrics, N ranges), the cell shows the narrowest CI (the table
-    has them all). A second panel draws the same exponents' CIs against k with the minimax
-    exponent -min(1/2, 1/k) and N^(-1/k)."""
+    in the same setting (tiers, metrics, N ranges), the cell shows the fit over the widest range
+    of N, then the narrowest CI (the table has them all). A second panel draws the same
+    exponents' CIs against k with the minimax exponent -min(1/2, 1/k) and N^(-1/k)."""
     fitted = table[np.isfinite(table["exponent"])].copy()
     if fitted.empty:
         return "No claim group has a fit yet: no heat map."
@@ -142,7 +143,8 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
         + fitted["d"].astype(str)
     )
     fitted["width"] = fitted["ci_hi"] - fitted["ci_lo"]
-    fitted = fitted.sort_values("width", kind="stable").drop_duplicates(["row", "col"])
+    fitted["span"] = -fitted["decades"].round(1)
+    fitted = fitted.sort_values(["span", "width"], kind="stable").drop_duplicates(["row", "col"])
     grid = fitted.pivot_table(index="row", columns="col", values="exponent", aggfunc="first")
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(
@@ -174,8 +176,8 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
         )
     fig.colorbar(im, ax=ax, label="fitted W1 exponent in N")
     ax.set_title(
-        "exponent (<: CI below the minimax exponent, =: contains it, >: above it; the narrowest "
-        "CI where several claims fit a cell)",
+        "exponent (<: CI below the minimax exponent, =: contains it, >: above it; where several "
+        "claims fit a cell, the widest N range, then the narrowest CI)",
         fontsize=9,
     )
     ks = np.arange(1, max(3, int(fitted["k"].astype(int).max())) + 1)
