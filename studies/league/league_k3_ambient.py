@@ -49,7 +49,12 @@ from dataclasses import replace
 
 from ratesim.study import Claim, Study
 
-from .torus_tasks import TORUS_K3, closed_form_anchor, league_torus_cell
+from .torus_tasks import (
+    BEATS_MINIMAX_W1_K3,
+    TORUS_K3,
+    closed_form_anchor,
+    league_torus_cell,
+)
 
 RUN = "full run of 2026-12-06 (144 cells at 0abd392, 8 training sets, 403 cell-seconds)"
 LEVELS = [1000, 3162, 10000, 31623, 100000, 316228]
@@ -73,15 +78,7 @@ STUDY = Study(
     registered=("2026-12-06", "da28ff5"),
     claims=[
         Claim(
-            metric="w1_bound_exact",
-            predict={"minimax N^-1/3 (strict bound)": -1 / 3},
-            group_by=("tuning",),
-            where={"tuning": ["w1", "theory"]},
-            tolerance=0.0,
-            bound=True,
-            control={"tuning": "fixed"},
-            role="paper",
-            name="beats_minimax_w1",
+            **BEATS_MINIMAX_W1_K3,
             expect={"tuning=theory": "inconclusive"},
             evidence=RUN + ": h = N^(-1/5) -0.359 [-0.371, -0.347], entirely below -1/3 "
             "(exact bound 0.329, 0.211, 0.149, 0.095, 0.063, 0.042); h = N^(-1/7) -0.326 "

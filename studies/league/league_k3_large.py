@@ -51,7 +51,12 @@ from dataclasses import replace
 
 from ratesim.study import Claim, Study
 
-from .torus_tasks import TORUS_K3, closed_form_anchor, league_torus_cell
+from .torus_tasks import (
+    BEATS_MINIMAX_W1_K3,
+    TORUS_K3,
+    closed_form_anchor,
+    league_torus_cell,
+)
 
 RUN = "full run of 2026-12-06 (144 cells at 02a2dff, 8 training sets, 458 cell-seconds)"
 LEVELS = [1000, 3162, 10000, 31623, 100000, 316228]
@@ -75,15 +80,7 @@ STUDY = Study(
     registered=("2026-12-06", "c30e5cd"),
     claims=[
         Claim(
-            metric="w1_bound_exact",
-            predict={"minimax N^-1/3 (strict bound)": -1 / 3},
-            group_by=("tuning",),
-            where={"tuning": ["w1", "theory"]},
-            tolerance=0.0,
-            bound=True,
-            control={"tuning": "fixed"},
-            role="paper",
-            name="beats_minimax_w1",
+            **BEATS_MINIMAX_W1_K3,
             expect={"tuning=theory": "inconclusive"},
             evidence=RUN + ": h = N^(-1/5) -0.356 [-0.371, -0.340], entirely below -1/3 "
             "(exact bound 0.327, 0.209, 0.148, 0.096, 0.065, 0.042); h = N^(-1/7) -0.319 "

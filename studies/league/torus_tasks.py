@@ -50,6 +50,19 @@ TORUS_METRICS = (
 )
 TORUS_OPTIONAL = ("hyper", "hyper_edge", "w1_bound_exact")
 LAM = 2.0  # the distance's screening (the W1 constant grows like it)
+# the claim of the large-N k = 3 tiers (Claim keywords): the exact W1 bound's exponent lies below
+# the minimax -1/3 with no allowance, per tuning; h = 1.0 at every N is the control
+BEATS_MINIMAX_W1_K3 = {
+    "metric": "w1_bound_exact",
+    "predict": {"minimax N^-1/3 (strict bound)": -1 / 3},
+    "group_by": ("tuning",),
+    "where": {"tuning": ["w1", "theory"]},
+    "tolerance": 0.0,
+    "bound": True,
+    "control": {"tuning": "fixed"},
+    "role": "paper",
+    "name": "beats_minimax_w1",
+}
 # the KDE baselines whose law is known in closed form, and their kernels on the unit-circle torus
 KDE_KERNELS = {"intrinsic_kde": "wrapped", "ambient_kde": "projected"}
 
