@@ -343,6 +343,61 @@ def von_mises_torus_coefficients(
     return np.ascontiguousarray(out)
 
 
+def piecewise_constant_torus_coefficients(
+    levels: ArrayLike, breaks: ArrayLike, k: int, J: int
+) -> np.ndarray:
+    """Fourier coefficients of a piecewise-constant density of the first angle on T^k.
+
+    The law of ``densities.PiecewiseConstant(levels, breaks)`` (``JumpDensity(r)`` is levels
+    (1, r), breaks (0, pi)) on ``manifolds.FlatTorus(k)``: density f(u_1) / Z w.r.t. du, f =
+    level_i on the arc [breaks_i, breaks_(i+1)) (the last arc wraps around). Only xi = (j, 0,
+    ..., 0) carries mass:
+
+        c_(j, 0, ..., 0) = sum_i level_i (e^(-i j a_i) - e^(-i j b_i)) / (i j)
+                           / sum_i level_i (b_i - a_i)
+
+    (c_0 = 1), which decay like 1 / j: the jumps. Unlike the von Mises law's, the lattice
+    truncates the law: the distance D(mu_J, mu) of the truncated law to mu is
+    (sum_(|j| > J) w_j |c_j|^2)^(1/2), of order J^(-3/2).
+
+    Parameters
+    ----------
+    levels, breaks : array_like, shape (L,)
+        Positive levels and strictly increasing arc starts in [0, 2 pi), as in
+        ``PiecewiseConstant``.
+    k : int in {1, 2, 3}
+        Dimension of the torus.
+    J : int >= 0
+        Lattice half-width.
+
+    Returns
+    -------
+    ndarray, complex, shape (2J+1,)*k
+        Entry [xi_1 + J, ..., xi_k + J] is c_xi.
+    """
+    lv = np.asarray(levels, dtype=float)
+    br = np.asarray(breaks, dtype=float)
+    if lv.ndim != 1 or lv.size == 0 or not np.all(np.isfinite(lv)) or np.any(lv <= 0):
+        raise ValueError(
+            f"levels must be a non-empty sequence of finite values > 0 (got {levels!r})"
+        )
+    if br.shape != lv.shape or np.any(np.diff(br) <= 0) or br[0] < 0 or br[-1] >= TWO_PI:
+        raise ValueError(
+            f"breaks must be {lv.size} strictly increasing angles in [0, 2 pi) (got {breaks!r})"
+        )
+    k = check_int(k, "k", low=1, high=3)
+    J = check_int(J, "J", low=0)
+    _check_modes(J, k)
+    a, b = br, np.append(br[1:], br[0] + TWO_PI)
+    j = np.arange(1, J + 1, dtype=float)[:, None]
+    pos = (lv * (np.exp(-1j * j * a) - np.exp(-1j * j * b)) / (1j * j)).sum(axis=1)
+    line = np.concatenate([np.conj(pos[::-1]), [np.sum(lv * (b - a))], pos])
+    line = line / line[J]
+    out = np.zeros((2 * J + 1,) * k, dtype=np.complex128)
+    out[(slice(None),) + (J,) * (k - 1)] = line
+    return out
+
+
 KDE_KERNELS = ("wrapped", "projected")
 
 
