@@ -444,6 +444,14 @@ def _kernel_coefficients(h: float, kernel: str, J: int) -> np.ndarray:
     return projected_normal_coefficients(h, J)
 
 
+def _times_separable(arr: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """arr (k axes) times prod_i phi[xi_i]: the per-circle factors applied axis by axis."""
+    k = arr.ndim
+    for i in range(k):
+        arr = arr * phi.reshape(tuple(phi.size if a == i else 1 for a in range(k)))
+    return arr
+
+
 def _kernel_half_width(h: float, kernel: str, tol: float) -> int:
     """The smallest J >= 0 with |phi_(J+1)| <= tol (and below it beyond: both decay)."""
     if kernel == "wrapped":
@@ -505,10 +513,7 @@ def kde_torus_coefficients(
     modes = (side,) * k if k > 1 else side
     ones = np.ones(n, dtype=np.complex128)
     sums = nufft(*coords, ones, modes, eps=_NUFFT_EPS, isign=-1, nthreads=1)
-    damp = _kernel_coefficients(h, kernel, J)
-    out = sums / n
-    for i in range(k):
-        out = out * damp.reshape(tuple(side if a == i else 1 for a in range(k)))
+    out = _times_separable(sums / n, _kernel_coefficients(h, kernel, J))
     out[(J,) * k] = 1.0
     return out
 
@@ -615,21 +620,12 @@ def kde_expected_d2(
     lam = check_positive(lam, "lam")
     _check_kernel(kernel)
     k = c.ndim
-    if kernel == "wrapped":
-        J = max(c.shape[0] // 2, math.ceil(math.sqrt(math.log(1e17)) / h))
-    else:
-        J = max(c.shape[0] // 2, _kernel_half_width(h, kernel, math.sqrt(1e-17)) + 1)
+    # the variance's factor phi_xi^2 <= 1e-17 beyond J
+    J = max(c.shape[0] // 2, _kernel_half_width(h, kernel, math.sqrt(1e-17)) + 1)
     _check_modes(J, k)
     c = _pad(c, J)
     w = _lattice_weights(J, k, lam) / TWO_PI**k
-    if kernel == "wrapped":
-        xi2 = 1.0 / (_lattice_weights(J, k, 1.0)) - 1.0  # |xi|^2
-        damp = np.exp(-0.5 * h * h * xi2)
-    else:
-        phi = _kernel_coefficients(h, kernel, J)
-        damp = np.ones((1,) * k)
-        for i in range(k):
-            damp = damp * phi.reshape(tuple(-1 if a == i else 1 for a in range(k)))
+    damp = _times_separable(np.ones((1,) * k), _kernel_coefficients(h, kernel, J))
     a2 = np.abs(c) ** 2
     bias2 = float(np.sum(w * a2 * (1.0 - damp) ** 2))
     variance = float(np.sum(w * damp**2 * (1.0 - a2))) / N
