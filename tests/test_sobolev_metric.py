@@ -192,6 +192,23 @@ def test_estimator_is_the_formula_of_the_docstring(k):
     assert again.d2 == pytest.approx(res.d2, rel=1e-10, abs=1e-13)
 
 
+@pytest.mark.parametrize("k", [2, 3])
+def test_estimator_sums_only_the_support_of_the_coefficients(k):
+    """Coefficients that vanish outside a smaller box (a law of the first angle; a law cut to
+    |xi_2| <= 1) give the naive formula's value: the h-values sum only that box. Tolerance as
+    in the test above."""
+    rng = np.random.default_rng(60 + k)
+    theta = _vm(rng, 60, k, 1.5, 0.2)
+    line = M.piecewise_constant_torus_coefficients((1.0, 3.0, 2.0), (0.0, 2.0, 4.0), k, 7)
+    cut = M.von_mises_torus_coefficients(1.0, 0.5, k, J=5)
+    cut[:, :4] = 0.0
+    cut[:, 7:] = 0.0
+    for coef in (line, cut):
+        res = M.sobolev_to_law(theta, coef)
+        want = naive.sobolev_d2_to_law(theta, coef, 2.0)
+        assert res.d2 == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
 def test_same_bits_for_any_thread_count():
     """The pair sums are split into 64 fixed row groups, added in order: 1 and 2 threads give
     identical results."""

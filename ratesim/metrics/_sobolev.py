@@ -632,20 +632,34 @@ def kde_expected_d2(
     return bias2, variance
 
 
+def _support_box(W: np.ndarray) -> np.ndarray:
+    """W cropped to the smallest centred box holding its non-zero entries (per axis)."""
+    J = W.shape[0] // 2
+    index = []
+    for i in range(W.ndim):
+        used = np.flatnonzero(np.any(W != 0, axis=tuple(a for a in range(W.ndim) if a != i)))
+        half = int(np.max(np.abs(used - J))) if used.size else 0
+        index.append(slice(J - half, J + half + 1))
+    return W[tuple(index)]
+
+
 def _h_values(theta: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """h(x_a) = sum_xi W_xi exp(i xi.x_a), real part, W of shape (2J+1,)*k."""
+    """h(x_a) = sum_xi W_xi exp(i xi.x_a), real part, W of shape (2J+1,)*k.
+
+    Only the box of W's non-zero entries is summed (a law of the first angle alone, e.g.
+    :func:`piecewise_constant_torus_coefficients`, costs m (2J+1), not m (2J+1)^k)."""
+    W = _support_box(W)
     m, k = theta.shape
-    side = W.shape[0]
-    J = side // 2
-    j = np.arange(-J, J + 1)
+    sides = W.shape
+    j = [np.arange(-(s // 2), s // 2 + 1) for s in sides]
     out = np.empty(m)
-    chunk = max(1, _CHUNK_ELEMENTS // side ** max(k - 1, 1))
-    Wt = W.reshape(-1, side).T.copy()  # (side, side^(k-1)): contracts the last axis first
+    chunk = max(1, _CHUNK_ELEMENTS // max(int(np.prod(sides[:-1])), sides[-1]))
+    Wt = W.reshape(-1, sides[-1]).T.copy()  # (side_k, prod of the others): the last axis first
     for s in range(0, m, chunk):
-        E = [np.exp(1j * np.outer(theta[s : s + chunk, i], j)) for i in range(k)]
-        T = E[k - 1] @ Wt  # (c, side^(k-1))
+        E = [np.exp(1j * np.outer(theta[s : s + chunk, i], j[i])) for i in range(k)]
+        T = E[k - 1] @ Wt  # (c, prod of the first k - 1 sides)
         for i in range(k - 2, -1, -1):
-            T = np.einsum("aij,aj->ai", T.reshape(T.shape[0], -1, side), E[i])
+            T = np.einsum("aij,aj->ai", T.reshape(T.shape[0], -1, sides[i]), E[i])
         out[s : s + chunk] = T.real.reshape(-1)
     return out
 
