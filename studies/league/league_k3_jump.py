@@ -95,6 +95,7 @@ STUDY = Study(
     quick={"density__ratio": [10.0], "tuning": ["w1", "fixed"], "N": [1000, 3162, 10000], "m": 500},
     quick_seeds=2,
     seed=20261219,
+    registered=("2026-12-06", "b831b51"),
     claims=[
         Claim(
             **{**BEATS_MINIMAX_W1_K3, "group_by": ("density__ratio", "tuning")},
