@@ -34,12 +34,31 @@ def minimax_exponent(k: int) -> float:
     return -min(0.5, 1.0 / k)
 
 
+def _density_label(rows: pd.DataFrame) -> str:
+    """The data law of a claim group's cells with its options, e.g. ``jump(ratio=10)``."""
+    options = sorted(c for c in rows.columns if c.startswith("density__"))
+    labels = set()
+    for r in rows[["density", *options]].dropna(subset=["density"]).drop_duplicates().itertuples():
+        values = dict(zip(options, r[2:], strict=True))
+        shown = ", ".join(
+            f"{c.removeprefix('density__')}={_number(v)}" for c, v in values.items() if pd.notna(v)
+        )
+        labels.add(f"{r.density}({shown})" if shown else r.density)
+    return ", ".join(sorted(labels)) or "-"
+
+
+def _number(v) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def _setting(ctx, rows: pd.DataFrame) -> dict:
-    """The (k, beta, d, density) of a claim group's cells (one value each, or a list)."""
+    """The (k, beta, d, density) of a claim group's cells (one value each, or a list); the
+    density with its options (:func:`_density_label`)."""
     out = {}
-    for key, col in zip(SETTING, ("k", "manifold__beta", "d", "density"), strict=True):
+    for key, col in zip(SETTING[:-1], ("k", "manifold__beta", "d"), strict=True):
         vals = sorted(rows[col].dropna().unique().tolist()) if col in rows else []
         out[key] = vals[0] if len(vals) == 1 else (", ".join(map(str, vals)) or "-")
+    out["density"] = _density_label(rows) if "density" in rows else "-"
     return out
 
 
@@ -125,10 +144,10 @@ def _fmt(row) -> str:
 
 
 def _heat_map(table: pd.DataFrame, ctx0) -> str:
-    """Exponents as a heat map (competitor x setting (k, beta, d)), each cell annotated with its
-    CI and its comparison with the minimax exponent; where several claims fit the same competitor
-    in the same setting (tiers, metrics, N ranges), the cell shows the fit over the widest range
-    of N, then the narrowest CI (the table has them all). A second panel draws the same
+    """Exponents as a heat map (competitor x setting (k, beta, d, data law)), each cell annotated
+    with its CI and its comparison with the minimax exponent; where several claims fit the same
+    competitor in the same setting (tiers, metrics, N ranges), the cell shows the fit over the
+    widest range of N, then the narrowest CI (the table has them all). A second panel draws the same
     exponents' CIs against k with the minimax exponent -min(1/2, 1/k) and N^(-1/k)."""
     fitted = table[np.isfinite(table["exponent"])].copy()
     if fitted.empty:
@@ -141,6 +160,8 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
         + fitted["beta"].astype(str)
         + ", d="
         + fitted["d"].astype(str)
+        + "\n"
+        + fitted["density"].astype(str)
     )
     fitted["width"] = fitted["ci_hi"] - fitted["ci_lo"]
     fitted["span"] = -fitted["decades"].round(1)
@@ -217,7 +238,7 @@ def _who_beats(table: pd.DataFrame) -> list[str]:
         sel = fitted[fitted["vs_minimax"] == kind]
         items = [
             f"{r.competitor} ({r.tuning}{', control' if r.role == 'control' else ''}; "
-            f"k={r.k}, beta={r.beta}, d={r.d}; {r.claim}{_in(r.form)}: {_fmt(r)})"
+            f"k={r.k}, beta={r.beta}, d={r.d}, {r.density}; {r.claim}{_in(r.form)}: {_fmt(r)})"
             for r in sel.itertuples()
         ]
         out.append(f"- {words}: " + ("; ".join(items) if items else "none") + ".")

@@ -74,3 +74,22 @@ def test_a_claim_on_d_stays_out_of_the_rate_table(tmp_path):
     on_n = [r for r in results if r.claim.on == "N"]
     assert len(table[table["role"] == "claim"]) == len(on_n)
     assert sorted(set(table["d"])) == [2, 10, 50]
+
+
+def test_summary_tells_data_laws_apart(tmp_path):
+    """Groups that differ only in the data law's options (a jump by 3 or by 10) stay two rows,
+    each naming its law; a von Mises tier names its kappa."""
+    import pandas as pd
+
+    ctxs = []
+    for name in ("league_k3_jump", "league_k3_large"):
+        study = load_study(REPO_ROOT / "studies" / "league" / f"{name}.py")
+        df = read_tidy(REPO_ROOT / "reports" / name / "results.csv")
+        results = evaluate_claims(study, df)
+        ctx = ReportContext(study=study, df=plain_table(df), results=results, outdir=tmp_path)
+        ctxs.append(ctx)
+    summarize(ctxs, tmp_path)
+    table = pd.read_csv(tmp_path / TABLE)
+    w1 = table[(table["claim"] == "beats_minimax_w1") & (table["tuning"] == "w1")]
+    assert sorted(w1["density"]) == ["jump(ratio=10)", "jump(ratio=3)", "von_mises(kappa=1)"]
+    assert (w1["vs_minimax"] == "beats").all()
