@@ -114,6 +114,7 @@ def _circle(n=20, seed=0):
         lambda M, X: metrics.sliced_wasserstein(X, X),
         lambda M, X: metrics.hausdorff(M, X),
         lambda M, X: metrics.coverage_scale(M, X),
+        lambda M, X: metrics.comparability(M, X, X, X),
         lambda M, X: metrics.evaluate(X, M),
         lambda M, X: metrics.svd_dimension(scores.EmpiricalScore().fit(X), X[:2], 0.1),
         lambda M, X: metrics.sampling_floor(metrics.wasserstein, M, None, 5, 5),

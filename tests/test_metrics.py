@@ -484,6 +484,35 @@ def test_coverage_scale_on_curves_is_the_exact_supremum():
     assert b.delta == got.delta and np.isfinite(b.se) and b.se > 0
 
 
+def test_comparability_is_the_coverage_scales_and_constants_it_names():
+    """metrics.comparability against its definition, coverage_scale called directly: the three
+    scales, their ratios, the constants at fixed radii; the training set against itself has ratio
+    1 exactly; samples on half of the curve leave balls empty, censored at log m and counted."""
+    from ratesim.manifolds import HolderCurve
+
+    H = HolderCurve(beta=2.5, eps=0.1, d=2, seed=1)
+    dens = VonMises(kappa=1.0)
+    X, Y, R = (H.sample(n, dens, rng=s) for n, s in ((200, 1), (900, 2), (900, 3)))
+    got = M.comparability(H, Y, X, R, dens, c=2.0, radii=(0.3, 0.1), rng=4)
+    direct = [M.coverage_scale(H, Z, dens, c=2.0, n_boot=0, rng=4).delta for Z in (Y, R, X)]
+    assert [got.delta, got.delta_floor, got.delta_train] == direct
+    assert got.ratio == direct[0] / direct[2] and got.ratio_floor == direct[1] / direct[2]
+    for Z, log_c in ((Y, got.log_c), (R, got.log_c_floor)):
+        assert sorted(log_c) == [0.1, 0.3]
+        for r, v in log_c.items():
+            want = M.coverage_scale(H, Z, dens, c=1e300, deltas=[r], n_boot=0, rng=4).worst[0]
+            assert v == want and 0 < v < np.log(2.0) * 10
+    assert got.empty_balls == 0 and got.c == 2.0
+    assert M.comparability(H, X, X, R, dens, rng=0).ratio == 1.0
+    half = Y[H.angle(H.project(Y).u) % (2 * np.pi) < np.pi]
+    cut = M.comparability(H, half, X, R, dens, radii=(0.1,), rng=0)
+    assert cut.empty_balls == 1 and cut.log_c[0.1] == np.log(half.shape[0])
+    with pytest.raises(ValueError, match="radii must be"):
+        M.comparability(H, Y, X, R, dens, radii=(), rng=0)
+    with pytest.raises(ValueError, match="c must be"):
+        M.comparability(H, Y, X, R, dens, c=1.0, rng=0)
+
+
 def test_coverage_scale_of_empirical_measure_shrinks_like_logn_over_n():
     """delta*(N) of mu_N on S^1 (k = 1, geodesic balls, exact mu) against (log N / N)^(1/k):
     the fitted slope's 99.9 % CI contains 1/k = 1 (grid of N points, so the supremum over y sees

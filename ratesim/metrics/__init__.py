@@ -30,6 +30,7 @@ against).
 
 Geometry: :func:`distance_to_manifold`, :func:`hausdorff`, :func:`coverage_scale`,
 :func:`coverage_scale_circle` (exact supremum over centres, uniform law on the circle),
+:func:`comparability` (P1's comparison of a generated law with the training set),
 :func:`coverage_from_ratios`, :func:`cap_fraction` (uniform mass of a geodesic cap of S^k).
 Memorization: :func:`nearest_training_distances`, :func:`memorization`, :func:`paired_similarity`,
 :func:`remove_common_shift` (so that shifted copies of training points read as copies).
@@ -58,10 +59,12 @@ from ._fourier import (
     vonmises_gap2,
 )
 from ._geometry import (
+    ComparabilityResult,
     CoverageResult,
     DistanceSummary,
     HausdorffResult,
     cap_fraction,
+    comparability,
     coverage_from_ratios,
     coverage_scale,
     coverage_scale_circle,
@@ -134,6 +137,7 @@ from ._wasserstein import (
 __all__ = [
     "ArcLength",
     "BinnedDivergence",
+    "ComparabilityResult",
     "CoverageResult",
     "DensityRatioCurve",
     "DistanceSummary",
@@ -155,6 +159,7 @@ __all__ = [
     "choose_reference_size",
     "circle_angles",
     "coverage_from_ratios",
+    "comparability",
     "coverage_scale",
     "coverage_scale_circle",
     "cross_kernel_sum",

@@ -550,6 +550,124 @@ def coverage_scale(
     return CoverageResult(d0, se, c, kind, mu_method, deltas, worst, n, G, n_boot)
 
 
+@dataclass(frozen=True)
+class ComparabilityResult:
+    """A generated law against the training set, P1's comparison (docs/science.md, P1).
+
+    Attributes
+    ----------
+    delta, delta_floor, delta_train : float
+        Coverage scales delta*(c) (:func:`coverage_scale`) of the generated samples, of fresh
+        draws from mu_data (the Monte-Carlo floor of a sample of that size) and of the training
+        points (the empirical measure's, about (log N / N)^(1/k)).
+    log_c, log_c_floor : dict of float -> float
+        Per fixed radius r: the log of the smallest comparability constant of the generated law
+        at r, max over centres y of |log nu(B(y, r)) / mu(B(y, r))|, and the same for the fresh
+        draws. A ball that holds no sample has ratio 0 (log c infinite); it is censored at
+        log n (n the sample's size: the largest value a ball holding one sample can give, since
+        mu(B) <= 1) and counted in ``empty_balls``.
+    empty_balls : int
+        The number of censored (sample, radius) pairs, generated and fresh.
+    c : float
+        The constant of the coverage scales.
+    """
+
+    delta: float
+    delta_floor: float
+    delta_train: float
+    log_c: dict
+    log_c_floor: dict
+    empty_balls: int
+    c: float
+
+    @property
+    def ratio(self) -> float:
+        """delta / delta_train: below 1 where the generated law is comparable with mu_data at
+        finer scales than the training set itself."""
+        return self.delta / self.delta_train
+
+    @property
+    def ratio_floor(self) -> float:
+        """delta_floor / delta_train: what fresh draws of the same size show."""
+        return self.delta_floor / self.delta_train
+
+
+def comparability(
+    manifold: Manifold,
+    samples: ArrayLike,
+    training: ArrayLike,
+    reference: ArrayLike,
+    density: Density | None = None,
+    c: float = 2.0,
+    radii: ArrayLike = (0.1, 0.3),
+    n_grid: int = 1024,
+    *,
+    rng: int,
+) -> ComparabilityResult:
+    """P1's comparison of a generated law with the training set, at a constant c stated before.
+
+    The coverage scale of the generated samples against the training points' (P1: the generated
+    law is comparable with mu_data on neighbourhoods finer than the empirical measure's
+    (log N / N)^(1/k)), with fresh draws as the floor, and the comparability constant at fixed
+    radii (docs/science.md, P1: coverage). Every call to :func:`coverage_scale` gets the same
+    seed ``rng`` (no bootstrap).
+
+    Parameters
+    ----------
+    manifold : Manifold
+    samples : (m, d) array
+        The generated samples (counted at their projection onto M).
+    training : (N, d) array
+        The training points.
+    reference : (m', d) array
+        Fresh draws from mu_data, the floor (usually m' = m).
+    density : Density or None
+        mu_data's density w.r.t. volume (None: uniform).
+    c : float > 1
+        Constant of the coverage scales.
+    radii : sequence of float > 0
+        Fixed radii of the comparability constant.
+    n_grid : int >= 16
+        Centres of the coverage scale (ignored on closed curves: exact supremum).
+    rng : int
+        Seed of every :func:`coverage_scale` call.
+
+    Returns
+    -------
+    ComparabilityResult
+    """
+    c = check_in_range(c, "c", low=1.0, low_open=True)
+    n_grid = check_int(n_grid, "n_grid", low=16)
+    r = np.sort(np.asarray(radii, dtype=float).ravel())
+    if r.size == 0 or not np.all(np.isfinite(r)) or r[0] <= 0:
+        raise ValueError(f"radii must be a non-empty sequence of finite values > 0 (got {radii!r})")
+    Y = manifold_points(manifold, samples)
+    ref = manifold_points(manifold, reference)
+    cov = dict(c=c, n_grid=n_grid, n_boot=0, rng=rng)
+    delta = float(coverage_scale(manifold, Y, density, **cov).delta)
+    floor = float(coverage_scale(manifold, ref, density, **cov).delta)
+    train = float(coverage_scale(manifold, training, density, **cov).delta)
+    # one radius per call: coverage_scale stops at the first radius whose ratio exceeds c, and an
+    # empty ball (log ratio inf) exceeds any c, which would leave the smaller radii unjudged
+    const = dict(c=1e300, n_boot=0, rng=rng)
+    worst = np.array(
+        [coverage_scale(manifold, Z, density, deltas=[x], **const).worst[0]
+         for Z in (Y, ref) for x in r]
+    ).reshape(2, r.size)  # fmt: skip
+    empty = int(np.sum(np.isposinf(worst)))
+    log_c = np.minimum(worst[0], np.log(Y.shape[0]))
+    log_c_floor = np.minimum(worst[1], np.log(ref.shape[0]))
+    return ComparabilityResult(
+        delta,
+        floor,
+        train,
+        dict(zip(r.tolist(), log_c.tolist(), strict=True)),
+        dict(zip(r.tolist(), log_c_floor.tolist(), strict=True)),
+        empty,
+        c,
+    )
+
+
 def coverage_from_ratios(lo_ratio: ArrayLike, hi_ratio: ArrayLike, deltas: ArrayLike, c: float):
     """Coverage scale delta*(c) from the extreme ratios nu(B) / mu(B) over the centres, per
     radius of a sorted grid.

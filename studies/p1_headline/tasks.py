@@ -244,33 +244,21 @@ def generalization(
     if not np.all(np.isfinite(Y)):
         raise FloatingPointError(f"the {method} sampler returned non-finite samples")
     ref = M.sample(m, p, rng=rng)
-    cov = dict(c=float(c), n_grid=check_int(n_grid, "n_grid", low=16), n_boot=0)
-    cov["rng"] = int(rng.integers(2**31))
-    star = float(metrics.coverage_scale(M, Y, p, **cov).delta)
-    floor = float(metrics.coverage_scale(M, ref, p, **cov).delta)
-    emp = float(metrics.coverage_scale(M, X, p, **cov).delta)
-    radii = np.array(sorted(RADII.values()))
-    # one radius per call: coverage_scale stops at the first radius whose ratio exceeds c, and an
-    # empty ball (log ratio inf) exceeds any c, which would leave the smaller radii unjudged
-    const = dict(c=1e300, n_boot=0, rng=cov["rng"])
-    worst = np.array(
-        [metrics.coverage_scale(M, Z, p, deltas=[r], **const).worst[0]
-         for Z in (Y, ref) for r in radii]
+    n_grid = check_int(n_grid, "n_grid", low=16)
+    comp = metrics.comparability(
+        M, Y, X, ref, p, c=float(c), radii=sorted(RADII.values()), n_grid=n_grid,
+        rng=int(rng.integers(2**31)),
     )  # fmt: skip
-    empty = int(np.sum(np.isposinf(worst)))
-    worst = np.minimum(worst, np.log(m))
-    log_c = dict(zip(radii, worst[: radii.size], strict=True))
-    log_c_floor = dict(zip(radii, worst[radii.size :], strict=True))
     dist = metrics.distance_to_manifold(M, Y, quantiles=(0.99,))
     return {
-        **{f"log_c_{key}": float(log_c[r]) for key, r in RADII.items()},
-        **{f"log_c_{key}_floor": float(log_c_floor[r]) for key, r in RADII.items()},
-        "empty_balls": float(empty),
-        "delta_star": star,
-        "delta_floor": floor,
-        "delta_emp": emp,
-        "cover_vs_emp": star / emp,
-        "cover_vs_emp_floor": floor / emp,
+        **{f"log_c_{key}": comp.log_c[r] for key, r in RADII.items()},
+        **{f"log_c_{key}_floor": comp.log_c_floor[r] for key, r in RADII.items()},
+        "empty_balls": float(comp.empty_balls),
+        "delta_star": comp.delta,
+        "delta_floor": comp.delta_floor,
+        "delta_emp": comp.delta_train,
+        "cover_vs_emp": comp.ratio,
+        "cover_vs_emp_floor": comp.ratio_floor,
         "fid_q99": float(dist.quantiles[0.99]),
         "fid_max": float(dist.max),
         "memorized_frac": float(metrics.memorization(Y, X).memorized_fraction),
