@@ -94,6 +94,13 @@ NETWORK_STEPS = 16000
 CLOSED_FORM_PERTURBATIONS = 32
 SIGMA_MAX = 10.0  # the sampler's first noise level
 METRICS = ("w1", "w1_floor", "w1_fresh", "w1_total", "fid_mean", "fid_q99", "memorized_frac")
+# P1's comparison of the generated law with the training set, at a constant stated before any
+# run, and novelty (``league_cell_full``; cells committed before 2026-12-06's tier 12 lack them)
+COMPARABILITY_C = 2.0
+RADII = {"r010": 0.1, "r030": 0.3}  # the fixed radii of the comparability constant
+GENERALIZATION = ("cover_vs_emp", "cover_vs_emp_floor", "novelty") + tuple(
+    f"log_c_{r}{w}" for r in RADII for w in ("", "_floor")
+)
 OPTIONAL = ("hyper", "hyper_edge")  # only where a hyper-parameter / a selection exists
 
 
@@ -272,7 +279,7 @@ def w1_to_law(M, Y, p) -> float:
     return float(metrics.wasserstein_to_population(M, M.project(Y).point, p).value)
 
 
-@task(metrics=METRICS, optional=OPTIONAL)
+@task(metrics=METRICS + GENERALIZATION, optional=OPTIONAL)
 def league_cell_full(
     *,
     N: int,
@@ -325,7 +332,14 @@ def league_cell_full(
         99 % quantile of the samples' distance to M; ``w1_total`` = w1 + fid_mean, an upper bound
         on the ambient W1 (triangle inequality through P_M); ``memorized_frac``: the fraction of
         samples whose nearest training point is closer than a third of the second nearest
-        (about 1/3 for fresh draws on a curve, 1 for copies); ``hyper``: the hyper-parameter used
+        (about 1/3 for fresh draws on a curve, 1 for copies); P1's comparison with the training
+        set (:func:`ratesim.metrics.comparability`, c = :data:`COMPARABILITY_C`):
+        ``cover_vs_emp``, the coverage scale of the samples over the training set's (below 1:
+        comparable with mu_data at finer scales than the training set), ``cover_vs_emp_floor``
+        the same for the m fresh draws, ``log_c_r010``, ``log_c_r030`` (and ``..._floor``) the
+        log comparability constant at the radii 0.1 and 0.3; ``novelty``: the median distance of
+        the projected samples to their nearest training point over that of N held-out draws
+        (about 1 for fresh draws, 0 for copies); ``hyper``: the hyper-parameter used
         (absent where there is none); ``hyper_edge``: 1 when the held-out selection chose the
         smallest or largest candidate (the optimum may lie outside the grid), 0 otherwise
         (absent without selection).
@@ -366,11 +380,26 @@ def league_cell_full(
         "fid_q99": float(dist.quantiles[0.99]),
         "memorized_frac": float(metrics.memorization(Y, X).memorized_fraction),
     }
+    # drawn after everything above, so that those metrics stay those of the cells committed
+    # before these were added
+    heldout = M.sample(N, p, rng=rng)
+    comp = metrics.comparability(
+        M, Y, X, ref, p, c=COMPARABILITY_C, radii=sorted(RADII.values()),
+        rng=int(rng.integers(2**31)),
+    )  # fmt: skip
+    mem = metrics.memorization(M.project(Y).point, X, heldout=heldout)
+    out |= {
+        "cover_vs_emp": comp.ratio,
+        "cover_vs_emp_floor": comp.ratio_floor,
+        **{f"log_c_{key}": comp.log_c[r] for key, r in RADII.items()},
+        **{f"log_c_{key}_floor": comp.log_c_floor[r] for key, r in RADII.items()},
+        "novelty": float(mem.novelty_ratio),
+    }
     optional = {"hyper": hyper, "hyper_edge": edge}
     return out | {key: v for key, v in optional.items() if math.isfinite(v)}
 
 
-@task(metrics=METRICS, optional=OPTIONAL)
+@task(metrics=METRICS + GENERALIZATION, optional=OPTIONAL)
 def league_cell(
     *,
     N: int,
