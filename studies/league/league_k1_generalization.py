@@ -97,6 +97,7 @@ STUDY = Study(
     },
     quick_seeds=2,
     seed=20261220,
+    registered=("2026-12-06", "8c25759"),
     claims=[
         Claim(
             metric="cover_vs_emp",
