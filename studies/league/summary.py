@@ -7,7 +7,8 @@ The minimax W1 exponent of density estimation on a k-dimensional manifold is -mi
 competitor *beats* it where the 95 % CI of its exponent lies below it, *matches* it where the CI
 contains it, and is *slower* where the CI lies above it; groups without a fit (floor-limited,
 underpowered) are listed as such, never classified. The verdicts are those of the studies' own
-claims (each report has the claim, its tolerance and its control).
+claims (each report has the claim, its tolerance and its control). The family's level claims (a
+value at every N: P1's comparison with the training set, novelty) get a table of their own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ratesim.study.figures import matching_rows, md_table, pyplot, savefig
+from ratesim.study.spec import group_label as group_label_of
 
 SETTING = ("k", "beta", "d", "density")
 TABLE = "league_table.csv"
@@ -249,6 +251,47 @@ def _who_beats(table: pd.DataFrame) -> list[str]:
     return out
 
 
+def _level_rows(ctxs) -> list[tuple]:
+    """One row per group of a paper's level claim (a value at every N, not a rate: P1's
+    comparison with the training set, novelty) and of its controls: the competitor, the claim,
+    the seed mean with its simultaneous interval at each N, and the verdict."""
+    rows = []
+    for ctx in ctxs:
+        groups = [(r, False) for r in ctx.results]
+        groups += [(c, True) for r in ctx.results for c in r.controls]
+        seen = set()
+        for r, control in groups:
+            c = r.claim
+            if c.form != "level" or c.role != "paper":
+                continue
+            key = (ctx.study.name, c.label, group_label_of(r.group))
+            if key in seen:  # a control is judged once per group of its claim: show it once
+                continue
+            seen.add(key)
+            lc = r.levels
+            cells = (
+                [f"{lc.center[j]:.2f} [{lc.lo[j]:.2f}, {lc.hi[j]:.2f}]" for j in range(lc.N.size)]
+                if lc is not None
+                else []
+            )
+            ns = [f"{n:g}" for n in lc.N] if lc is not None else []
+            band = next(iter(c.predictions().values()))
+            rule = f"<= {band:g}" if c.bound else f"{band:g} +- {c.tolerance:g}"
+            rows.append(
+                (
+                    ctx.study.name,
+                    c.label + (" control" if control else ""),
+                    r.group.get("competitor", "-"),
+                    r.group.get("tuning", "-"),
+                    c.metric,
+                    rule,
+                    "; ".join(f"N = {n}: {v}" for n, v in zip(ns, cells, strict=True)) or "-",
+                    f"{r.verdict} (a control: must be contradicted)" if control else r.verdict,
+                )
+            )
+    return rows
+
+
 def summarize(ctxs, outdir) -> str:
     """The league summary (module docstring): table, heat map, who beats the minimax rate."""
     table = league_table(ctxs)
@@ -313,5 +356,27 @@ def summarize(ctxs, outdir) -> str:
             f"Every W1 rate group of the league's claims (also as [{TABLE}]({TABLE})).",
             "",
             md_table(shown, head),
+            *_level_section(ctxs),
         ]
     )
+
+
+def _level_section(ctxs) -> list[str]:
+    """The level claims' table (:func:`_level_rows`), where the family has any."""
+    rows = _level_rows(ctxs)
+    if not rows:
+        return []
+    head = ("study", "claim", "competitor", "tuning", "metric", "claimed", "per N", "verdict")
+    return [
+        "",
+        "## Generalization: comparable at finer scales than the training set, and novel",
+        "",
+        "The league's level claims: a value at every N, not a rate. `cover_vs_emp` is the "
+        "coverage scale delta*(2) of the generated samples over the training set's (below 1: "
+        "comparable with the data law at finer scales than the training set itself; P1's "
+        "comparison); `novelty` is the samples' median distance to the training set over that "
+        "of fresh draws (about 1 for new samples, 0 for copies). Seed means with simultaneous "
+        "95 % intervals.",
+        "",
+        md_table(rows, head),
+    ]
