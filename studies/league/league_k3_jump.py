@@ -66,7 +66,7 @@ from ratesim.study import Claim, Study
 
 from .torus_tasks import BEATS_MINIMAX_W1_K3, TORUS_K3, closed_form_anchor, league_torus_cell
 
-RUN = "full run of 2026-12-06 (288 cells at b831b51, 8 training sets, 455 cell-seconds)"
+RUN = "full run of 2026-12-06 (288 cells at 4b8cb72, 8 training sets, 455 cell-seconds)"
 LEVELS = [1000, 3162, 10000, 31623, 100000, 316228]
 JUMP = {key: v for key, v in TORUS_K3.items() if not key.startswith("density")}
 # the closed-form exponents over LEVELS (module docstring), per (tuning, r), and the anchors'
