@@ -8,7 +8,8 @@ competitor *beats* it where the 95 % CI of its exponent lies below it, *matches*
 contains it, and is *slower* where the CI lies above it; groups without a fit (floor-limited,
 underpowered) are listed as such, never classified. The verdicts are those of the studies' own
 claims (each report has the claim, its tolerance and its control). The family's level claims (a
-value at every N: P1's comparison with the training set, novelty) get a table of their own.
+value at every N: P1's comparison with the training set, novelty) get a table of their own, and
+the cost of every tier is read from its table.
 """
 
 from __future__ import annotations
@@ -251,6 +252,30 @@ def _who_beats(table: pd.DataFrame) -> list[str]:
     return out
 
 
+def _cost_section(ctxs) -> list[str]:
+    """What each tier cost, from its table: cells and the sum of their recorded seconds (each
+    cell once), and the family's total in hours of one core."""
+    rows, total = [], 0.0
+    for ctx in ctxs:
+        df = ctx.df
+        if "seconds" not in df or df.empty:
+            continue
+        per_cell = df.groupby("cell")["seconds"].first()
+        total += float(per_cell.sum())
+        rows.append((ctx.study.name, f"{per_cell.size}", f"{per_cell.sum():.0f}"))
+    if not rows:
+        return []
+    return [
+        "",
+        "## Cost",
+        "",
+        f"Every cell's own computing time, as recorded in the tables: {total:.0f} cell-seconds, "
+        f"{total / 3600:.1f} hours of one core (wall time on n cores is about 1/n of it).",
+        "",
+        md_table(rows, ("study", "cells", "cell-seconds")),
+    ]
+
+
 def _level_rows(ctxs) -> list[tuple]:
     """One row per group of a paper's level claim (a value at every N, not a rate: P1's
     comparison with the training set, novelty) and of its controls: the competitor, the claim,
@@ -357,6 +382,7 @@ def summarize(ctxs, outdir) -> str:
             "",
             md_table(shown, head),
             *_level_section(ctxs),
+            *_cost_section(ctxs),
         ]
     )
 

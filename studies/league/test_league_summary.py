@@ -93,3 +93,27 @@ def test_summary_tells_data_laws_apart(tmp_path):
     w1 = table[(table["claim"] == "beats_minimax_w1") & (table["tuning"] == "w1")]
     assert sorted(w1["density"]) == ["jump(ratio=10)", "jump(ratio=3)", "von_mises(kappa=1)"]
     assert (w1["vs_minimax"] == "beats").all()
+
+
+def test_summary_lists_level_claims_and_cost(tmp_path):
+    """The generalization tier's level claims get one row per group (the control once), with the
+    seed mean at every N and the study's own verdict; the cost section sums each cell's seconds
+    once."""
+    name = "league_k1_generalization"
+    study = load_study(REPO_ROOT / "studies" / "league" / f"{name}.py")
+    df = read_tidy(REPO_ROOT / "reports" / name / "results.csv")
+    results = evaluate_claims(study, df)
+    ctx = ReportContext(study=study, df=plain_table(df), results=results, outdir=tmp_path)
+    text = summarize([ctx], tmp_path)
+    section = text.split("## Generalization")[1].split("## Cost")[0]
+    rows = [line for line in section.splitlines() if line.startswith(f"| {name} ")]
+    assert len(rows) == len(results) + 1  # every claim group, and the bound's control once
+    for r in results:
+        mean = df[(df["metric"] == r.claim.metric) & (df["N"] == 100)]
+        mean = mean[mean["cell"].str.contains(f"competitor={r.group['competitor']},")]["value"]
+        want = f"| {r.claim.label} | {r.group['competitor']} | {r.group['tuning']} |"
+        row = next(line for line in rows if want in line)
+        assert row.rstrip(" |").endswith(r.verdict) and f"N = 100: {mean.mean():.2f} [" in row
+    assert sum("control" in line and "must be contradicted" in line for line in rows) == 1
+    cells = df.groupby("cell")["seconds"].first()
+    assert f"| {name} | {cells.size} | {cells.sum():.0f} |" in text.split("## Cost")[1]
