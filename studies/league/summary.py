@@ -152,7 +152,7 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
     competitor in the same setting (tiers, metrics, N ranges), the cell shows the fit over the
     widest range of N, then the narrowest CI (the table has them all). A second panel draws the same
     exponents' CIs against k with the minimax exponent -min(1/2, 1/k) and N^(-1/k)."""
-    fitted = table[np.isfinite(table["exponent"])].copy()
+    fitted = table[np.isfinite(table["exponent"])].copy() if not table.empty else table
     if fitted.empty:
         return "No claim group has a fit yet: no heat map."
     fitted["row"] = fitted["competitor"] + " (" + fitted["tuning"] + ")"
@@ -231,6 +231,8 @@ def _heat_map(table: pd.DataFrame, ctx0) -> str:
 
 def _who_beats(table: pd.DataFrame) -> list[str]:
     """One line per comparison outcome, naming the competitors, settings and exponents."""
+    if table.empty:
+        return ["- No W1 rate claim in these studies."]
     out = []
     fitted = table[np.isfinite(table["exponent"])]
     for kind, words in (
